@@ -1,0 +1,37 @@
+"""litellm-fusion: fusion virtual models and complexity routing for a LiteLLM proxy.
+
+Wire it from the proxy's config.yaml:
+
+    litellm_settings:
+      custom_provider_map: [{provider: fusion, custom_handler: litellm_fusion.fusion_handler}]
+      callbacks: [litellm_fusion.fusion_callbacks]
+
+The proxy objects are created on first access, which is when the proxy loads its config: the
+fusion models of that config are validated then, and a bad one stops the proxy at start-up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+_objects: dict[str, Any] = {}
+
+
+def _proxy_object(name: str) -> Any:
+    if not _objects:
+        from .adapter.callbacks import FusionCallbacks
+        from .adapter.handler import FusionHandler
+        from .adapter.startup import validate_proxy_config
+
+        validate_proxy_config()
+        _objects["fusion_handler"] = FusionHandler()
+        _objects["fusion_callbacks"] = FusionCallbacks()
+    return _objects[name]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("fusion_handler", "fusion_callbacks"):
+        return _proxy_object(name)
+    raise AttributeError(f"module 'litellm_fusion' has no attribute {name!r}")

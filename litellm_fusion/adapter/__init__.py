@@ -1,0 +1,1 @@
+"""The LiteLLM adapter: the only layer that imports LiteLLM."""

@@ -1,0 +1,84 @@
+"""The `fusion` provider: a LiteLLM CustomLLM whose calls run the fusion engine over the proxy's Router."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import litellm
+from litellm.llms.custom_llm import CustomLLM
+from litellm.types.utils import GenericStreamingChunk, ModelResponse
+
+from ..config.fusion import PROVIDER, FusionConfigError, FusionModelConfig
+from ..engine import FusionEngine, FusionError, FusionResult
+from ..observability.metadata import response_headers, spend_metadata
+from .registry import config_for, deployment_for
+from .request import RequestError, parse_request
+from .response import fill_response, stream_chunks
+from .router_caller import RouterCaller, proxy_router
+
+# Where the handler leaves the request's totals for the logging hook (same dict LiteLLM logs from).
+RESULT_KEY = "litellm_fusion_result"
+
+
+class FusionHandler(CustomLLM):
+    async def acompletion(  # type: ignore[override]
+        self, model: str, messages: list, *args: Any, model_response: ModelResponse, optional_params: dict,
+        litellm_params: dict | None = None, **kwargs: Any,
+    ) -> ModelResponse:
+        config, result = await self._run(model, messages, optional_params, litellm_params)
+        headers = response_headers(config, result)
+        return fill_response(model_response, config.name, result, headers)
+
+    async def astreaming(  # type: ignore[override]
+        self, model: str, messages: list, *args: Any, optional_params: dict,
+        litellm_params: dict | None = None, **kwargs: Any,
+    ) -> AsyncIterator[GenericStreamingChunk]:
+        _, result = await self._run(model, messages, optional_params, litellm_params)
+        for chunk in stream_chunks(result):
+            yield chunk
+
+    async def _run(
+        self, model: str, messages: list, optional_params: dict, litellm_params: dict | None
+    ) -> tuple[FusionModelConfig, FusionResult]:
+        metadata = _metadata(litellm_params)
+        router = proxy_router()
+        try:
+            config = config_for(router, metadata, model)
+            _, deployment_params = deployment_for(router, metadata, model)
+            request = parse_request(config, messages, optional_params, deployment_params)
+        except (FusionConfigError, RequestError) as exc:
+            raise litellm.BadRequestError(message=str(exc), model=f"{PROVIDER}/{model}", llm_provider=PROVIDER) from None
+        caller = RouterCaller(router, config.name, (litellm_params or {}).get("litellm_call_id"))
+        try:
+            result = await FusionEngine(config, caller).run(request.messages, request.params)
+        except FusionError as exc:
+            # num_retries=0: the inner calls were already retried by the Router; re-running the
+            # whole panel from the outer call would multiply cost and latency.
+            raise litellm.BadGatewayError(
+                message=str(exc), model=config.name, llm_provider=PROVIDER, num_retries=0
+            ) from None
+        _record(metadata, config, result)
+        return config, result
+
+
+def _metadata(litellm_params: dict | None) -> dict[str, Any]:
+    """The request's metadata dict: the same object LiteLLM's logging reads (so writes show up in logs)."""
+    if litellm_params is None:
+        return {}
+    metadata = litellm_params.get("metadata")
+    if metadata is None:
+        metadata = litellm_params["metadata"] = {}
+    return metadata
+
+
+def _record(metadata: dict[str, Any], config: FusionModelConfig, result: FusionResult) -> None:
+    spend = metadata.get("spend_logs_metadata")
+    spend = dict(spend) if isinstance(spend, dict) else {}
+    spend["fusion"] = spend_metadata(config, result)
+    metadata["spend_logs_metadata"] = spend
+    metadata[RESULT_KEY] = {
+        "cost": result.cost,
+        "prompt_tokens": result.prompt_tokens,
+        "completion_tokens": result.completion_tokens,
+    }

@@ -1,0 +1,81 @@
+"""Fail the proxy at start-up on a bad fusion config.
+
+LiteLLM has no hook after it builds its Router, but it imports the objects named in
+`litellm_settings` while loading the config, when the whole resolved `model_list` is already in
+`proxy_config`'s state. Validating then, and raising, makes uvicorn abort start-up
+("Application startup failed") with our message naming the model and field.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from ..config.fusion import FusionModelConfig
+from ..config.validate import fusion_configs
+
+log = logging.getLogger("litellm_fusion")
+
+
+def _proxy_model_list() -> list[dict[str, Any]] | None:
+    proxy_server = sys.modules.get("litellm.proxy.proxy_server")
+    if proxy_server is None:
+        return None
+    proxy_config = getattr(proxy_server, "proxy_config", None)
+    state = proxy_config.get_config_state() if proxy_config is not None else {}
+    model_list = (state or {}).get("model_list")
+    if model_list:
+        return list(model_list)
+    path = getattr(proxy_server, "user_config_file_path", None)  # `litellm --validate_config` path
+    if path:
+        import yaml
+
+        with open(path, encoding="utf-8") as fh:
+            return list((yaml.safe_load(fh) or {}).get("model_list") or [])
+    return None
+
+
+def _has_price(entry: Mapping[str, Any]) -> bool:
+    import litellm
+
+    params = entry.get("litellm_params") or {}
+    info = entry.get("model_info") or {}
+    for source in (params, info):
+        if source.get("input_cost_per_token") is not None or source.get("output_cost_per_token") is not None:
+            return True
+    try:
+        found = litellm.get_model_info(model=str(params.get("model", "")))
+    except Exception:  # noqa: BLE001 - unknown model: no price
+        return False
+    return bool(found.get("input_cost_per_token") or found.get("output_cost_per_token"))
+
+
+def warn_unpriced(model_list: list[dict[str, Any]], configs: dict[str, FusionModelConfig]) -> list[str]:
+    """Panel or judge deployments LiteLLM has no price for would silently cost 0: say so."""
+    used = {m for c in configs.values() for m in (*c.panel, c.judge)}
+    unpriced = sorted(
+        {e["model_name"] for e in model_list if e.get("model_name") in used and not _has_price(e)}
+    )
+    for name in unpriced:
+        log.warning(
+            "litellm_fusion: model_name %r has no price in LiteLLM's cost map or its model_info; its calls "
+            "will count as $0 in fusion spend (set model_info.input_cost_per_token / output_cost_per_token)",
+            name,
+        )
+    return unpriced
+
+
+def validate_proxy_config() -> dict[str, FusionModelConfig]:
+    """Validate the fusion models of the proxy being started; raise FusionConfigError if any is wrong."""
+    model_list = _proxy_model_list()
+    if not model_list:
+        return {}
+    try:
+        configs = fusion_configs(model_list)
+    except Exception as exc:
+        print(f"litellm_fusion: {exc}", file=sys.stderr, flush=True)
+        raise
+    warn_unpriced(model_list, configs)
+    return configs

@@ -1,0 +1,139 @@
+"""Pydantic model of one fusion model's options, as written in a proxy's `model_list`.
+
+A fusion model is an ordinary `model_list` entry whose `litellm_params.model` starts with `fusion/`;
+its fusion options sit next to `model` in `litellm_params`. LiteLLM's own keys (api_key, timeout, ...)
+are left to LiteLLM; every other key must be a fusion option, so a typo is an error, not a silent default.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+PROVIDER = "fusion"
+
+
+class FusionMode(str, Enum):
+    BEST_OF = "best-of"
+    MERGE = "merge"
+    DEBATE = "debate"
+
+
+class JudgeFormat(str, Enum):
+    """How the best-of judge is asked for its JSON verdict."""
+
+    JSON_OBJECT = "json_object"  # response_format {"type": "json_object", "schema": ...}
+    JSON_SCHEMA = "json_schema"  # response_format {"type": "json_schema", ...} (OpenAI structured outputs)
+    NONE = "none"  # no response_format; the verdict is parsed from plain text
+
+
+# litellm_params keys that belong to LiteLLM, not to us (api_key, timeout, num_retries, prices...).
+# They may appear on a fusion deployment and are left to LiteLLM.
+_ALWAYS_LITELLM = frozenset({"model", "num_retries", "metadata", "model_info", "weight", "order"})
+
+
+@lru_cache(maxsize=1)
+def litellm_param_names() -> frozenset[str]:
+    """Every key LiteLLM itself accepts in `litellm_params` (read from its own pydantic models)."""
+    try:
+        from litellm.types.router import GenericLiteLLMParams, LiteLLM_Params
+    except ImportError:  # pragma: no cover - litellm is a dependency; keep the config layer importable
+        return _ALWAYS_LITELLM
+    return _ALWAYS_LITELLM | frozenset(LiteLLM_Params.model_fields) | frozenset(GenericLiteLLMParams.model_fields)
+
+
+class FusionModelConfig(BaseModel):
+    """Options of one fusion virtual model (`fusion/<name>` in `model_list`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(description="the model_name users call, e.g. fusion/debate")
+    mode: FusionMode = Field(description="best-of | merge | debate")
+    panel: list[str] = Field(description="model_names of this proxy that answer in parallel")
+    judge: str = Field(description="model_name of this proxy that picks, merges or settles")
+    rounds: int = Field(default=1, ge=1, le=10, description="debate rounds (round 1 = independent answers)")
+    min_panel: int = Field(default=1, ge=1, description="members that must answer for the request to succeed")
+    member_timeout: float = Field(default=60.0, gt=0, description="seconds one panel call may take")
+    judge_timeout: float = Field(default=60.0, gt=0, description="seconds the judge call may take")
+    deadline: float = Field(default=300.0, gt=0, description="seconds the whole fusion request may take")
+    judge_temperature: float = Field(default=0.0, ge=0, le=2)
+    judge_max_tokens: int | None = Field(default=None, ge=1, description="cap on the judge's output tokens")
+    judge_response_format: JudgeFormat = JudgeFormat.JSON_OBJECT
+
+    @field_validator("panel")
+    @classmethod
+    def _panel_not_empty(cls, panel: list[str]) -> list[str]:
+        if not panel:
+            raise ValueError("panel must name at least one model_name")
+        for member in panel:
+            if not isinstance(member, str) or not member.strip():
+                raise ValueError("panel entries must be non-empty model_names")
+        return panel
+
+    @field_validator("judge")
+    @classmethod
+    def _judge_not_empty(cls, judge: str) -> str:
+        if not judge.strip():
+            raise ValueError("judge must be a model_name")
+        return judge
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FusionModelConfig:
+        if self.min_panel > len(self.panel):
+            raise ValueError(f"min_panel ({self.min_panel}) is larger than the panel ({len(self.panel)} members)")
+        if self.rounds > 1 and self.mode is not FusionMode.DEBATE:
+            raise ValueError(f"rounds={self.rounds} only applies to mode debate (mode is {self.mode.value})")
+        if self.name in self.panel:
+            raise ValueError(f"panel names the fusion model {self.name} itself")
+        if self.judge == self.name:
+            raise ValueError(f"judge names the fusion model {self.name} itself")
+        return self
+
+
+class FusionConfigError(ValueError):
+    """A fusion model's configuration is invalid. The message names the model and the field."""
+
+
+def _default_mode(fusion_model: str) -> str | None:
+    """`fusion/debate` defaults to mode debate (likewise best-of, merge)."""
+    suffix = fusion_model.split("/", 1)[1] if "/" in fusion_model else fusion_model
+    return suffix if suffix in {m.value for m in FusionMode} else None
+
+
+def parse_fusion_params(model_name: str, litellm_params: dict[str, Any]) -> FusionModelConfig:
+    """Build the config of one fusion deployment from its `litellm_params`.
+
+    Raises FusionConfigError naming `model_name` and the offending field.
+    """
+    reserved = litellm_param_names()
+    options = {k: v for k, v in litellm_params.items() if k not in reserved}
+    if "mode" not in options:
+        default = _default_mode(str(litellm_params.get("model", "")))
+        if default is not None:
+            options["mode"] = default
+    if options.get("mode") == FusionMode.DEBATE.value:
+        options.setdefault("rounds", 2)
+    try:
+        return FusionModelConfig(name=model_name, **options)
+    except ValidationError as exc:
+        raise FusionConfigError(describe_validation_error(model_name, exc)) from None
+    except TypeError as exc:  # e.g. a non-mapping value
+        raise FusionConfigError(f"fusion model {model_name!r}: {exc}") from None
+
+
+def describe_validation_error(model_name: str, exc: ValidationError) -> str:
+    """One line per problem: `fusion model 'x': litellm_params.<field>: <problem>`."""
+    lines = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown fusion option (see config.example.yaml for the options)"
+        elif err["type"] == "missing":
+            msg = "required"
+        where = f"litellm_params.{field}: " if field else "litellm_params: "
+        lines.append(f"fusion model {model_name!r}: {where}{msg}")
+    return "; ".join(lines)

@@ -1,0 +1,67 @@
+"""Check every fusion model of a proxy's `model_list` against the rest of it.
+
+Pure functions over plain dicts (the YAML's `model_list`), so the same checks run at proxy start,
+at request time (for models added later through the UI/DB) and in unit tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .fusion import PROVIDER, FusionConfigError, FusionModelConfig, parse_fusion_params
+
+
+def is_fusion_deployment(litellm_params: Mapping[str, Any]) -> bool:
+    return str(litellm_params.get("model", "")).startswith(f"{PROVIDER}/")
+
+
+def fusion_configs(model_list: Iterable[Mapping[str, Any]]) -> dict[str, FusionModelConfig]:
+    """Parse and cross-check every fusion model; raise FusionConfigError listing every problem."""
+    entries = list(model_list or [])
+    names = {str(e.get("model_name")) for e in entries if isinstance(e, Mapping)}
+    configs: dict[str, FusionModelConfig] = {}
+    problems: list[str] = []
+    for position, entry in enumerate(entries):
+        if not isinstance(entry, Mapping):
+            continue
+        params = entry.get("litellm_params") or {}
+        if not isinstance(params, Mapping) or not is_fusion_deployment(params):
+            continue
+        name = entry.get("model_name")
+        if not isinstance(name, str) or not name:
+            problems.append(f"model_list[{position}]: a fusion deployment needs a model_name")
+            continue
+        try:
+            config = parse_fusion_params(name, dict(params))
+        except FusionConfigError as exc:
+            problems.append(str(exc))
+            continue
+        if name in configs and configs[name] != config:
+            problems.append(f"fusion model {name!r}: two deployments of it have different fusion options")
+        configs[name] = config
+    for name, config in configs.items():
+        problems.extend(cross_check(config, names, set(configs)))
+    if problems:
+        raise FusionConfigError("invalid fusion configuration: " + "; ".join(problems))
+    return configs
+
+
+def cross_check(config: FusionModelConfig, model_names: set[str], fusion_names: set[str]) -> list[str]:
+    """Problems with the model_names a fusion model refers to."""
+    problems = []
+    for i, member in enumerate(config.panel):
+        if member not in model_names:
+            problems.append(
+                f"fusion model {config.name!r}: litellm_params.panel[{i}]: {member!r} is not a model_name in model_list"
+            )
+        elif member in fusion_names:
+            problems.append(
+                f"fusion model {config.name!r}: litellm_params.panel[{i}]: {member!r} is a fusion model; "
+                "fusion models cannot sit in a panel"
+            )
+    if config.judge not in model_names:
+        problems.append(f"fusion model {config.name!r}: litellm_params.judge: {config.judge!r} is not a model_name in model_list")
+    elif config.judge in fusion_names:
+        problems.append(f"fusion model {config.name!r}: litellm_params.judge: {config.judge!r} is a fusion model")
+    return problems

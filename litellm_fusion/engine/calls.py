@@ -1,0 +1,111 @@
+"""One inner call with a hard time bound, recorded; and a panel round of them run concurrently."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .types import CallRecord, Caller, Completion, InnerCallError, Message, Role
+
+
+class Deadline:
+    """The overall time budget of one fusion request."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._end = clock() + seconds
+
+    def remaining(self) -> float:
+        return max(0.0, self._end - self._clock())
+
+    def bound(self, step_timeout: float) -> tuple[float, bool]:
+        """(timeout for the next step, whether the deadline rather than the step's own timeout limits it)."""
+        left = self.remaining()
+        return (left, True) if left < step_timeout else (step_timeout, False)
+
+
+def _error_text(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:500]
+
+
+async def timed_call(
+    caller: Caller,
+    *,
+    model: str,
+    messages: list[Message],
+    params: dict[str, Any],
+    timeout: float,
+    deadline: Deadline,
+    role: Role,
+    round_no: int,
+    step: str,
+) -> tuple[CallRecord, Completion | None]:
+    """Make one call; never raises except on cancellation. The record says what happened."""
+    limit, deadline_bound = deadline.bound(timeout)
+    start = time.monotonic()
+    if limit <= 0:
+        return CallRecord(model, role, round_no, ok=False, latency_s=0.0, error=f"deadline exceeded before {step}"), None
+    try:
+        completion = await asyncio.wait_for(caller(model, messages, params, limit), timeout=limit)
+    except asyncio.TimeoutError:
+        what = "fusion deadline" if deadline_bound else f"{step} timeout"
+        error = f"Timeout: {step} did not finish within {limit:.3g}s ({what})"
+        return CallRecord(model, role, round_no, ok=False, latency_s=time.monotonic() - start, error=error), None
+    except InnerCallError as exc:
+        record = CallRecord(model, role, round_no, ok=False, latency_s=time.monotonic() - start, error=_error_text(exc))
+        record.cost = exc.cost
+        return record, None
+    except Exception as exc:  # noqa: BLE001 - any provider error drops this member, it must not fail the request
+        return CallRecord(model, role, round_no, ok=False, latency_s=time.monotonic() - start, error=_error_text(exc)), None
+    record = CallRecord(
+        model,
+        role,
+        round_no,
+        ok=True,
+        latency_s=time.monotonic() - start,
+        cost=completion.cost,
+        prompt_tokens=completion.prompt_tokens,
+        completion_tokens=completion.completion_tokens,
+        text=completion.text,
+    )
+    return record, completion
+
+
+@dataclass(frozen=True)
+class PanelCall:
+    member: int  # index in the panel
+    model: str
+    messages: list[Message]
+
+
+async def run_panel(
+    caller: Caller,
+    calls: Sequence[PanelCall],
+    params: dict[str, Any],
+    timeout: float,
+    deadline: Deadline,
+    round_no: int,
+) -> list[tuple[PanelCall, CallRecord, Completion | None]]:
+    """Run every member's call concurrently; results in panel order. Cancelling this cancels all calls."""
+    async with asyncio.TaskGroup() as group:
+        tasks = [
+            group.create_task(
+                timed_call(
+                    caller,
+                    model=c.model,
+                    messages=c.messages,
+                    params=params,
+                    timeout=timeout,
+                    deadline=deadline,
+                    role="member",
+                    round_no=round_no,
+                    step="panel member",
+                )
+            )
+            for c in calls
+        ]
+    return [(c, *t.result()) for c, t in zip(calls, tasks, strict=True)]

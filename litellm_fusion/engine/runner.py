@@ -1,0 +1,112 @@
+"""The fusion engine: panel rounds, then the judge. Pure asyncio; inner calls go through a Caller.
+
+- best-of: one panel round; the judge's verdict picks a candidate, returned verbatim.
+- merge:   one panel round; the judge writes the answer.
+- debate:  round 1 independent answers; in rounds 2..N every member still in the debate sees its own
+           last answer and the others' latest answers (anonymised) and revises; the judge settles.
+           A member that fails in a later round leaves the debate; its last answer stays a candidate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..config.fusion import FusionMode, FusionModelConfig
+from .calls import Deadline, PanelCall, run_panel
+from .judge import run_judge
+from .prompts import debate_revision_messages
+from .types import CallRecord, Caller, Candidate, FusionError, FusionResult, Message
+
+
+class FusionEngine:
+    def __init__(self, config: FusionModelConfig, caller: Caller) -> None:
+        self.config = config
+        self.caller = caller
+
+    async def run(self, messages: list[Message], params: dict[str, Any]) -> FusionResult:
+        """`params` are the request's generation parameters, passed to every member (and to the
+        judge where it writes the answer). Raises FusionError when too few members answer."""
+        cfg = self.config
+        deadline = Deadline(cfg.deadline)
+        calls: list[CallRecord] = []
+
+        first = [PanelCall(i, m, list(messages)) for i, m in enumerate(cfg.panel)]
+        latest: dict[int, Candidate] = {}
+        finish: dict[int, str] = {}
+        results = await run_panel(self.caller, first, params, cfg.member_timeout, deadline, 1)
+        for call, record, completion in results:
+            calls.append(record)
+            if completion is not None:
+                latest[call.member] = Candidate(call.member, call.model, completion.text)
+                finish[call.member] = completion.finish_reason
+        if len(latest) < cfg.min_panel:
+            raise FusionError(self._too_few_message(len(latest), calls), status=502, calls=calls)
+
+        rounds_run = 1
+        if cfg.mode is FusionMode.DEBATE:
+            rounds_run = await self._debate(messages, params, deadline, latest, finish, calls)
+
+        cands = [latest[i] for i in sorted(latest)]
+        step = await run_judge(self.caller, cfg, messages, cands, params, deadline, rounds_run)
+        if step.record is not None:
+            calls.append(step.record)
+        judge = step.result
+        chosen = None if judge.text is not None else cands[judge.winner or 0]
+        if chosen is None:
+            answer, finish_reason = judge.text or "", step.finish_reason
+        else:
+            answer, finish_reason = chosen.text, finish[chosen.member]
+        return FusionResult(
+            mode=cfg.mode.value,
+            answer=answer,
+            candidates=cands,
+            judge=judge,
+            calls=calls,
+            rounds=rounds_run,
+            finish_reason=finish_reason,
+            winner=chosen,
+        )
+
+    async def _debate(
+        self,
+        messages: Sequence[Message],
+        params: dict[str, Any],
+        deadline: Deadline,
+        latest: dict[int, Candidate],
+        finish: dict[int, str],
+        calls: list[CallRecord],
+    ) -> int:
+        cfg = self.config
+        active = sorted(latest)
+        rounds_run = 1
+        for round_no in range(2, cfg.rounds + 1):
+            if len(active) < 2 or deadline.remaining() <= 0:
+                break
+            snapshot = dict(latest)
+            revisions = [
+                PanelCall(
+                    i,
+                    cfg.panel[i],
+                    debate_revision_messages(messages, snapshot[i].text, [snapshot[j] for j in active if j != i]),
+                )
+                for i in active
+            ]
+            results = await run_panel(self.caller, revisions, params, cfg.member_timeout, deadline, round_no)
+            rounds_run = round_no
+            still: list[int] = []
+            for call, record, completion in results:
+                calls.append(record)
+                if completion is not None:
+                    latest[call.member] = Candidate(call.member, call.model, completion.text)
+                    finish[call.member] = completion.finish_reason
+                    still.append(call.member)
+            active = still
+        return rounds_run
+
+    def _too_few_message(self, answered: int, calls: Sequence[CallRecord]) -> str:
+        cfg = self.config
+        errors = "; ".join(f"{c.model}: {c.error}" for c in calls if not c.ok)
+        if answered == 0:
+            return f"{cfg.name}: all {len(cfg.panel)} panel members failed ({errors})"
+        return f"{cfg.name}: only {answered} of {len(cfg.panel)} panel members answered, min_panel is {cfg.min_panel} ({errors})"

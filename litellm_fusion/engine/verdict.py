@@ -1,0 +1,75 @@
+"""Parse the best-of judge's verdict. Any text gives either a valid Verdict or a VerdictError."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Verdict:
+    winner: int  # 0-based index into the candidates
+    reason: str
+
+
+class VerdictError(ValueError):
+    """The judge's output is not a usable verdict (the caller falls back)."""
+
+
+def _strip_fences(text: str) -> str:
+    text = text.strip()
+    if text.startswith("```"):
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+        if text.rstrip().endswith("```"):
+            text = text.rstrip()[:-3]
+    return text.strip()
+
+
+def _json_objects(text: str) -> list[dict[str, object]]:
+    """Every top-level JSON object embedded in text, in order."""
+    decoder = json.JSONDecoder()
+    found: list[dict[str, object]] = []
+    i = text.find("{")
+    while i != -1:
+        try:
+            obj, end = decoder.raw_decode(text, i)
+        except ValueError:
+            i = text.find("{", i + 1)
+            continue
+        if isinstance(obj, dict):
+            found.append(obj)
+        i = text.find("{", end)
+    return found
+
+
+def _winner_number(value: object) -> int:
+    if isinstance(value, bool):
+        raise VerdictError("winner is a boolean, not a candidate index")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 6:
+        return int(value.strip())
+    raise VerdictError(f"winner {value!r} is not a candidate index")
+
+
+def parse_verdict(text: str | None, n_candidates: int) -> Verdict:
+    """Read `{"winner": k, "reason": "..."}` (k from 1 to n_candidates) from the judge's output.
+
+    The output must hold exactly one JSON object with a `winner` key: a judge that echoes a
+    candidate's fake verdict next to its own is ambiguous and treated as a failed verdict.
+    """
+    if not text or not text.strip():
+        raise VerdictError("the judge returned no text")
+    objects = [o for o in _json_objects(_strip_fences(text)) if "winner" in o]
+    if not objects:
+        raise VerdictError("no JSON verdict with a 'winner' field in the judge's output")
+    if len(objects) > 1:
+        raise VerdictError(f"{len(objects)} verdicts in the judge's output; expected one")
+    number = _winner_number(objects[0]["winner"])
+    if not 1 <= number <= n_candidates:
+        raise VerdictError(f"winner {number} is not a candidate (expected 1 to {n_candidates})")
+    reason = objects[0].get("reason", "")
+    reason = reason if isinstance(reason, str) else json.dumps(reason)
+    return Verdict(winner=number - 1, reason=" ".join(reason.split())[:300])

@@ -1,0 +1,68 @@
+"""What a fusion request shows about itself: response headers and the spend-log metadata."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..config.fusion import FusionModelConfig
+from ..engine.types import CallRecord, FusionResult
+
+HEADER_PREFIX = "x-litellm-fusion-"
+
+
+def _header_value(text: str, limit: int = 300) -> str:
+    """Header-safe: one line of printable ASCII."""
+    flat = " ".join(str(text).split())
+    return flat.encode("ascii", "replace").decode("ascii")[:limit]
+
+
+def _dropped(calls: list[CallRecord]) -> list[dict[str, Any]]:
+    return [{"model": c.model, "round": c.round, "error": c.error} for c in calls if c.role == "member" and not c.ok]
+
+
+def spend_metadata(config: FusionModelConfig, result: FusionResult) -> dict[str, Any]:
+    """The `fusion` entry of the spend row's `spend_logs_metadata`."""
+    members = [c for c in result.calls if c.role == "member"]
+    judge_calls = [c for c in result.calls if c.role == "judge"]
+    judge_call = judge_calls[0] if judge_calls else None
+    return {
+        "mode": result.mode,
+        "fusion_model": config.name,
+        "panel": list(config.panel),
+        "rounds": result.rounds,
+        "members": [c.as_metadata() for c in members],
+        "dropped": _dropped(result.calls),
+        "judge": {
+            "model": config.judge,
+            "outcome": result.judge.outcome,
+            "reason": result.judge.reason,
+            "winner": result.winner.model if result.winner else None,
+            "cost": judge_call.cost if judge_call else 0.0,
+            "latency_ms": round(judge_call.latency_s * 1000, 1) if judge_call else 0.0,
+            "prompt_tokens": judge_call.prompt_tokens if judge_call else 0,
+            "completion_tokens": judge_call.completion_tokens if judge_call else 0,
+            **({"error": judge_call.error} if judge_call and judge_call.error else {}),
+        },
+        "cost": result.cost,
+        "prompt_tokens": result.prompt_tokens,
+        "completion_tokens": result.completion_tokens,
+    }
+
+
+def response_headers(config: FusionModelConfig, result: FusionResult) -> dict[str, str]:
+    dropped = _dropped(result.calls)
+    headers = {
+        "mode": result.mode,
+        "panel": ",".join(config.panel),
+        "answered": str(sum(1 for c in result.calls if c.role == "member" and c.round == 1 and c.ok)),
+        "winner": result.winner.model if result.winner else f"judge:{config.judge}",
+        "judge": result.judge.outcome,
+        "judge-model": config.judge,
+        "judge-reason": result.judge.reason,
+        "rounds": str(result.rounds),
+        "calls": str(len(result.calls)),
+        "cost": repr(result.cost),
+    }
+    if dropped:
+        headers["dropped"] = "; ".join(f"{d['model']}(r{d['round']}): {d['error']}" for d in dropped)
+    return {HEADER_PREFIX + k: _header_value(v) for k, v in headers.items()}

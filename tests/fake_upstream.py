@@ -1,0 +1,208 @@
+"""A small OpenAI-compatible upstream whose behaviour each test sets, per model.
+
+Runs an aiohttp server on 127.0.0.1 in a background thread of the test process, so tests steer it
+with plain Python (answers may be functions of the request). The proxy under test reaches it as
+`model: openai/<name>, api_base: http://127.0.0.1:<port>/v1`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+Answer = str | Callable[[dict[str, Any]], str]
+
+
+@dataclass
+class Behaviour:
+    text: Answer = "ok"
+    latency: float = 0.0  # seconds before answering
+    status: int | None = None  # answer with this HTTP error instead
+    hang: bool = False  # never answer (until the client gives up)
+    prompt_tokens: int = 10
+    completion_tokens: int = 5
+    error_message: str = "upstream failure"
+
+
+@dataclass
+class Seen:
+    model: str
+    body: dict[str, Any]
+    started: float
+    finished: float | None = None
+    status: int = 200
+
+
+@dataclass
+class _Barrier:
+    models: frozenset[str]
+    count: int
+    timeout: float
+    arrived: int = 0
+    event: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class FakeUpstream:
+    def __init__(self) -> None:
+        self.behaviours: dict[str, Behaviour] = {}
+        self.seen: list[Seen] = []
+        self.port = 0
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._barrier: _Barrier | None = None
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    # ---- steering (called from tests) ----
+    def set(self, model: str, **kwargs: Any) -> None:
+        with self._lock:
+            self.behaviours[model] = Behaviour(**kwargs)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.behaviours.clear()
+            self.seen.clear()
+            self._barrier = None
+            self.max_in_flight = 0
+
+    def require_concurrency(self, models: list[str], count: int, timeout: float = 10.0) -> None:
+        """Hold requests for `models` until `count` of them are in flight at once.
+
+        If they are not concurrent, the first one fails with HTTP 500 after `timeout`.
+        """
+        assert self._loop is not None
+
+        async def make() -> None:
+            self._barrier = _Barrier(frozenset(models), count, timeout)
+
+        asyncio.run_coroutine_threadsafe(make(), self._loop).result(5)
+
+    def requests_for(self, model: str) -> list[Seen]:
+        with self._lock:
+            return [s for s in self.seen if s.model == model]
+
+    # ---- server ----
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> FakeUpstream:
+        ready = threading.Event()
+
+        def serve() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            asyncio.set_event_loop(loop)
+            app = web.Application()
+            app.router.add_post("/v1/chat/completions", self._chat)
+            app.router.add_get("/v1/models", self._models)
+            self._runner = web.AppRunner(app, access_log=None)
+            loop.run_until_complete(self._runner.setup())
+            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            loop.run_until_complete(site.start())
+            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(self._runner.cleanup())
+            loop.close()
+
+        self._thread = threading.Thread(target=serve, name="fake-upstream", daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("fake upstream did not start")
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+
+    async def _models(self, request: web.Request) -> web.Response:
+        return web.json_response({"object": "list", "data": [{"id": m, "object": "model"} for m in self.behaviours]})
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        model = str(body.get("model"))
+        seen = Seen(model=model, body=body, started=time.monotonic())
+        with self._lock:
+            self.seen.append(seen)
+            behaviour = self.behaviours.get(model, Behaviour())
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if not await self._wait_barrier(model):
+                seen.status = 500
+                return web.json_response({"error": {"message": "concurrency barrier timed out"}}, status=500)
+            if behaviour.hang:
+                await asyncio.Event().wait()
+            if behaviour.latency:
+                await asyncio.sleep(behaviour.latency)
+            if behaviour.status is not None:
+                seen.status = behaviour.status
+                return web.json_response(
+                    {"error": {"message": behaviour.error_message, "type": "server_error", "code": behaviour.status}},
+                    status=behaviour.status,
+                )
+            text = behaviour.text(body) if callable(behaviour.text) else behaviour.text
+            if body.get("stream"):
+                return await self._stream(request, model, text, behaviour)
+            return web.json_response(self._completion(model, text, behaviour))
+        finally:
+            self.in_flight -= 1
+            seen.finished = time.monotonic()
+
+    async def _wait_barrier(self, model: str) -> bool:
+        barrier = self._barrier
+        if barrier is None or model not in barrier.models:
+            return True
+        barrier.arrived += 1
+        if barrier.arrived >= barrier.count:
+            barrier.event.set()
+        try:
+            await asyncio.wait_for(barrier.event.wait(), barrier.timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+    @staticmethod
+    def _usage(b: Behaviour) -> dict[str, int]:
+        return {
+            "prompt_tokens": b.prompt_tokens,
+            "completion_tokens": b.completion_tokens,
+            "total_tokens": b.prompt_tokens + b.completion_tokens,
+        }
+
+    def _completion(self, model: str, text: str, b: Behaviour) -> dict[str, Any]:
+        return {
+            "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            "usage": self._usage(b),
+        }
+
+    async def _stream(self, request: web.Request, model: str, text: str, b: Behaviour) -> web.StreamResponse:
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await resp.prepare(request)
+        cid = f"chatcmpl-{uuid.uuid4().hex[:12]}"
+        pieces = [text[i : i + 8] for i in range(0, len(text), 8)] or [""]
+        for piece in pieces:
+            chunk = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
+                     "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+            await resp.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        last = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
+                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "usage": self._usage(b)}
+        await resp.write(f"data: {json.dumps(last)}\n\ndata: [DONE]\n\n".encode())
+        await resp.write_eof()
+        return resp

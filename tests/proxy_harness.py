@@ -1,0 +1,147 @@
+"""Start and stop a real `litellm` proxy process on 127.0.0.1 for tests and benchmarks."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+TESTS_DIR = Path(__file__).resolve().parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def fake_deployment(name: str, upstream_url: str, input_price: float, output_price: float, **extra: Any) -> dict[str, Any]:
+    """A model_list entry served by the fake upstream, with prices so costs are exact."""
+    return {
+        "model_name": name,
+        "litellm_params": {"model": f"openai/{name}", "api_base": upstream_url, "api_key": "fake-key", **extra},
+        "model_info": {"input_cost_per_token": input_price, "output_cost_per_token": output_price},
+    }
+
+
+class ProxyProcess:
+    """One `litellm --config` subprocess. Use as a context manager; always stopped on exit."""
+
+    def __init__(self, config: dict[str, Any], workdir: Path, *, spend_log: bool = True, env: dict[str, str] | None = None) -> None:
+        self.config = config
+        self.workdir = workdir
+        self.port = free_port()
+        self.master_key = "sk-" + secrets.token_hex(24)
+        self.spend_log_path = workdir / "spend_rows.jsonl" if spend_log else None
+        self.log_path = workdir / "proxy.log"
+        self.extra_env = env or {}
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANTHROPIC_", "LITELLM_"))}
+        env.update(
+            LITELLM_MASTER_KEY=self.master_key,
+            LITELLM_LOCAL_MODEL_COST_MAP="True",
+            LITELLM_LOG="ERROR",
+            PYTHONPATH=os.pathsep.join(filter(None, [str(TESTS_DIR / "plugins"), env.get("PYTHONPATH", "")])),
+            PROMETHEUS_MULTIPROC_DIR="",
+        )
+        env.pop("PROMETHEUS_MULTIPROC_DIR")
+        if self.spend_log_path is not None:
+            env["FUSION_TEST_SPEND_LOG"] = str(self.spend_log_path)
+        env.update(self.extra_env)
+        return env
+
+    def start(self, timeout: float = 90.0) -> ProxyProcess:
+        cfg_path = self.workdir / "config.yaml"
+        cfg_path.write_text(yaml.safe_dump(self.config, sort_keys=False))
+        litellm_bin = Path(sys.executable).parent / "litellm"
+        log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self._log = log
+        self.proc = subprocess.Popen(
+            [str(litellm_bin), "--config", str(cfg_path), "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=self._env(),
+            cwd=self.workdir,
+            start_new_session=True,
+        )
+        self._wait_ready(timeout)
+        return self
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        with httpx.Client(timeout=2) as client:
+            while time.monotonic() < deadline:
+                if self.proc is not None and self.proc.poll() is not None:
+                    raise RuntimeError(f"proxy exited with {self.proc.returncode}:\n{self.log_tail()}")
+                try:
+                    if client.get(f"{self.base_url}/health/liveliness").status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.2)  # sleep-ok: polling a subprocess's readiness, bounded by the deadline
+        self.stop()
+        raise RuntimeError(f"proxy did not become ready in {timeout}s:\n{self.log_tail()}")
+
+    def run_until_exit(self, timeout: float = 90.0) -> tuple[int, str]:
+        """Start a proxy expected to fail at start-up; return (exit code, output)."""
+        cfg_path = self.workdir / "config.yaml"
+        cfg_path.write_text(yaml.safe_dump(self.config, sort_keys=False))
+        litellm_bin = Path(sys.executable).parent / "litellm"
+        done = subprocess.run(
+            [str(litellm_bin), "--config", str(cfg_path), "--host", "127.0.0.1", "--port", str(self.port)],
+            capture_output=True,
+            env=self._env(),
+            cwd=self.workdir,
+            timeout=timeout,
+        )
+        return done.returncode, (done.stdout + done.stderr).decode("utf-8", "replace")
+
+    def log_tail(self, chars: int = 6000) -> str:
+        try:
+            return self.log_path.read_text("utf-8", "replace")[-chars:]
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        if getattr(self, "_log", None) is not None:
+            self._log.close()
+
+    def __enter__(self) -> ProxyProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ---- what the proxy recorded ----
+    def spend_rows(self) -> list[dict[str, Any]]:
+        if self.spend_log_path is None or not self.spend_log_path.exists():
+            return []
+        return [json.loads(line) for line in self.spend_log_path.read_text().splitlines() if line.strip()]
+
+    def metrics(self) -> str:
+        r = httpx.get(f"{self.base_url}/metrics/", headers={"Authorization": f"Bearer {self.master_key}"}, timeout=10)
+        r.raise_for_status()
+        return r.text

@@ -1,0 +1,117 @@
+"""The engine without a proxy: a scripted Caller stands in for the Router."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from litellm_fusion.config import parse_fusion_params
+from litellm_fusion.engine import Completion, FusionEngine, FusionError, InnerCallError
+
+
+class ScriptedCaller:
+    def __init__(self, answers: dict[str, Any]) -> None:
+        self.answers = answers
+        self.seen: list[tuple[str, list[dict[str, Any]], dict[str, Any]]] = []
+
+    async def __call__(self, model: str, messages: list[dict[str, Any]], params: dict[str, Any], timeout: float) -> Completion:
+        self.seen.append((model, messages, params))
+        answer = self.answers[model]
+        if callable(answer):
+            answer = answer(messages)
+        if isinstance(answer, Exception):
+            raise answer
+        if answer == "HANG":
+            await asyncio.Event().wait()
+        return Completion(text=answer, cost=0.001, prompt_tokens=10, completion_tokens=5)
+
+
+def cfg(mode: str, **extra: Any):
+    params = {"model": f"fusion/{mode}", "panel": ["a", "b", "c"], "judge": "j", **extra}
+    return parse_fusion_params(f"fusion/{mode}", params)
+
+
+def run(engine: FusionEngine, text: str = "q?"):
+    return asyncio.run(engine.run([{"role": "user", "content": text}], {"temperature": 0.3}))
+
+
+def test_best_of_returns_the_chosen_member_verbatim():
+    caller = ScriptedCaller({"a": "A", "b": "B", "c": "C", "j": json.dumps({"winner": 2, "reason": "best"})})
+    result = run(FusionEngine(cfg("best-of"), caller))
+    assert result.answer == "B" and result.winner is not None and result.winner.model == "b"
+    assert result.judge.outcome == "ok" and result.judge.reason == "best"
+    assert result.cost == pytest.approx(0.004) and result.prompt_tokens == 40
+    judge_params = caller.seen[-1][2]
+    assert judge_params["temperature"] == 0.0 and judge_params["response_format"]["type"] == "json_object"
+    assert all(p == {"temperature": 0.3} for m, _, p in caller.seen[:3])
+
+
+@pytest.mark.parametrize("verdict", ["{\"winner\": 4}", "{\"winner\": 0}", "garbage", "", "{\"winner\": true}"])
+def test_best_of_bad_verdict_falls_back_to_first_survivor(verdict: str):
+    caller = ScriptedCaller({"a": InnerCallError("boom"), "b": "B", "c": "C", "j": verdict})
+    result = run(FusionEngine(cfg("best-of"), caller))
+    assert result.answer == "B" and result.judge.outcome == "fallback"
+    assert "unusable verdict" in result.judge.reason
+
+
+def test_judge_error_falls_back_and_is_flagged():
+    caller = ScriptedCaller({"a": "A", "b": "B", "c": "C", "j": InnerCallError("judge down")})
+    result = run(FusionEngine(cfg("merge"), caller))
+    assert result.answer == "A" and result.judge.outcome == "fallback" and "judge down" in result.judge.reason
+
+
+def test_merge_returns_the_judge_text():
+    caller = ScriptedCaller({"a": "A", "b": "B", "c": "C", "j": "merged"})
+    result = run(FusionEngine(cfg("merge"), caller))
+    assert result.answer == "merged" and result.winner is None
+
+
+def test_all_members_fail_names_each_error():
+    caller = ScriptedCaller({"a": InnerCallError("e-a"), "b": InnerCallError("e-b"), "c": InnerCallError("e-c"), "j": "x"})
+    with pytest.raises(FusionError) as info:
+        run(FusionEngine(cfg("best-of"), caller))
+    assert info.value.status == 502
+    for e in ("e-a", "e-b", "e-c"):
+        assert e in str(info.value)
+
+
+def test_min_panel_enforced():
+    caller = ScriptedCaller({"a": InnerCallError("e-a"), "b": "B", "c": InnerCallError("e-c"), "j": "x"})
+    with pytest.raises(FusionError, match="only 1 of 3"):
+        run(FusionEngine(cfg("best-of", min_panel=2), caller))
+
+
+def test_member_timeout_drops_member():
+    caller = ScriptedCaller({"a": "HANG", "b": "B", "c": "C", "j": json.dumps({"winner": 1, "reason": "r"})})
+    result = run(FusionEngine(cfg("best-of", member_timeout=0.05), caller))
+    assert result.answer == "B"
+    dropped = [c for c in result.calls if not c.ok]
+    assert len(dropped) == 1 and dropped[0].model == "a" and "panel member timeout" in dropped[0].error
+
+
+def test_debate_members_see_peers_anonymised_and_judge_settles():
+    def member(name: str):
+        def answer(messages):
+            return f"{name}-r{1 + sum(1 for m in messages if m['role'] == 'assistant')}"
+        return answer
+
+    caller = ScriptedCaller({"a": member("a"), "b": member("b"), "c": member("c"), "j": "settled"})
+    result = run(FusionEngine(cfg("debate", rounds=3), caller))
+    assert result.answer == "settled" and result.rounds == 3
+    assert [c.text for c in result.candidates] == ["a-r2", "b-r2", "c-r2"]
+    # round 2 call of member a: its own answer as assistant turn, peers b and c fenced, no model names
+    round2_a = [s for s in caller.seen if s[0] == "a"][1][1]
+    assert round2_a[-2] == {"role": "assistant", "content": "a-r1"}
+    assert "b-r1" in round2_a[-1]["content"] and "c-r1" in round2_a[-1]["content"]
+    assert "a-r1" not in round2_a[-1]["content"]
+    assert len([c for c in result.calls if c.role == "member"]) == 9
+
+
+def test_single_survivor_skips_the_judge():
+    caller = ScriptedCaller({"a": InnerCallError("x"), "b": "B", "c": InnerCallError("y"), "j": "never"})
+    result = run(FusionEngine(cfg("debate"), caller))
+    assert result.answer == "B" and result.judge.outcome == "skipped"
+    assert all(m != "j" for m, _, _ in caller.seen)
