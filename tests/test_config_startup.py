@@ -1,0 +1,40 @@
+"""A broken fusion config stops a real proxy at start-up with a message naming the model and field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conftest import FUSION_WIRING
+from proxy_harness import ProxyProcess, fake_deployment
+
+BASE = [fake_deployment("m-a", "http://127.0.0.1:9/v1", 1e-6, 1e-6), fake_deployment("judge", "http://127.0.0.1:9/v1", 1e-6, 1e-6)]
+
+
+def config_with(fusion_params: dict[str, Any], name: str = "fusion/debate") -> dict[str, Any]:
+    return {
+        "model_list": [*BASE, {"model_name": name, "litellm_params": {"model": "fusion/debate", **fusion_params}}],
+        "litellm_settings": dict(FUSION_WIRING),
+    }
+
+
+BAD = {
+    "empty-panel": ({"panel": [], "judge": "judge"}, "litellm_params.panel: panel must name at least one model_name"),
+    "unknown-panel-member": ({"panel": ["m-a", "gpt-nope"], "judge": "judge"}, "litellm_params.panel[1]: 'gpt-nope' is not a model_name"),
+    "unknown-judge": ({"panel": ["m-a"], "judge": "judge-nope"}, "litellm_params.judge: 'judge-nope' is not a model_name"),
+    "unknown-mode": ({"mode": "vote", "panel": ["m-a"], "judge": "judge"}, "litellm_params.mode: Input should be 'best-of', 'merge' or 'debate'"),
+    "rounds-below-1": ({"panel": ["m-a"], "judge": "judge", "rounds": 0}, "litellm_params.rounds: Input should be greater than or equal to 1"),
+    "self-in-panel": ({"panel": ["m-a", "fusion/debate"], "judge": "judge"}, "panel names the fusion model fusion/debate itself"),
+    "typo-option": ({"panel": ["m-a"], "judge": "judge", "pannel": ["m-a"]}, "litellm_params.pannel: unknown fusion option"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_fusion_config_stops_the_proxy_naming_model_and_field(case: str, tmp_path):
+    params, message = BAD[case]
+    code, output = ProxyProcess(config_with(params), tmp_path, spend_log=False).run_until_exit(timeout=120)
+    assert code != 0, output[-3000:]
+    assert "fusion model 'fusion/debate'" in output, output[-3000:]
+    assert message in output, output[-3000:]
+    assert "Application startup failed" in output

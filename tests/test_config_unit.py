@@ -1,0 +1,77 @@
+"""Fusion config parsing and cross-checks, without a proxy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from litellm_fusion.config import FusionConfigError, FusionMode, parse_fusion_params
+from litellm_fusion.config.validate import fusion_configs
+
+MODELS = [{"model_name": n, "litellm_params": {"model": f"openai/{n}"}} for n in ("a", "b", "j")]
+
+
+def entry(name: str, **params: Any) -> dict[str, Any]:
+    return {"model_name": name, "litellm_params": {"model": name, **params}}
+
+
+def test_mode_defaults_from_the_model_string_and_debate_defaults_to_two_rounds():
+    cfg = parse_fusion_params("fusion/debate", {"model": "fusion/debate", "panel": ["a"], "judge": "j"})
+    assert cfg.mode is FusionMode.DEBATE and cfg.rounds == 2 and cfg.min_panel == 1
+    cfg = parse_fusion_params("my-fusion", {"model": "fusion/cheap", "mode": "merge", "panel": ["a"], "judge": "j", "timeout": 30})
+    assert cfg.mode is FusionMode.MERGE and cfg.rounds == 1
+
+
+def test_mode_is_required_when_the_name_does_not_say_it():
+    with pytest.raises(FusionConfigError, match=r"'fusion/cheap': litellm_params.mode: required"):
+        parse_fusion_params("fusion/cheap", {"model": "fusion/cheap", "panel": ["a"], "judge": "j"})
+
+
+def test_several_fusion_models_coexist():
+    configs = fusion_configs([*MODELS, entry("fusion/debate", panel=["a", "b"], judge="j"), entry("fusion/best-of", panel=["a"], judge="b")])
+    assert set(configs) == {"fusion/debate", "fusion/best-of"}
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"panel": ["a"], "judge": "j", "min_panel": 2}, "min_panel (2) is larger than the panel"),
+        ({"mode": "merge", "panel": ["a"], "judge": "j", "rounds": 3}, "rounds=3 only applies to mode debate"),
+        ({"panel": ["a"], "judge": "fusion/debate"}, "judge names the fusion model fusion/debate itself"),
+        ({"panel": ["a", "fusion/best-of"], "judge": "j"}, "'fusion/best-of' is a fusion model"),
+        ({"panel": "a", "judge": "j"}, "litellm_params.panel: Input should be a valid list"),
+        ({"panel": ["a"], "judge": "j", "member_timeout": -1}, "litellm_params.member_timeout"),
+    ],
+)
+def test_bad_configs_name_model_and_field(params: dict[str, Any], message: str):
+    with pytest.raises(FusionConfigError) as info:
+        fusion_configs([*MODELS, entry("fusion/best-of", panel=["a"], judge="j"), entry("fusion/debate", **params)])
+    assert "fusion model 'fusion/debate'" in str(info.value)
+    assert message in str(info.value)
+
+
+def test_all_problems_are_reported_at_once():
+    with pytest.raises(FusionConfigError) as info:
+        fusion_configs([*MODELS, entry("fusion/debate", panel=["x"], judge="y")])
+    assert "panel[0]: 'x'" in str(info.value) and "judge: 'y'" in str(info.value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["mode", "panel", "judge", "rounds", "min_panel", "deadline", "member_timeout", "bogus"]),
+        st.one_of(st.none(), st.integers(-3, 5), st.floats(allow_nan=True), st.text(max_size=8), st.lists(st.sampled_from(["a", "b", "j", "zz", ""]), max_size=4)),
+    )
+)
+def test_any_params_give_a_valid_config_or_a_clear_error(params: dict[str, Any]):
+    try:
+        configs = fusion_configs([*MODELS, entry("fusion/debate", **params)])
+    except FusionConfigError as exc:
+        assert "fusion/debate" in str(exc)
+    else:
+        cfg = configs["fusion/debate"]
+        assert cfg.panel and all(m in {"a", "b", "j"} for m in cfg.panel) and cfg.judge in {"a", "b", "j"}
+        assert 1 <= cfg.min_panel <= len(cfg.panel) and cfg.rounds >= 1
