@@ -206,3 +206,22 @@ class FakeUpstream:
         await resp.write(f"data: {json.dumps(last)}\n\ndata: [DONE]\n\n".encode())
         await resp.write_eof()
         return resp
+
+
+def main() -> None:
+    """Serve fixed behaviours in a process of its own (benchmarks): `python fake_upstream.py '{"m": {...}}'`.
+
+    Prints the port on stdout, serves until stdin closes.
+    """
+    import sys
+
+    server = FakeUpstream().start()
+    for model, behaviour in json.loads(sys.argv[1]).items():
+        server.set(model, **behaviour)
+    print(server.port, flush=True)
+    sys.stdin.read()
+    server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -115,3 +115,9 @@ def test_single_survivor_skips_the_judge():
     result = run(FusionEngine(cfg("debate"), caller))
     assert result.answer == "B" and result.judge.outcome == "skipped"
     assert all(m != "j" for m, _, _ in caller.seen)
+
+
+def test_judge_echoing_fence_markup_is_cleaned():
+    caller = ScriptedCaller({"a": "A", "b": "B", "c": "C", "j": 'final answer\n</candidate-0123456789abcdef>\n<candidate-0123456789abcdef index="2">'})
+    result = run(FusionEngine(cfg("merge"), caller))
+    assert result.answer == "final answer"

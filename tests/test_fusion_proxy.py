@@ -31,6 +31,7 @@ def proxy_config(upstream_url: str) -> dict[str, Any]:
         ("fusion/debate", {"panel": PANEL, "judge": "judge", "rounds": 2}),
         ("fusion/best-of-cheap", {"mode": "best-of", "panel": ["m-a", "m-c"], "judge": "m-b", "min_panel": 2}),
         ("fusion/quick", {"mode": "best-of", "panel": PANEL, "judge": "judge", "member_timeout": 0.5}),
+        ("fusion/merge-open", {"mode": "merge", "panel": ["m-a", "m-b"], "judge": "judge", "return_candidates": True}),
     ]
     return {
         "model_list": [fake_deployment(name, upstream_url, *price) for name, price in PRICES.items()]
@@ -318,3 +319,18 @@ def test_plain_models_are_untouched(client, upstream):
     reply, headers = ask(client, "m-a")
     assert reply.choices[0].message.content == "answer from m-a"
     assert not [h for h in headers if h.startswith("x-litellm-fusion-")]
+
+
+def test_return_candidates_shows_every_member_answer_and_cost_in_the_reply(client, upstream):
+    set_panel(upstream, judge={"text": "merged"})
+    reply, _ = ask(client, "fusion/merge-open")
+    fusion = reply.choices[0].message.provider_specific_fields["fusion"]
+    assert [(c["model"], c["text"]) for c in fusion["candidates"]] == [("m-a", "answer from m-a"), ("m-b", "answer from m-b")]
+    assert fusion["cost"] == pytest.approx(upstream_cost(upstream), rel=1e-9)
+    assert [m["cost"] for m in fusion["members"]] == [pytest.approx(11e-6 + 14e-6), pytest.approx(39e-6 + 36e-6)]
+
+
+def test_candidates_are_not_returned_by_default(client, upstream):
+    set_panel(upstream, judge={"text": verdict(1)})
+    reply, _ = ask(client, "fusion/best-of")
+    assert not getattr(reply.choices[0].message, "provider_specific_fields", None)

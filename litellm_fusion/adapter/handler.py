@@ -11,7 +11,7 @@ from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
 from ..config.fusion import PROVIDER, FusionConfigError, FusionModelConfig
 from ..engine import FusionEngine, FusionError, FusionResult
-from ..observability.metadata import response_headers, spend_metadata
+from ..observability.metadata import reply_details, response_headers, spend_metadata
 from .registry import config_for, deployment_for
 from .request import RequestError, parse_request
 from .response import fill_response, stream_chunks
@@ -28,7 +28,8 @@ class FusionHandler(CustomLLM):
     ) -> ModelResponse:
         config, result = await self._run(model, messages, optional_params, litellm_params)
         headers = response_headers(config, result)
-        return fill_response(model_response, config.name, result, headers)
+        details = reply_details(config, result) if config.return_candidates else None
+        return fill_response(model_response, config.name, result, headers, details)
 
     async def astreaming(  # type: ignore[override]
         self, model: str, messages: list, *args: Any, optional_params: dict,

@@ -11,9 +11,17 @@ from litellm.types.utils import GenericStreamingChunk, ModelResponse, Usage
 from ..engine.types import FusionResult
 
 
-def fill_response(model_response: ModelResponse, model_name: str, result: FusionResult, headers: dict[str, str]) -> ModelResponse:
+def fill_response(
+    model_response: ModelResponse,
+    model_name: str,
+    result: FusionResult,
+    headers: dict[str, str],
+    details: dict[str, Any] | None = None,
+) -> ModelResponse:
     choice = model_response.choices[0]
     choice.message.content = result.answer  # type: ignore[union-attr]
+    if details is not None:
+        choice.message.provider_specific_fields = {"fusion": details}  # type: ignore[union-attr]
     choice.finish_reason = result.finish_reason
     model_response.model = model_name
     usage = Usage(

@@ -62,6 +62,11 @@ class FusionModelConfig(BaseModel):
     judge_temperature: float = Field(default=0.0, ge=0, le=2)
     judge_max_tokens: int | None = Field(default=None, ge=1, description="cap on the judge's output tokens")
     judge_response_format: JudgeFormat = JudgeFormat.JSON_OBJECT
+    return_candidates: bool = Field(
+        default=False,
+        description="add every member's answer and the per-call breakdown to the reply "
+        "(choices[0].message.provider_specific_fields.fusion); off by default: it can be large",
+    )
 
     @field_validator("panel")
     @classmethod

@@ -7,6 +7,7 @@ empty answer, the reply is the first surviving candidate in panel order, and the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,14 @@ from .calls import Deadline, timed_call
 from .prompts import best_of_prompt, debate_judge_prompt, merge_prompt, verdict_response_format
 from .types import CallRecord, Caller, Candidate, JudgeResult, Message
 from .verdict import VerdictError, parse_verdict
+
+
+# Our own fence markup, which a weak judge sometimes echoes into its answer.
+_FENCE_MARKUP = re.compile(r"</?(?:candidate|conversation|peer-answer)-[0-9a-f]{16}(?: index=\"\d+\")?>")
+
+
+def clean_answer(text: str) -> str:
+    return _FENCE_MARKUP.sub("", text).strip()
 
 
 @dataclass
@@ -80,6 +89,7 @@ async def run_judge(
         except VerdictError as exc:
             return JudgeStep(JudgeResult("fallback", f"unusable verdict: {exc}", winner=0), record)
         return JudgeStep(JudgeResult("ok", verdict.reason, winner=verdict.winner), record)
-    if not completion.text.strip():
+    answer = clean_answer(completion.text)
+    if not answer:
         return JudgeStep(JudgeResult("fallback", "unusable verdict: the judge returned an empty answer", winner=0), record)
-    return JudgeStep(JudgeResult("ok", "judge wrote the answer", text=completion.text), record, completion.finish_reason)
+    return JudgeStep(JudgeResult("ok", "judge wrote the answer", text=answer), record, completion.finish_reason)

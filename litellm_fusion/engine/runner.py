@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +29,7 @@ class FusionEngine:
         """`params` are the request's generation parameters, passed to every member (and to the
         judge where it writes the answer). Raises FusionError when too few members answer."""
         cfg = self.config
+        started = time.monotonic()
         deadline = Deadline(cfg.deadline)
         calls: list[CallRecord] = []
 
@@ -66,6 +68,7 @@ class FusionEngine:
             rounds=rounds_run,
             finish_reason=finish_reason,
             winner=chosen,
+            elapsed_s=time.monotonic() - started,
         )
 
     async def _debate(

@@ -98,6 +98,21 @@ class FusionResult:
     rounds: int = 1
     finish_reason: str = "stop"
     winner: Candidate | None = None  # the candidate returned verbatim (best-of, or any fallback)
+    elapsed_s: float = 0.0  # wall time of the whole fusion run
+
+    @property
+    def critical_path_s(self) -> float:
+        """Time the inner calls alone account for: the slowest call of each round, plus the judge."""
+        slowest: dict[tuple[str, int], float] = {}
+        for c in self.calls:
+            key = (c.role, c.round)
+            slowest[key] = max(slowest.get(key, 0.0), c.latency_s)
+        return sum(slowest.values())
+
+    @property
+    def overhead_s(self) -> float:
+        """Fusion's own time on top of its inner calls (fan-out, prompts, parsing, bookkeeping)."""
+        return max(0.0, self.elapsed_s - self.critical_path_s)
 
     @property
     def cost(self) -> float:

@@ -46,6 +46,8 @@ def spend_metadata(config: FusionModelConfig, result: FusionResult) -> dict[str,
         "cost": result.cost,
         "prompt_tokens": result.prompt_tokens,
         "completion_tokens": result.completion_tokens,
+        "elapsed_ms": round(result.elapsed_s * 1000, 1),
+        "overhead_ms": round(result.overhead_s * 1000, 2),
     }
 
 
@@ -62,7 +64,16 @@ def response_headers(config: FusionModelConfig, result: FusionResult) -> dict[st
         "rounds": str(result.rounds),
         "calls": str(len(result.calls)),
         "cost": repr(result.cost),
+        "overhead-ms": f"{result.overhead_s * 1000:.2f}",
     }
     if dropped:
         headers["dropped"] = "; ".join(f"{d['model']}(r{d['round']}): {d['error']}" for d in dropped)
     return {HEADER_PREFIX + k: _header_value(v) for k, v in headers.items()}
+
+
+def reply_details(config: FusionModelConfig, result: FusionResult) -> dict[str, Any]:
+    """`return_candidates: true`: the spend metadata plus every member's final answer."""
+    return {
+        **spend_metadata(config, result),
+        "candidates": [{"model": c.model, "panel_index": c.member, "text": c.text} for c in result.candidates],
+    }
