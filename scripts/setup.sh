@@ -6,5 +6,7 @@ PY=${PYTHON:-$(command -v python3.11 || command -v python3)}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[test]"
+# Quiet on success; the full pip output is shown if anything fails.
+log=.venv/setup.log
+{ .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e ".[test]"; } > "$log" 2>&1 \
+  || { cat "$log"; echo "setup failed (log: $log)" >&2; exit 1; }
