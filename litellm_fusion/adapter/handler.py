@@ -10,8 +10,11 @@ from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
 from ..config.fusion import PROVIDER, FusionConfigError, FusionModelConfig
+from ..config.settings import PluginSettings
 from ..engine import FusionEngine, FusionError, FusionResult
+from ..engine.judge import JudgeCacheUse
 from ..observability.metadata import reply_details, response_headers, spend_metadata
+from .redis_judge_store import JudgeStores
 from .registry import config_for, deployment_for
 from .request import RequestError, parse_request
 from .response import fill_response, stream_chunks
@@ -22,6 +25,19 @@ RESULT_KEY = "litellm_fusion_result"
 
 
 class FusionHandler(CustomLLM):
+    def __init__(self, settings: PluginSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or PluginSettings()
+        self.stores = JudgeStores(self.settings.judge_cache)
+
+    def _judge_cache(self, config: FusionModelConfig) -> JudgeCacheUse | None:
+        if config.judge_cache_ttl == "off":
+            return None
+        store = self.stores.current()
+        if store is None:
+            return None
+        return JudgeCacheUse(store, config.judge_cache_ttl or self.settings.judge_cache.ttl)
+
     async def acompletion(  # type: ignore[override]
         self, model: str, messages: list, *args: Any, model_response: ModelResponse, optional_params: dict,
         litellm_params: dict | None = None, **kwargs: Any,
@@ -52,7 +68,8 @@ class FusionHandler(CustomLLM):
             raise litellm.BadRequestError(message=str(exc), model=f"{PROVIDER}/{model}", llm_provider=PROVIDER) from None
         caller = RouterCaller(router, config.name, (litellm_params or {}).get("litellm_call_id"))
         try:
-            result = await FusionEngine(config, caller).run(request.messages, request.params)
+            engine = FusionEngine(config, caller, self._judge_cache(config))
+            result = await engine.run(request.messages, request.params)
         except FusionError as exc:
             # num_retries=0: the inner calls were already retried by the Router; re-running the
             # whole panel from the outer call would multiply cost and latency.

@@ -49,10 +49,12 @@ class RouterCaller:
         hidden = getattr(response, "_hidden_params", {}) or {}
         usage = getattr(response, "usage", None)
         choice = response.choices[0]
+        cached = hidden.get("cache_hit") is True  # LiteLLM's response cache: billed $0, as LiteLLM does
         return Completion(
             text=choice.message.content or "",
-            cost=float(hidden.get("response_cost") or 0.0),
+            cost=0.0 if cached else float(hidden.get("response_cost") or 0.0),
             prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
             completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
             finish_reason=choice.finish_reason or "stop",
+            cached=cached,
         )

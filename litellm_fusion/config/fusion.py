@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import Enum
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -62,6 +62,10 @@ class FusionModelConfig(BaseModel):
     judge_temperature: float = Field(default=0.0, ge=0, le=2)
     judge_max_tokens: int | None = Field(default=None, ge=1, description="cap on the judge's output tokens")
     judge_response_format: JudgeFormat = JudgeFormat.JSON_OBJECT
+    judge_cache_ttl: int | Literal["off"] | None = Field(
+        default=None, description="seconds this model's judge decisions stay cached, or off; "
+        "default: litellm_fusion.judge_cache.ttl"
+    )
     return_candidates: bool = Field(
         default=False,
         description="add every member's answer and the per-call breakdown to the reply "
@@ -84,6 +88,13 @@ class FusionModelConfig(BaseModel):
         if not judge.strip():
             raise ValueError("judge must be a model_name")
         return judge
+
+    @field_validator("judge_cache_ttl")
+    @classmethod
+    def _ttl(cls, ttl: int | str | None) -> int | str | None:
+        if isinstance(ttl, int) and ttl < 1:
+            raise ValueError("judge_cache_ttl must be at least 1 second, or off")
+        return ttl
 
     @model_validator(mode="after")
     def _consistent(self) -> FusionModelConfig:

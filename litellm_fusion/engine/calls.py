@@ -71,6 +71,7 @@ async def timed_call(
         prompt_tokens=completion.prompt_tokens,
         completion_tokens=completion.completion_tokens,
         text=completion.text,
+        cached=completion.cached,
     )
     return record, completion
 

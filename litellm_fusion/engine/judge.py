@@ -14,6 +14,7 @@ from typing import Any
 
 from ..config.fusion import FusionMode, FusionModelConfig
 from .calls import Deadline, timed_call
+from .judge_cache import JudgeStore, decision_key, decode, encode
 from .prompts import best_of_prompt, debate_judge_prompt, merge_prompt, verdict_response_format
 from .types import CallRecord, Caller, Candidate, JudgeResult, Message
 from .verdict import VerdictError, parse_verdict
@@ -59,6 +60,14 @@ def judge_params(cfg: FusionModelConfig, answer_params: dict[str, Any]) -> dict[
     return params
 
 
+@dataclass(frozen=True)
+class JudgeCacheUse:
+    """The judge cache as one fusion model uses it."""
+
+    store: JudgeStore
+    ttl: int
+
+
 async def run_judge(
     caller: Caller,
     cfg: FusionModelConfig,
@@ -67,14 +76,43 @@ async def run_judge(
     answer_params: dict[str, Any],
     deadline: Deadline,
     rounds: int,
+    cache: JudgeCacheUse | None = None,
 ) -> JudgeStep:
+    """The judge step, through the judge cache when there is one. Only `ok` decisions are cached."""
     if len(cands) == 1:
         return JudgeStep(JudgeResult("skipped", "single surviving candidate", winner=0), None)
+    params = judge_params(cfg, answer_params)
+    if cache is None:
+        return await _call_judge(caller, cfg, messages, cands, params, deadline, rounds)
+    key = decision_key(mode=cfg.mode.value, judge=cfg.judge, rounds=rounds, judge_params=params,
+                       messages=messages, candidates=cands)
+    status, raw = await cache.store.get(key)
+    if status == "hit":
+        cached = decode(raw, key, len(cands), writes_text=cfg.mode is not FusionMode.BEST_OF)
+        if cached is not None:
+            return JudgeStep(cached.result, None, cached.finish_reason)
+        status = "miss"  # foreign or corrupt value: ignored, and overwritten below
+    step = await _call_judge(caller, cfg, messages, cands, params, deadline, rounds)
+    step.result.cache = status
+    if step.result.outcome == "ok" and status != "unavailable":
+        await cache.store.set(key, encode(key, step.result, step.finish_reason), cache.ttl)
+    return step
+
+
+async def _call_judge(
+    caller: Caller,
+    cfg: FusionModelConfig,
+    messages: Sequence[Message],
+    cands: Sequence[Candidate],
+    params: dict[str, Any],
+    deadline: Deadline,
+    rounds: int,
+) -> JudgeStep:
     record, completion = await timed_call(
         caller,
         model=cfg.judge,
         messages=judge_messages(cfg, messages, cands, rounds),
-        params=judge_params(cfg, answer_params),
+        params=params,
         timeout=cfg.judge_timeout,
         deadline=deadline,
         role="judge",
@@ -88,7 +126,7 @@ async def run_judge(
             verdict = parse_verdict(completion.text, len(cands))
         except VerdictError as exc:
             return JudgeStep(JudgeResult("fallback", f"unusable verdict: {exc}", winner=0), record)
-        return JudgeStep(JudgeResult("ok", verdict.reason, winner=verdict.winner), record)
+        return JudgeStep(JudgeResult("ok", verdict.reason, winner=verdict.winner), record, completion.finish_reason)
     answer = clean_answer(completion.text)
     if not answer:
         return JudgeStep(JudgeResult("fallback", "unusable verdict: the judge returned an empty answer", winner=0), record)

@@ -15,15 +15,16 @@ from typing import Any
 
 from ..config.fusion import FusionMode, FusionModelConfig
 from .calls import Deadline, PanelCall, run_panel
-from .judge import run_judge
+from .judge import JudgeCacheUse, run_judge
 from .prompts import debate_revision_messages
 from .types import CallRecord, Caller, Candidate, FusionError, FusionResult, Message
 
 
 class FusionEngine:
-    def __init__(self, config: FusionModelConfig, caller: Caller) -> None:
+    def __init__(self, config: FusionModelConfig, caller: Caller, judge_cache: JudgeCacheUse | None = None) -> None:
         self.config = config
         self.caller = caller
+        self.judge_cache = judge_cache
 
     async def run(self, messages: list[Message], params: dict[str, Any]) -> FusionResult:
         """`params` are the request's generation parameters, passed to every member (and to the
@@ -50,7 +51,7 @@ class FusionEngine:
             rounds_run = await self._debate(messages, params, deadline, latest, finish, calls)
 
         cands = [latest[i] for i in sorted(latest)]
-        step = await run_judge(self.caller, cfg, messages, cands, params, deadline, rounds_run)
+        step = await run_judge(self.caller, cfg, messages, cands, params, deadline, rounds_run, self.judge_cache)
         if step.record is not None:
             calls.append(step.record)
         judge = step.result

@@ -17,6 +17,7 @@ class Completion:
     prompt_tokens: int
     completion_tokens: int
     finish_reason: str = "stop"
+    cached: bool = False  # served from a response cache
 
 
 class Caller(Protocol):
@@ -52,6 +53,7 @@ class CallRecord:
     completion_tokens: int = 0
     error: str | None = None
     text: str | None = None  # kept for the engine; not written to metadata
+    cached: bool = False
 
     def as_metadata(self) -> dict[str, Any]:
         return {
@@ -63,6 +65,7 @@ class CallRecord:
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             **({"error": self.error} if self.error else {}),
+            **({"cache_hit": True} if self.cached else {}),
         }
 
 
@@ -75,6 +78,7 @@ class JudgeResult:
     reason: str  # the verdict's one-line reason, or why the judge was skipped / fell back
     winner: int | None = None  # 0-based index into the candidates (best-of), None for merge/debate
     text: str | None = None  # the judge's own answer (merge/debate)
+    cache: str = "off"  # judge cache: hit | miss | unavailable | off
 
 
 @dataclass

@@ -1,0 +1,41 @@
+"""The plugin's own top-level section of a proxy config:
+
+```yaml
+litellm_fusion:
+  routing: {<group>: {mode: balanced}}      # complexity routing (config/routing.py)
+  judge_cache: {ttl: 86400, timeout_ms: 100} # judge decisions in Redis (config/cache.py)
+```
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .cache import JudgeCacheSettings
+from .routing import GroupRouting, RoutingConfigError
+
+
+class PluginSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    routing: dict[str, GroupRouting] = Field(default_factory=dict)
+    judge_cache: JudgeCacheSettings = Field(default_factory=JudgeCacheSettings)
+
+
+def parse_settings(section: Any) -> PluginSettings:
+    """Parse the top-level `litellm_fusion:` section; errors name the field."""
+    if section is None:
+        return PluginSettings()
+    try:
+        return PluginSettings.model_validate(section)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"] if not str(p).startswith(("RoutingMode", "float", "enum")))
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown option"
+            problems.append(f"litellm_fusion.{where}: {msg}")
+        raise RoutingConfigError("invalid litellm_fusion configuration: " + "; ".join(dict.fromkeys(problems))) from None

@@ -1,0 +1,101 @@
+"""Judge decisions keyed by everything they depend on, stored in a versioned format.
+
+The key covers: mode, judge model, judge prompt version, debate rounds, the judge's parameters,
+the conversation and the candidate answers in order (canonical JSON). A stored value names its
+format, version and key; anything else found under our prefix is ignored (a miss) and overwritten.
+The store itself (Redis, in the adapter) implements `JudgeStore`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from .prompts import PROMPT_VERSION
+from .types import Candidate, JudgeResult, Message
+
+FORMAT = "litellm-fusion/judge-decision"
+VALUE_VERSION = 1
+
+CacheStatus = Literal["hit", "miss", "unavailable", "off"]
+
+
+class JudgeStore(Protocol):
+    async def get(self, key: str) -> tuple[CacheStatus, str | None]:
+        """("hit", raw value) / ("miss", None) / ("unavailable", None). Never raises."""
+        ...
+
+    async def set(self, key: str, value: str, ttl: int) -> bool:
+        """Store with a TTL; False if the store is unavailable. Never raises."""
+        ...
+
+
+def _canonical(obj: object) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def decision_key(
+    *,
+    mode: str,
+    judge: str,
+    rounds: int,
+    judge_params: dict[str, Any],
+    messages: Sequence[Message],
+    candidates: Sequence[Candidate],
+) -> str:
+    material = {
+        "prompt_version": PROMPT_VERSION,
+        "mode": mode,
+        "judge": judge,
+        "rounds": rounds,
+        "judge_params": judge_params,
+        "messages": [{"role": m.get("role"), "content": m.get("content"), "name": m.get("name")} for m in messages],
+        "candidates": [c.text for c in candidates],
+    }
+    return hashlib.sha256(_canonical(material).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def encode(key: str, result: JudgeResult, finish_reason: str) -> str:
+    decision: dict[str, Any] = {"reason": result.reason, "finish_reason": finish_reason}
+    if result.text is not None:
+        decision["text"] = result.text
+    else:
+        decision["winner"] = result.winner
+    return _canonical({"format": FORMAT, "v": VALUE_VERSION, "key": key, "decision": decision})
+
+
+@dataclass(frozen=True)
+class CachedDecision:
+    result: JudgeResult
+    finish_reason: str
+
+
+def decode(raw: str | bytes | None, key: str, n_candidates: int, writes_text: bool) -> CachedDecision | None:
+    """The stored decision, or None for anything foreign, corrupt, stale or not fitting these candidates."""
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(value, dict) or value.get("format") != FORMAT or value.get("v") != VALUE_VERSION:
+        return None
+    decision = value.get("decision")
+    if value.get("key") != key or not isinstance(decision, dict):
+        return None
+    reason = decision.get("reason")
+    finish = decision.get("finish_reason", "stop")
+    if not isinstance(reason, str) or not isinstance(finish, str):
+        return None
+    if writes_text:
+        text = decision.get("text")
+        if not isinstance(text, str) or not text.strip():
+            return None
+        return CachedDecision(JudgeResult("ok", reason, text=text, cache="hit"), finish)
+    winner = decision.get("winner")
+    if isinstance(winner, bool) or not isinstance(winner, int) or not 0 <= winner < n_candidates:
+        return None
+    return CachedDecision(JudgeResult("ok", reason, winner=winner, cache="hit"), finish)

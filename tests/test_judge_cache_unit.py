@@ -1,0 +1,171 @@
+"""The judge cache with fakeredis (TCP) behind LiteLLM's RedisCache: hit, miss, corrupt, unavailable, TTL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+from litellm.caching.redis_cache import RedisCache
+
+from litellm_fusion.adapter.redis_judge_store import RedisJudgeStore
+from litellm_fusion.config import parse_fusion_params
+from litellm_fusion.config.cache import JudgeCacheSettings
+from litellm_fusion.engine import Completion, FusionEngine
+from litellm_fusion.engine.judge import JudgeCacheUse
+from proxy_harness import free_port
+
+SETTINGS = JudgeCacheSettings(ttl=300, timeout_ms=200, warn_interval_s=3600)
+
+
+class Counting:
+    def __init__(self, answers: dict[str, str]) -> None:
+        self.answers = answers
+        self.calls: list[str] = []
+
+    async def __call__(self, model: str, messages: list[dict[str, Any]], params: dict[str, Any], timeout: float) -> Completion:
+        self.calls.append(model)
+        return Completion(self.answers[model], cost=0.01 if model == "j" else 0.001, prompt_tokens=5, completion_tokens=5)
+
+
+@pytest.fixture(scope="module")
+def tcp_fake() -> Iterator[tuple[str, int]]:
+    """fakeredis speaking the Redis protocol on loopback, so LiteLLM's RedisCache connects as to Redis."""
+    from fakeredis import TcpFakeServer
+
+    server = TcpFakeServer(("127.0.0.1", free_port()), server_type="redis")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+@pytest.fixture()
+def server(tcp_fake: tuple[str, int]) -> redis.Redis:
+    raw = redis.Redis(host=tcp_fake[0], port=tcp_fake[1], decode_responses=True)
+    raw.flushall()
+    return raw
+
+
+def redis_cache(raw: redis.Redis) -> RedisCache:
+    kw = raw.connection_pool.connection_kwargs
+    return RedisCache(host=kw["host"], port=kw["port"])
+
+
+def engine(mode: str, caller: Counting, store: Any, ttl: int = 300) -> FusionEngine:
+    cfg = parse_fusion_params(f"fusion/{mode}", {"model": f"fusion/{mode}", "panel": ["a", "b"], "judge": "j"})
+    return FusionEngine(cfg, caller, JudgeCacheUse(store, ttl))
+
+
+def ask(e: FusionEngine, text: str = "q"):
+    return asyncio.run(e.run([{"role": "user", "content": text}], {}))
+
+
+@pytest.mark.parametrize("mode, judge_answer, expected", [
+    ("best-of", json.dumps({"winner": 2, "reason": "b wins"}), "B"),
+    ("merge", "merged text", "merged text"),
+    ("debate", "settled text", "settled text"),
+])
+def test_miss_then_hit_skips_the_judge_with_the_same_reply(server: redis.Redis, mode: str, judge_answer: str, expected: str):
+    store = RedisJudgeStore(SETTINGS, redis_cache(server))
+    caller = Counting({"a": "A", "b": "B", "j": judge_answer})
+    first = ask(engine(mode, caller, store))
+    assert first.judge.cache == "miss" and first.answer == expected
+    judge_calls = caller.calls.count("j")
+    second = ask(engine(mode, caller, store))
+    assert second.judge.cache == "hit" and second.answer == expected
+    assert caller.calls.count("j") == judge_calls, "a hit makes no judge call"
+    assert second.cost == pytest.approx(first.cost - 0.01), "judge cost 0 on a hit"
+    assert second.judge.reason == first.judge.reason
+
+
+def test_key_covers_the_candidates_and_the_conversation(server: redis.Redis):
+    store = RedisJudgeStore(SETTINGS, redis_cache(server))
+    caller = Counting({"a": "A", "b": "B", "j": "m"})
+    ask(engine("merge", caller, store), "q1")
+    assert ask(engine("merge", caller, store), "q2").judge.cache == "miss"
+    caller.answers["b"] = "B2"
+    assert ask(engine("merge", caller, store), "q1").judge.cache == "miss"
+
+
+def test_stored_with_prefix_versioned_value_and_ttl(server: redis.Redis):
+    store = RedisJudgeStore(SETTINGS, redis_cache(server))
+    ask(engine("merge", Counting({"a": "A", "b": "B", "j": "m"}), store, ttl=123))
+    raw = server
+    (key,) = raw.keys("*")
+    assert key.startswith("litellm_fusion:judge:")
+    value = json.loads(raw.get(key))
+    assert value["format"] == "litellm-fusion/judge-decision" and value["v"] == 1 and value["decision"]["text"] == "m"
+    assert 0 < raw.ttl(key) <= 123
+
+
+@pytest.mark.parametrize("garbage", ["not json", json.dumps({"format": "other", "v": 1}), json.dumps({"format": "litellm-fusion/judge-decision", "v": 1, "key": "wrong", "decision": {"reason": "r", "text": "evil"}})])
+def test_foreign_or_corrupt_value_is_ignored_and_overwritten(server: redis.Redis, garbage: str):
+    store = RedisJudgeStore(SETTINGS, redis_cache(server))
+    caller = Counting({"a": "A", "b": "B", "j": "good"})
+    ask(engine("merge", caller, store))
+    raw = server
+    (key,) = raw.keys("*")
+    raw.set(key, garbage)
+    result = ask(engine("merge", caller, store))
+    assert result.judge.cache == "miss" and result.answer == "good"
+    assert json.loads(raw.get(key))["decision"]["text"] == "good", "overwritten with a valid value"
+
+
+def test_winner_out_of_range_for_these_candidates_is_not_returned(server: redis.Redis):
+    store = RedisJudgeStore(SETTINGS, redis_cache(server))
+    caller = Counting({"a": "A", "b": "B", "j": json.dumps({"winner": 1, "reason": "r"})})
+    ask(engine("best-of", caller, store))
+    raw = server
+    (key,) = raw.keys("*")
+    value = json.loads(raw.get(key))
+    value["decision"]["winner"] = 7
+    raw.set(key, json.dumps(value))
+    assert ask(engine("best-of", caller, store)).judge.cache == "miss"
+
+
+def test_unavailable_redis_degrades_and_warns_once(server: redis.Redis, caplog: pytest.LogCaptureFixture):
+    cache = redis_cache(server)
+
+    class Broken:
+        async def get(self, *a: Any, **k: Any) -> None:
+            raise ConnectionError("connection refused")
+
+        async def set(self, *a: Any, **k: Any) -> None:
+            raise ConnectionError("connection refused")
+
+    cache.init_async_client = lambda: Broken()  # type: ignore[method-assign]
+    store = RedisJudgeStore(SETTINGS, cache)
+    caller = Counting({"a": "A", "b": "B", "j": "m"})
+    with caplog.at_level(logging.WARNING, logger="litellm_fusion"):
+        for _ in range(3):
+            result = ask(engine("merge", caller, store))
+            assert result.answer == "m" and result.judge.cache == "unavailable"
+    assert len([r for r in caplog.records if "judge cache unavailable" in r.getMessage()]) == 1
+
+
+def test_slow_redis_is_bounded_by_the_timeout(server: redis.Redis):
+    cache = redis_cache(server)
+
+    class Hanging:
+        async def get(self, *a: Any, **k: Any) -> None:
+            await asyncio.Event().wait()
+
+    cache.init_async_client = lambda: Hanging()  # type: ignore[method-assign]
+    store = RedisJudgeStore(JudgeCacheSettings(timeout_ms=20), cache)
+    status, _ = asyncio.run(store.get("k"))
+    assert status == "unavailable"
+
+
+def test_per_model_ttl_off_and_validation():
+    cfg = parse_fusion_params("fusion/merge", {"model": "fusion/merge", "panel": ["a"], "judge": "j", "judge_cache_ttl": "off"})
+    assert cfg.judge_cache_ttl == "off"
+    with pytest.raises(ValueError, match="judge_cache_ttl"):
+        parse_fusion_params("fusion/merge", {"model": "fusion/merge", "panel": ["a"], "judge": "j", "judge_cache_ttl": 0})
