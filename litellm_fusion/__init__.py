@@ -25,9 +25,9 @@ def _proxy_object(name: str) -> Any:
         from .adapter.handler import FusionHandler
         from .adapter.startup import validate_proxy_config
 
-        validate_proxy_config()
-        _objects["fusion_handler"] = FusionHandler()
-        _objects["fusion_callbacks"] = FusionCallbacks()
+        setup = validate_proxy_config()
+        _objects["fusion_handler"] = FusionHandler(setup.settings)
+        _objects["fusion_callbacks"] = FusionCallbacks(setup.settings, frozenset(setup.fusion))
     return _objects[name]
 
 

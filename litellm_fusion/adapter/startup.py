@@ -11,30 +11,33 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ..config.fusion import FusionModelConfig
+from ..config.routing import RoutingConfigError
+from ..config.settings import PluginSettings, parse_settings
 from ..config.validate import fusion_configs
 
 log = logging.getLogger("litellm_fusion")
 
 
-def _proxy_model_list() -> list[dict[str, Any]] | None:
+def _proxy_config() -> dict[str, Any]:
+    """The config of the proxy being started (resolved), or {} outside a proxy."""
     proxy_server = sys.modules.get("litellm.proxy.proxy_server")
     if proxy_server is None:
-        return None
+        return {}
     proxy_config = getattr(proxy_server, "proxy_config", None)
     state = proxy_config.get_config_state() if proxy_config is not None else {}
-    model_list = (state or {}).get("model_list")
-    if model_list:
-        return list(model_list)
+    if state and state.get("model_list"):
+        return dict(state)
     path = getattr(proxy_server, "user_config_file_path", None)  # `litellm --validate_config` path
     if path:
         import yaml
 
         with open(path, encoding="utf-8") as fh:
-            return list((yaml.safe_load(fh) or {}).get("model_list") or [])
-    return None
+            return dict(yaml.safe_load(fh) or {})
+    return {}
 
 
 def _has_price(entry: Mapping[str, Any]) -> bool:
@@ -67,15 +70,37 @@ def warn_unpriced(model_list: list[dict[str, Any]], configs: dict[str, FusionMod
     return unpriced
 
 
-def validate_proxy_config() -> dict[str, FusionModelConfig]:
-    """Validate the fusion models of the proxy being started; raise FusionConfigError if any is wrong."""
-    model_list = _proxy_model_list()
-    if not model_list:
-        return {}
+def validate_settings(section: Any, model_list: list[dict[str, Any]]) -> PluginSettings:
+    """Parse the `litellm_fusion:` section and check every routed group's deployments."""
+    from .deployment_profiles import build_profile
+
+    settings = parse_settings(section)
+    for group in settings.routing:
+        deployments = [e for e in model_list if e.get("model_name") == group]
+        if not deployments:
+            raise RoutingConfigError(f"litellm_fusion.routing.{group}: no model_name {group!r} in model_list")
+        for deployment in deployments:
+            build_profile(deployment, group)
+        if len(deployments) < 2:
+            log.warning("litellm_fusion: routed group %r has a single deployment: nothing to route", group)
+    return settings
+
+
+@dataclass(frozen=True)
+class ProxySetup:
+    fusion: dict[str, FusionModelConfig]
+    settings: PluginSettings
+
+
+def validate_proxy_config() -> ProxySetup:
+    """Validate the fusion models and routing section of the proxy being started; raise on any error."""
+    config = _proxy_config()
+    model_list = list(config.get("model_list") or [])
     try:
-        configs = fusion_configs(model_list)
-    except Exception as exc:
+        fusion = fusion_configs(model_list)
+        settings = validate_settings(config.get("litellm_fusion"), model_list)
+    except ValueError as exc:
         print(f"litellm_fusion: {exc}", file=sys.stderr, flush=True)
         raise
-    warn_unpriced(model_list, configs)
-    return configs
+    warn_unpriced(model_list, fusion)
+    return ProxySetup(fusion, settings)

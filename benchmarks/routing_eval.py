@@ -1,0 +1,399 @@
+#!/usr/bin/env python
+"""Offline evaluation of the complexity-routing difficulty classifier against LiteLLM's heuristics.
+
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/routing_eval.py [--data ../shared/data]
+
+Scores only test / held-out items (the split of scripts/train_router.py; the artifact's `heldout` manifest
+is checked). For each split:
+- strong/weak pairs: RouteLLM's APGR (area under PGR vs share of strong calls, ties broken in expectation)
+  and CPT(50%), CPT(95%) (smallest share of strong calls reaching that PGR);
+- RouterBench's 11-model pool: quality vs real dollar cost; cost to match the best single model.
+Routers: ours (IRT: p_success from difficulty and strengths), LiteLLM complexity_router `heuristic`
+(score of classify()) and `heuristic_v2` (sum over tiers of 1 - P(success)), prompt length, random,
+always-cheapest, always-strongest. Writes benchmarks/routing_quality_cost.png and prints markdown tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
+
+import train_router as tr  # noqa: E402
+
+from litellm_fusion.routing.model import DifficultyModel  # noqa: E402
+from litellm_fusion.routing.text import request_text  # noqa: E402
+
+SEED = 7
+RB_PAIRS = [("gpt-4-1106-preview", "mistralai/mixtral-8x7b-chat"), ("gpt-4-1106-preview", "gpt-3.5-turbo-1106")]
+ALPACA_PAIRS = [("gpt4_1106_preview", "gpt-3.5-turbo-1106"), ("FuseChat-Gemma-2-9B-Instruct", "gpt-3.5-turbo-1106")]
+BASELINES = ["heuristic", "heuristic_v2", "length", "random"]  # random = expected value (all scores tied)
+
+
+# ---------------------------------------------------------------- routers
+def make_litellm_classifiers():
+    import litellm
+    from litellm.router_strategy.complexity_router.complexity_router import ComplexityRouter
+
+    router = litellm.Router(model_list=[{"model_name": "m", "litellm_params": {"model": "openai/gpt-4o-mini",
+                                                                               "api_key": "x"}}])
+    tiers = {"SIMPLE": "m", "MEDIUM": "m", "COMPLEX": "m", "REASONING": "m"}
+    v1 = ComplexityRouter(model_name="cr", litellm_router_instance=router, complexity_router_config={"tiers": tiers})
+    v2 = ComplexityRouter(model_name="cr2", litellm_router_instance=router,
+                          complexity_router_config={"classifier_type": "heuristic_v2", "tiers": tiers})
+
+    def heuristic(text: str) -> float:
+        return float(v1.classify(text)[1])
+
+    def heuristic_v2(text: str) -> float:
+        probs = v2._classify_with_heuristic_v2(text).heuristic_v2_forecast["probabilities"]
+        return float(sum(1.0 - p for p in probs.values()))
+
+    return v1, heuristic, heuristic_v2
+
+
+def strength_of(model: DifficultyModel, source: str, name: str) -> float:
+    return model.strengths[tr.canonical(source, name)]
+
+
+# ---------------------------------------------------------------- metrics
+def gain_curve(scores: list[float], gains: list[float]) -> list[float]:
+    """Cumulative gain of sending the n highest-scored items to the strong model, n = 0..N.
+    Items with equal scores are taken in expectation (their mean gain), so ties are not lucky."""
+    order = sorted(range(len(scores)), key=lambda i: -scores[i])
+    cum = [0.0]
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and scores[order[j + 1]] == scores[order[i]]:
+            j += 1
+        block = [gains[order[k]] for k in range(i, j + 1)]
+        mean = sum(block) / len(block)
+        for _ in block:
+            cum.append(cum[-1] + mean)
+        i = j + 1
+    return cum
+
+
+def pair_metrics(scores, strong, weak):
+    n = len(scores)
+    q_s, q_w = sum(strong) / n, sum(weak) / n
+    gap = q_s - q_w
+    cum = gain_curve(scores, [s - w for s, w in zip(strong, weak)])
+    pgr = [(c / n) / gap if gap else 0.0 for c in cum]
+    x = [k / n for k in range(n + 1)]
+    apgr = sum((pgr[k] + pgr[k + 1]) / 2 * (x[k + 1] - x[k]) for k in range(n))
+
+    def cpt(level):
+        for k in range(n + 1):
+            if pgr[k] >= level:
+                return x[k]
+        return 1.0
+
+    return {"apgr": apgr, "cpt50": cpt(0.5), "cpt95": cpt(0.95), "q_strong": q_s, "q_weak": q_w}
+
+
+def envelope(points):
+    """Upper-left envelope: sorted (cost, quality) where quality strictly improves with cost."""
+    out = []
+    for c, q in sorted(points):
+        if not out or q > out[-1][1] + 1e-12:
+            out.append((c, q))
+    return out
+
+
+def cost_to_reach(points, target):
+    best = None
+    for c, q in points:
+        if q >= target - 1e-9 and (best is None or c < best):
+            best = c
+    return best
+
+
+def quality_at(points, budget):
+    qs = [q for c, q in points if c <= budget + 1e-12]
+    return max(qs) if qs else None
+
+
+# ---------------------------------------------------------------- main
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
+    ap.add_argument("--plot", default=str(REPO / "benchmarks" / "routing_quality_cost.png"))
+    args = ap.parse_args()
+    rnd = random.Random(SEED)
+    dm = DifficultyModel.load()
+    items = tr.load_all(Path(args.data))
+    manifest = dm.meta.get("heldout") or {}
+    art_heldout = tr_json_heldout()
+    test = [it for it in items if it.split == "test"]
+    train = [it for it in items if it.split == "train"]
+    for fam in sorted({it.family for it in test}):
+        keys = sorted(it.key for it in test if it.family == fam)
+        if art_heldout.get(fam) != keys:
+            raise SystemExit(f"held-out items of {fam} differ from the artifact's manifest: retrain first")
+    del manifest
+    print(f"model {dm.version}; scoring {len(test)} test/held-out items (never trained on)\n")
+
+    _, heuristic, heuristic_v2 = make_litellm_classifiers()
+    scorers = {
+        "ours": lambda t: dm.difficulty(request_text([{"role": "user", "content": t}])),
+        "heuristic": heuristic,
+        "heuristic_v2": heuristic_v2,
+        "length": lambda t: float(len(t)),
+        "random": lambda t: 0.0,  # all tied: the tie handling gives random routing's expected curve
+    }
+    S: dict[str, dict[int, float]] = defaultdict(dict)
+    for name, fn in scorers.items():
+        for it in test:
+            S[name][id(it)] = fn(it.text)
+
+    by_fam: dict[str, list] = defaultdict(list)
+    for it in test:
+        by_fam[it.family].append(it)
+    train_means: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(list))
+    for it in train:
+        for m, v in it.scores.items():
+            train_means[it.family][m].append(v)
+
+    # ------------------------------------------------ pairwise APGR / CPT
+    rows = []
+    for fam in sorted(by_fam):
+        its = by_fam[fam]
+        if fam.startswith("rb/"):
+            pairs = RB_PAIRS
+        elif fam == "alpaca":
+            pairs = ALPACA_PAIRS
+        else:
+            means = {m: statistics.fmean(v) for m, v in train_means[fam].items()}
+            pairs = [(max(means, key=means.get), min(means, key=means.get))]
+        for strong, weak in pairs:
+            sub = [it for it in its if strong in it.scores and weak in it.scores]
+            ss = strength_of(dm, sub[0].source, strong)
+            sw = strength_of(dm, sub[0].source, weak)
+            ours_gap = [dm.p_success(S["ours"][id(it)], ss) - dm.p_success(S["ours"][id(it)], sw) for it in sub]
+            variants = {"ours": ours_gap, "ours (raw difficulty)": [S["ours"][id(it)] for it in sub]}
+            for b in BASELINES:
+                variants[b] = [S[b][id(it)] for it in sub]
+            res = {k: pair_metrics(v, [it.scores[strong] for it in sub], [it.scores[weak] for it in sub])
+                   for k, v in variants.items()}
+            rows.append((fam, strong, weak, len(sub), res))
+
+    def short(m):
+        return m.split("/")[-1]
+
+    print("### Strong/weak pairs: APGR (higher is better; random = 0.5) and CPT (lower is better)\n")
+    hdr = "| split | strong vs weak | n | q strong / weak | " + " | ".join(
+        ["ours", "ours (raw d)"] + BASELINES) + " | margin vs best baseline |"
+    print(hdr)
+    print("|" + "---|" * (hdr.count("|") - 1))
+    margins = []
+    for fam, strong, weak, n, res in rows:
+        best_b = max(res[b]["apgr"] for b in BASELINES)
+        margin = res["ours"]["apgr"] - best_b
+        margins.append(margin)
+        cells = [f"{res[k]['apgr']:.3f}" for k in ["ours", "ours (raw difficulty)"] + BASELINES]
+        print(f"| {fam} | {short(strong)} vs {short(weak)} | {n} | {res['ours']['q_strong']:.3f} / "
+              f"{res['ours']['q_weak']:.3f} | " + " | ".join(cells) + f" | {margin:+.3f} |")
+    print(f"\nmean APGR margin (ours - best baseline per row): {statistics.fmean(margins):+.3f}; "
+          f"ours ahead on {sum(m > 0 for m in margins)}/{len(margins)} rows\n")
+    print("| split | strong vs weak | CPT(50%) ours | heuristic | heuristic_v2 | length | random | "
+          "CPT(95%) ours | heuristic | heuristic_v2 | length | random |")
+    print("|" + "---|" * 12)
+    for fam, strong, weak, n, res in rows:
+        c50 = " | ".join(f"{res[k]['cpt50']:.0%}" for k in ["ours"] + BASELINES)
+        c95 = " | ".join(f"{res[k]['cpt95']:.0%}" for k in ["ours"] + BASELINES)
+        print(f"| {fam} | {short(strong)} vs {short(weak)} | {c50} | {c95} |")
+
+    # ------------------------------------------------ RouterBench 11-model pool: quality vs cost
+    rb_train = [it for it in train if it.source == "routerbench"]
+    models = sorted({m for it in rb_train for m in it.scores})
+    avg_cost = {m: statistics.fmean(it.costs[m] for it in rb_train if m in it.costs) for m in models}
+    avg_q = {m: statistics.fmean(it.scores[m] for it in rb_train if m in it.scores) for m in models}
+    frontier = [m for m in models if not any(
+        avg_cost[o] <= avg_cost[m] and avg_q[o] >= avg_q[m] and (avg_cost[o], avg_q[o]) != (avg_cost[m], avg_q[m])
+        for o in models)]
+    frontier.sort(key=lambda m: avg_cost[m])
+    strongest = max(models, key=lambda m: avg_q[m])
+    cheapest = min(models, key=lambda m: avg_cost[m])
+    by_cost = sorted(models, key=lambda m: avg_cost[m])
+    strength = {m: strength_of(dm, "routerbench", m) for m in models}
+
+    def evaluate(its, choose):
+        n = len(its)
+        c = sum(it.costs[choose(it)] for it in its)
+        q = sum(it.scores[choose(it)] for it in its) / n
+        return c, q
+
+    def ours_points(its):
+        pts = []
+        for tol in [0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.7, 1.0]:
+            def choose(it, tol=tol):
+                d = S["ours"][id(it)]
+                p = {m: dm.p_success(d, strength[m]) for m in models}
+                best = max(p.values())
+                return next(m for m in by_cost if p[m] >= best - tol)
+            pts.append((tol,) + evaluate(its, choose))
+        return pts
+
+    def threshold_points(its, key):
+        """Two-deployment threshold sweep over every frontier pair (cheap, strong): the highest-scored
+        x% go to the strong one. The envelope over pairs and x is the baseline's best curve."""
+        tb = random.Random(SEED)
+        tiebreak = {id(it): tb.random() for it in its}  # ties in the score are broken at random (seeded)
+        order = sorted(its, key=lambda it: (-S[key][id(it)], tiebreak[id(it)]))
+        pts = []
+        if key == "random":  # expected value of random routing: linear mix of the two deployments
+            for i, cheap in enumerate(frontier):
+                c0, q0 = evaluate(its, lambda it: cheap)
+                for strong_m in frontier[i + 1 :]:
+                    c1, q1 = evaluate(its, lambda it: strong_m)
+                    pts += [(c0 + (c1 - c0) * k / 50, q0 + (q1 - q0) * k / 50) for k in range(51)]
+            return pts
+        for i, cheap in enumerate(frontier):
+            for strong_m in frontier[i + 1 :]:
+                for k in range(0, 51):
+                    cut = round(len(order) * k / 50)
+                    strong_set = {id(it) for it in order[:cut]}
+                    pts.append(evaluate(its, lambda it: strong_m if id(it) in strong_set else cheap))
+        return pts
+
+    complete = [it for it in test if it.source == "routerbench" and all(m in it.scores and m in it.costs
+                                                                         for m in models)]
+    rb_splits = {fam: [it for it in complete if it.family == fam] for fam in sorted({it.family for it in complete})}
+    rb_splits["rb/all three"] = complete
+    print("\n### RouterBench 11-model pool: cost to match the best single model's quality (test splits)\n")
+    print(f"Frontier deployments (by RouterBench-train avg cost/quality): {', '.join(short(m) for m in frontier)}\n")
+    print("| split | n | best single (quality, $) | ours (IRT tolerance) | ours (threshold sweep) | heuristic | "
+          "heuristic_v2 | length | random | always-cheapest | ours saves vs best baseline |")
+    print("|" + "---|" * 11)
+    plot_data = {}
+    for name, its in rb_splits.items():
+        singles = {m: evaluate(its, lambda it, m=m: m) for m in models}
+        best_m = max(singles, key=lambda m: (singles[m][1], -singles[m][0]))
+        target = singles[best_m][1]
+        op = ours_points(its)
+        curves = {"ours (IRT tolerance)": [(c, q) for _, c, q in op]}
+        for key in ["ours"] + BASELINES:
+            curves[("ours (threshold sweep)" if key == "ours" else key)] = threshold_points(its, key)
+        costs = {k: cost_to_reach(v, target) for k, v in curves.items()}
+        cheap_c, cheap_q = singles[cheapest]
+
+        def fmt(c):
+            return "not reached" if c is None else f"${c:.2f} ({c / singles[best_m][0]:.0%})"
+
+        base_best = [costs[b] for b in BASELINES if costs[b] is not None]
+        ours_best = min(c for c in (costs["ours (IRT tolerance)"], costs["ours (threshold sweep)"]) if c is not None) \
+            if any(costs[k] is not None for k in ("ours (IRT tolerance)", "ours (threshold sweep)")) else None
+        saving = ("n/a" if ours_best is None or not base_best
+                  else f"{(min(base_best) - ours_best) / singles[best_m][0]:+.1%} of best-single cost")
+        print(f"| {name} | {len(its)} | {short(best_m)} {target:.3f}, ${singles[best_m][0]:.2f} | "
+              + " | ".join(fmt(costs[k]) for k in ["ours (IRT tolerance)", "ours (threshold sweep)"] + BASELINES)
+              + f" | {cheap_q:.3f} at ${cheap_c:.2f} | {saving} |")
+        plot_data[name] = (curves, singles, op)
+
+    print("\nOurs (IRT tolerance) on all three RouterBench test sets, by tolerance "
+          "(route to the cheapest deployment with p_success >= max p_success - tol):\n")
+    print("| tolerance | quality | cost $ | % of best-single cost |")
+    print("|---|---|---|---|")
+    curves, singles, op = plot_data["rb/all three"]
+    best_single_cost = max(singles.values(), key=lambda cq: cq[1])[0]
+    for tol, c, q in op:
+        print(f"| {tol} | {q:.3f} | {c:.2f} | {c / best_single_cost:.0%} |")
+
+    # ------------------------------------------------ plot
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(plot_data), figsize=(5 * len(plot_data), 4.5))
+    styles = {"ours (IRT tolerance)": ("C3", "-", 2.2), "ours (threshold sweep)": ("C1", "--", 1.6),
+              "heuristic": ("C0", "-", 1.2), "heuristic_v2": ("C2", "-", 1.2), "length": ("C4", ":", 1.2),
+              "random": ("grey", ":", 1.0)}
+    for ax, (name, (curves, singles, _)) in zip(axes, plot_data.items()):
+        for k, pts in curves.items():
+            env = envelope(pts)
+            col, ls, lw = styles[k]
+            ax.plot([c for c, _ in env], [q for _, q in env], color=col, ls=ls, lw=lw, label=k)
+        for m, (c, q) in singles.items():
+            ax.scatter([c], [q], color="black", s=12)
+            ax.annotate(short(m)[:14], (c, q), fontsize=6)
+        ax.set_xscale("log")
+        ax.set_title(f"RouterBench test: {name[3:]}")
+        ax.set_xlabel("total cost of the split (USD, log)")
+        ax.set_ylabel("quality (mean score)")
+    axes[0].legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(args.plot, dpi=110)
+    print(f"\nplot: {os.path.relpath(args.plot, REPO)}")
+
+    # ------------------------------------------------ timing
+    v1, _, _ = make_litellm_classifiers()
+    prompts = [it.text for it in rnd.sample(test, 1500)]
+    long_prompt = build_long_prompt(test)
+    print(f"\n### Per-prompt latency, in process ({len(prompts)} test prompts, median length "
+          f"{int(statistics.median(len(p) for p in prompts))} chars; long prompt {len(long_prompt)} chars)\n")
+    ours_fn = dm.difficulty
+    ours_msgs = lambda p: dm.difficulty(request_text([{"role": "user", "content": p}]))  # noqa: E731
+    heur_fn = v1.classify
+    for fn in (ours_fn, heur_fn):  # warm-up
+        for p in prompts[:100]:
+            fn(p)
+    print("| classifier | p50 µs | p99 µs | long prompt p50 µs | long prompt p99 µs |")
+    print("|---|---|---|---|---|")
+    for label, fn in [("ours: DifficultyModel.difficulty(text)", ours_fn),
+                      ("ours incl. request_text(messages)", ours_msgs),
+                      ("LiteLLM heuristic ComplexityRouter.classify()", heur_fn)]:
+        t = time_calls(fn, prompts, repeat=3)
+        tl = time_calls(fn, [long_prompt], repeat=200)
+        print(f"| {label} | {pct(t, 50):.1f} | {pct(t, 99):.1f} | {pct(tl, 50):.1f} | {pct(tl, 99):.1f} |")
+
+
+def tr_json_heldout():
+    from litellm_fusion.routing.model import ARTIFACT_PATH, _read_artifact
+
+    return _read_artifact(ARTIFACT_PATH)["heldout"]
+
+
+def build_long_prompt(test) -> str:
+    """~8k tokens (~32k chars) of realistic mixed text and code, ending in a question."""
+    parts, n = [], 0
+    for it in test:
+        if it.source in ("routerdc", "alpaca"):
+            parts.append(it.text)
+            n += len(it.text)
+            if n > 32000:
+                break
+    return "\n\n".join(parts)[:32000] + "\n\nGiven all of the above, which of these functions is buggy and why?"
+
+
+def time_calls(fn, prompts, repeat=1):
+    out = []
+    pc = time.perf_counter_ns
+    for _ in range(repeat):
+        for p in prompts:
+            t0 = pc()
+            fn(p)
+            out.append((pc() - t0) / 1000.0)
+    return out
+
+
+def pct(xs, q):
+    s = sorted(xs)
+    return s[min(len(s) - 1, int(math.ceil(q / 100 * len(s))) - 1)]
+
+
+if __name__ == "__main__":
+    main()

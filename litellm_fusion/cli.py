@@ -1,0 +1,104 @@
+"""`litellm-fusion classify`: score prompts with the routing classifier, for operators tuning routing.
+
+    litellm-fusion classify < prompts.jsonl
+    litellm-fusion classify --config config.yaml --group auto --mode cost < prompts.jsonl
+
+Each input line is `{"prompt": "..."}` or `{"messages": [...]}`; each output line carries
+`difficulty` (higher = a stronger model is needed), `classifier_us`, and with a config the
+deployment the proxy would choose (all deployments assumed healthy) with its predicted success.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any, TextIO
+
+from .config.routing import GroupRouting, NoTextRoute, RoutingConfigError
+from .config.settings import parse_settings
+from .routing.strategy import DeploymentProfile, choose
+from .routing.text import request_text
+
+CHARS_PER_TOKEN = 4
+
+
+def _group_profiles(config_path: str, group: str | None, mode: str | None) -> tuple[str, GroupRouting, list[DeploymentProfile]]:
+    import yaml
+
+    from .adapter.deployment_profiles import build_profile
+
+    with open(config_path, encoding="utf-8") as fh:
+        config = yaml.safe_load(fh) or {}
+    settings = parse_settings(config.get("litellm_fusion"))
+    if group is None:
+        if len(settings.routing) != 1:
+            raise SystemExit(f"--group is required: the config routes {sorted(settings.routing) or 'no groups'}")
+        group = next(iter(settings.routing))
+    routing = settings.routing.get(group, GroupRouting())
+    if mode is not None:
+        routing = GroupRouting(mode=mode, no_text=routing.no_text, expected_output_tokens=routing.expected_output_tokens)
+    deployments = [e for e in config.get("model_list") or [] if e.get("model_name") == group]
+    if not deployments:
+        raise SystemExit(f"no model_name {group!r} in {config_path}")
+    return group, routing, [build_profile(d, group) for d in deployments]
+
+
+def _messages(item: dict[str, Any]) -> list[dict[str, Any]]:
+    if isinstance(item.get("messages"), list):
+        return item["messages"]
+    if isinstance(item.get("prompt"), str):
+        return [{"role": "user", "content": item["prompt"]}]
+    raise ValueError('each line must be {"prompt": "..."} or {"messages": [...]}')
+
+
+def classify(stdin: TextIO, stdout: TextIO, config: str | None, group: str | None, mode: str | None) -> int:
+    from tqdm import tqdm
+
+    from .routing.model import DifficultyModel
+
+    model = DifficultyModel.load()
+    target = _group_profiles(config, group, mode) if config else None
+    errors = 0
+    for n, line in enumerate(tqdm(stdin, desc="classifying", unit=" prompts", file=sys.stderr, mininterval=0.5), 1):
+        if not line.strip():
+            continue
+        try:
+            messages = _messages(json.loads(line))
+        except (ValueError, TypeError) as exc:
+            errors += 1
+            stdout.write(json.dumps({"line": n, "error": str(exc)}) + "\n")
+            continue
+        started = time.perf_counter()
+        text = request_text(messages)
+        difficulty = model.difficulty(text) if text.strip() else None
+        out: dict[str, Any] = {"difficulty": difficulty, "classifier_us": round((time.perf_counter() - started) * 1e6, 1)}
+        if target is not None:
+            name, routing, profiles = target
+            decision = choose(profiles, difficulty, model.p_success, routing.tolerance,
+                              prompt_tokens=len(text) // CHARS_PER_TOKEN + 1, output_tokens=routing.expected_output_tokens,
+                              no_text_strongest=routing.no_text is NoTextRoute.STRONGEST)
+            out.update(group=name, mode=routing.mode_name, deployment=decision.chosen.model,
+                       p_success={k: round(v, 4) for k, v in decision.p_success.items()}, reason=decision.reason)
+        stdout.write(json.dumps(out) + "\n")
+    return 1 if errors else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="litellm-fusion")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("classify", help="score JSON-lines prompts from stdin with the routing classifier")
+    p.add_argument("--config", help="a proxy config.yaml: also print the deployment routing would choose")
+    p.add_argument("--group", help="the routed model_name (default: the only routed group in --config)")
+    p.add_argument("--mode", help="override the group's mode: cost | balanced | quality | a tolerance")
+    args = parser.parse_args(argv)
+    try:
+        return classify(sys.stdin, sys.stdout, args.config, args.group, args.mode)
+    except RoutingConfigError as exc:
+        print(f"litellm-fusion: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Complexity routing: request text, features and difficulty model, deployment strengths, strategy."""

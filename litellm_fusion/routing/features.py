@@ -1,0 +1,80 @@
+"""Text features of the difficulty classifier. Pure Python + stdlib; shared by training and runtime.
+
+Only a bounded slice of the text is tokenized (head + tail, `HEAD_CHARS` + `TAIL_CHARS`), so the cost
+is O(1) in the prompt length apart from a few C-level `str.count` passes over the whole text. The tail
+is the larger part because few-shot prompts and conversations put the actual question last.
+
+Features:
+- sparse: lowercased tokens (`[a-z]+`, `[0-9]+`, or any single other non-space character, which makes
+  CJK text a sequence of characters and keeps math/code symbols), unigrams and adjacent-token bigrams,
+  binary presence, scaled by 1/sqrt(number of distinct n-grams in the slice);
+- dense: `dense_features()` below (length, lines, non-ASCII share, question marks, math/code markers).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+HEAD_CHARS = 400
+TAIL_CHARS = 1100
+_TOKEN_RE = re.compile(r"[a-z]+|[0-9]+|[^\sa-z0-9]")
+_MARKERS = ("[earlier turns]", "[current request]")
+
+DENSE_NAMES = (
+    "log_chars",
+    "log_chars_sq",
+    "log_lines",
+    "non_ascii",
+    "questions",
+    "math_marks",
+    "code_fence",
+    "log_tokens",
+)
+
+
+def clip(text: str) -> str:
+    """The slice that is tokenized: whole text if short, else head + tail."""
+    if len(text) <= HEAD_CHARS + TAIL_CHARS:
+        return text
+    return text[:HEAD_CHARS] + "\n" + text[-TAIL_CHARS:]
+
+
+def tokens(text: str) -> list[str]:
+    """Tokens of the clipped, lowercased text (context markers of `request_text` removed)."""
+    return clipped_tokens(clip(text))
+
+
+def clipped_tokens(s: str) -> list[str]:
+    """Tokens of an already clipped text."""
+    if "[" in s:
+        for m in _MARKERS:
+            s = s.replace(m, " ")
+    return _TOKEN_RE.findall(s.lower())
+
+
+def dense_features(text: str, clipped: str, n_tokens: int) -> list[float]:
+    """Dense features in `DENSE_NAMES` order. O(len(text)) only through C-level str methods."""
+    n = len(text)
+    lc = math.log1p(n) / 10.0
+    nc = len(clipped) or 1
+    return [
+        lc,
+        lc * lc,
+        math.log1p(text.count("\n")) / 5.0,
+        (len(clipped.encode("utf-8")) - len(clipped)) / (2.0 * nc),  # ~share of non-ASCII characters
+        min(clipped.count("?"), 5) / 5.0,
+        math.log1p(clipped.count("$") + clipped.count("\\") + clipped.count("^")) / 3.0,
+        1.0 if "```" in text else 0.0,
+        math.log1p(n_tokens) / 7.0,
+    ]
+
+
+def ngram_sets(toks: list[str]) -> tuple[set[str], set[tuple[str, str]]]:
+    """Distinct unigrams and bigrams (bigrams as tuples, which hash without building strings)."""
+    return set(toks), set(zip(toks, toks[1:]))
+
+
+def bigram_key(pair: tuple[str, str]) -> str:
+    """How a bigram is spelled in the artifact (JSON keys are strings)."""
+    return pair[0] + " " + pair[1]
