@@ -20,7 +20,7 @@ _objects: dict[str, Any] = {}
 
 
 def _proxy_object(name: str) -> Any:
-    if not _objects:
+    if "fusion_handler" not in _objects:
         from .adapter.callbacks import FusionCallbacks
         from .adapter.handler import FusionHandler
         from .adapter.startup import validate_proxy_config
@@ -34,4 +34,10 @@ def _proxy_object(name: str) -> Any:
 def __getattr__(name: str) -> Any:
     if name in ("fusion_handler", "fusion_callbacks"):
         return _proxy_object(name)
+    if name == "complexity_classifier":  # classifier_plugin for LiteLLM's auto_router/complexity_router
+        if name not in _objects:
+            from .adapter.complexity_plugin import FusionComplexityClassifier
+
+            _objects[name] = FusionComplexityClassifier()
+        return _objects[name]
     raise AttributeError(f"module 'litellm_fusion' has no attribute {name!r}")

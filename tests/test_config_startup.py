@@ -38,3 +38,31 @@ def test_bad_fusion_config_stops_the_proxy_naming_model_and_field(case: str, tmp
     assert "fusion model 'fusion/debate'" in output, output[-3000:]
     assert message in output, output[-3000:]
     assert "Application startup failed" in output
+
+
+def routing_config(routing: dict[str, Any], deployments: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    group = deployments or [
+        {"model_name": "auto", "litellm_params": {"model": "openai/gpt-4o-mini", "api_key": "x"}},
+        {"model_name": "auto", "litellm_params": {"model": "openai/o3", "api_key": "x"}},
+    ]
+    return {"model_list": [*BASE, *group], "litellm_settings": dict(FUSION_WIRING), "litellm_fusion": {"routing": routing}}
+
+
+BAD_ROUTING = {
+    "unknown-group": (routing_config({"nope": {"mode": "cost"}}), "litellm_fusion.routing.nope: no model_name 'nope' in model_list"),
+    "invalid-mode": (routing_config({"auto": {"mode": "cheapest"}}), "litellm_fusion.routing.auto.mode: mode must be cost, balanced, quality or a number"),
+    "no-price": (
+        routing_config({"auto": {}}, [
+            {"model_name": "auto", "litellm_params": {"model": "openai/gpt-4o-mini", "api_key": "x"}},
+            {"model_name": "auto", "litellm_params": {"model": "openai/in-house-model", "api_key": "x"}, "model_info": {"strength": 1.0}},
+        ]),
+        "routed group 'auto': deployment 'openai/in-house-model' has no price",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ROUTING))
+def test_bad_routing_config_stops_the_proxy_naming_the_field(case: str, tmp_path):
+    config, message = BAD_ROUTING[case]
+    code, output = ProxyProcess(config, tmp_path, spend_log=False).run_until_exit(timeout=120)
+    assert code != 0 and message in output and "Application startup failed" in output, output[-3000:]

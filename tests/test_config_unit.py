@@ -75,3 +75,14 @@ def test_any_params_give_a_valid_config_or_a_clear_error(params: dict[str, Any])
         cfg = configs["fusion/debate"]
         assert cfg.panel and all(m in {"a", "b", "j"} for m in cfg.panel) and cfg.judge in {"a", "b", "j"}
         assert 1 <= cfg.min_panel <= len(cfg.panel) and cfg.rounds >= 1
+
+
+def test_routing_modes_and_numeric_tolerance():
+    from litellm_fusion.config.settings import parse_settings
+
+    settings = parse_settings({"routing": {"a": {"mode": "cost"}, "b": {"mode": 0.2}, "c": {}, "d": {"mode": "0.1"}}})
+    assert settings.routing["a"].tolerance == 0.15 and settings.routing["b"].tolerance == 0.2
+    assert settings.routing["c"].mode_name == "balanced" and settings.routing["d"].tolerance == 0.1
+    for bad in ({"mode": 2}, {"mode": "cheap"}, {"mode": True}, {"bogus": 1}):
+        with pytest.raises(ValueError, match="litellm_fusion.routing.x"):
+            parse_settings({"routing": {"x": bad}})

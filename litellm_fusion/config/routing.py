@@ -29,7 +29,7 @@ class RoutingMode(str, Enum):
 MODE_TOLERANCE: dict[RoutingMode, float] = {
     RoutingMode.COST: 0.15,
     RoutingMode.BALANCED: 0.07,
-    RoutingMode.QUALITY: 0.02,
+    RoutingMode.QUALITY: 0.03,
 }
 
 

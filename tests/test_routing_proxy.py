@@ -1,0 +1,161 @@
+"""Complexity routing in a real proxy: easy vs hard prompts, cooldown, modes, unrouted groups, headers,
+spend metadata, the classifier_plugin inside LiteLLM's complexity router, a routed group in a panel."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import openai
+import pytest
+
+from conftest import FUSION_WIRING, wait_for
+from fake_upstream import FakeUpstream
+from proxy_harness import ProxyProcess, fake_deployment
+
+EASY = "hi"
+HARD = (
+    "Prove that for every prime p > 3, p^2 - 1 is divisible by 24, then determine all integers n such that "
+    "n^2 - 1 is divisible by 24. Give a rigorous proof using modular arithmetic and the Chinese remainder "
+    "theorem, then write an efficient Python function that verifies the claim for all n up to 10^7 and "
+    "analyse its time complexity."
+)
+# strength on the classifier's scale, and $/token
+TIERS = {"route-cheap": (1.0, 1e-7, 4e-7), "route-mid": (1.8, 1e-6, 4e-6), "route-strong": (3.2, 1e-5, 4e-5)}
+
+
+def routed(group: str, name: str, url: str) -> dict[str, Any]:
+    strength, price_in, price_out = TIERS[name]
+    entry = fake_deployment(name, url, price_in, price_out)
+    entry["model_name"] = group
+    entry["model_info"]["strength"] = strength
+    return entry
+
+
+def proxy_config(url: str) -> dict[str, Any]:
+    models = [routed("auto", n, url) for n in TIERS] + [routed("auto-thrifty", n, url) for n in TIERS]
+    pool = [fake_deployment("pool-a", url, 1e-6, 1e-6), fake_deployment("pool-b", url, 1e-6, 1e-6)]
+    for entry in pool:
+        entry["model_name"] = "pool"
+    tiers = {t: f"tier-{t.lower()}" for t in ("SIMPLE", "MEDIUM", "COMPLEX", "REASONING")}
+    models += pool + [fake_deployment(n, url, 1e-6, 1e-6) for n in tiers.values()]
+    models += [fake_deployment("judge", url, 1e-6, 1e-6), fake_deployment("other", url, 1e-6, 1e-6)]
+    models += [
+        {"model_name": "fusion/routed", "litellm_params": {"model": "fusion/best-of", "panel": ["auto", "other"], "judge": "judge"}},
+        {"model_name": "smart", "litellm_params": {"model": "auto_router/complexity_router", "complexity_router_config": {
+            "tiers": tiers, "classifier_type": "custom", "classifier_plugin": "litellm_fusion.complexity_classifier"}}},
+    ]
+    return {
+        "model_list": models,
+        "router_settings": {"num_retries": 1, "allowed_fails": 0, "cooldown_time": 60},
+        "litellm_settings": dict(FUSION_WIRING),
+        "litellm_fusion": {"routing": {"auto": {"mode": "balanced"}, "auto-thrifty": {"mode": 0.5}}},
+    }
+
+
+@pytest.fixture(scope="module")
+def proxy(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxyProcess]:
+    with ProxyProcess(proxy_config(upstream.base_url), tmp_path_factory.mktemp("routing")) as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def client(proxy: ProxyProcess) -> openai.OpenAI:
+    return openai.OpenAI(base_url=proxy.base_url, api_key=proxy.master_key, max_retries=0, timeout=30)
+
+
+def answered_by(upstream: FakeUpstream) -> list[str]:
+    return [s.model for s in upstream.seen if s.status == 200]
+
+
+def ask(client: openai.OpenAI, model: str, content: Any):
+    raw = client.chat.completions.with_raw_response.create(model=model, messages=[{"role": "user", "content": content}])
+    return raw.parse(), raw.headers
+
+
+def steer(upstream: FakeUpstream) -> None:
+    for name in [*TIERS, "pool-a", "pool-b", "judge", "other", "tier-simple", "tier-medium", "tier-complex", "tier-reasoning"]:
+        upstream.set(name, text=f"from {name}" if name != "judge" else json.dumps({"winner": 1, "reason": "r"}))
+
+
+def test_easy_goes_cheap_hard_goes_strong_with_headers_and_spend_metadata(proxy, client, upstream):
+    steer(upstream)
+    easy, h_easy = ask(client, "auto", EASY)
+    hard, h_hard = ask(client, "auto", HARD)
+    assert answered_by(upstream) == ["route-cheap", "route-strong"]
+    assert easy.choices[0].message.content == "from route-cheap"
+    assert h_easy["x-litellm-fusion-route-deployment"] == "openai/route-cheap"
+    assert h_hard["x-litellm-fusion-route-deployment"] == "openai/route-strong"
+    assert float(h_hard["x-litellm-fusion-route-difficulty"]) > float(h_easy["x-litellm-fusion-route-difficulty"])
+    assert h_hard["x-litellm-fusion-route-mode"] == "balanced"
+    assert h_hard["x-litellm-fusion-route-candidates"] == "openai/route-cheap,openai/route-mid,openai/route-strong"
+    assert float(h_hard["x-litellm-fusion-route-classifier-us"]) > 0
+    row = wait_for(lambda: [r for r in proxy.spend_rows() if r["request_id"] == hard.id], what="spend row")[0]
+    routing = json.loads(row["metadata"])["spend_logs_metadata"]["routing"]
+    assert routing["deployment"] == "openai/route-strong" and routing["group"] == "auto"
+    assert set(routing["p_success"]) == {"openai/route-cheap", "openai/route-mid", "openai/route-strong"}
+    assert routing["estimated_cost"] > 0 and "difficulty" in routing
+
+
+def test_mode_changes_the_choice(client, upstream):
+    steer(upstream)
+    ask(client, "auto", HARD)
+    ask(client, "auto-thrifty", HARD)
+    assert answered_by(upstream) == ["route-strong", "route-cheap"]
+
+
+def test_multi_turn_classifies_the_current_ask_in_context(client, upstream):
+    steer(upstream)
+    difficulty = []
+    for history in ([{"role": "user", "content": "hello there"}, {"role": "assistant", "content": "Hi! How can I help?"}],
+                    [{"role": "user", "content": HARD}, {"role": "assistant", "content": "Shall I include the proof?"}]):
+        raw = client.chat.completions.with_raw_response.create(model="auto", messages=[*history, {"role": "user", "content": "yes"}])
+        difficulty.append(float(raw.headers["x-litellm-fusion-route-difficulty"]))
+    after_greeting, after_hard_question = answered_by(upstream)
+    assert after_greeting != "route-strong" and after_hard_question == "route-strong"
+    assert difficulty[1] - difficulty[0] > 1.0, "the same 'yes' is harder after a hard question"
+
+
+def test_request_without_text_routes_by_the_default(client, upstream):
+    steer(upstream)
+    image = [{"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]
+    _, headers = ask(client, "auto", image)
+    assert answered_by(upstream) == ["route-strong"]
+    assert headers["x-litellm-fusion-route-difficulty"] == "none"
+
+
+def test_unrouted_group_behaves_as_before(client, upstream):
+    steer(upstream)
+    for _ in range(24):
+        _, headers = ask(client, "pool", HARD)
+        assert not [h for h in headers if h.startswith("x-litellm-fusion-route")]
+    assert set(answered_by(upstream)) == {"pool-a", "pool-b"}, "LiteLLM still shuffles between both"
+
+
+def test_routed_group_inside_a_fusion_panel(client, upstream):
+    steer(upstream)
+    reply, headers = ask(client, "fusion/routed", EASY)
+    assert sorted(answered_by(upstream)) == ["judge", "other", "route-cheap"]
+    assert reply.choices[0].message.content == "from route-cheap"
+    assert headers["x-litellm-fusion-winner"] == "auto"
+
+
+def test_classifier_plugin_in_litellms_complexity_router(client, upstream):
+    steer(upstream)
+    ask(client, "smart", EASY)
+    ask(client, "smart", HARD)
+    assert answered_by(upstream) == ["tier-simple", "tier-reasoning"]
+
+
+def test_a_cooled_down_deployment_is_skipped(client, upstream):
+    """Run last: it leaves route-strong in cooldown for the rest of the proxy's life."""
+    steer(upstream)
+    upstream.set("route-strong", status=500, error_message="strong is down")
+    reply, headers = ask(client, "auto", HARD)  # strong fails, is cooled down; the retry routes again
+    assert reply.choices[0].message.content == "from route-mid"
+    assert headers["x-litellm-fusion-route-deployment"] == "openai/route-mid"
+    upstream.reset()
+    steer(upstream)
+    ask(client, "auto", HARD)
+    assert answered_by(upstream) == ["route-mid"], "the cooled-down strong deployment is not chosen"
