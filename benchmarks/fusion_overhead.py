@@ -13,18 +13,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import openai
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from proxy_harness import ProxyProcess, fake_deployment  # noqa: E402
+from bench_common import pct, upstream_process
+from proxy_harness import ProxyProcess, fake_deployment
 
 LATENCY = {"m-a": 0.10, "m-b": 0.15, "m-c": 0.20, "judge": 0.05, "plain": 0.20}
 WIRING = {
@@ -45,11 +41,6 @@ def config(url: str) -> dict:
         {"model_name": "fusion/debate", "litellm_params": {"model": "fusion/debate", "panel": ["m-a", "m-b", "m-c"], "judge": "judge", "rounds": 2}},
     ]
     return {"model_list": models, "router_settings": {"num_retries": 0}, "litellm_settings": WIRING}
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 async def run_case(client: openai.AsyncOpenAI, model: str, concurrency: int, requests: int) -> tuple[list[float], list[float]]:
@@ -105,17 +96,8 @@ def main() -> None:
         name: {"text": '{"winner": 1, "reason": "r"}' if name == "judge" else f"answer {name}", "latency": latency}
         for name, latency in LATENCY.items()
     }
-    upstream = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve().parent.parent / "tests" / "fake_upstream.py"), json.dumps(behaviours)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        url = f"http://127.0.0.1:{int(upstream.stdout.readline())}/v1"  # type: ignore[union-attr]
-        with ProxyProcess(config(url), Path(tempfile.mkdtemp()), spend_log=False) as proxy:
-            rows = asyncio.run(bench(proxy, args.quick))
-    finally:
-        upstream.stdin.close()  # type: ignore[union-attr]
-        upstream.wait(10)
+    with upstream_process(behaviours) as url, ProxyProcess(config(url), Path(tempfile.mkdtemp()), spend_log=False) as proxy:
+        rows = asyncio.run(bench(proxy, args.quick))
     plain = {r["concurrency"]: r for r in rows if r["model"] == "plain"}
     print("| model | concurrency | requests | ideal ms | wall p50 ms | overhead p50 ms | overhead p95 ms "
           "| overhead p50 % of ideal | overhead p50 vs plain | fusion's own p50 ms | fusion's own p95 ms |")

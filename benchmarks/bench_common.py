@@ -1,0 +1,33 @@
+"""Shared pieces of the benchmarks: the fake upstream in its own process, percentiles."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+TESTS = Path(__file__).resolve().parent.parent / "tests"
+sys.path.insert(0, str(TESTS))
+
+
+@contextmanager
+def upstream_process(behaviours: dict[str, dict[str, Any]]) -> Iterator[str]:
+    """The fake upstream in a process of its own (no GIL shared with the client); yields its base URL."""
+    proc = subprocess.Popen(
+        [sys.executable, str(TESTS / "fake_upstream.py"), json.dumps(behaviours)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        yield f"http://127.0.0.1:{int(proc.stdout.readline())}/v1"  # type: ignore[union-attr]
+    finally:
+        proc.stdin.close()  # type: ignore[union-attr]
+        proc.wait(10)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
