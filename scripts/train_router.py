@@ -3,7 +3,7 @@
 
     .venv/bin/python scripts/train_router.py [--data ../shared/data] [--out PATH]
 
-About 40 s on 2 cores. Deterministic (fixed seeds, sorted inputs, hash-based splits).
+About 30 s on 2 cores. Deterministic (fixed seeds, sorted inputs, hash-based splits).
 
 Steps
 1. Load every data set (see ../shared/data/README.md). Items with an upstream train/test split keep it;
@@ -25,6 +25,11 @@ Steps
      of its 7 models (all Mistral-7B / Llama-3-8B derivatives) equals the fitted strength of
      mistralai/mistral-7b-chat. The model is shift-invariant within a block, so this loses nothing.
 4. A ridge regressor (features: litellm_fusion/routing/features.py) predicts d_q from the prompt text.
+   Few-shot prompts (RouterBench ARC / Winogrande embed solved examples) are featurized on their final
+   question only (`features.focus`); the examples' size is one dense feature. Tried and not kept (no gain in
+   the CV below, +-0.005 within-family r): a two-part model (ridge on family-demeaned difficulties and
+   family-demeaned dense features + a level model on the residual) and gradient-boosted trees on the dense
+   features over the ridge residual.
    Ridge alpha is chosen by leave-one-task-family-out CV (generalisation to unseen task families) averaged
    with 5-fold item CV, scoring within-family correlation of predicted vs fitted difficulty.
    Families are weighted equally-ish
@@ -58,6 +63,7 @@ from litellm_fusion.routing.features import (  # noqa: E402
     clip,
     clipped_tokens,
     dense_features,
+    focus,
 )
 
 SEED = 20251122
@@ -67,7 +73,7 @@ LAMBDA_D = 0.5  # prior precision of difficulties around their family mean
 LAMBDA_S = 0.01
 MIN_DF = 3
 MAX_FEATURES = 40000
-ALPHAS = (0.3, 1.0, 3.0, 10.0)
+ALPHAS = (0.3, 0.5, 1.0, 2.0, 3.0, 10.0)
 ARTIFACT = REPO / "litellm_fusion" / "routing" / "difficulty_model.json.gz"
 csv.field_size_limit(1 << 30)
 
@@ -281,11 +287,12 @@ def fit_irt(train: list[Item]):
 
 # ---------------------------------------------------------------- features
 def featurize(text: str) -> tuple[list[str], list[float]]:
-    c = clip(text)
+    q, shots = focus(text)
+    c = clip(q)
     toks = clipped_tokens(c)
     uni = set(toks)
     bi = {bigram_key(p) for p in zip(toks, toks[1:])}
-    return sorted(uni) + sorted(bi), dense_features(text, c, len(toks))
+    return sorted(uni) + sorted(bi), dense_features(q, c, len(toks), shots)
 
 
 def build_matrix(feats, vocab, dense_mean, dense_scale):

@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from litellm_fusion.routing.features import focus
 from litellm_fusion.routing.model import ARTIFACT_PATH, DifficultyModel
 from litellm_fusion.routing.strengths import DEFAULT_STRENGTHS, default_strength
 from litellm_fusion.routing.text import CONTEXT_MARK, NOW_MARK, content_text, prompt_text, request_text
@@ -63,6 +64,31 @@ def test_multi_turn_yes_depends_on_context(model: DifficultyModel) -> None:
     t_hard, t_greet = request_text(hard), request_text(greeting)
     assert t_hard.endswith(NOW_MARK + "\nyes") and t_hard.startswith(CONTEXT_MARK)
     assert model.difficulty(t_hard) > model.difficulty(t_greet) + 0.2
+
+
+FINAL_Q = (
+    "Which property of a mineral can be determined just by looking at it?\nA) luster\nB) mass\nC) weight\n"
+    "D) hardness\nAnswer:"
+)
+
+
+def _shots(words: list[str]) -> str:
+    return "".join(f"Which of these is a {w}?\nA) {w}\nB) rock\nAnswer:\nA\n\n" for w in words)
+
+
+def test_few_shot_prompts_are_classified_by_their_final_question(model: DifficultyModel) -> None:
+    a = _shots(["planet", "mammal", "liquid"]) + FINAL_Q
+    b = _shots(["comet", "insect", "metal"]) + FINAL_Q  # other examples, (almost) the same size
+    q, shots = focus(a)
+    assert q == FINAL_Q and shots == len(a) - len(FINAL_Q)
+    # solved examples only enter through their size: same final question, same difficulty (up to size)
+    assert model.difficulty(a) == pytest.approx(model.difficulty(b), abs=0.02)
+    # prompts that are not few-shot are left whole
+    one_shot = _shots(["planet"]) + FINAL_Q
+    unanswered = "Question: why is the sky blue?\nAnswer:\n\nQuestion: why is grass green?\nAnswer:\n\n" + FINAL_Q
+    for text in (HARD_MATH, HARD_CODE, "hi", "Answer: 42", FINAL_Q, "Question: why?\nAnswer: because\n\nok",
+                 one_shot, unanswered):
+        assert focus(text) == (text, 0)
 
 
 def test_p_success_is_monotone_and_centred(model: DifficultyModel) -> None:

@@ -15,7 +15,7 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any
 
-from .features import DENSE_NAMES, clip, clipped_tokens, dense_features
+from .features import DENSE_NAMES, clip, clipped_tokens, dense_features, focus
 
 ARTIFACT_PATH = Path(__file__).with_name("difficulty_model.json.gz")
 
@@ -76,7 +76,8 @@ class DifficultyModel:
         """Predicted difficulty of `text` (higher = a stronger model is needed)."""
         if not text:
             return self.empty_difficulty
-        c = clip(text)
+        q, shots = focus(text)
+        c = clip(q)
         toks = clipped_tokens(c)
         uni = set(toks)
         bi = set(zip(toks, toks[1:]))
@@ -85,7 +86,7 @@ class DifficultyModel:
         if n:
             z = repeat(0.0)
             s += (sum(map(self._uni.get, uni, z)) + sum(map(self._bi.get, bi, z))) / math.sqrt(n)
-        for w, x, m, sc in zip(self._dense_w, dense_features(text, c, len(toks)), self._dense_mean, self._dense_scale):
+        for w, x, m, sc in zip(self._dense_w, dense_features(q, c, len(toks), shots), self._dense_mean, self._dense_scale):
             s += w * (x - m) / sc
         if s < self._lo:
             return self._lo
