@@ -32,6 +32,8 @@ def proxy_config(upstream_url: str) -> dict[str, Any]:
         ("fusion/best-of-cheap", {"mode": "best-of", "panel": ["m-a", "m-c"], "judge": "m-b", "min_panel": 2}),
         ("fusion/quick", {"mode": "best-of", "panel": PANEL, "judge": "judge", "member_timeout": 0.5}),
         ("fusion/merge-open", {"mode": "merge", "panel": ["m-a", "m-b"], "judge": "judge", "return_candidates": True}),
+        ("fusion/deadline", {"mode": "best-of", "panel": ["m-a", "m-b"], "judge": "judge", "member_timeout": 30, "deadline": 1.0}),
+        ("fusion/slow-judge", {"mode": "merge", "panel": ["m-a", "m-b"], "judge": "judge", "judge_timeout": 0.5}),
     ]
     return {
         "model_list": [fake_deployment(name, upstream_url, *price) for name, price in PRICES.items()]
@@ -334,3 +336,48 @@ def test_candidates_are_not_returned_by_default(client, upstream):
     set_panel(upstream, judge={"text": verdict(1)})
     reply, _ = ask(client, "fusion/best-of")
     assert not getattr(reply.choices[0].message, "provider_specific_fields", None)
+
+
+def test_deadline_bounds_the_request_and_names_the_step(client, upstream):
+    set_panel(upstream, m_a={"hang": True}, m_b={"hang": True})
+    with pytest.raises(openai.APIStatusError) as info:
+        ask(client, "fusion/deadline")
+    assert info.value.status_code == 502
+    assert "panel member did not finish within" in str(info.value) and "fusion deadline" in str(info.value)
+
+
+def test_judge_timeout_falls_back_and_says_so(client, upstream):
+    set_panel(upstream, judge={"hang": True})
+    reply, headers = ask(client, "fusion/slow-judge")
+    assert reply.choices[0].message.content == "answer from m-a"
+    assert headers["x-litellm-fusion-judge"] == "fallback"
+    assert "judge timeout" in headers["x-litellm-fusion-judge-reason"]
+
+
+def test_unknown_role_is_a_400_naming_it(client, upstream):
+    with pytest.raises(openai.BadRequestError) as info:
+        client.chat.completions.create(model="fusion/best-of", messages=[{"role": "wizard", "content": "hi"}])
+    assert "wizard" in str(info.value) and "Traceback" not in str(info.value)
+
+
+def test_prompt_every_member_refuses_is_a_400_not_a_502(client, upstream):
+    too_long = {"status": 400, "error_message": "This model's maximum context length is 8192 tokens"}
+    set_panel(upstream, m_a=too_long, m_b=too_long, m_c=too_long)
+    with pytest.raises(openai.BadRequestError) as info:
+        ask(client, "fusion/best-of", "x " * 200_000)
+    assert "maximum context length" in str(info.value) and "Traceback" not in str(info.value)
+
+
+def test_empty_content_and_non_text_parts_pass_through(client, upstream):
+    set_panel(upstream, judge={"text": verdict(1)})
+    reply, _ = ask(client, "fusion/best-of", "")
+    assert reply.choices[0].message.content == "answer from m-a"
+    parts = [{"type": "text", "text": "what is in this picture?"},
+             {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]
+    upstream.reset()
+    set_panel(upstream, judge={"text": verdict(2)})
+    reply, _ = ask(client, "fusion/best-of", parts)
+    assert reply.choices[0].message.content == "answer from m-b"
+    assert upstream.requests_for("m-a")[0].body["messages"][0]["content"][1]["type"] == "image_url"
+    judge_prompt = upstream.requests_for("judge")[0].body["messages"][1]["content"]
+    assert "what is in this picture?" in judge_prompt and "[image_url]" in judge_prompt

@@ -71,6 +71,8 @@ class FusionHandler(CustomLLM):
             engine = FusionEngine(config, caller, self._judge_cache(config))
             result = await engine.run(request.messages, request.params)
         except FusionError as exc:
+            if exc.status == 400:
+                raise litellm.BadRequestError(message=str(exc), model=config.name, llm_provider=PROVIDER) from None
             # num_retries=0: the inner calls were already retried by the Router; re-running the
             # whole panel from the outer call would multiply cost and latency.
             raise litellm.BadGatewayError(

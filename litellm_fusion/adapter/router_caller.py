@@ -45,7 +45,9 @@ class RouterCaller:
         except Exception as exc:  # noqa: BLE001 - the engine records it and drops the member
             status = getattr(exc, "status_code", None)
             prefix = f"HTTP {status}: " if status else ""
-            raise InnerCallError(f"{prefix}{getattr(exc, 'message', None) or exc}") from exc
+            raise InnerCallError(
+                f"{prefix}{getattr(exc, 'message', None) or exc}", status=status if isinstance(status, int) else None
+            ) from exc
         hidden = getattr(response, "_hidden_params", {}) or {}
         usage = getattr(response, "usage", None)
         choice = response.choices[0]

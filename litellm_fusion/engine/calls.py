@@ -58,6 +58,7 @@ async def timed_call(
     except InnerCallError as exc:
         record = CallRecord(model, role, round_no, ok=False, latency_s=time.monotonic() - start, error=_error_text(exc))
         record.cost = exc.cost
+        record.status = exc.status
         return record, None
     except Exception as exc:  # noqa: BLE001 - any provider error drops this member, it must not fail the request
         return CallRecord(model, role, round_no, ok=False, latency_s=time.monotonic() - start, error=_error_text(exc)), None

@@ -44,7 +44,7 @@ class FusionEngine:
                 latest[call.member] = Candidate(call.member, call.model, completion.text)
                 finish[call.member] = completion.finish_reason
         if len(latest) < cfg.min_panel:
-            raise FusionError(self._too_few_message(len(latest), calls), status=502, calls=calls)
+            raise FusionError(self._too_few_message(len(latest), calls), status=_failure_status(calls), calls=calls)
 
         rounds_run = 1
         if cfg.mode is FusionMode.DEBATE:
@@ -114,3 +114,12 @@ class FusionEngine:
         if answered == 0:
             return f"{cfg.name}: all {len(cfg.panel)} panel members failed ({errors})"
         return f"{cfg.name}: only {answered} of {len(cfg.panel)} panel members answered, min_panel is {cfg.min_panel} ({errors})"
+
+
+def _failure_status(calls: Sequence[CallRecord]) -> int:
+    """400 when every failed member was refused for the request itself (a 4xx other than 408/429,
+    e.g. a prompt over every context window): the client must change the request. Otherwise 502."""
+    statuses = [c.status for c in calls if not c.ok]
+    if statuses and all(s is not None and 400 <= s < 500 and s not in (408, 429) for s in statuses):
+        return 400
+    return 502

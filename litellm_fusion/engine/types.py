@@ -31,9 +31,10 @@ class Caller(Protocol):
 class InnerCallError(Exception):
     """An inner call failed; `cost` is what it was billed anyway (0 unless the provider charged it)."""
 
-    def __init__(self, message: str, cost: float = 0.0) -> None:
+    def __init__(self, message: str, cost: float = 0.0, status: int | None = None) -> None:
         super().__init__(message)
         self.cost = cost
+        self.status = status  # the provider's HTTP status, when there was one
 
 
 Role = Literal["member", "judge"]
@@ -54,6 +55,7 @@ class CallRecord:
     error: str | None = None
     text: str | None = None  # kept for the engine; not written to metadata
     cached: bool = False
+    status: int | None = None  # HTTP status of a failed call, when known
 
     def as_metadata(self) -> dict[str, Any]:
         return {
