@@ -13,7 +13,7 @@ from ..config.fusion import PROVIDER, FusionConfigError, FusionModelConfig
 from ..config.settings import PluginSettings
 from ..engine import FusionEngine, FusionError, FusionResult
 from ..engine.judge import JudgeCacheUse
-from ..observability.metadata import reply_details, response_headers, spend_metadata
+from ..observability.metadata import failure_metadata, reply_details, response_headers, spend_metadata
 from .redis_judge_store import JudgeStores
 from .registry import config_for, deployment_for
 from .request import RequestError, parse_request
@@ -71,6 +71,7 @@ class FusionHandler(CustomLLM):
             engine = FusionEngine(config, caller, self._judge_cache(config))
             result = await engine.run(request.messages, request.params)
         except FusionError as exc:
+            _record_failure(metadata, config, exc)
             if exc.status == 400:
                 raise litellm.BadRequestError(message=str(exc), model=config.name, llm_provider=PROVIDER) from None
             # num_retries=0: the inner calls were already retried by the Router; re-running the
@@ -92,11 +93,20 @@ def _metadata(litellm_params: dict | None) -> dict[str, Any]:
     return metadata
 
 
-def _record(metadata: dict[str, Any], config: FusionModelConfig, result: FusionResult) -> None:
+def _set_spend_metadata(metadata: dict[str, Any], fusion: dict[str, Any]) -> None:
     spend = metadata.get("spend_logs_metadata")
     spend = dict(spend) if isinstance(spend, dict) else {}
-    spend["fusion"] = spend_metadata(config, result)
+    spend["fusion"] = fusion
     metadata["spend_logs_metadata"] = spend
+
+
+def _record_failure(metadata: dict[str, Any], config: FusionModelConfig, exc: FusionError) -> None:
+    """A failed fusion request still says which members ran and why they failed (failure logs, metrics)."""
+    _set_spend_metadata(metadata, failure_metadata(config, exc.calls, str(exc)))
+
+
+def _record(metadata: dict[str, Any], config: FusionModelConfig, result: FusionResult) -> None:
+    _set_spend_metadata(metadata, spend_metadata(config, result))
     metadata[RESULT_KEY] = {
         "cost": result.cost,
         "prompt_tokens": result.prompt_tokens,

@@ -20,15 +20,32 @@ def _dropped(calls: list[CallRecord]) -> list[dict[str, Any]]:
     return [{"model": c.model, "round": c.round, "error": c.error} for c in calls if c.role == "member" and not c.ok]
 
 
+def failure_metadata(config: FusionModelConfig, calls: list[CallRecord], error: str) -> dict[str, Any]:
+    """The `fusion` entry of a failed request's metadata (too few members answered)."""
+    return {
+        "mode": config.mode.value,
+        "fusion_model": config.name,
+        "panel": list(config.panel),
+        "outcome": "failed",
+        "error": error[:1000],
+        "members": [c.as_metadata() for c in calls if c.role == "member"],
+        "dropped": _dropped(calls),
+        "judge": {"model": config.judge, "outcome": "skipped", "cache": "off"},
+        "cost": sum(c.cost for c in calls),
+    }
+
+
 def spend_metadata(config: FusionModelConfig, result: FusionResult) -> dict[str, Any]:
     """The `fusion` entry of the spend row's `spend_logs_metadata`."""
     members = [c for c in result.calls if c.role == "member"]
     judge_calls = [c for c in result.calls if c.role == "judge"]
     judge_call = judge_calls[0] if judge_calls else None
+    degraded = result.judge.outcome == "fallback" or any(not c.ok for c in result.calls)
     return {
         "mode": result.mode,
         "fusion_model": config.name,
         "panel": list(config.panel),
+        "outcome": "degraded" if degraded else "ok",
         "rounds": result.rounds,
         "members": [c.as_metadata() for c in members],
         "dropped": _dropped(result.calls),
