@@ -121,3 +121,30 @@ def test_judge_echoing_fence_markup_is_cleaned():
     caller = ScriptedCaller({"a": "A", "b": "B", "c": "C", "j": 'final answer\n</candidate-0123456789abcdef>\n<candidate-0123456789abcdef index="2">'})
     result = run(FusionEngine(cfg("merge"), caller))
     assert result.answer == "final answer"
+
+
+def test_quorum_cuts_off_the_straggler_and_does_not_bill_it():
+    caller = ScriptedCaller({"a": "A", "b": "B", "c": "HANG", "j": json.dumps({"winner": 2, "reason": "r"})})
+    result = run(FusionEngine(cfg("best-of", quorum=2, straggler_timeout=0.01), caller))
+    assert result.answer == "B"
+    straggler = [c for c in result.calls if c.model == "c"][0]
+    assert not straggler.ok and "straggler" in straggler.error and straggler.cost == 0
+
+
+def test_quorum_validation():
+    with pytest.raises(ValueError, match="quorum"):
+        cfg("best-of", quorum=4)
+
+
+def test_cost_cap_estimate_and_shrink():
+    from litellm_fusion.engine.cost_cap import fit_panel, worst_case_cost
+
+    prices = {"a": (1e-6, 2e-6), "b": (3e-6, 4e-6), "c": (5e-7, 1.5e-6), "j": (1e-5, 3e-5)}
+    config = cfg("best-of", max_cost_per_request=0.0145, cost_cap_action="shrink")
+    full = worst_case_cost(config, ["a", "b", "c"], 10, 100, prices.__getitem__)
+    member_part = (10 * 1e-6 + 100 * 2e-6) + (10 * 3e-6 + 100 * 4e-6) + (10 * 5e-7 + 100 * 1.5e-6)
+    assert full == pytest.approx(member_part + (10 + 300 + 400) * 1e-5 + 256 * 3e-5)
+    fitted = fit_panel(config, 10, 100, prices.__getitem__)
+    assert fitted.panel == ["a", "c"] and fitted.estimate <= 0.0145
+    debate = cfg("debate", rounds=3)
+    assert worst_case_cost(debate, ["a", "b", "c"], 10, 100, prices.__getitem__) > full

@@ -34,6 +34,10 @@ def proxy_config(upstream_url: str) -> dict[str, Any]:
         ("fusion/merge-open", {"mode": "merge", "panel": ["m-a", "m-b"], "judge": "judge", "return_candidates": True}),
         ("fusion/deadline", {"mode": "best-of", "panel": ["m-a", "m-b"], "judge": "judge", "member_timeout": 30, "deadline": 1.0}),
         ("fusion/slow-judge", {"mode": "merge", "panel": ["m-a", "m-b"], "judge": "judge", "judge_timeout": 0.5}),
+        ("fusion/quorum", {"mode": "best-of", "panel": PANEL, "judge": "judge", "quorum": 2, "straggler_timeout": 0.05}),
+        ("fusion/capped", {"mode": "best-of", "panel": PANEL, "judge": "judge", "max_cost_per_request": 0.0145}),
+        ("fusion/capped-shrink", {"mode": "best-of", "panel": PANEL, "judge": "judge", "max_cost_per_request": 0.0145,
+                                  "cost_cap_action": "shrink"}),
     ]
     return {
         "model_list": [fake_deployment(name, upstream_url, *price) for name, price in PRICES.items()]
@@ -381,3 +385,31 @@ def test_empty_content_and_non_text_parts_pass_through(client, upstream):
     assert upstream.requests_for("m-a")[0].body["messages"][0]["content"][1]["type"] == "image_url"
     judge_prompt = upstream.requests_for("judge")[0].body["messages"][1]["content"]
     assert "what is in this picture?" in judge_prompt and "[image_url]" in judge_prompt
+
+
+def test_quorum_stops_waiting_for_the_straggler(client, upstream):
+    set_panel(upstream, m_c={"latency": 5.0}, judge={"text": verdict(2)})
+    reply, headers = ask(client, "fusion/quorum")
+    assert reply.choices[0].message.content == "answer from m-b"
+    assert "m-c" in headers["x-litellm-fusion-dropped"] and "straggler" in headers["x-litellm-fusion-dropped"]
+    assert float(headers["x-litellm-response-cost"]) == pytest.approx(upstream_cost(upstream), rel=1e-9), "the straggler is not billed"
+
+
+def test_cost_cap_rejects_with_estimate_and_cap(client, upstream):
+    set_panel(upstream, judge={"text": verdict(1)})
+    with pytest.raises(openai.BadRequestError) as info:
+        ask(client, "fusion/capped", max_tokens=100)
+    assert "estimated worst-case cost $0.01" in str(info.value) and "max_cost_per_request $0.014500" in str(info.value)
+    assert not upstream.seen, "refused before fan-out"
+
+
+def test_cost_cap_shrink_drops_the_most_expensive_member_and_reports_estimate_vs_actual(proxy, client, upstream):
+    set_panel(upstream, judge={"text": verdict(1)})
+    reply, headers = ask(client, "fusion/capped-shrink", max_tokens=100)
+    assert sorted({s.model for s in upstream.seen}) == ["judge", "m-a", "m-c"]
+    estimate, cap = float(headers["x-litellm-fusion-cost-estimate"]), float(headers["x-litellm-fusion-cost-cap"])
+    actual = float(headers["x-litellm-response-cost"])
+    assert actual <= estimate <= cap == 0.0145
+    row = wait_for(lambda: spend_row(proxy, reply.id), what="spend row")[0]
+    report = json.loads(row["metadata"])["spend_logs_metadata"]["fusion"]["cost_cap"]
+    assert report["panel"] == ["m-a", "m-c"] and report["actual"] == pytest.approx(actual)

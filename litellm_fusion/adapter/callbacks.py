@@ -7,9 +7,15 @@ from typing import Any
 from litellm.integrations.custom_logger import CustomLogger
 
 from ..config.settings import PluginSettings
+from ..observability.metrics import metrics
 from . import prometheus_guard
 from .handler import RESULT_KEY
-from .routing_hook import RoutingHook, routing_headers
+from .router_caller import INNER_CALL_KEY, is_inner_call
+from .routing_hook import DECISION_KEY, RoutingHook, routing_headers
+
+# Metadata keys only the plugin writes; a client's request metadata may not carry them.
+RESERVED_METADATA_KEYS = (RESULT_KEY, DECISION_KEY, INNER_CALL_KEY)
+RESERVED_SPEND_KEYS = ("fusion", "routing")
 
 
 class FusionCallbacks(CustomLogger):
@@ -18,6 +24,7 @@ class FusionCallbacks(CustomLogger):
         prometheus_guard.install()
         self.routing = RoutingHook((settings or PluginSettings()).routing)
         self.fusion_models = fusion_models
+        self.metrics = metrics()
 
     async def async_pre_call_hook(self, user_api_key_dict: Any, cache: Any, data: dict, call_type: Any) -> dict:
         """A fusion reply is not itself stored in or read from LiteLLM's response cache: its panel
@@ -25,6 +32,7 @@ class FusionCallbacks(CustomLogger):
         $0 with its per-request metadata intact."""
         if data.get("model") in self.fusion_models:
             data["cache"] = {**(data.get("cache") or {}), "no-cache": True, "no-store": True}
+        _strip_reserved(data)
         return data
 
     async def async_filter_deployments(
@@ -66,3 +74,99 @@ class FusionCallbacks(CustomLogger):
             if isinstance(standard, dict):
                 standard["response_cost"] = cost
         return kwargs, result
+
+    # ---- Prometheus metrics (observability/metrics.py), recorded when a call has been logged ----
+    async def async_log_success_event(self, kwargs: dict[str, Any], response_obj: Any, start_time: Any, end_time: Any) -> None:
+        """Every successful call, once (a stream: once, at its end). The outer fusion call records the
+        fusion metrics; any call a routing decision was made for (a direct call to a routed group, or a
+        fusion member call to one) records that decision."""
+        self.metrics.record(self._record, kwargs, True)
+
+    async def async_log_failure_event(self, kwargs: dict[str, Any], response_obj: Any, start_time: Any, end_time: Any) -> None:
+        """A failed fusion request (too few members answered) and a failed routed call (each attempt)."""
+        self.metrics.record(self._record, kwargs, False)
+
+    def _record(self, kwargs: dict[str, Any], ok: bool) -> None:
+        litellm_params = kwargs.get("litellm_params") or {}
+        metadata = litellm_params.get("metadata") or litellm_params.get("litellm_metadata") or {}
+        if not isinstance(metadata, dict):
+            return
+        fusion = _fusion_entry(kwargs, metadata, ok)
+        if fusion is not None:
+            self.metrics.fusion(fusion, _model_names())
+        record = self._routing_record(kwargs, metadata)
+        if record is None:
+            return
+        if not ok:
+            self.metrics.routing(record, ok=False)
+            return
+        standard = kwargs.get("standard_logging_object") or {}
+        usage = _usage(kwargs, standard)
+        cost = standard.get("response_cost") if isinstance(standard, dict) else None
+        if cost is None:
+            cost = kwargs.get("response_cost")
+        self.metrics.routing(record, ok=True, cost=float(cost or 0.0), prompt_tokens=usage[0], completion_tokens=usage[1])
+
+    def _routing_record(self, kwargs: dict[str, Any], metadata: dict[str, Any]) -> dict[str, Any] | None:
+        """The decision this call was routed by: a routed group's record naming this very deployment
+        (a retry on the last healthy deployment is not routed, and leaves the previous record behind)."""
+        record = metadata.get(DECISION_KEY)
+        if not isinstance(record, dict) or not self.routing.routes(str(record.get("group"))):
+            return None
+        if metadata.get("model_group") not in (None, record["group"]):
+            return None
+        model_id = _model_id(kwargs, metadata)
+        if model_id is not None and model_id != record.get("deployment_id"):
+            return None
+        return record
+
+
+def _strip_reserved(data: dict) -> None:
+    for key in ("metadata", "litellm_metadata"):
+        metadata = data.get(key)
+        if not isinstance(metadata, dict):
+            continue
+        for reserved in RESERVED_METADATA_KEYS:
+            metadata.pop(reserved, None)
+        spend = metadata.get("spend_logs_metadata")
+        if isinstance(spend, dict) and any(k in spend for k in RESERVED_SPEND_KEYS):
+            metadata["spend_logs_metadata"] = {k: v for k, v in spend.items() if k not in RESERVED_SPEND_KEYS}
+
+
+def _fusion_entry(kwargs: dict[str, Any], metadata: dict[str, Any], ok: bool) -> dict[str, Any] | None:
+    """The fusion record of an outer fusion call (never of its inner calls)."""
+    if is_inner_call(metadata):
+        return None
+    provider = (kwargs.get("litellm_params") or {}).get("custom_llm_provider") or kwargs.get("custom_llm_provider")
+    if provider is not None and provider != "fusion":
+        return None
+    spend = metadata.get("spend_logs_metadata")
+    entry = spend.get("fusion") if isinstance(spend, dict) else None
+    if not isinstance(entry, dict):
+        return None
+    if ok:
+        return entry if RESULT_KEY in metadata and entry.get("outcome") != "failed" else None
+    return entry if entry.get("outcome") == "failed" else None
+
+
+def _model_id(kwargs: dict[str, Any], metadata: dict[str, Any]) -> str | None:
+    for info in ((kwargs.get("litellm_params") or {}).get("model_info"), metadata.get("model_info")):
+        if isinstance(info, dict) and info.get("id"):
+            return str(info["id"])
+    return None
+
+
+def _usage(kwargs: dict[str, Any], standard: Any) -> tuple[int, int]:
+    if isinstance(standard, dict) and (standard.get("prompt_tokens") or standard.get("completion_tokens")):
+        return int(standard.get("prompt_tokens") or 0), int(standard.get("completion_tokens") or 0)
+    return 0, 0
+
+
+def _model_names() -> set[str] | None:
+    """The proxy's model_names (labels are kept to these); None outside a proxy."""
+    try:
+        from .router_caller import proxy_router
+
+        return set(proxy_router().get_model_names())
+    except Exception:  # noqa: BLE001
+        return None

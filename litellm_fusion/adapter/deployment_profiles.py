@@ -80,3 +80,19 @@ def profile_for(deployment: Mapping[str, Any], group: str) -> DeploymentProfile:
     if profile is None:
         profile = _profiles[key] = build_profile(deployment, group)
     return profile
+
+
+def model_prices(router: Any, model_name: str) -> tuple[float, float]:
+    """Worst-case ($/input token, $/output token) of a model_name: its most expensive deployment.
+    Unpriced deployments count 0 (the plugin warns about them at start-up)."""
+    worst = (0.0, 0.0)
+    for deployment in router.model_list:
+        if deployment.get("model_name") != model_name:
+            continue
+        params = deployment.get("litellm_params") or {}
+        info = deployment.get("model_info") or {}
+        mapped = _cost_map_info(str(params.get("model", "")))
+        price_in = float(_first("input_cost_per_token", info, params, mapped) or 0.0)
+        price_out = float(_first("output_cost_per_token", info, params, mapped) or 0.0)
+        worst = max(worst, (price_in, price_out), key=sum)
+    return worst

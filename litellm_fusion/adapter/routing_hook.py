@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..config.routing import GroupRouting, NoTextRoute
-from ..routing.strategy import Decision, choose
+from ..routing.strategy import Decision, DeploymentProfile, choose
 from ..routing.text import request_text
 from .deployment_profiles import profile_for
 
@@ -48,7 +48,10 @@ def _prompt_chars(messages: list[Any] | None) -> int:
     return total
 
 
-def decision_record(group: str, routing: GroupRouting, decision: Decision, classifier_us: float) -> dict[str, Any]:
+def decision_record(
+    group: str, routing: GroupRouting, decision: Decision, classifier_us: float, strongest: DeploymentProfile | None = None
+) -> dict[str, Any]:
+    strongest = strongest or decision.chosen
     return {
         "group": group,
         "deployment": decision.chosen.model,
@@ -63,7 +66,24 @@ def decision_record(group: str, routing: GroupRouting, decision: Decision, class
         "classifier_us": round(classifier_us, 1),
         "estimated_cost": decision.estimated_cost,
         "strongest_estimated_cost": decision.strongest_cost,
+        # for the savings metric: the strongest deployment's prices, applied to the call's actual usage
+        "strongest": {
+            "deployment": strongest.model,
+            "input_cost_per_token": strongest.input_cost,
+            "output_cost_per_token": strongest.output_cost,
+        },
     }
+
+
+def strongest_profile(
+    profiles: list[DeploymentProfile], decision: Decision, prompt_tokens: int, output_tokens: int
+) -> DeploymentProfile:
+    """The deployment `choose` compared against (`Decision.strongest_cost`): the strongest one that fits
+    the prompt (ties: the cheaper); the chosen one when none fits."""
+    fits = [p for p in profiles if p.model in decision.considered]
+    if not fits:
+        return decision.chosen
+    return max(fits, key=lambda p: (p.strength, -p.request_cost(prompt_tokens, output_tokens)))
 
 
 class RoutingHook:
@@ -96,16 +116,19 @@ class RoutingHook:
         by_id = {profile_for(d, group).id: d for d in healthy}
         profiles = [profile_for(d, group) for d in healthy]
         max_tokens = (request_kwargs or {}).get("max_tokens") or (request_kwargs or {}).get("max_completion_tokens")
+        prompt_tokens = _prompt_chars(messages) // CHARS_PER_TOKEN + 1
+        output_tokens = int(max_tokens or routing.expected_output_tokens)
         decision = choose(
             profiles,
             difficulty,
             self.model.p_success,  # type: ignore[union-attr]
             routing.tolerance,
-            prompt_tokens=_prompt_chars(messages) // CHARS_PER_TOKEN + 1,
-            output_tokens=int(max_tokens or routing.expected_output_tokens),
+            prompt_tokens=prompt_tokens,
+            output_tokens=output_tokens,
             no_text_strongest=routing.no_text is NoTextRoute.STRONGEST,
         )
-        record = decision_record(group, routing, decision, classifier_us)
+        strongest = strongest_profile(profiles, decision, prompt_tokens, output_tokens)
+        record = decision_record(group, routing, decision, classifier_us, strongest)
         metadata[DECISION_KEY] = record
         spend = metadata.get("spend_logs_metadata")
         spend = dict(spend) if isinstance(spend, dict) else {}

@@ -59,6 +59,23 @@ class FusionModelConfig(BaseModel):
     member_timeout: float = Field(default=60.0, gt=0, description="seconds one panel call may take")
     judge_timeout: float = Field(default=60.0, gt=0, description="seconds the judge call may take")
     deadline: float = Field(default=300.0, gt=0, description="seconds the whole fusion request may take")
+    quorum: int | None = Field(
+        default=None, ge=1, description="start the judge once this many members answered and "
+        "straggler_timeout passed since; the rest are cancelled (not billed: they did not complete)"
+    )
+    straggler_timeout: float = Field(default=0.0, ge=0, description="seconds to wait after the quorum-th answer")
+    max_cost_per_request: float | None = Field(
+        default=None, gt=0, description="dollars: refuse (or shrink the panel, see cost_cap_action) when the "
+        "worst-case estimate before fan-out is above it"
+    )
+    cost_cap_action: Literal["reject", "shrink"] = Field(
+        default="reject", description="reject: 400 naming estimate and cap; shrink: drop the most expensive "
+        "members (never below min_panel) until the estimate fits, else 400"
+    )
+    agreement_shortcut: bool | None = Field(
+        default=None, description="skip the judge when every surviving member gives the same answer "
+        "(see README: agreement rule); default: on for best-of (measured lossless), off for merge/debate"
+    )
     judge_temperature: float = Field(default=0.0, ge=0, le=2)
     judge_max_tokens: int | None = Field(default=None, ge=1, description="cap on the judge's output tokens")
     judge_response_format: JudgeFormat = JudgeFormat.JSON_OBJECT
@@ -89,6 +106,12 @@ class FusionModelConfig(BaseModel):
             raise ValueError("judge must be a model_name")
         return judge
 
+    @property
+    def uses_agreement_shortcut(self) -> bool:
+        if self.agreement_shortcut is None:
+            return self.mode is FusionMode.BEST_OF
+        return self.agreement_shortcut
+
     @field_validator("judge_cache_ttl")
     @classmethod
     def _ttl(cls, ttl: int | str | None) -> int | str | None:
@@ -100,6 +123,8 @@ class FusionModelConfig(BaseModel):
     def _consistent(self) -> FusionModelConfig:
         if self.min_panel > len(self.panel):
             raise ValueError(f"min_panel ({self.min_panel}) is larger than the panel ({len(self.panel)} members)")
+        if self.quorum is not None and not self.min_panel <= self.quorum <= len(self.panel):
+            raise ValueError(f"quorum ({self.quorum}) must be between min_panel ({self.min_panel}) and the panel size ({len(self.panel)})")
         if self.rounds > 1 and self.mode is not FusionMode.DEBATE:
             raise ValueError(f"rounds={self.rounds} only applies to mode debate (mode is {self.mode.value})")
         if self.name in self.panel:

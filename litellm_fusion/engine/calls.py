@@ -84,6 +84,15 @@ class PanelCall:
     messages: list[Message]
 
 
+@dataclass(frozen=True)
+class Quorum:
+    """Stop waiting for stragglers: once `k` members answered and `straggler_timeout` seconds passed
+    since the k-th answer, the remaining calls are cancelled (and billed nothing: they did not complete)."""
+
+    k: int
+    straggler_timeout: float
+
+
 async def run_panel(
     caller: Caller,
     calls: Sequence[PanelCall],
@@ -91,23 +100,51 @@ async def run_panel(
     timeout: float,
     deadline: Deadline,
     round_no: int,
+    quorum: Quorum | None = None,
 ) -> list[tuple[PanelCall, CallRecord, Completion | None]]:
     """Run every member's call concurrently; results in panel order. Cancelling this cancels all calls."""
-    async with asyncio.TaskGroup() as group:
-        tasks = [
-            group.create_task(
-                timed_call(
-                    caller,
-                    model=c.model,
-                    messages=c.messages,
-                    params=params,
-                    timeout=timeout,
-                    deadline=deadline,
-                    role="member",
-                    round_no=round_no,
-                    step="panel member",
-                )
+    loop = asyncio.get_running_loop()
+    started = time.monotonic()
+    tasks = {
+        asyncio.ensure_future(
+            timed_call(
+                caller,
+                model=c.model,
+                messages=c.messages,
+                params=params,
+                timeout=timeout,
+                deadline=deadline,
+                role="member",
+                round_no=round_no,
+                step="panel member",
             )
-            for c in calls
-        ]
-    return [(c, *t.result()) for c, t in zip(calls, tasks, strict=True)]
+        ): i
+        for i, c in enumerate(calls)
+    }
+    results: dict[int, tuple[CallRecord, Completion | None]] = {}
+    pending = set(tasks)
+    cutoff: float | None = None
+    try:
+        while pending:
+            wait = None if cutoff is None else max(0.0, cutoff - loop.time())
+            done, pending = await asyncio.wait(pending, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                results[tasks[task]] = task.result()
+            answered = sum(1 for _, completion in results.values() if completion is not None)
+            if quorum is not None and cutoff is None and answered >= quorum.k:
+                cutoff = loop.time() + quorum.straggler_timeout
+            if cutoff is not None and loop.time() >= cutoff:
+                break
+    finally:
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+    for task in pending:  # stragglers cut off after the quorum
+        c = calls[tasks[task]]
+        error = f"straggler: cut off {quorum.straggler_timeout:g}s after {quorum.k} members answered" if quorum else "cancelled"
+        results[tasks[task]] = (
+            CallRecord(c.model, "member", round_no, ok=False, latency_s=time.monotonic() - started, error=error),
+            None,
+        )
+    return [(c, *results[i]) for i, c in enumerate(calls)]

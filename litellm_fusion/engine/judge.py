@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config.fusion import FusionMode, FusionModelConfig
+from .agreement import agreement
 from .calls import Deadline, timed_call
 from .judge_cache import JudgeStore, decision_key, decode, encode
 from .prompts import best_of_prompt, debate_judge_prompt, merge_prompt, verdict_response_format
@@ -81,6 +82,9 @@ async def run_judge(
     """The judge step, through the judge cache when there is one. Only `ok` decisions are cached."""
     if len(cands) == 1:
         return JudgeStep(JudgeResult("skipped", "single surviving candidate", winner=0), None)
+    rule = agreement(cands) if cfg.uses_agreement_shortcut else None
+    if rule is not None:
+        return JudgeStep(JudgeResult("skipped", f"members agree ({rule})", winner=0), None)
     params = judge_params(cfg, answer_params)
     if cache is None:
         return await _call_judge(caller, cfg, messages, cands, params, deadline, rounds)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..config.fusion import FusionMode, FusionModelConfig
-from .calls import Deadline, PanelCall, run_panel
+from .calls import Deadline, PanelCall, Quorum, run_panel
 from .judge import JudgeCacheUse, run_judge
 from .prompts import debate_revision_messages
 from .types import CallRecord, Caller, Candidate, FusionError, FusionResult, Message
@@ -25,6 +25,7 @@ class FusionEngine:
         self.config = config
         self.caller = caller
         self.judge_cache = judge_cache
+        self.quorum = Quorum(config.quorum, config.straggler_timeout) if config.quorum else None
 
     async def run(self, messages: list[Message], params: dict[str, Any]) -> FusionResult:
         """`params` are the request's generation parameters, passed to every member (and to the
@@ -37,7 +38,7 @@ class FusionEngine:
         first = [PanelCall(i, m, list(messages)) for i, m in enumerate(cfg.panel)]
         latest: dict[int, Candidate] = {}
         finish: dict[int, str] = {}
-        results = await run_panel(self.caller, first, params, cfg.member_timeout, deadline, 1)
+        results = await run_panel(self.caller, first, params, cfg.member_timeout, deadline, 1, self.quorum)
         for call, record, completion in results:
             calls.append(record)
             if completion is not None:
@@ -96,7 +97,7 @@ class FusionEngine:
                 )
                 for i in active
             ]
-            results = await run_panel(self.caller, revisions, params, cfg.member_timeout, deadline, round_no)
+            results = await run_panel(self.caller, revisions, params, cfg.member_timeout, deadline, round_no, self.quorum)
             rounds_run = round_no
             still: list[int] = []
             for call, record, completion in results:

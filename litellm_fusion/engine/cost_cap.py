@@ -1,0 +1,60 @@
+"""Cost cap: estimate a fusion request's worst-case cost before fan-out, and shrink the panel to fit.
+
+Estimate (documented in README), with P = prompt tokens, M = the request's max_tokens (or
+max_completion_tokens; without either, `ASSUMED_OUTPUT_TOKENS`), n = panel size, prices per token
+from each model_name's most expensive deployment:
+- round 1:            every member: P input + M output
+- debate rounds 2..R: every member: P + n*M + REVISION_OVERHEAD input (its own and the others' answers) + M output
+- judge:              P + n*M + JUDGE_OVERHEAD input, and judge_max_tokens (else best-of 256, merge/debate M) output
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ..config.fusion import FusionMode, FusionModelConfig
+
+Prices = Callable[[str], tuple[float, float]]  # model_name -> ($/input token, $/output token)
+
+ASSUMED_OUTPUT_TOKENS = 1024
+REVISION_OVERHEAD = 200
+JUDGE_OVERHEAD = 400
+VERDICT_TOKENS = 256
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    panel: list[str]
+    estimate: float
+
+
+def worst_case_cost(cfg: FusionModelConfig, panel: Sequence[str], prompt_tokens: int, max_output: int | None, prices: Prices) -> float:
+    m = max_output or ASSUMED_OUTPUT_TOKENS
+    n = len(panel)
+    total = 0.0
+    for member in panel:
+        price_in, price_out = prices(member)
+        total += prompt_tokens * price_in + m * price_out
+        for _ in range(2, cfg.rounds + 1):
+            total += (prompt_tokens + n * m + REVISION_OVERHEAD) * price_in + m * price_out
+    if n > 1:
+        judge_in, judge_out = prices(cfg.judge)
+        verdict = VERDICT_TOKENS if cfg.mode is FusionMode.BEST_OF else m
+        total += (prompt_tokens + n * m + JUDGE_OVERHEAD) * judge_in + (cfg.judge_max_tokens or verdict) * judge_out
+    return total
+
+
+def fit_panel(cfg: FusionModelConfig, prompt_tokens: int, max_output: int | None, prices: Prices) -> CostEstimate:
+    """The panel the cap allows: all of it, or (action shrink) without its most expensive members, never
+    below min_panel. `estimate` is for the returned panel; it is over the cap when nothing fits."""
+    panel = list(cfg.panel)
+    estimate = worst_case_cost(cfg, panel, prompt_tokens, max_output, prices)
+    cap = cfg.max_cost_per_request
+    if cap is None or estimate <= cap or cfg.cost_cap_action == "reject":
+        return CostEstimate(panel, estimate)
+    while estimate > cap and len(panel) > cfg.min_panel:
+        costliest = max(range(len(panel)), key=lambda i: (sum(prices(panel[i])), i))
+        panel.pop(costliest)
+        estimate = worst_case_cost(cfg, panel, prompt_tokens, max_output, prices)
+    return CostEstimate(panel, estimate)

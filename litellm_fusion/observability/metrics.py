@@ -1,0 +1,228 @@
+"""Prometheus metrics of fusion and complexity routing, on the proxy's own `/metrics`.
+
+Recorded from the plugin's logging callbacks (success / failure events), never on the request path,
+from the per-request records the handler and the routing hook leave in the request metadata:
+`spend_logs_metadata["fusion"]` (fusion requests, successful or failed) and `litellm_fusion_routing`
+(the routing decision).
+
+- `prometheus_client` is optional: without it every recording is a no-op.
+- The metrics live in prometheus_client's default REGISTRY, which LiteLLM serves at `/metrics` when
+  `prometheus` is among `litellm_settings.callbacks`. With several workers LiteLLM sets
+  `PROMETHEUS_MULTIPROC_DIR` and serves a `MultiProcessCollector`; our metrics are counters and
+  histograms only, which prometheus_client writes to that directory like LiteLLM's own, so they are
+  summed over workers the same way (nothing else to configure).
+- Label values are bounded by the proxy config: fusion model / member / judge model_names, routed
+  group names and their deployments' `litellm_params.model`, and fixed vocabularies (mode, outcome,
+  cache result). No prompt text, no ids.
+- Dollars (`*_usd_total`) are breakdowns of spend LiteLLM already counts in `litellm_spend_metric_total`
+  (fusion: the outer call carries the summed cost; routing: the routed call's own cost). Never add them
+  to LiteLLM's totals. One exception, documented: member calls of a *failed* fusion request were billed
+  by providers but LiteLLM records no spend for a failed call; they appear only in our member cost.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+log = logging.getLogger("litellm_fusion.metrics")
+
+MODES = frozenset({"best-of", "merge", "debate"})
+FUSION_OUTCOMES = frozenset({"ok", "degraded", "failed"})
+JUDGE_OUTCOMES = frozenset({"ok", "fallback", "skipped"})
+CACHE_RESULTS = frozenset({"hit", "miss", "unavailable", "off"})
+
+LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)
+CLASSIFIER_BUCKETS = (1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 1e-2, 5e-2)
+
+# name: (kind, help, labels[, buckets])
+SPECS: dict[str, tuple[Any, ...]] = {
+    "litellm_fusion_requests": (
+        "counter", "Fusion requests by fusion model, mode and outcome (ok, degraded = a member dropped or the "
+        "judge fell back, failed = too few members answered)", ("fusion_model", "mode", "outcome")),
+    "litellm_fusion_request_duration_seconds": (
+        "histogram", "Wall time of a successful fusion request (all rounds, judge, fusion's own overhead)",
+        ("fusion_model", "mode"), LATENCY_BUCKETS),
+    "litellm_fusion_slowest_member_duration_seconds": (
+        "histogram", "Per successful fusion request: the slowest member call of each round, summed over rounds "
+        "(what the panel alone costs in wall time)", ("fusion_model", "mode"), LATENCY_BUCKETS),
+    "litellm_fusion_rounds": (
+        "counter", "Rounds run by successful fusion requests (debate: up to `rounds`; other modes: 1)",
+        ("fusion_model", "mode")),
+    "litellm_fusion_member_calls": (
+        "counter", "Panel member calls (every round) by outcome (ok, error: failed, timed out or dropped)",
+        ("fusion_model", "member", "outcome")),
+    "litellm_fusion_member_duration_seconds": (
+        "histogram", "Latency of panel member calls (every round, failed calls included)",
+        ("fusion_model", "member"), LATENCY_BUCKETS),
+    "litellm_fusion_member_cost_usd": (
+        "counter", "Cost of panel member calls in USD (breakdown of the fusion model's spend)",
+        ("fusion_model", "member")),
+    "litellm_fusion_judge_calls": (
+        "counter", "Judge calls made (not cache hits, not skipped) by outcome (ok, fallback)",
+        ("fusion_model", "judge_model", "outcome")),
+    "litellm_fusion_judge_duration_seconds": (
+        "histogram", "Latency of judge calls", ("fusion_model", "judge_model"), LATENCY_BUCKETS),
+    "litellm_fusion_judge_cost_usd": (
+        "counter", "Cost of judge calls in USD (breakdown of the fusion model's spend; a cache hit costs 0)",
+        ("fusion_model", "judge_model")),
+    "litellm_fusion_judge_cache": (
+        "counter", "Judge decisions by judge-cache result (hit, miss, unavailable, off); skipped judges not counted",
+        ("fusion_model", "result")),
+    "litellm_fusion_routing_decisions": (
+        "counter", "Complexity-routing decisions by group, chosen deployment and outcome of the routed call "
+        "(ok, failed; a retry after a failure is a new decision)", ("group", "deployment", "outcome")),
+    "litellm_fusion_routing_classifier_duration_seconds": (
+        "histogram", "Time the routing classifier took per decision", ("group",), CLASSIFIER_BUCKETS),
+    "litellm_fusion_routing_cost_usd": (
+        "counter", "What successful routed calls cost in USD (their response_cost)", ("group", "deployment")),
+    "litellm_fusion_routing_strongest_cost_usd": (
+        "counter", "What successful routed calls would have cost in USD on the group's strongest available "
+        "deployment (its per-token prices applied to the call's actual usage)", ("group",)),
+    "litellm_fusion_routing_savings_usd": (
+        "counter", "Routing savings in USD: strongest-deployment cost minus actual cost, per call where positive",
+        ("group",)),
+    "litellm_fusion_routing_overspend_usd": (
+        "counter", "Per call where actual cost exceeded the strongest-deployment cost, the excess in USD "
+        "(savings - overspend = strongest cost - actual cost, exactly)", ("group",)),
+}
+
+
+def _collector(name: str) -> Any:
+    """Create (or, on a re-import, reuse) one metric in prometheus_client's default registry."""
+    import prometheus_client as pc
+
+    kind, doc, labels, *rest = SPECS[name]
+    try:
+        if kind == "counter":
+            return pc.Counter(name, doc, labels)
+        return pc.Histogram(name, doc, labels, buckets=rest[0])
+    except ValueError:  # already registered (module reloaded in the same process)
+        existing = pc.REGISTRY._names_to_collectors.get(name) or pc.REGISTRY._names_to_collectors.get(name + "_total")  # noqa: SLF001
+        if existing is None:
+            raise
+        return existing
+
+
+class FusionMetrics:
+    """The plugin's metrics; `enabled` is False when prometheus_client is not installed."""
+
+    def __init__(self) -> None:
+        try:
+            import prometheus_client  # noqa: F401
+        except ImportError:
+            self.enabled = False
+            self.m: dict[str, Any] = {}
+            return
+        self.enabled = True
+        self.m = {name: _collector(name) for name in SPECS}
+        self._last_warning = 0.0
+
+    # ---- entry points (from the callbacks) ----
+    def record(self, fn: Any, *args: Any) -> None:
+        """Run one recording; a metrics problem never reaches a request (warned at most once a minute)."""
+        if not self.enabled:
+            return
+        try:
+            fn(*args)
+        except Exception as exc:  # noqa: BLE001
+            now = time.monotonic()
+            if now - self._last_warning > 60:
+                self._last_warning = now
+                log.warning("litellm_fusion: could not record metrics: %r", exc)
+
+    def fusion(self, entry: Mapping[str, Any], known_models: Iterable[str] | None = None) -> None:
+        """One fusion request, from its `spend_logs_metadata["fusion"]` entry (success or failure)."""
+        known = None if known_models is None else set(known_models)
+
+        def name(value: Any) -> str:
+            value = str(value)
+            return value if known is None or value in known else "other"
+
+        model = name(entry.get("fusion_model"))
+        mode = _vocab(entry.get("mode"), MODES)
+        outcome = _vocab(entry.get("outcome"), FUSION_OUTCOMES)
+        m = self.m
+        m["litellm_fusion_requests"].labels(model, mode, outcome).inc()
+
+        members = [c for c in entry.get("members") or [] if isinstance(c, Mapping)]
+        slowest: dict[int, float] = {}
+        for call in members:
+            member = name(call.get("model"))
+            ok = bool(call.get("ok"))
+            latency = max(float(call.get("latency_ms") or 0.0), 0.0) / 1000
+            m["litellm_fusion_member_calls"].labels(model, member, "ok" if ok else "error").inc()
+            m["litellm_fusion_member_duration_seconds"].labels(model, member).observe(latency)
+            m["litellm_fusion_member_cost_usd"].labels(model, member).inc(max(float(call.get("cost") or 0.0), 0.0))
+            rnd = int(call.get("round") or 1)
+            slowest[rnd] = max(slowest.get(rnd, 0.0), latency)
+
+        if outcome == "failed":
+            return
+        m["litellm_fusion_rounds"].labels(model, mode).inc(max(int(entry.get("rounds") or 1), 0))
+        m["litellm_fusion_request_duration_seconds"].labels(model, mode).observe(
+            max(float(entry.get("elapsed_ms") or 0.0), 0.0) / 1000)
+        m["litellm_fusion_slowest_member_duration_seconds"].labels(model, mode).observe(sum(slowest.values()))
+
+        judge = entry.get("judge") if isinstance(entry.get("judge"), Mapping) else {}
+        judge_outcome = _vocab(judge.get("outcome"), JUDGE_OUTCOMES)
+        if judge_outcome == "skipped":
+            return  # one surviving member: no judge, no cache lookup
+        judge_model = name(judge.get("model"))
+        cache = _vocab(judge.get("cache"), CACHE_RESULTS)
+        m["litellm_fusion_judge_cache"].labels(model, cache).inc()
+        cost = m["litellm_fusion_judge_cost_usd"].labels(model, judge_model)
+        if cache == "hit":
+            cost.inc(0)  # the series exists for every fusion model with a judge
+            return
+        m["litellm_fusion_judge_calls"].labels(model, judge_model, judge_outcome).inc()
+        m["litellm_fusion_judge_duration_seconds"].labels(model, judge_model).observe(
+            max(float(judge.get("latency_ms") or 0.0), 0.0) / 1000)
+        cost.inc(max(float(judge.get("cost") or 0.0), 0.0))
+
+    def routing(
+        self,
+        record: Mapping[str, Any],
+        ok: bool,
+        cost: float = 0.0,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+    ) -> None:
+        """One routing decision, at the end of the routed call (`ok`: it succeeded, with its cost and usage)."""
+        group = str(record["group"])
+        deployment = str(record["deployment"])
+        m = self.m
+        m["litellm_fusion_routing_decisions"].labels(group, deployment, "ok" if ok else "failed").inc()
+        m["litellm_fusion_routing_classifier_duration_seconds"].labels(group).observe(
+            max(float(record.get("classifier_us") or 0.0), 0.0) / 1e6)
+        if not ok:
+            return
+        strongest = record.get("strongest") if isinstance(record.get("strongest"), Mapping) else None
+        cost = max(float(cost or 0.0), 0.0)
+        m["litellm_fusion_routing_cost_usd"].labels(group, deployment).inc(cost)
+        if strongest is None:
+            return
+        would = (float(strongest["input_cost_per_token"]) * prompt_tokens
+                 + float(strongest["output_cost_per_token"]) * completion_tokens)
+        m["litellm_fusion_routing_strongest_cost_usd"].labels(group).inc(would)
+        saved = would - cost
+        m["litellm_fusion_routing_savings_usd"].labels(group).inc(max(saved, 0.0))
+        m["litellm_fusion_routing_overspend_usd"].labels(group).inc(max(-saved, 0.0))
+
+
+def _vocab(value: Any, allowed: frozenset[str]) -> str:
+    value = str(value)
+    return value if value in allowed else "other"
+
+
+_metrics: FusionMetrics | None = None
+
+
+def metrics() -> FusionMetrics:
+    """The process-wide metrics (created on first use; prometheus_client imported only then)."""
+    global _metrics
+    if _metrics is None:
+        _metrics = FusionMetrics()
+    return _metrics
