@@ -41,8 +41,13 @@ def proxy_config(url: str) -> dict[str, Any]:
     tiers = {t: f"tier-{t.lower()}" for t in ("SIMPLE", "MEDIUM", "COMPLEX", "REASONING")}
     models += pool + [fake_deployment(n, url, 1e-6, 1e-6) for n in tiers.values()]
     models += [fake_deployment("judge", url, 1e-6, 1e-6), fake_deployment("other", url, 1e-6, 1e-6)]
+    models += [routed("g-cheap", "route-cheap", url), routed("g-strong", "route-strong", url)]
+    gated = {"mode": "best-of", "panel": ["g-cheap", "g-strong", "other"], "judge": "judge"}
     models += [
         {"model_name": "fusion/routed", "litellm_params": {"model": "fusion/best-of", "panel": ["auto", "other"], "judge": "judge"}},
+        {"model_name": "fusion/auto", "litellm_params": {"model": "fusion/auto", **gated, "gate": {"cheap": "g-cheap", "strong": "g-strong"}}},
+        {"model_name": "fusion/auto-picky", "litellm_params": {"model": "fusion/auto-picky", **gated,
+                                                                 "gate": {"cheap": "g-cheap", "strong": "g-strong", "target_p_success": 0.97}}},
         {"model_name": "smart", "litellm_params": {"model": "auto_router/complexity_router", "complexity_router_config": {
             "tiers": tiers, "classifier_type": "custom", "classifier_plugin": "litellm_fusion.complexity_classifier"}}},
     ]
@@ -146,6 +151,22 @@ def test_classifier_plugin_in_litellms_complexity_router(client, upstream):
     ask(client, "smart", EASY)
     ask(client, "smart", HARD)
     assert answered_by(upstream) == ["tier-simple", "tier-reasoning"]
+
+
+def test_complexity_gate_answers_alone_or_fuses(client, upstream):
+    steer(upstream)
+    easy, h_easy = ask(client, "fusion/auto", EASY)
+    assert h_easy["x-litellm-fusion-gate"] == "cheap" and answered_by(upstream) == ["route-cheap"]
+    assert easy.choices[0].message.content == "from route-cheap" and h_easy["x-litellm-fusion-judge"] == "skipped"
+    upstream.reset()
+    steer(upstream)
+    _, h_hard = ask(client, "fusion/auto", HARD)
+    assert h_hard["x-litellm-fusion-gate"] == "strong" and answered_by(upstream) == ["route-strong"]
+    upstream.reset()
+    steer(upstream)
+    _, h_fuse = ask(client, "fusion/auto-picky", HARD)
+    assert h_fuse["x-litellm-fusion-gate"] == "fuse"
+    assert sorted(answered_by(upstream)) == ["judge", "other", "route-cheap", "route-strong"]
 
 
 def test_a_cooled_down_deployment_is_skipped(client, upstream):

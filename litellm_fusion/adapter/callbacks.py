@@ -32,7 +32,7 @@ class FusionCallbacks(CustomLogger):
         $0 with its per-request metadata intact."""
         if data.get("model") in self.fusion_models:
             data["cache"] = {**(data.get("cache") or {}), "no-cache": True, "no-store": True}
-        _strip_reserved(data)
+        _strip_reserved(data)  # a client's request metadata must not pose as the plugin's records
         return data
 
     async def async_filter_deployments(
@@ -65,9 +65,12 @@ class FusionCallbacks(CustomLogger):
         Non-streaming replies already carry it (hidden response_cost); a finished stream is priced by
         LiteLLM at the virtual model's price (0), so the sum is set here for the spend row and Prometheus.
         """
-        metadata = (kwargs.get("litellm_params") or {}).get("metadata") or {}
+        litellm_params = kwargs.get("litellm_params") or {}
+        metadata = litellm_params.get("metadata") or {}
         totals = metadata.get(RESULT_KEY)
-        if isinstance(totals, dict):
+        # Only the fusion handler sets the totals (a client's copy is stripped in async_pre_call_hook).
+        provider = litellm_params.get("custom_llm_provider")
+        if isinstance(totals, dict) and provider in (None, "fusion") and not is_inner_call(metadata):
             cost = float(totals["cost"])
             kwargs["response_cost"] = cost
             standard = kwargs.get("standard_logging_object")

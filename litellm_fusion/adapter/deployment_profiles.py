@@ -96,3 +96,20 @@ def model_prices(router: Any, model_name: str) -> tuple[float, float]:
         price_out = float(_first("output_cost_per_token", info, params, mapped) or 0.0)
         worst = max(worst, (price_in, price_out), key=sum)
     return worst
+
+
+def model_strength(model_list: list[dict[str, Any]], model_name: str) -> float | None:
+    """Strength of a model_name: its strongest deployment's (model_info.strength or built-in default)."""
+    from ..routing.strengths import default_strength
+
+    found: list[float] = []
+    for deployment in model_list:
+        if deployment.get("model_name") != model_name:
+            continue
+        info = deployment.get("model_info") or {}
+        value = info.get("strength")
+        if value is None:
+            value = default_strength(str((deployment.get("litellm_params") or {}).get("model", "")))
+        if value is not None:
+            found.append(float(value))
+    return max(found) if found else None

@@ -12,10 +12,9 @@ from litellm.types.utils import GenericStreamingChunk, ModelResponse
 from ..config.fusion import PROVIDER, FusionConfigError, FusionModelConfig
 from ..config.settings import PluginSettings
 from ..engine import FusionEngine, FusionError, FusionResult
-from ..engine.cost_cap import ASSUMED_OUTPUT_TOKENS, CostEstimate, fit_panel
 from ..engine.judge import JudgeCacheUse
 from ..observability.metadata import failure_metadata, reply_details, response_headers, spend_metadata
-from .deployment_profiles import model_prices
+from .policies import apply_cost_cap, complexity_gate
 from .redis_judge_store import JudgeStores
 from .registry import config_for, deployment_for
 from .request import RequestError, parse_request
@@ -25,6 +24,7 @@ from .router_caller import RouterCaller, proxy_router
 # Where the handler leaves the request's totals for the logging hook (same dict LiteLLM logs from).
 RESULT_KEY = "litellm_fusion_result"
 COST_CAP_KEY = "litellm_fusion_cost_cap"
+GATE_KEY = "litellm_fusion_gate"
 
 
 class FusionHandler(CustomLLM):
@@ -47,6 +47,10 @@ class FusionHandler(CustomLLM):
     ) -> ModelResponse:
         config, result = await self._run(model, messages, optional_params, litellm_params)
         headers = response_headers(config, result)
+        gated = _metadata(litellm_params).get(GATE_KEY)
+        if gated is not None:
+            headers["x-litellm-fusion-gate"] = gated["decision"]
+            headers["x-litellm-fusion-gate-difficulty"] = f"{gated['difficulty']:.4f}"
         cap = _metadata(litellm_params).get(COST_CAP_KEY)
         if cap is not None:
             headers["x-litellm-fusion-cost-estimate"] = f"{cap['estimate']:.8f}"
@@ -73,14 +77,20 @@ class FusionHandler(CustomLLM):
             request = parse_request(config, messages, optional_params, deployment_params)
         except (FusionConfigError, RequestError) as exc:
             raise litellm.BadRequestError(message=str(exc), model=f"{PROVIDER}/{model}", llm_provider=PROVIDER) from None
-        cap = _apply_cost_cap(router, config, request) if config.max_cost_per_request is not None else None
+        cap = apply_cost_cap(router, config, request) if config.max_cost_per_request is not None else None
         run_config = config if cap is None else config.model_copy(
             update={"panel": cap.panel, "quorum": min(config.quorum, len(cap.panel)) if config.quorum else None}
         )
         caller = RouterCaller(router, config.name, (litellm_params or {}).get("litellm_call_id"))
+        gated = complexity_gate(router, config, request.messages) if config.gate is not None else None
         try:
             engine = FusionEngine(run_config, caller, self._judge_cache(config))
-            result = await engine.run(request.messages, request.params)
+            if gated is not None and gated.decision != "fuse":
+                single = config.gate.cheap if gated.decision == "cheap" else config.gate.strong  # type: ignore[union-attr]
+                reason = f"gate: {gated.decision} ({single}) predicted to succeed, p={max(gated.p_cheap, gated.p_strong):.2f}"
+                result = await engine.run_single(single, request.messages, request.params, reason)
+            else:
+                result = await engine.run(request.messages, request.params)
         except FusionError as exc:
             _record_failure(metadata, config, exc)
             if exc.status == 400:
@@ -91,35 +101,17 @@ class FusionHandler(CustomLLM):
                 message=str(exc), model=config.name, llm_provider=PROVIDER, num_retries=0
             ) from None
         _record(metadata, config, result)
+        if gated is not None:
+            report = {"decision": gated.decision, "difficulty": round(gated.difficulty, 4),
+                      "p_cheap": round(gated.p_cheap, 4), "p_strong": round(gated.p_strong, 4)}
+            metadata["spend_logs_metadata"]["fusion"]["gate"] = report
+            metadata[GATE_KEY] = report
         if cap is not None:
             report = {"cap": config.max_cost_per_request, "estimate": cap.estimate, "actual": result.cost,
                       "panel": cap.panel}
             metadata["spend_logs_metadata"]["fusion"]["cost_cap"] = report
             metadata[COST_CAP_KEY] = report
         return config, result
-
-
-def _apply_cost_cap(router: Any, config: FusionModelConfig, request: Any) -> CostEstimate:
-    """Before fan-out: the worst-case estimate against max_cost_per_request (400 when over it)."""
-    try:
-        prompt_tokens = litellm.token_counter(model="gpt-4o", messages=request.messages)
-    except Exception:  # noqa: BLE001 - an unusual message shape: estimate from characters
-        prompt_tokens = sum(len(str(m.get("content", ""))) for m in request.messages) // 4 + 1
-    max_output = request.params.get("max_tokens") or request.params.get("max_completion_tokens")
-    fitted = fit_panel(config, prompt_tokens, max_output, lambda name: model_prices(router, name))
-    if fitted.estimate > (config.max_cost_per_request or 0.0):
-        action = "" if config.cost_cap_action == "reject" else f" even with the panel shrunk to {fitted.panel}"
-        raise litellm.BadRequestError(
-            message=(
-                f"{config.name}: estimated worst-case cost ${fitted.estimate:.6f}{action} exceeds max_cost_per_request "
-                f"${config.max_cost_per_request:.6f} ({prompt_tokens} prompt tokens, "
-                f"max_tokens {max_output or 'not set: assumed ' + str(ASSUMED_OUTPUT_TOKENS)}); "
-                "send a smaller max_tokens or a shorter prompt"
-            ),
-            model=config.name,
-            llm_provider=PROVIDER,
-        )
-    return fitted
 
 
 def _metadata(litellm_params: dict | None) -> dict[str, Any]:

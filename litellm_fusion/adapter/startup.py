@@ -86,6 +86,20 @@ def validate_settings(section: Any, model_list: list[dict[str, Any]]) -> PluginS
     return settings
 
 
+def check_gate_strengths(fusion: dict[str, FusionModelConfig], model_list: list[dict[str, Any]]) -> None:
+    from .deployment_profiles import model_strength
+
+    for config in fusion.values():
+        if config.gate is None:
+            continue
+        for field, name in (("cheap", config.gate.cheap), ("strong", config.gate.strong)):
+            if model_strength(model_list, name) is None:
+                raise RoutingConfigError(
+                    f"fusion model {config.name!r}: litellm_params.gate.{field}: no strength for {name!r} "
+                    "(set model_info.strength on its deployments)"
+                )
+
+
 @dataclass(frozen=True)
 class ProxySetup:
     fusion: dict[str, FusionModelConfig]
@@ -98,6 +112,7 @@ def validate_proxy_config() -> ProxySetup:
     model_list = list(config.get("model_list") or [])
     try:
         fusion = fusion_configs(model_list)
+        check_gate_strengths(fusion, model_list)
         settings = validate_settings(config.get("litellm_fusion"), model_list)
     except ValueError as exc:
         print(f"litellm_fusion: {exc}", file=sys.stderr, flush=True)

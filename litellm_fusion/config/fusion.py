@@ -45,6 +45,20 @@ def litellm_param_names() -> frozenset[str]:
     return _ALWAYS_LITELLM | frozenset(LiteLLM_Params.model_fields) | frozenset(GenericLiteLLMParams.model_fields)
 
 
+class GateConfig(BaseModel):
+    """Complexity-gated fusion: per request, the routing classifier decides whether one cheap
+    deployment, one strong deployment, or the whole fusion panel answers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cheap: str = Field(description="model_name that answers alone when it is predicted to succeed")
+    strong: str = Field(description="model_name that answers alone when the cheap one would not but it would")
+    target_p_success: float = Field(
+        default=0.85, gt=0, lt=1, description="a single deployment answers when its predicted success is at least this; "
+        "otherwise the panel is fused"
+    )
+
+
 class FusionModelConfig(BaseModel):
     """Options of one fusion virtual model (`fusion/<name>` in `model_list`)."""
 
@@ -76,6 +90,7 @@ class FusionModelConfig(BaseModel):
         default=None, description="skip the judge when every surviving member gives the same answer "
         "(see README: agreement rule); default: on for best-of (measured lossless), off for merge/debate"
     )
+    gate: GateConfig | None = Field(default=None, description="complexity-gated fusion (see GateConfig)")
     judge_temperature: float = Field(default=0.0, ge=0, le=2)
     judge_max_tokens: int | None = Field(default=None, ge=1, description="cap on the judge's output tokens")
     judge_response_format: JudgeFormat = JudgeFormat.JSON_OBJECT

@@ -60,6 +60,9 @@ def cross_check(config: FusionModelConfig, model_names: set[str], fusion_names: 
                 f"fusion model {config.name!r}: litellm_params.panel[{i}]: {member!r} is a fusion model; "
                 "fusion models cannot sit in a panel"
             )
+    for field, name in (("gate.cheap", config.gate.cheap), ("gate.strong", config.gate.strong)) if config.gate else ():
+        if name not in model_names or name in fusion_names:
+            problems.append(f"fusion model {config.name!r}: litellm_params.{field}: {name!r} is not a (non-fusion) model_name in model_list")
     if config.judge not in model_names:
         problems.append(f"fusion model {config.name!r}: litellm_params.judge: {config.judge!r} is not a model_name in model_list")
     elif config.judge in fusion_names:

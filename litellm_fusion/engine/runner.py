@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..config.fusion import FusionMode, FusionModelConfig
-from .calls import Deadline, PanelCall, Quorum, run_panel
+from .calls import Deadline, PanelCall, Quorum, run_panel, timed_call
 from .judge import JudgeCacheUse, run_judge
 from .prompts import debate_revision_messages
-from .types import CallRecord, Caller, Candidate, FusionError, FusionResult, Message
+from .types import CallRecord, Caller, Candidate, FusionError, FusionResult, JudgeResult, Message
 
 
 class FusionEngine:
@@ -108,6 +108,31 @@ class FusionEngine:
                     still.append(call.member)
             active = still
         return rounds_run
+
+    async def run_single(self, model: str, messages: list[Message], params: dict[str, Any], reason: str) -> FusionResult:
+        """One deployment answers alone (complexity gate). If it fails, the full panel is fused instead."""
+        cfg = self.config
+        started = time.monotonic()
+        record, completion = await timed_call(
+            self.caller, model=model, messages=list(messages), params=params, timeout=cfg.member_timeout,
+            deadline=Deadline(cfg.deadline), role="member", round_no=1, step="gated single call",
+        )
+        if completion is None:
+            result = await self.run(messages, params)
+            result.calls.insert(0, record)
+            result.judge.reason = f"{result.judge.reason} (gate chose {model}, which failed: fused instead)"
+            return result
+        answer = Candidate(-1, model, completion.text)
+        return FusionResult(
+            mode=cfg.mode.value,
+            answer=completion.text,
+            candidates=[answer],
+            judge=JudgeResult("skipped", reason, winner=0),
+            calls=[record],
+            finish_reason=completion.finish_reason,
+            winner=answer,
+            elapsed_s=time.monotonic() - started,
+        )
 
     def _too_few_message(self, answered: int, calls: Sequence[CallRecord]) -> str:
         cfg = self.config
