@@ -26,6 +26,10 @@ def _proxy_object(name: str) -> Any:
         from .adapter.startup import validate_proxy_config
 
         setup = validate_proxy_config()
+        if any(c.gate is not None for c in setup.fusion.values()):
+            from .routing.model import DifficultyModel
+
+            DifficultyModel.load()  # read the classifier artifact now, not on the first request
         _objects["fusion_handler"] = FusionHandler(setup.settings)
         _objects["fusion_callbacks"] = FusionCallbacks(setup.settings, frozenset(setup.fusion))
     return _objects[name]
