@@ -19,14 +19,22 @@ from typing import Any
 from aiohttp import web
 
 Answer = str | Callable[[dict[str, Any]], str]
+# Any of latency, status and hang may also be a function of the request body (per-request faults).
+Latency = float | Callable[[dict[str, Any]], float]
+Status = int | None | Callable[[dict[str, Any]], int | None]
+Hang = bool | Callable[[dict[str, Any]], bool]
+
+
+def _value(setting: Any, body: dict[str, Any]) -> Any:
+    return setting(body) if callable(setting) else setting
 
 
 @dataclass
 class Behaviour:
     text: Answer = "ok"
-    latency: float = 0.0  # seconds before answering
-    status: int | None = None  # answer with this HTTP error instead
-    hang: bool = False  # never answer (until the client gives up)
+    latency: Latency = 0.0  # seconds before answering
+    status: Status = None  # answer with this HTTP error instead
+    hang: Hang = False  # never answer (until the client gives up)
     prompt_tokens: int = 10
     completion_tokens: int = 5
     error_message: str = "upstream failure"
@@ -39,6 +47,9 @@ class Seen:
     started: float
     finished: float | None = None
     status: int = 200
+    # Only with FakeUpstream(handler_cancellation=True): the client closed the connection before the
+    # reply was sent, so the handler was cancelled (status is then 499, "client closed request").
+    cancelled: bool = False
 
 
 @dataclass
@@ -51,7 +62,10 @@ class _Barrier:
 
 
 class FakeUpstream:
-    def __init__(self) -> None:
+    def __init__(self, handler_cancellation: bool = False) -> None:
+        """handler_cancellation: cancel a request's handler when its client disconnects (aiohttp's
+        option), recording it in `Seen.cancelled`; off by default, as before (a hung call then never ends)."""
+        self.handler_cancellation = handler_cancellation
         self.behaviours: dict[str, Behaviour] = {}
         self.seen: list[Seen] = []
         self.port = 0
@@ -106,7 +120,7 @@ class FakeUpstream:
             app = web.Application()
             app.router.add_post("/v1/chat/completions", self._chat)
             app.router.add_get("/v1/models", self._models)
-            self._runner = web.AppRunner(app, access_log=None)
+            self._runner = web.AppRunner(app, access_log=None, handler_cancellation=self.handler_cancellation)
             loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
             loop.run_until_complete(site.start())
@@ -143,20 +157,26 @@ class FakeUpstream:
             if not await self._wait_barrier(model):
                 seen.status = 500
                 return web.json_response({"error": {"message": "concurrency barrier timed out"}}, status=500)
-            if behaviour.hang:
+            if _value(behaviour.hang, body):
                 await asyncio.Event().wait()
-            if behaviour.latency:
-                await asyncio.sleep(behaviour.latency)
-            if behaviour.status is not None:
-                seen.status = behaviour.status
+            latency = _value(behaviour.latency, body)
+            if latency:
+                await asyncio.sleep(latency)
+            status = _value(behaviour.status, body)
+            if status is not None:
+                seen.status = status
                 return web.json_response(
-                    {"error": {"message": behaviour.error_message, "type": "server_error", "code": behaviour.status}},
-                    status=behaviour.status,
+                    {"error": {"message": behaviour.error_message, "type": "server_error", "code": status}},
+                    status=status,
                 )
             text = behaviour.text(body) if callable(behaviour.text) else behaviour.text
             if body.get("stream"):
                 return await self._stream(request, model, text, behaviour)
             return web.json_response(self._completion(model, text, behaviour))
+        except asyncio.CancelledError:
+            seen.cancelled = True
+            seen.status = 499
+            raise
         finally:
             self.in_flight -= 1
             seen.finished = time.monotonic()

@@ -222,11 +222,16 @@ def test_all_members_failing_gives_5xx_naming_each_error(client, upstream):
     assert len(upstream.requests_for("m-a")) == 1, "the outer fusion call is not retried"
 
 
-def test_min_panel_not_met_is_an_error(client, upstream):
+def test_min_panel_not_met_is_an_error_and_what_was_billed_is_charged(proxy, client, upstream):
     set_panel(upstream, m_c={"status": 500, "error_message": "c down"})
+    before = {r.get("request_id") for r in proxy.spend_rows()}
     with pytest.raises(openai.APIStatusError) as info:
         ask(client, "fusion/best-of-cheap")
     assert info.value.status_code == 502 and "min_panel is 2" in str(info.value)
+    billed = upstream_cost(upstream)  # m-a answered before the request failed
+    assert billed > 0
+    rows = wait_for(lambda: [r for r in proxy.spend_rows() if r.get("request_id") not in before], what="the failure row")
+    assert len(rows) == 1 and rows[0]["spend"] == pytest.approx(billed, rel=1e-9)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from typing import Any
 
 import litellm
 from litellm.llms.custom_llm import CustomLLM
-from litellm.types.utils import GenericStreamingChunk, ModelResponse
+from litellm.types.utils import GenericStreamingChunk, ModelResponse, Usage
 
 from ..config.fusion import PROVIDER, FusionConfigError, FusionModelConfig
 from ..config.settings import PluginSettings
@@ -45,7 +45,7 @@ class FusionHandler(CustomLLM):
         self, model: str, messages: list, *args: Any, model_response: ModelResponse, optional_params: dict,
         litellm_params: dict | None = None, **kwargs: Any,
     ) -> ModelResponse:
-        config, result = await self._run(model, messages, optional_params, litellm_params)
+        config, result = await self._run(model, messages, optional_params, litellm_params, kwargs.get("logging_obj"))
         headers = response_headers(config, result)
         gated = _metadata(litellm_params).get(GATE_KEY)
         if gated is not None:
@@ -62,12 +62,12 @@ class FusionHandler(CustomLLM):
         self, model: str, messages: list, *args: Any, optional_params: dict,
         litellm_params: dict | None = None, **kwargs: Any,
     ) -> AsyncIterator[GenericStreamingChunk]:
-        _, result = await self._run(model, messages, optional_params, litellm_params)
+        _, result = await self._run(model, messages, optional_params, litellm_params, kwargs.get("logging_obj"))
         for chunk in stream_chunks(result):
             yield chunk
 
     async def _run(
-        self, model: str, messages: list, optional_params: dict, litellm_params: dict | None
+        self, model: str, messages: list, optional_params: dict, litellm_params: dict | None, logging_obj: Any = None
     ) -> tuple[FusionModelConfig, FusionResult]:
         metadata = _metadata(litellm_params)
         router = proxy_router()
@@ -93,6 +93,7 @@ class FusionHandler(CustomLLM):
                 result = await engine.run(request.messages, request.params)
         except FusionError as exc:
             _record_failure(metadata, config, exc)
+            _bill_failure(logging_obj, exc)
             if exc.status == 400:
                 raise litellm.BadRequestError(message=str(exc), model=config.name, llm_provider=PROVIDER) from None
             # num_retries=0: the inner calls were already retried by the Router; re-running the
@@ -129,6 +130,19 @@ def _set_spend_metadata(metadata: dict[str, Any], fusion: dict[str, Any]) -> Non
     spend = dict(spend) if isinstance(spend, dict) else {}
     spend["fusion"] = fusion
     metadata["spend_logs_metadata"] = spend
+
+
+def _bill_failure(logging_obj: Any, exc: FusionError) -> None:
+    """Members that answered before the request failed were billed by their providers: hand their
+    cost and usage to LiteLLM's failure path (it lifts `combined_usage_object` / `response_cost` from the
+    call's logging details), which charges the caller's key/team/user and writes it in the failure row."""
+    details = getattr(logging_obj, "model_call_details", None)
+    if not isinstance(details, dict) or exc.cost <= 0:
+        return
+    prompt = sum(c.prompt_tokens for c in exc.calls)
+    completion = sum(c.completion_tokens for c in exc.calls)
+    details["combined_usage_object"] = Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
+    details["response_cost"] = exc.cost
 
 
 def _record_failure(metadata: dict[str, Any], config: FusionModelConfig, exc: FusionError) -> None:

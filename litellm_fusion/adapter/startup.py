@@ -118,4 +118,9 @@ def validate_proxy_config() -> ProxySetup:
         print(f"litellm_fusion: {exc}", file=sys.stderr, flush=True)
         raise
     warn_unpriced(model_list, fusion)
+    if fusion and not (config.get("general_settings") or {}).get("cancel_on_disconnect"):
+        log.warning(
+            "litellm_fusion: general_settings.cancel_on_disconnect is off: a non-streaming fusion request whose "
+            "client disconnects still runs (and bills) its whole panel and judge; set it to true to cancel them"
+        )
     return ProxySetup(fusion, settings)
