@@ -39,6 +39,8 @@ def test_valid_verdicts(text: str, winner: int):
         '{"best": 1}',
         '{"winner": 1} {"winner": 2}',
         '{"winner": "1e3"}',
+        '{"winner": "\u00b9"}',
+        '{"winner": "\u0663"}',
     ],
 )
 def test_unusable_verdicts_raise(text: str):

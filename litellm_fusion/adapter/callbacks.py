@@ -9,12 +9,12 @@ from litellm.integrations.custom_logger import CustomLogger
 from ..config.settings import PluginSettings
 from ..observability.metrics import metrics
 from . import prometheus_guard
-from .handler import RESULT_KEY
+from .handler import COST_CAP_KEY, GATE_KEY, RESULT_KEY
 from .router_caller import INNER_CALL_KEY, is_inner_call
 from .routing_hook import DECISION_KEY, RoutingHook, routing_headers
 
 # Metadata keys only the plugin writes; a client's request metadata may not carry them.
-RESERVED_METADATA_KEYS = (RESULT_KEY, DECISION_KEY, INNER_CALL_KEY)
+RESERVED_METADATA_KEYS = (RESULT_KEY, DECISION_KEY, INNER_CALL_KEY, GATE_KEY, COST_CAP_KEY)
 RESERVED_SPEND_KEYS = ("fusion", "routing")
 
 

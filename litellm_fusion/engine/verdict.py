@@ -49,8 +49,9 @@ def _winner_number(value: object) -> int:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 6:
-        return int(value.strip())
+    text = value.strip() if isinstance(value, str) else ""
+    if text.isascii() and text.isdigit() and len(text) < 6:
+        return int(text)
     raise VerdictError(f"winner {value!r} is not a candidate index")
 
 
