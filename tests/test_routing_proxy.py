@@ -10,7 +10,7 @@ from typing import Any
 import openai
 import pytest
 
-from conftest import FUSION_WIRING, wait_for
+from conftest import FUSION_WIRING, metric_sum, wait_for
 from fake_upstream import FakeUpstream
 from proxy_harness import ProxyProcess, fake_deployment
 
@@ -153,7 +153,7 @@ def test_classifier_plugin_in_litellms_complexity_router(client, upstream):
     assert answered_by(upstream) == ["tier-simple", "tier-reasoning"]
 
 
-def test_complexity_gate_answers_alone_or_fuses(client, upstream):
+def test_complexity_gate_answers_alone_or_fuses(proxy, client, upstream):
     steer(upstream)
     easy, h_easy = ask(client, "fusion/auto", EASY)
     assert h_easy["x-litellm-fusion-gate"] == "cheap" and answered_by(upstream) == ["route-cheap"]
@@ -167,6 +167,13 @@ def test_complexity_gate_answers_alone_or_fuses(client, upstream):
     _, h_fuse = ask(client, "fusion/auto-picky", HARD)
     assert h_fuse["x-litellm-fusion-gate"] == "fuse"
     assert sorted(answered_by(upstream)) == ["judge", "other", "route-cheap", "route-strong"]
+    expected = (("fusion/auto", "cheap"), ("fusion/auto", "strong"), ("fusion/auto-picky", "fuse"))
+
+    def counted() -> bool:
+        text = proxy.metrics()
+        return all(metric_sum(text, "litellm_fusion_gate_decisions_total", fusion_model=m, decision=d) == 1 for m, d in expected)
+
+    wait_for(counted, what="one gate decision of each kind in /metrics")
 
 
 def test_a_cooled_down_deployment_is_skipped(client, upstream):

@@ -71,6 +71,9 @@ SPECS: dict[str, tuple[Any, ...]] = {
     "litellm_fusion_judge_cache": (
         "counter", "Judge decisions by judge-cache result (hit, miss, unavailable, off); skipped judges not counted",
         ("fusion_model", "result")),
+    "litellm_fusion_gate_decisions": (
+        "counter", "Complexity-gated fusion: who answered (cheap, strong: one model alone; fuse: the panel)",
+        ("fusion_model", "decision")),
     "litellm_fusion_routing_decisions": (
         "counter", "Complexity-routing decisions by group, chosen deployment and outcome of the routed call "
         "(ok, failed; a retry after a failure is a new decision)", ("group", "deployment", "outcome")),
@@ -146,6 +149,9 @@ class FusionMetrics:
         outcome = _vocab(entry.get("outcome"), FUSION_OUTCOMES)
         m = self.m
         m["litellm_fusion_requests"].labels(model, mode, outcome).inc()
+        gate = entry.get("gate")
+        if isinstance(gate, Mapping):
+            m["litellm_fusion_gate_decisions"].labels(model, _vocab(gate.get("decision"), GATE_DECISIONS)).inc()
 
         members = [c for c in entry.get("members") or [] if isinstance(c, Mapping)]
         slowest: dict[int, float] = {}
@@ -210,6 +216,9 @@ class FusionMetrics:
         saved = would - cost
         m["litellm_fusion_routing_savings_usd"].labels(group).inc(max(saved, 0.0))
         m["litellm_fusion_routing_overspend_usd"].labels(group).inc(max(-saved, 0.0))
+
+
+GATE_DECISIONS = frozenset({"cheap", "strong", "fuse"})
 
 
 def _vocab(value: Any, allowed: frozenset[str]) -> str:
