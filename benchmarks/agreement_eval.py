@@ -12,13 +12,13 @@ When `agreement()` holds, the reply is the first member's answer; otherwise a ju
 from __future__ import annotations
 
 import argparse
-import ast
 import csv
 import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench_common import first_text  # noqa: E402
 from litellm_fusion.engine.agreement import agreement  # noqa: E402
 from litellm_fusion.engine.types import Candidate  # noqa: E402
 
@@ -27,14 +27,6 @@ ROUTERBENCH_PANELS = {
     "strong": ["gpt-4-1106-preview", "claude-v2", "gpt-3.5-turbo-1106"],
 }
 ALPACA_PANEL = ["claude-2", "claude-instant-1.2", "gpt-3.5-turbo-1106"]
-
-
-def _text(raw: str) -> str:
-    try:
-        value = ast.literal_eval(raw)
-    except (ValueError, SyntaxError):
-        return raw
-    return str(value[0]) if isinstance(value, list) and value else str(value)
 
 
 def routerbench(data: Path) -> list[dict]:
@@ -51,7 +43,7 @@ def routerbench(data: Path) -> list[dict]:
                     continue
                 n += 1
                 scores_f = [float(s) for s in scores]
-                cands = [Candidate(i, m, _text(row[f"{m}|model_response"])) for i, m in enumerate(panel)]
+                cands = [Candidate(i, m, first_text(row[f"{m}|model_response"])) for i, m in enumerate(panel)]
                 if agreement(cands) is not None:
                     skipped += 1
                     first_on_skipped += scores_f[0]

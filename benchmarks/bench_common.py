@@ -28,6 +28,17 @@ def upstream_process(behaviours: dict[str, dict[str, Any]]) -> Iterator[str]:
         proc.wait(10)
 
 
+def first_text(raw: str) -> str:
+    """RouterBench stores prompts and responses as Python-list strings: the first element."""
+    import ast
+
+    try:
+        value = ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        return raw
+    return str(value[0]) if isinstance(value, list) and value else str(value)
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]

@@ -16,7 +16,6 @@ the recorded answers; MBPP's code answers cannot be fused offline and are left o
 from __future__ import annotations
 
 import argparse
-import ast
 import csv
 import re
 import sys
@@ -25,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench_common import first_text  # noqa: E402
 from litellm_fusion.routing.gate import gate  # noqa: E402
 from litellm_fusion.routing.model import DifficultyModel  # noqa: E402
 from litellm_fusion.routing.strengths import default_strength  # noqa: E402
@@ -37,14 +37,6 @@ PANELS = {
 CHEAP, STRONG = "mistralai/mixtral-8x7b-chat", "gpt-4-1106-preview"
 TARGETS = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99]
 _LETTER = re.compile(r"\b([A-E])\b")
-
-
-def first(raw: str) -> str:
-    try:
-        value = ast.literal_eval(raw)
-    except (ValueError, SyntaxError):
-        return raw
-    return str(value[0]) if isinstance(value, list) and value else str(value)
 
 
 def letter(text: str) -> str | None:
@@ -62,10 +54,10 @@ def rows(data: Path) -> list[dict]:
                 continue
             out.append({
                 "task": task,
-                "prompt": first(row["prompt"]),
+                "prompt": first_text(row["prompt"]),
                 "score": {m: float(row[m]) for m in models},
                 "cost": {m: float(row[f"{m}|total_cost"]) for m in models},
-                "letter": {m: letter(first(row[f"{m}|model_response"])) for m in models},
+                "letter": {m: letter(first_text(row[f"{m}|model_response"])) for m in models},
             })
     return out
 

@@ -16,6 +16,16 @@ import pytest
 
 from fake_upstream import FakeUpstream
 from proxy_harness import ProxyProcess
+from redis_harness import RedisServer
+
+# A trivial and a hard prompt, far apart on the routing classifier's difficulty scale.
+EASY = "hi"
+HARD = (
+    "Prove that for every prime p > 3, p^2 - 1 is divisible by 24, then determine all integers n such that "
+    "n^2 - 1 is divisible by 24. Give a rigorous proof using modular arithmetic and the Chinese remainder "
+    "theorem, then write an efficient Python function that verifies the claim for all n up to 10^7 and "
+    "analyse its time complexity."
+)
 
 FUSION_WIRING = {
     "custom_provider_map": [{"provider": "fusion", "custom_handler": "litellm_fusion.fusion_handler"}],
@@ -26,6 +36,14 @@ FUSION_WIRING = {
 @pytest.fixture(scope="session")
 def upstream() -> Iterator[FakeUpstream]:
     server = FakeUpstream().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A real redis-server for one test module."""
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     yield server
     server.stop()
 

@@ -141,6 +141,12 @@ class ProxyProcess:
             return []
         return [json.loads(line) for line in self.spend_log_path.read_text().splitlines() if line.strip()]
 
+    def openai_client(self, timeout: float = 30) -> Any:
+        """The official openai SDK pointed at this proxy with the master key (no client-side retries)."""
+        import openai
+
+        return openai.OpenAI(base_url=self.base_url, api_key=self.master_key, max_retries=0, timeout=timeout)
+
     def metrics(self) -> str:
         r = httpx.get(f"{self.base_url}/metrics/", headers={"Authorization": f"Bearer {self.master_key}"}, timeout=10)
         r.raise_for_status()

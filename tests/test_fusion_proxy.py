@@ -55,7 +55,7 @@ def proxy(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> I
 
 @pytest.fixture(scope="module")
 def client(proxy: ProxyProcess) -> openai.OpenAI:
-    return openai.OpenAI(base_url=proxy.base_url, api_key=proxy.master_key, max_retries=0, timeout=30)
+    return proxy.openai_client()
 
 
 def ask(client: openai.OpenAI, model: str, text: str = "What is 2+2?", **kwargs: Any):

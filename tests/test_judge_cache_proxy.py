@@ -41,13 +41,6 @@ def config(upstream_url: str, redis_port: int, response_cache: bool = False) -> 
 
 
 @pytest.fixture(scope="module")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def proxies(upstream: FakeUpstream, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ProxyProcess, ProxyProcess]]:
     """Two replicas of one proxy sharing one Redis."""
     cfg = config(upstream.base_url, redis_server.port)
@@ -56,7 +49,7 @@ def proxies(upstream: FakeUpstream, redis_server: RedisServer, tmp_path_factory:
 
 
 def client(proxy: ProxyProcess) -> openai.OpenAI:
-    return openai.OpenAI(base_url=proxy.base_url, api_key=proxy.master_key, max_retries=0, timeout=30)
+    return proxy.openai_client()
 
 
 def ask(proxy: ProxyProcess, model: str, text: str):

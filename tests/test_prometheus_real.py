@@ -22,7 +22,7 @@ import openai
 import pytest
 import yaml
 
-from conftest import FUSION_WIRING, wait_for
+from conftest import EASY, FUSION_WIRING, HARD, wait_for
 from fake_upstream import FakeUpstream
 from proxy_harness import ProxyProcess, fake_deployment, free_port
 from redis_harness import RedisServer
@@ -35,13 +35,6 @@ TOKENS = {"f-a": (10, 5), "f-b": (12, 6), "f-judge": (50, 10)}
 SLOW = 0.3  # f-b's latency: the slowest member of every panel it is in
 # routed group "auto": strength, $/input token, $/output token, (prompt, completion) tokens returned
 TIERS = {"route-cheap": (1.0, 1e-7, 4e-7, (100, 50)), "route-strong": (3.2, 1e-5, 4e-5, (200, 80))}
-EASY = "hi"
-HARD = (
-    "Prove that for every prime p > 3, p^2 - 1 is divisible by 24, then determine all integers n such that "
-    "n^2 - 1 is divisible by 24. Give a rigorous proof using modular arithmetic and the Chinese remainder "
-    "theorem, then write an efficient Python function that verifies the claim for all n up to 10^7 and "
-    "analyse its time complexity."
-)
 FUSION = {
     "fusion/cached": {"model": "fusion/best-of", "panel": ["f-a", "f-b"], "judge": "f-judge"},
     "fusion/stream": {"model": "fusion/merge", "panel": ["f-a", "f-b"], "judge": "f-judge", "judge_cache_ttl": "off"},
@@ -154,13 +147,6 @@ class PrometheusServer:
                 self.proc.wait(5)
         if getattr(self, "_log", None) is not None:
             self._log.close()
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

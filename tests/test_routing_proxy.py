@@ -10,17 +10,10 @@ from typing import Any
 import openai
 import pytest
 
-from conftest import FUSION_WIRING, metric_sum, wait_for
+from conftest import EASY, FUSION_WIRING, HARD, metric_sum, wait_for
 from fake_upstream import FakeUpstream
 from proxy_harness import ProxyProcess, fake_deployment
 
-EASY = "hi"
-HARD = (
-    "Prove that for every prime p > 3, p^2 - 1 is divisible by 24, then determine all integers n such that "
-    "n^2 - 1 is divisible by 24. Give a rigorous proof using modular arithmetic and the Chinese remainder "
-    "theorem, then write an efficient Python function that verifies the claim for all n up to 10^7 and "
-    "analyse its time complexity."
-)
 # strength on the classifier's scale, and $/token
 TIERS = {"route-cheap": (1.0, 1e-7, 4e-7), "route-mid": (1.8, 1e-6, 4e-6), "route-strong": (3.2, 1e-5, 4e-5)}
 
@@ -67,7 +60,7 @@ def proxy(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> I
 
 @pytest.fixture(scope="module")
 def client(proxy: ProxyProcess) -> openai.OpenAI:
-    return openai.OpenAI(base_url=proxy.base_url, api_key=proxy.master_key, max_retries=0, timeout=30)
+    return proxy.openai_client()
 
 
 def answered_by(upstream: FakeUpstream) -> list[str]:
