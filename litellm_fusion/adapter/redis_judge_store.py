@@ -61,25 +61,40 @@ class RedisJudgeStore:
             log.warning("litellm_fusion: judge cache unavailable (%s: %s: %s); fusion goes on without it",
                         what, type(exc).__name__, exc)
 
+    async def _drop_idle_connections(self, client: Any) -> None:
+        """After a failure, close the pool's idle connections: after a Redis restart each pooled
+        connection is dead and would fail once more (re-arming the skip window); new ones reconnect."""
+        pool = getattr(client, "connection_pool", None)
+        if pool is None:
+            return
+        try:
+            await asyncio.wait_for(pool.disconnect(inuse_connections=False), self.settings.timeout_ms / 1000)
+        except Exception:  # noqa: BLE001 - best effort
+            pass
+
     async def get(self, key: str) -> tuple[CacheStatus, str | None]:
         if time.monotonic() < self._skip_until:
             return "unavailable", None
+        client = None
         try:
             client = self.redis_cache.init_async_client()
             raw = await asyncio.wait_for(client.get(self._key(key)), self.settings.timeout_ms / 1000)
         except Exception as exc:  # noqa: BLE001 - any Redis problem degrades to "unavailable"
             self._failed("read", exc)
+            await self._drop_idle_connections(client)
             return "unavailable", None
         return ("miss", None) if raw is None else ("hit", raw)
 
     async def set(self, key: str, value: str, ttl: int) -> bool:
         if time.monotonic() < self._skip_until:
             return False
+        client = None
         try:
             client = self.redis_cache.init_async_client()
             await asyncio.wait_for(client.set(self._key(key), value, ex=ttl), self.settings.timeout_ms / 1000)
         except Exception as exc:  # noqa: BLE001
             self._failed("write", exc)
+            await self._drop_idle_connections(client)
             return False
         return True
 
