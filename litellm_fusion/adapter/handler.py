@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -91,6 +92,11 @@ class FusionHandler(CustomLLM):
                 result = await engine.run_single(single, request.messages, request.params, reason)
             else:
                 result = await engine.run(request.messages, request.params)
+        except asyncio.CancelledError:
+            # The client hung up (LiteLLM cancels the request): members that already answered were
+            # billed by their providers; hand their cost to LiteLLM's failure path, then stop.
+            _bill_failure(logging_obj, FusionError("client disconnected", 499, calls=list(engine.completed)))
+            raise
         except FusionError as exc:
             _record_failure(metadata, config, exc)
             _bill_failure(logging_obj, exc)

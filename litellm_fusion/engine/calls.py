@@ -101,8 +101,10 @@ async def run_panel(
     deadline: Deadline,
     round_no: int,
     quorum: Quorum | None = None,
+    completed: list[CallRecord] | None = None,
 ) -> list[tuple[PanelCall, CallRecord, Completion | None]]:
-    """Run every member's call concurrently; results in panel order. Cancelling this cancels all calls."""
+    """Run every member's call concurrently; results in panel order. Cancelling this cancels all calls.
+    `completed` receives each call's record as soon as it finishes (kept even if this is cancelled)."""
     loop = asyncio.get_running_loop()
     started = time.monotonic()
     tasks = {
@@ -121,6 +123,9 @@ async def run_panel(
         ): i
         for i, c in enumerate(calls)
     }
+    if completed is not None:
+        for task in tasks:
+            task.add_done_callback(lambda t: None if t.cancelled() else completed.append(t.result()[0]))
     results: dict[int, tuple[CallRecord, Completion | None]] = {}
     pending = set(tasks)
     cutoff: float | None = None

@@ -26,6 +26,7 @@ class FusionEngine:
         self.caller = caller
         self.judge_cache = judge_cache
         self.quorum = Quorum(config.quorum, config.straggler_timeout) if config.quorum else None
+        self.completed: list[CallRecord] = []  # member calls finished so far (billing if the request is cancelled)
 
     async def run(self, messages: list[Message], params: dict[str, Any]) -> FusionResult:
         """`params` are the request's generation parameters, passed to every member (and to the
@@ -38,7 +39,7 @@ class FusionEngine:
         first = [PanelCall(i, m, list(messages)) for i, m in enumerate(cfg.panel)]
         latest: dict[int, Candidate] = {}
         finish: dict[int, str] = {}
-        results = await run_panel(self.caller, first, params, cfg.member_timeout, deadline, 1, self.quorum)
+        results = await run_panel(self.caller, first, params, cfg.member_timeout, deadline, 1, self.quorum, self.completed)
         for call, record, completion in results:
             calls.append(record)
             if completion is not None:
@@ -97,7 +98,9 @@ class FusionEngine:
                 )
                 for i in active
             ]
-            results = await run_panel(self.caller, revisions, params, cfg.member_timeout, deadline, round_no, self.quorum)
+            results = await run_panel(
+                self.caller, revisions, params, cfg.member_timeout, deadline, round_no, self.quorum, self.completed
+            )
             rounds_run = round_no
             still: list[int] = []
             for call, record, completion in results:
