@@ -33,7 +33,7 @@ def config(upstream_url: str, redis_port: int, response_cache: bool = False) -> 
         "model_list": models,
         "router_settings": {"num_retries": 0, "redis_host": "127.0.0.1", "redis_port": redis_port},
         "litellm_settings": settings,
-        "litellm_fusion": {"judge_cache": {"ttl": 3600, "timeout_ms": 200}},
+        "litellm_fusion": {"judge_cache": {"ttl": 3600, "timeout_ms": 5000}},
     }
     if response_cache:
         settings.update(cache=True, cache_params={"type": "redis", "host": "127.0.0.1", "port": redis_port})

@@ -76,7 +76,7 @@ def proxy_config(url: str, redis_port: int) -> dict[str, Any]:
         "model_list": models,
         "router_settings": {"num_retries": 0, "disable_cooldowns": True, "redis_host": "127.0.0.1", "redis_port": redis_port},
         "litellm_settings": dict(FUSION_WIRING),
-        "litellm_fusion": {"routing": {"auto": {"mode": "balanced"}}, "judge_cache": {"ttl": 3600, "timeout_ms": 500}},
+        "litellm_fusion": {"routing": {"auto": {"mode": "balanced"}}, "judge_cache": {"ttl": 3600, "timeout_ms": 5000}},
     }
 
 
