@@ -41,10 +41,10 @@ def test_disconnect_cancels_the_panel_and_charges_what_completed(setup):
     upstream.reset()
     upstream.set("d-a", text="A", prompt_tokens=10, completion_tokens=5)
     upstream.set("d-b", text="B", prompt_tokens=10, completion_tokens=5)
-    upstream.set("d-slow", text="S", latency=5.0)
+    upstream.set("d-slow", text="S", latency=20.0)
     upstream.set("d-judge", text='{"winner": 1, "reason": "r"}')
     with pytest.raises(openai.APITimeoutError):
-        proxy.openai_client(timeout=0.6).chat.completions.create(model="fusion/best-of", messages=[{"role": "user", "content": "q"}])
+        proxy.openai_client(timeout=2.0).chat.completions.create(model="fusion/best-of", messages=[{"role": "user", "content": "q"}])
     rows = wait_for(lambda: proxy.spend_rows()[1:], what="the failure row of the abandoned request")
     assert len(rows) == 1 and rows[0]["status"] == "failure"
     assert rows[0]["spend"] == pytest.approx(2 * (10 * 1e-6 + 5 * 2e-6), rel=1e-9), "d-a and d-b answered and were billed"

@@ -30,7 +30,7 @@ def proxy_config(upstream_url: str) -> dict[str, Any]:
         ("fusion/merge", {"panel": PANEL, "judge": "judge"}),
         ("fusion/debate", {"panel": PANEL, "judge": "judge", "rounds": 2}),
         ("fusion/best-of-cheap", {"mode": "best-of", "panel": ["m-a", "m-c"], "judge": "m-b", "min_panel": 2}),
-        ("fusion/quick", {"mode": "best-of", "panel": PANEL, "judge": "judge", "member_timeout": 0.5}),
+        ("fusion/quick", {"mode": "best-of", "panel": PANEL, "judge": "judge", "member_timeout": 1.5}),
         ("fusion/merge-open", {"mode": "merge", "panel": ["m-a", "m-b"], "judge": "judge", "return_candidates": True}),
         ("fusion/deadline", {"mode": "best-of", "panel": ["m-a", "m-b"], "judge": "judge", "member_timeout": 30, "deadline": 1.0}),
         ("fusion/slow-judge", {"mode": "merge", "panel": ["m-a", "m-b"], "judge": "judge", "judge_timeout": 0.5}),
