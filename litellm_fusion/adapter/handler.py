@@ -17,7 +17,7 @@ from ..engine.judge import JudgeCacheUse
 from ..observability.metadata import failure_metadata, reply_details, response_headers, spend_metadata
 from .policies import apply_cost_cap, complexity_gate
 from .redis_judge_store import JudgeStores
-from .registry import config_for, deployment_for
+from .registry import config_for
 from .request import RequestError, parse_request
 from .response import fill_response, stream_chunks
 from .router_caller import RouterCaller, proxy_router
@@ -73,8 +73,7 @@ class FusionHandler(CustomLLM):
         metadata = _metadata(litellm_params)
         router = proxy_router()
         try:
-            config = config_for(router, metadata, model)
-            _, deployment_params = deployment_for(router, metadata, model)
+            config, deployment_params = config_for(router, metadata, model)
             request = parse_request(config, messages, optional_params, deployment_params)
         except (FusionConfigError, RequestError) as exc:
             raise litellm.BadRequestError(message=str(exc), model=f"{PROVIDER}/{model}", llm_provider=PROVIDER) from None

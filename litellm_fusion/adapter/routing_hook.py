@@ -113,8 +113,8 @@ class RoutingHook:
             text = request_text(list(messages or []))
             difficulty = self.model.difficulty(text) if text.strip() else None  # type: ignore[union-attr]
         classifier_us = (time.perf_counter() - started) * 1e6
-        by_id = {profile_for(d, group).id: d for d in healthy}
         profiles = [profile_for(d, group) for d in healthy]
+        by_id = {p.id: d for p, d in zip(profiles, healthy, strict=True)}
         max_tokens = (request_kwargs or {}).get("max_tokens") or (request_kwargs or {}).get("max_completion_tokens")
         prompt_tokens = _prompt_chars(messages) // CHARS_PER_TOKEN + 1
         output_tokens = int(max_tokens or routing.expected_output_tokens)
