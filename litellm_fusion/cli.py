@@ -38,7 +38,9 @@ def _group_profiles(config_path: str, group: str | None, mode: str | None) -> tu
         group = next(iter(settings.routing))
     routing = settings.routing.get(group, GroupRouting())
     if mode is not None:
-        routing = GroupRouting(mode=mode, no_text=routing.no_text, expected_output_tokens=routing.expected_output_tokens)
+        routing = GroupRouting.model_validate(
+            {"mode": mode, "no_text": routing.no_text, "expected_output_tokens": routing.expected_output_tokens}
+        )
     deployments = [e for e in config.get("model_list") or [] if e.get("model_name") == group]
     if not deployments:
         raise SystemExit(f"no model_name {group!r} in {config_path}")

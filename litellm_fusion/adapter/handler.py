@@ -108,15 +108,15 @@ class FusionHandler(CustomLLM):
             ) from None
         _record(metadata, config, result)
         if gated is not None:
-            report = {"decision": gated.decision, "difficulty": round(gated.difficulty, 4),
+            report: dict[str, Any] = {"decision": gated.decision, "difficulty": round(gated.difficulty, 4),
                       "p_cheap": round(gated.p_cheap, 4), "p_strong": round(gated.p_strong, 4)}
             metadata["spend_logs_metadata"]["fusion"]["gate"] = report
             metadata[GATE_KEY] = report
         if cap is not None:
-            report = {"cap": config.max_cost_per_request, "estimate": cap.estimate, "actual": result.cost,
+            cap_report: dict[str, Any] = {"cap": config.max_cost_per_request, "estimate": cap.estimate, "actual": result.cost,
                       "panel": cap.panel}
-            metadata["spend_logs_metadata"]["fusion"]["cost_cap"] = report
-            metadata[COST_CAP_KEY] = report
+            metadata["spend_logs_metadata"]["fusion"]["cost_cap"] = cap_report
+            metadata[COST_CAP_KEY] = cap_report
         return config, result
 
 

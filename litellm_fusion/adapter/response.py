@@ -22,7 +22,7 @@ def fill_response(
     choice.message.content = result.answer  # type: ignore[union-attr]
     if details is not None:
         choice.message.provider_specific_fields = {"fusion": details}  # type: ignore[union-attr]
-    choice.finish_reason = result.finish_reason
+    choice.finish_reason = result.finish_reason  # type: ignore[assignment]  # providers' reasons pass through
     model_response.model = model_name
     usage = Usage(
         prompt_tokens=result.prompt_tokens,

@@ -40,7 +40,7 @@ def fusion_configs(model_list: Iterable[Mapping[str, Any]]) -> dict[str, FusionM
         if name in configs and configs[name] != config:
             problems.append(f"fusion model {name!r}: two deployments of it have different fusion options")
         configs[name] = config
-    for name, config in configs.items():
+    for config in configs.values():
         problems.extend(cross_check(config, names, set(configs)))
     if problems:
         raise FusionConfigError("invalid fusion configuration: " + "; ".join(problems))

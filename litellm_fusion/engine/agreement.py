@@ -72,7 +72,8 @@ def agreement(candidates: Sequence[Candidate]) -> str | None:
         return "same short answer"
     numbers = [_number(t, short) for t in texts]
     if all(n is not None for n in numbers):
-        same = all(abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b)) for a, b in combinations(numbers, 2))  # type: ignore[operator]
+        values = [n for n in numbers if n is not None]
+        same = all(abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b)) for a, b in combinations(values, 2))
         return "same final number" if same else None
     if short:
         return None

@@ -51,7 +51,7 @@ async def timed_call(
         return CallRecord(model, role, round_no, ok=False, latency_s=0.0, error=f"deadline exceeded before {step}"), None
     try:
         completion = await asyncio.wait_for(caller(model, messages, params, limit), timeout=limit)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         what = "fusion deadline" if deadline_bound else f"{step} timeout"
         error = f"Timeout: {step} did not finish within {limit:.3g}s ({what})"
         return CallRecord(model, role, round_no, ok=False, latency_s=time.monotonic() - start, error=error), None

@@ -172,7 +172,8 @@ class FusionMetrics:
             max(float(entry.get("elapsed_ms") or 0.0), 0.0) / 1000)
         m["litellm_fusion_slowest_member_duration_seconds"].labels(model, mode).observe(sum(slowest.values()))
 
-        judge = entry.get("judge") if isinstance(entry.get("judge"), Mapping) else {}
+        judge_entry = entry.get("judge")
+        judge: Mapping[str, Any] = judge_entry if isinstance(judge_entry, Mapping) else {}
         judge_outcome = _vocab(judge.get("outcome"), JUDGE_OUTCOMES)
         if judge_outcome == "skipped":
             return  # one surviving member: no judge, no cache lookup
