@@ -419,6 +419,25 @@ def ok_call(s: Seen) -> bool:
     return s.status == 200 and s.finished is not None and not s.cancelled
 
 
+def _expect_round(exp: Expected, by: dict[tuple[str, int], list[Seen]], members: list[str], rnd: int,
+                  latest: dict[str, str], faults: Faults) -> list[str]:
+    """Check each member was called once in round `rnd`; record its call; update `latest` with the
+    answers of those that succeeded. Returns the members whose call failed."""
+    failed = []
+    for m in members:
+        seen = by.get((m, rnd), [])
+        if len(seen) != 1:
+            exp.problems.append(f"{m} round {rnd} called {len(seen)} times")
+            continue
+        good = ok_call(seen[0])
+        exp.member_calls.append((m, rnd, good))
+        if good:
+            latest[m] = faults.member_text(m)(seen[0].body)
+        else:
+            failed.append(m)
+    return failed
+
+
 def oracle(model: str, calls: list[Seen], faults: Faults) -> Expected:
     """What the reply must be, given what the upstream did for this request's calls."""
     mode, min_panel = FUSION[model]
@@ -428,17 +447,7 @@ def oracle(model: str, calls: list[Seen], faults: Faults) -> Expected:
         key = ("judge", 0) if s.model == "judge" else (s.model, round_of(s.body))
         by[key].append(s)
     latest: dict[str, str] = {}
-    for m in PANEL:
-        seen = by.get((m, 1), [])
-        if len(seen) != 1:
-            exp.problems.append(f"{m} round 1 called {len(seen)} times")
-            continue
-        good = ok_call(seen[0])
-        exp.member_calls.append((m, 1, good))
-        if good:
-            latest[m] = faults.member_text(m)(seen[0].body)
-        else:
-            exp.failed_members.append(m)
+    exp.failed_members = _expect_round(exp, by, PANEL, 1, latest, faults)
     exp.answered = len(latest)
     if exp.answered < min_panel:
         exp.error = True
@@ -447,15 +456,7 @@ def oracle(model: str, calls: list[Seen], faults: Faults) -> Expected:
         return exp
     if mode == "debate" and len(latest) >= 2:
         exp.rounds = 2
-        for m in [m for m in PANEL if m in latest]:
-            seen = by.get((m, 2), [])
-            if len(seen) != 1:
-                exp.problems.append(f"{m} round 2 called {len(seen)} times")
-                continue
-            good = ok_call(seen[0])
-            exp.member_calls.append((m, 2, good))
-            if good:
-                latest[m] = faults.member_text(m)(seen[0].body)
+        _expect_round(exp, by, [m for m in PANEL if m in latest], 2, latest, faults)
     for m in PANEL:
         if by.get((m, 2)) and (mode != "debate" or exp.rounds == 1):
             exp.problems.append(f"{m} got an unexpected round-2 call")

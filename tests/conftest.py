@@ -48,6 +48,12 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def client(proxy: ProxyProcess) -> Any:
+    """The openai SDK against the module's `proxy` fixture."""
+    return proxy.openai_client()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_upstream(request: pytest.FixtureRequest) -> None:
     if "upstream" in request.fixturenames:

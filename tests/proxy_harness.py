@@ -25,6 +25,25 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stop_process(proc: subprocess.Popen[Any] | None, *, group: bool = False, grace: float = 15.0) -> None:
+    """SIGTERM, wait `grace` seconds, then SIGKILL; `group`: signal the process group (start_new_session)."""
+    if proc is None or proc.poll() is not None:
+        return
+
+    def send(sig: signal.Signals) -> None:
+        if group:
+            os.killpg(proc.pid, sig)
+        else:
+            proc.send_signal(sig)
+
+    send(signal.SIGTERM)
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        send(signal.SIGKILL)
+        proc.wait(5)
+
+
 def fake_deployment(name: str, upstream_url: str, input_price: float, output_price: float, **extra: Any) -> dict[str, Any]:
     """A model_list entry served by the fake upstream, with prices so costs are exact."""
     return {
@@ -119,13 +138,7 @@ class ProxyProcess:
             return ""
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
+        stop_process(self.proc, group=True)
         if getattr(self, "_log", None) is not None:
             self._log.close()
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import redis
 
-from proxy_harness import free_port
+from proxy_harness import free_port, stop_process
 
 
 class RedisServer:
@@ -41,11 +41,5 @@ class RedisServer:
         return redis.Redis(host="127.0.0.1", port=self.port, decode_responses=True, socket_timeout=2)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc, grace=10)
         self.proc = None

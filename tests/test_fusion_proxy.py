@@ -53,11 +53,6 @@ def proxy(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> I
         yield p
 
 
-@pytest.fixture(scope="module")
-def client(proxy: ProxyProcess) -> openai.OpenAI:
-    return proxy.openai_client()
-
-
 def ask(client: openai.OpenAI, model: str, text: str = "What is 2+2?", **kwargs: Any):
     raw = client.chat.completions.with_raw_response.create(model=model, messages=[{"role": "user", "content": text}], **kwargs)
     return raw.parse(), raw.headers

@@ -24,7 +24,7 @@ import yaml
 
 from conftest import EASY, FUSION_WIRING, HARD, wait_for
 from fake_upstream import FakeUpstream
-from proxy_harness import ProxyProcess, fake_deployment, free_port
+from proxy_harness import ProxyProcess, fake_deployment, free_port, stop_process
 from redis_harness import RedisServer
 
 DASHBOARD = Path(__file__).resolve().parent.parent / "dashboards" / "litellm-fusion.json"
@@ -138,13 +138,7 @@ class PrometheusServer:
         return any(v == 1.0 for _, v in self.query('up{job="litellm"}'))
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc)
         if getattr(self, "_log", None) is not None:
             self._log.close()
 

@@ -58,11 +58,6 @@ def proxy(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> I
         yield p
 
 
-@pytest.fixture(scope="module")
-def client(proxy: ProxyProcess) -> openai.OpenAI:
-    return proxy.openai_client()
-
-
 def answered_by(upstream: FakeUpstream) -> list[str]:
     return [s.model for s in upstream.seen if s.status == 200]
 

@@ -104,7 +104,7 @@ class FusionCallbacks(CustomLogger):
             self.metrics.routing(record, ok=False)
             return
         standard = kwargs.get("standard_logging_object") or {}
-        usage = _usage(kwargs, standard)
+        usage = _usage(standard)
         cost = standard.get("response_cost") if isinstance(standard, dict) else None
         if cost is None:
             cost = kwargs.get("response_cost")
@@ -159,7 +159,7 @@ def _model_id(kwargs: dict[str, Any], metadata: dict[str, Any]) -> str | None:
     return None
 
 
-def _usage(kwargs: dict[str, Any], standard: Any) -> tuple[int, int]:
+def _usage(standard: Any) -> tuple[int, int]:
     if isinstance(standard, dict) and (standard.get("prompt_tokens") or standard.get("completion_tokens")):
         return int(standard.get("prompt_tokens") or 0), int(standard.get("completion_tokens") or 0)
     return 0, 0
