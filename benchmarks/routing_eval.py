@@ -104,6 +104,153 @@ def pair_metrics(scores, strong, weak):
     return {"apgr": apgr, "cpt50": cpt(0.5), "cpt95": cpt(0.95), "q_strong": q_s, "q_weak": q_w}
 
 
+MIN_GAP = 0.05  # APGR divides by the quality gap: below this it is noise over noise (and n/a in the tables)
+BOOT = 1000  # paired bootstrap resamples per row
+
+
+def apgr_resampled(scores, gains, counts):
+    """APGR of ranking by `scores` (ties in expectation, as `gain_curve`) under each row of `counts`
+    (bootstrap multiplicities, B x n). Same numbers as `pair_metrics` for counts of all ones."""
+    import numpy as np
+
+    order = np.argsort(-np.asarray(scores, dtype=float), kind="stable")
+    s = np.asarray(scores, dtype=float)[order]
+    g = np.asarray(gains, dtype=float)[order]
+    c = counts[:, order]
+    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
+    m = np.add.reduceat(c, starts, axis=1)
+    gb = np.add.reduceat(c * g, starts, axis=1)
+    g0 = np.cumsum(gb, axis=1) - gb
+    n, total = c.sum(axis=1), gb.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = (m * (g0 + gb / 2)).sum(axis=1) / (n * total)
+    out[total <= 0] = np.nan
+    return out
+
+
+def pair_row(fam, strong, weak, variants, strong_q, weak_q, rng):
+    """Point APGR/CPT of every router and, for ours, paired-bootstrap 95% intervals of its margin over
+    each baseline (the same resampled items for both routers)."""
+    import numpy as np
+
+    res = {k: pair_metrics(v, strong_q, weak_q) for k, v in variants.items()}
+    n = len(strong_q)
+    gains = [a - b for a, b in zip(strong_q, weak_q)]
+    row = {"fam": fam, "strong": strong, "weak": weak, "n": n, "res": res,
+           "degenerate": res["ours"]["q_strong"] - res["ours"]["q_weak"] < MIN_GAP}
+    if row["degenerate"]:
+        return row
+    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=BOOT).astype(float)
+    boot = {k: apgr_resampled(v, gains, counts) for k, v in variants.items()}
+    best_b = max(BASELINES, key=lambda b: res[b]["apgr"])
+    row["best_baseline"] = best_b
+    row["margin"] = res["ours"]["apgr"] - res[best_b]["apgr"]
+    row["ci"] = tuple(np.nanpercentile(boot["ours"] - boot[best_b], [2.5, 97.5]))
+    diffs = {b: np.nanpercentile(boot["ours"] - boot[b], [2.5, 97.5]) for b in BASELINES}
+    row["sig_behind"] = [b for b, (lo, hi) in diffs.items() if hi < 0]
+    row["sig_ahead_all"] = all(lo > 0 for lo, _ in diffs.values())
+    return row
+
+
+def print_pair_table(rows, cpt: bool = True) -> None:
+    hdr = "| split | strong vs weak | n | q strong / weak | " + " | ".join(
+        ["ours", "ours (raw d)"] + BASELINES) + " | margin vs best baseline [95% CI] |"
+    print(hdr)
+    print("|" + "---|" * (hdr.count("|") - 1))
+    live = [r for r in rows if not r["degenerate"]]
+    for r in rows:
+        res = r["res"]
+        cells = [f"{res[k]['apgr']:.3f}" for k in ["ours", "ours (raw difficulty)"] + BASELINES]
+        if r["degenerate"]:
+            tail = f"n/a: quality gap < {MIN_GAP} on this split"
+        else:
+            lo, hi = r["ci"]
+            tail = f"{r['margin']:+.3f} [{lo:+.3f}, {hi:+.3f}] vs {r['best_baseline']}"
+        print(f"| {r['fam']} | {short(r['strong'])} vs {short(r['weak'])} | {r['n']} | "
+              f"{res['ours']['q_strong']:.3f} / {res['ours']['q_weak']:.3f} | " + " | ".join(cells) + f" | {tail} |")
+    margins = [r["margin"] for r in live]
+    behind = [f"{r['fam']} {short(r['strong'])} vs {short(r['weak'])} ({', '.join(r['sig_behind'])})"
+              for r in live if r["sig_behind"]]
+    print(f"\nrows with a quality gap: {len(live)}; mean APGR margin (ours - best baseline per row): "
+          f"{statistics.fmean(margins):+.3f}; ours ahead of every baseline on {sum(m > 0 for m in margins)}/"
+          f"{len(live)}; significantly ahead of every baseline (95% paired bootstrap) on "
+          f"{sum(r['sig_ahead_all'] for r in live)}/{len(live)}; significantly behind some baseline on "
+          f"{len(behind)}/{len(live)}" + (f": {'; '.join(behind)}" if behind else "") + "\n")
+    if not cpt:
+        return
+    print("| split | strong vs weak | CPT(50%) ours | heuristic | heuristic_v2 | length | random | "
+          "CPT(95%) ours | heuristic | heuristic_v2 | length | random |")
+    print("|" + "---|" * 12)
+    for r in live:
+        res = r["res"]
+        c50 = " | ".join(f"{res[k]['cpt50']:.0%}" for k in ["ours"] + BASELINES)
+        c95 = " | ".join(f"{res[k]['cpt95']:.0%}" for k in ["ours"] + BASELINES)
+        print(f"| {r['fam']} | {short(r['strong'])} vs {short(r['weak'])} | {c50} | {c95} |")
+
+
+def short(m):
+    return m.split("/")[-1]
+
+
+def choose_pairs(fam, train_means):
+    if fam.startswith("rb/"):
+        return RB_PAIRS
+    if fam == "alpaca":
+        return ALPACA_PAIRS
+    means = {m: statistics.fmean(v) for m, v in train_means[fam].items()}
+    return [(max(means, key=means.get), min(means, key=means.get))]
+
+
+def pair_rows(its_by_fam, train_means, difficulty, strength, base_scores, rng):
+    """One row per (split, strong/weak pair). difficulty(it) -> ours; strength(it, model) -> its strength
+    in the model that scored `it`; base_scores[name][id(it)] -> baseline score."""
+    rows = []
+    for fam in sorted(its_by_fam):
+        for strong, weak in choose_pairs(fam, train_means):
+            sub = [it for it in its_by_fam[fam] if strong in it.scores and weak in it.scores]
+            ours_gap = [p_success(difficulty(it), strength(it, strong)) - p_success(difficulty(it), strength(it, weak))
+                        for it in sub]
+            variants = {"ours": ours_gap, "ours (raw difficulty)": [difficulty(it) for it in sub]}
+            for b in BASELINES:
+                variants[b] = [base_scores[b][id(it)] for it in sub]
+            rows.append(pair_row(fam, strong, weak, variants, [it.scores[strong] for it in sub],
+                                 [it.scores[weak] for it in sub], rng))
+    return rows
+
+
+def p_success(difficulty: float, strength: float) -> float:
+    return 1.0 / (1.0 + math.exp(-(strength - difficulty)))
+
+
+def crossfit(items, k_folds: int, alpha: float):
+    """Out-of-fold difficulties for every item (train and test alike): K folds by hash; for each, the full
+    training pipeline (decontamination against the fold, IRT, ridge at `alpha`) runs on the other folds.
+    Returns ({id(item): difficulty}, {id(item): strengths of the model that scored it})."""
+    import dataclasses
+    import hashlib
+
+    from tqdm import tqdm
+
+    d_of: dict[int, float] = {}
+    s_of: dict[int, dict[str, float]] = {}
+    for k in tqdm(range(k_folds), desc="cross-fit", file=sys.stderr):
+        copies, origin = [], {}
+        for it in items:
+            h = int(hashlib.sha256(f"cf\x00{it.family}\x00{it.key}".encode()).hexdigest()[:8], 16)
+            c = dataclasses.replace(it, split="test" if h % k_folds == k else "train")
+            origin[id(c)] = id(it)
+            copies.append(c)
+        kept, dropped = tr.decontaminate(copies)
+        train = [c for c in kept if c.split == "train"]
+        test = [c for c in kept if c.split == "test"]
+        art, _ = tr.train_model(train, test, dropped, alphas=(alpha,))
+        dm = DifficultyModel(art)
+        for c in test:
+            d_of[origin[id(c)]] = dm.difficulty(request_text([{"role": "user", "content": c.text}]))
+            s_of[origin[id(c)]] = dm.strengths
+    return d_of, s_of
+
+
 def envelope(points):
     """Upper-left envelope: sorted (cost, quality) where quality strictly improves with cost."""
     out = []
@@ -131,6 +278,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
     ap.add_argument("--plot", default=str(REPO / "benchmarks" / "routing_quality_cost.png"))
+    ap.add_argument("--crossfit", type=int, default=5, metavar="K",
+                    help="also score every item out-of-fold with K-fold retraining (0: skip)")
     args = ap.parse_args()
     rnd = random.Random(SEED)
     dm = DifficultyModel.load()
@@ -168,53 +317,30 @@ def main() -> None:
             train_means[it.family][m].append(v)
 
     # ------------------------------------------------ pairwise APGR / CPT
-    rows = []
-    for fam in sorted(by_fam):
-        its = by_fam[fam]
-        if fam.startswith("rb/"):
-            pairs = RB_PAIRS
-        elif fam == "alpaca":
-            pairs = ALPACA_PAIRS
-        else:
-            means = {m: statistics.fmean(v) for m, v in train_means[fam].items()}
-            pairs = [(max(means, key=means.get), min(means, key=means.get))]
-        for strong, weak in pairs:
-            sub = [it for it in its if strong in it.scores and weak in it.scores]
-            ss = strength_of(dm, sub[0].source, strong)
-            sw = strength_of(dm, sub[0].source, weak)
-            ours_gap = [dm.p_success(S["ours"][id(it)], ss) - dm.p_success(S["ours"][id(it)], sw) for it in sub]
-            variants = {"ours": ours_gap, "ours (raw difficulty)": [S["ours"][id(it)] for it in sub]}
-            for b in BASELINES:
-                variants[b] = [S[b][id(it)] for it in sub]
-            res = {k: pair_metrics(v, [it.scores[strong] for it in sub], [it.scores[weak] for it in sub])
-                   for k, v in variants.items()}
-            rows.append((fam, strong, weak, len(sub), res))
+    import numpy as np
 
-    def short(m):
-        return m.split("/")[-1]
+    print("### Strong/weak pairs on the test splits: APGR (higher is better; random = 0.5) and CPT "
+          "(lower is better)\n")
+    rows = pair_rows(by_fam, train_means, lambda it: S["ours"][id(it)],
+                     lambda it, m: strength_of(dm, it.source, m), S, np.random.default_rng(SEED))
+    print_pair_table(rows)
 
-    print("### Strong/weak pairs: APGR (higher is better; random = 0.5) and CPT (lower is better)\n")
-    hdr = "| split | strong vs weak | n | q strong / weak | " + " | ".join(
-        ["ours", "ours (raw d)"] + BASELINES) + " | margin vs best baseline |"
-    print(hdr)
-    print("|" + "---|" * (hdr.count("|") - 1))
-    margins = []
-    for fam, strong, weak, n, res in rows:
-        best_b = max(res[b]["apgr"] for b in BASELINES)
-        margin = res["ours"]["apgr"] - best_b
-        margins.append(margin)
-        cells = [f"{res[k]['apgr']:.3f}" for k in ["ours", "ours (raw difficulty)"] + BASELINES]
-        print(f"| {fam} | {short(strong)} vs {short(weak)} | {n} | {res['ours']['q_strong']:.3f} / "
-              f"{res['ours']['q_weak']:.3f} | " + " | ".join(cells) + f" | {margin:+.3f} |")
-    print(f"\nmean APGR margin (ours - best baseline per row): {statistics.fmean(margins):+.3f}; "
-          f"ours ahead on {sum(m > 0 for m in margins)}/{len(margins)} rows\n")
-    print("| split | strong vs weak | CPT(50%) ours | heuristic | heuristic_v2 | length | random | "
-          "CPT(95%) ours | heuristic | heuristic_v2 | length | random |")
-    print("|" + "---|" * 12)
-    for fam, strong, weak, n, res in rows:
-        c50 = " | ".join(f"{res[k]['cpt50']:.0%}" for k in ["ours"] + BASELINES)
-        c95 = " | ".join(f"{res[k]['cpt95']:.0%}" for k in ["ours"] + BASELINES)
-        print(f"| {fam} | {short(strong)} vs {short(weak)} | {c50} | {c95} |")
+    if args.crossfit:
+        print(f"### The same pairs, cross-fitted over train + test ({args.crossfit} folds: every item scored by a "
+              "model trained without it; ~3x the items, so about half the noise)\n")
+        everything = train + test
+        for name, fn in scorers.items():
+            if name != "ours":
+                for it in train:
+                    S[name][id(it)] = fn(it.text)
+        d_of, s_of = crossfit(everything, args.crossfit, float(dm.meta["training"]["ridge_alpha"]))
+        all_by_fam: dict[str, list] = defaultdict(list)
+        for it in everything:
+            all_by_fam[it.family].append(it)
+        cf_rows = pair_rows(all_by_fam, train_means, lambda it: d_of[id(it)],
+                            lambda it, m: s_of[id(it)][tr.canonical(it.source, m)], S,
+                            np.random.default_rng(SEED))
+        print_pair_table(cf_rows, cpt=False)
 
     # ------------------------------------------------ RouterBench 11-model pool: quality vs cost
     rb_train = [it for it in train if it.source == "routerbench"]

@@ -313,34 +313,24 @@ def build_matrix(feats, vocab, dense_mean, dense_scale):
     return sparse.hstack([X, sparse.csr_matrix(D)]).tocsr()
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
-    ap.add_argument("--out", default=str(ARTIFACT))
-    args = ap.parse_args()
-
+def train_model(
+    train: list[Item], test: list[Item], dropped: int = 0, bar=None, alphas: tuple[float, ...] = ALPHAS
+) -> tuple[dict, dict]:
+    """Fit IRT on `train`, then the ridge; returns (artifact, report). `test` only fills the artifact's
+    held-out manifest: nothing of it is used for fitting. `alphas`: the ridge strengths the CV chooses from."""
     import numpy as np
     from scipy.stats import pearsonr, spearmanr
     from sklearn.linear_model import Ridge
-    from tqdm import tqdm
+
+    def step(msg: str) -> None:
+        if bar is not None:
+            bar.set_postfix_str(msg)
+            bar.update()
 
     random.seed(SEED)
     np.random.seed(SEED)
-    t0 = time.time()
-    bar = tqdm(total=6, desc="train_router", file=sys.stderr)
-    data = Path(args.data)
-    items = load_all(data)
-    bar.set_postfix_str("loaded")
-    bar.update()
-    items, dropped = decontaminate(items)
-    train = [it for it in items if it.split == "train"]
-    test = [it for it in items if it.split == "test"]
-    bar.set_postfix_str("decontaminated")
-    bar.update()
-
     strengths, d, res, shift = fit_irt(train)
-    bar.set_postfix_str("irt fitted")
-    bar.update()
+    step("irt fitted")
 
     feats = [featurize(it.text) for it in train]
     df: Counter = Counter()
@@ -357,8 +347,7 @@ def main() -> None:
     fam_n = Counter(fam_of.tolist())
     w = np.array([1.0 / math.sqrt(fam_n[f]) for f in fam_of])
     w *= len(w) / w.sum()
-    bar.set_postfix_str(f"{X.shape[0]}x{X.shape[1]} features")
-    bar.update()
+    step(f"{X.shape[0]}x{X.shape[1]} features")
 
     # Alpha: mean of (a) leave-one-family-out CV (generalisation to unseen task families) and (b) 5-fold
     # item CV (new prompts of known families); each scored as the mean within-family Pearson r between
@@ -366,10 +355,10 @@ def main() -> None:
     fams = sorted(fam_n)
     folds = np.random.RandomState(SEED).randint(0, 5, len(train))
 
-    def within_r(pred, mask=None):
+    def within_r(pred):
         rs = []
         for fam in fams:
-            sel = fam_of == fam if mask is None else (fam_of == fam) & mask
+            sel = fam_of == fam
             if sel.sum() > 2 and np.std(pred[sel]) > 0:
                 r = pearsonr(pred[sel], y[sel])[0]
                 rs.append(0.0 if math.isnan(r) else float(r))
@@ -377,7 +366,7 @@ def main() -> None:
 
     cv: dict[float, list[float]] = {}
     cv_items: dict[float, list[float]] = {}
-    for alpha in ALPHAS:
+    for alpha in alphas:
         pred = np.zeros(len(train))
         for fam in fams:
             trm = fam_of != fam
@@ -388,10 +377,9 @@ def main() -> None:
             trm = folds != k
             pred[~trm] = Ridge(alpha=alpha).fit(X[trm], y[trm], sample_weight=w[trm]).predict(X[~trm])
         cv_items[alpha] = within_r(pred)
-    score = {a_: (float(np.mean(cv[a_])) + float(np.mean(cv_items[a_]))) / 2 for a_ in ALPHAS}
-    best_alpha = max(ALPHAS, key=lambda a_: (score[a_], a_))
-    bar.set_postfix_str(f"alpha={best_alpha}")
-    bar.update()
+    score = {a_: (float(np.mean(cv[a_])) + float(np.mean(cv_items[a_]))) / 2 for a_ in alphas}
+    best_alpha = max(alphas, key=lambda a_: (score[a_], a_))
+    step(f"alpha={best_alpha}")
 
     model = Ridge(alpha=best_alpha, random_state=SEED)
     model.fit(X, y, sample_weight=w)
@@ -448,6 +436,34 @@ def main() -> None:
     }
     body = json.dumps(artifact, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
     artifact["version"] = "irt-ridge-1+" + hashlib.sha256(body).hexdigest()[:10]
+    report = {
+        "cv": cv, "cv_items": cv_items, "best_alpha": best_alpha, "fams": fams, "strengths": strengths,
+        "shift": shift, "irt_converged": bool(res.success),
+        "family_mean": {f: float(y[fam_of == f].mean()) for f in fams},
+        "spearman_train": float(spearmanr(pred_train, y)[0]),
+    }
+    return artifact, report
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
+    ap.add_argument("--out", default=str(ARTIFACT))
+    args = ap.parse_args()
+
+    from tqdm import tqdm
+
+    t0 = time.time()
+    bar = tqdm(total=6, desc="train_router", file=sys.stderr)
+    items = load_all(Path(args.data))
+    bar.set_postfix_str("loaded")
+    bar.update()
+    items, dropped = decontaminate(items)
+    train = [it for it in items if it.split == "train"]
+    test = [it for it in items if it.split == "test"]
+    bar.set_postfix_str("decontaminated")
+    bar.update()
+    artifact, rep = train_model(train, test, dropped, bar)
     out = Path(args.out)
     payload = json.dumps(artifact, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
     with open(out, "wb") as fh:  # mtime=0: byte-identical output on every run
@@ -457,17 +473,20 @@ def main() -> None:
     bar.update()
     bar.close()
 
-    print(f"artifact: {out} ({out.stat().st_size / 1e6:.2f} MB gz, {len(unigrams)} unigrams, {len(bigrams)} bigrams)")
+    cv, cv_items, best_alpha, fams = rep["cv"], rep["cv_items"], rep["best_alpha"], rep["fams"]
+    strengths = rep["strengths"]
+    print(f"artifact: {out} ({out.stat().st_size / 1e6:.2f} MB gz, {len(artifact['unigrams'])} unigrams, "
+          f"{len(artifact['bigrams'])} bigrams)")
     print(f"version: {artifact['version']}")
     print(f"items: {len(train)} train, {len(test)} test/held-out, {dropped} train items dropped as test duplicates")
-    print(f"IRT: {len(strengths)} models, converged={res.success}, RouterDC shift {shift:+.3f}")
+    print(f"IRT: {len(strengths)} models, converged={rep['irt_converged']}, RouterDC shift {rep['shift']:+.3f}")
     print(f"ridge alpha={best_alpha}; mean within-family r, leave-one-family-out / 5-fold items: "
-          + ", ".join(f"{k}: {np.mean(cv[k]):.3f}/{np.mean(cv_items[k]):.3f}" for k in ALPHAS))
+          + ", ".join(f"{k}: {sum(cv[k]) / len(cv[k]):.3f}/{sum(cv_items[k]) / len(cv_items[k]):.3f}" for k in ALPHAS))
     print("within-family r at best alpha (LOFO / item CV): "
           + ", ".join(f"{f}={r:.2f}/{r2:.2f}" for f, r, r2 in zip(fams, cv[best_alpha], cv_items[best_alpha])))
-    print("family mean difficulty: " + ", ".join(f"{f}={y[fam_of == f].mean():+.2f}" for f in fams))
+    print("family mean difficulty: " + ", ".join(f"{f}={v:+.2f}" for f, v in rep["family_mean"].items()))
     print("strengths: " + ", ".join(f"{m}={v:+.2f}" for m, v in sorted(strengths.items(), key=lambda kv: -kv[1])))
-    print(f"spearman(train pred, target) = {spearmanr(pred_train, y)[0]:.3f}; took {time.time() - t0:.1f}s")
+    print(f"spearman(train pred, target) = {rep['spearman_train']:.3f}; took {time.time() - t0:.1f}s")
 
 
 if __name__ == "__main__":
