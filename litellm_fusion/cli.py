@@ -78,7 +78,7 @@ def classify(stdin: TextIO, stdout: TextIO, config: str | None, group: str | Non
         out: dict[str, Any] = {"difficulty": difficulty, "classifier_us": round((time.perf_counter() - started) * 1e6, 1)}
         if target is not None:
             name, routing, profiles = target
-            decision = choose(profiles, difficulty, model.p_success, routing.tolerance,
+            decision = choose(profiles, difficulty, model.p_success, routing.price_weight,
                               prompt_tokens=len(text) // CHARS_PER_TOKEN + 1, output_tokens=routing.expected_output_tokens,
                               no_text_strongest=routing.no_text is NoTextRoute.STRONGEST)
             out.update(group=name, mode=routing.mode_name, deployment=decision.chosen.model,
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("classify", help="score JSON-lines prompts from stdin with the routing classifier")
     p.add_argument("--config", help="a proxy config.yaml: also print the deployment routing would choose")
     p.add_argument("--group", help="the routed model_name (default: the only routed group in --config)")
-    p.add_argument("--mode", help="override the group's mode: cost | balanced | quality | a tolerance")
+    p.add_argument("--mode", help="override the group's mode: cost | balanced | quality | a price weight")
     args = parser.parse_args(argv)
     try:
         return classify(sys.stdin, sys.stdout, args.config, args.group, args.mode)

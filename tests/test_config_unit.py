@@ -77,12 +77,13 @@ def test_any_params_give_a_valid_config_or_a_clear_error(params: dict[str, Any])
         assert 1 <= cfg.min_panel <= len(cfg.panel) and cfg.rounds >= 1
 
 
-def test_routing_modes_and_numeric_tolerance():
+def test_routing_modes_and_numeric_price_weight():
     from litellm_fusion.config.settings import parse_settings
 
-    settings = parse_settings({"routing": {"a": {"mode": "cost"}, "b": {"mode": 0.2}, "c": {}, "d": {"mode": "0.1"}}})
-    assert settings.routing["a"].tolerance == 0.15 and settings.routing["b"].tolerance == 0.2
-    assert settings.routing["c"].mode_name == "balanced" and settings.routing["d"].tolerance == 0.1
-    for bad in ({"mode": 2}, {"mode": "cheap"}, {"mode": True}, {"bogus": 1}):
+    settings = parse_settings({"routing": {"a": {"mode": "cost"}, "b": {"mode": 2}, "c": {}, "d": {"mode": "0.3"}}})
+    assert settings.routing["a"].price_weight == 0.2 and settings.routing["b"].price_weight == 2.0
+    assert settings.routing["c"].mode_name == "balanced" and settings.routing["c"].price_weight == 0.1
+    assert settings.routing["d"].price_weight == 0.3 and settings.routing["d"].mode_name == "price_weight=0.3"
+    for bad in ({"mode": 11}, {"mode": -0.1}, {"mode": "cheap"}, {"mode": True}, {"bogus": 1}):
         with pytest.raises(ValueError, match="litellm_fusion.routing.x"):
             parse_settings({"routing": {"x": bad}})

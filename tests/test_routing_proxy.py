@@ -15,7 +15,8 @@ from fake_upstream import FakeUpstream
 from proxy_harness import ProxyProcess, fake_deployment
 
 # strength on the classifier's scale, and $/token
-TIERS = {"route-cheap": (1.0, 1e-7, 4e-7), "route-mid": (1.8, 1e-6, 4e-6), "route-strong": (3.2, 1e-5, 4e-5)}
+# (request costs: cheap 1%, mid 20% of strong)
+TIERS = {"route-cheap": (1.0, 1e-7, 4e-7), "route-mid": (1.8, 2e-6, 8e-6), "route-strong": (3.2, 1e-5, 4e-5)}
 
 
 def routed(group: str, name: str, url: str) -> dict[str, Any]:
@@ -94,8 +95,8 @@ def test_easy_goes_cheap_hard_goes_strong_with_headers_and_spend_metadata(proxy,
 def test_mode_changes_the_choice(client, upstream):
     steer(upstream)
     ask(client, "auto", HARD)
-    ask(client, "auto-thrifty", HARD)
-    assert answered_by(upstream) == ["route-strong", "route-cheap"]
+    ask(client, "auto-thrifty", HARD)  # price weight 0.5: the strong one's price must buy 50 points of success
+    assert answered_by(upstream) == ["route-strong", "route-mid"]
 
 
 def test_multi_turn_classifies_the_current_ask_in_context(client, upstream):

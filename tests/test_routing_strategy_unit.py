@@ -1,4 +1,4 @@
-"""The routing policy without a proxy: cheapest within tolerance, context windows, no-text default."""
+"""The routing policy without a proxy: success net of price, context windows, no-text default."""
 
 from __future__ import annotations
 
@@ -16,19 +16,36 @@ def p(difficulty: float, strength: float) -> float:
     return 1 / (1 + math.exp(-(strength - difficulty)))
 
 
-def pick(difficulty: float | None, tolerance: float = 0.07, prompt_tokens: int = 100, **kw) -> str:
-    return choose(POOL, difficulty, p, tolerance, prompt_tokens, 400, **kw).chosen.model
+def pick(difficulty: float | None, price_weight: float = 0.1, prompt_tokens: int = 100, **kw) -> str:
+    return choose(POOL, difficulty, p, price_weight, prompt_tokens, 400, **kw).chosen.model
 
 
-def test_cheapest_within_tolerance_of_the_best():
-    assert pick(-6.0) == "cheap"
-    assert pick(1.0) == "strong"
-    assert pick(1.0, tolerance=0.7) == "cheap"  # p: cheap .27, mid .62, strong .88
-    assert pick(1.0, tolerance=0.3) == "mid"
+# Request costs here are 1% (cheap), 10% (mid) and 100% (strong) of the strong deployment's.
 
 
-def test_tolerance_zero_means_strongest_equivalent():
-    assert pick(-6.0, tolerance=0.0) == "strong"
+def test_highest_success_net_of_price():
+    assert pick(-6.0) == "cheap"  # p: .9975 / .9994 / .9999: nobody is worth paying more
+    assert pick(1.0) == "strong"  # p: .27 / .62 / .88; scores .27 / .61 / .78
+    assert pick(1.0, price_weight=0.5) == "mid"  # scores .26 / .57 / .38
+    assert pick(1.0, price_weight=10.0) == "cheap"
+
+
+def test_a_clearly_stronger_mid_tier_beats_the_cheapest():
+    # p: cheap .953, mid .989, strong .998. A fixed tolerance of 0.07 in probability would take the cheapest;
+    # +3.6 points of success for 9% of the top price is worth it at price weight 0.1.
+    assert pick(-3.0) == "mid"
+    assert pick(-3.0, price_weight=0.5) == "cheap"
+
+
+def test_price_weight_zero_means_most_likely_to_succeed():
+    assert pick(-6.0, price_weight=0.0) == "strong"
+
+
+def test_equal_strength_goes_to_the_cheaper_and_free_deployments_do_not_divide_by_zero():
+    twin = DeploymentProfile("4", "mid-twin", 5e-7, 2e-6, strength=1.5)
+    assert choose([MID, twin], 0.0, p, 0.0, 100, 400).chosen.model == "mid-twin"
+    free = [DeploymentProfile("5", "free-a", 0.0, 0.0, strength=0.5), DeploymentProfile("6", "free-b", 0.0, 0.0, strength=2.0)]
+    assert choose(free, 0.0, p, 0.1, 100, 400).chosen.model == "free-b"
 
 
 def test_context_window_too_small_is_never_chosen():

@@ -57,7 +57,7 @@ def decision_record(
         "deployment": decision.chosen.model,
         "deployment_id": decision.chosen.id,
         "mode": routing.mode_name,
-        "tolerance": routing.tolerance,
+        "price_weight": routing.price_weight,
         "difficulty": None if decision.difficulty is None else round(decision.difficulty, 4),
         "p_success": {k: round(v, 4) for k, v in decision.p_success.items()},
         "candidates": decision.considered,
@@ -122,7 +122,7 @@ class RoutingHook:
             profiles,
             difficulty,
             self.model.p_success,  # type: ignore[union-attr]
-            routing.tolerance,
+            routing.price_weight,
             prompt_tokens=prompt_tokens,
             output_tokens=output_tokens,
             no_text_strongest=routing.no_text is NoTextRoute.STRONGEST,

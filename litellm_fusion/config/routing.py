@@ -4,11 +4,16 @@
 litellm_fusion:
   routing:
     auto:                  # a model_name whose deployments differ in price and strength
-      mode: balanced       # cost | balanced | quality, or a number: the tolerance (see below)
+      mode: balanced       # cost | balanced | quality, or a number: the price weight (see below)
 ```
 
-Each request to a routed group goes to the cheapest deployment whose predicted probability of
-answering well is within `tolerance` of the best deployment's. The named modes are tolerances.
+Each request to a routed group goes to the deployment with the highest
+`p_success - price_weight * estimated_cost / estimated_cost_of_the_most_expensive_candidate`: the price
+weight is how much predicted success probability paying the top candidate's full price must buy. The
+named modes are price weights. A price weight (unlike a fixed tolerance in probability) lets a
+slightly dearer, clearly stronger mid-tier model win over the cheapest one while the most expensive
+model has to earn its price: on RouterBench's 11 models it dominates the tolerance rule it replaced
+(benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -25,12 +30,13 @@ class RoutingMode(str, Enum):
     QUALITY = "quality"
 
 
-# Allowed drop in predicted success probability vs. the strongest available deployment.
-MODE_TOLERANCE: dict[RoutingMode, float] = {
-    RoutingMode.COST: 0.15,
-    RoutingMode.BALANCED: 0.07,
-    RoutingMode.QUALITY: 0.03,
+# Predicted success probability that the most expensive candidate's full price must buy.
+MODE_PRICE_WEIGHT: dict[RoutingMode, float] = {
+    RoutingMode.COST: 0.2,
+    RoutingMode.BALANCED: 0.1,
+    RoutingMode.QUALITY: 0.04,
 }
+MAX_PRICE_WEIGHT = 10.0
 
 
 class NoTextRoute(str, Enum):
@@ -45,8 +51,9 @@ class GroupRouting(BaseModel):
 
     mode: RoutingMode | float = Field(
         default=RoutingMode.BALANCED,
-        description="cost | balanced | quality, or a tolerance in [0, 1]: the largest drop in predicted "
-        "success probability accepted to save money (0 = always the strongest-equivalent)",
+        description="cost | balanced | quality, or a price weight in [0, 10]: the predicted success "
+        "probability that the most expensive candidate's full price must buy (0 = always the most likely "
+        "to succeed; 1 and above = nearly always the cheapest)",
     )
     no_text: NoTextRoute = Field(
         default=NoTextRoute.STRONGEST,
@@ -60,25 +67,27 @@ class GroupRouting(BaseModel):
     @classmethod
     def _mode(cls, value: Any) -> Any:
         if isinstance(value, bool):
-            raise ValueError("mode must be cost, balanced, quality or a number between 0 and 1")
+            raise ValueError(f"mode must be cost, balanced, quality or a number between 0 and {MAX_PRICE_WEIGHT:g}")
         if isinstance(value, (int, float)):
-            if not 0.0 <= float(value) <= 1.0:
-                raise ValueError(f"numeric mode (tolerance) must be between 0 and 1, got {value}")
+            if not 0.0 <= float(value) <= MAX_PRICE_WEIGHT:
+                raise ValueError(f"numeric mode (price weight) must be between 0 and {MAX_PRICE_WEIGHT:g}, got {value}")
             return float(value)
         if isinstance(value, str) and value not in {m.value for m in RoutingMode}:
             try:
                 return cls._mode(float(value))
             except ValueError:
-                raise ValueError(f"mode must be cost, balanced, quality or a number between 0 and 1, got {value!r}") from None
+                raise ValueError(
+                    f"mode must be cost, balanced, quality or a number between 0 and {MAX_PRICE_WEIGHT:g}, got {value!r}"
+                ) from None
         return value
 
     @property
-    def tolerance(self) -> float:
-        return MODE_TOLERANCE[self.mode] if isinstance(self.mode, RoutingMode) else float(self.mode)
+    def price_weight(self) -> float:
+        return MODE_PRICE_WEIGHT[self.mode] if isinstance(self.mode, RoutingMode) else float(self.mode)
 
     @property
     def mode_name(self) -> str:
-        return self.mode.value if isinstance(self.mode, RoutingMode) else f"tolerance={self.mode:g}"
+        return self.mode.value if isinstance(self.mode, RoutingMode) else f"price_weight={self.mode:g}"
 
 
 class RoutingConfigError(ValueError):

@@ -1,4 +1,9 @@
-"""Pick a deployment for a routed request: the cheapest one predicted to answer as well as the best.
+"""Pick a deployment for a routed request: the best trade of predicted success against price.
+
+Each candidate scores `p_success - price_weight * cost / max_cost` (cost of this request on it, max_cost
+the most expensive candidate's); the highest score wins, ties go to the cheaper. With two deployments
+this is a difficulty threshold; with more, a clearly stronger mid-priced model beats the cheapest one
+without the most expensive one being chosen for every hard-ish prompt.
 
 Pure functions over DeploymentProfiles, so the policy is testable without a proxy.
 """
@@ -41,7 +46,7 @@ def choose(
     profiles: Sequence[DeploymentProfile],
     difficulty: float | None,
     p_success: PSuccess,
-    tolerance: float,
+    price_weight: float,
     prompt_tokens: int,
     output_tokens: int,
     no_text_strongest: bool = True,
@@ -68,12 +73,14 @@ def choose(
                         None, considered=[p.model for p in fits], excluded=excluded,
                         estimated_cost=cost(chosen), strongest_cost=cost(strongest))
     probs = {p.model: p_success(difficulty, p.strength) for p in fits}
+    costs = {p.model: cost(p) for p in fits}
+    top = max(costs.values())
+    scale = price_weight / top if top > 0 else 0.0
+    chosen = max(fits, key=lambda p: (probs[p.model] - scale * costs[p.model], -costs[p.model], p.strength))
     best = max(probs.values())
-    eligible = [p for p in fits if probs[p.model] >= best - tolerance]
-    chosen = min(eligible, key=lambda p: (cost(p), -p.strength))
     reason = (
-        f"difficulty {difficulty:.2f}: p_success {probs[chosen.model]:.2f} vs best {best:.2f}, "
-        f"cheapest within tolerance {tolerance:g}"
+        f"difficulty {difficulty:.2f}: p_success {probs[chosen.model]:.2f} (best {best:.2f}) at "
+        f"{costs[chosen.model] / top if top > 0 else 0.0:.0%} of the top price, price weight {price_weight:g}"
     )
     return Decision(chosen, reason, difficulty, p_success=probs, considered=[p.model for p in fits],
                     excluded=excluded, estimated_cost=cost(chosen), strongest_cost=cost(strongest))
