@@ -8,7 +8,7 @@ is checked). For each split:
 - strong/weak pairs: RouteLLM's APGR (area under PGR vs share of strong calls, ties broken in expectation)
   and CPT(50%), CPT(95%) (smallest share of strong calls reaching that PGR);
 - RouterBench's 11-model pool: quality vs real dollar cost; cost to match the best single model.
-Routers: ours (IRT: p_success from difficulty and strengths), LiteLLM complexity_router `heuristic`
+Routers: ours (IRT: p_success from difficulty and strengths, the strategy's price-weighted choice), LiteLLM complexity_router `heuristic`
 (score of classify()) and `heuristic_v2` (sum over tiers of 1 - P(success)), prompt length, random,
 always-cheapest, always-strongest. Writes benchmarks/routing_quality_cost.png and prints markdown tables.
 """
@@ -32,13 +32,18 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 import train_router as tr  # noqa: E402
 
+from litellm_fusion.config.routing import MODE_PRICE_WEIGHT  # noqa: E402
 from litellm_fusion.routing.model import DifficultyModel  # noqa: E402
+from litellm_fusion.routing.strategy import DeploymentProfile, choose  # noqa: E402
 from litellm_fusion.routing.text import request_text  # noqa: E402
 
 SEED = 7
 RB_PAIRS = [("gpt-4-1106-preview", "mistralai/mixtral-8x7b-chat"), ("gpt-4-1106-preview", "gpt-3.5-turbo-1106")]
 ALPACA_PAIRS = [("gpt4_1106_preview", "gpt-3.5-turbo-1106"), ("FuseChat-Gemma-2-9B-Instruct", "gpt-3.5-turbo-1106")]
-BASELINES = ["heuristic", "heuristic_v2", "length", "random"]  # random = expected value (all scores tied)
+BASELINES = ["heuristic", "heuristic_v2", "length", "random"]
+PRICE_WEIGHTS = [0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0]
+CURVE_WEIGHTS = sorted(set(PRICE_WEIGHTS) | {0.002 * 10 ** (k / 15) for k in range(61)})  # 0.002 .. 20
+TOLERANCES = [0.0, 0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.125, 0.15, 0.2, 0.3, 0.5]  # random = expected value (all scores tied)
 
 
 # ---------------------------------------------------------------- routers
@@ -362,15 +367,26 @@ def main() -> None:
         q = sum(it.scores[choose(it)] for it in its) / n
         return c, q
 
-    def ours_points(its):
+    profiles = [DeploymentProfile(m, m, avg_cost[m], 0.0, strength[m]) for m in models]  # cost = mean train cost
+
+    def ours_points(its, weights=PRICE_WEIGHTS):
+        """The product's own policy (routing.strategy.choose) at each price weight."""
         pts = []
-        for tol in [0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.7, 1.0]:
-            def choose(it, tol=tol):
-                d = S["ours"][id(it)]
-                p = {m: dm.p_success(d, strength[m]) for m in models}
+        for w in weights:
+            def pick(it, w=w):
+                return choose(profiles, S["ours"][id(it)], dm.p_success, w, 1, 0).chosen.model
+            pts.append((w,) + evaluate(its, pick))
+        return pts
+
+    def tolerance_points(its):
+        """The rule the price weight replaced: cheapest deployment within `tol` of the best p_success."""
+        pts = []
+        for tol in TOLERANCES:
+            def pick(it, tol=tol):
+                p = {m: dm.p_success(S["ours"][id(it)], strength[m]) for m in models}
                 best = max(p.values())
                 return next(m for m in by_cost if p[m] >= best - tol)
-            pts.append((tol,) + evaluate(its, choose))
+            pts.append((tol,) + evaluate(its, pick))
         return pts
 
     def threshold_points(its, key):
@@ -401,7 +417,7 @@ def main() -> None:
     rb_splits["rb/all three"] = complete
     print("\n### RouterBench 11-model pool: cost to match the best single model's quality (test splits)\n")
     print(f"Frontier deployments (by RouterBench-train avg cost/quality): {', '.join(short(m) for m in frontier)}\n")
-    print("| split | n | best single (quality, $) | ours (IRT tolerance) | ours (threshold sweep) | heuristic | "
+    print("| split | n | best single (quality, $) | ours (price weight) | ours (threshold sweep) | heuristic | "
           "heuristic_v2 | length | random | always-cheapest | ours saves vs best baseline |")
     print("|" + "---|" * 11)
     plot_data = {}
@@ -410,7 +426,7 @@ def main() -> None:
         best_m = max(singles, key=lambda m: (singles[m][1], -singles[m][0]))
         target = singles[best_m][1]
         op = ours_points(its)
-        curves = {"ours (IRT tolerance)": [(c, q) for _, c, q in op]}
+        curves = {"ours (price weight)": [(c, q) for _, c, q in ours_points(its, CURVE_WEIGHTS)]}
         for key in ["ours"] + BASELINES:
             curves[("ours (threshold sweep)" if key == "ours" else key)] = threshold_points(its, key)
         costs = {k: cost_to_reach(v, target) for k, v in curves.items()}
@@ -420,23 +436,48 @@ def main() -> None:
             return "not reached" if c is None else f"${c:.2f} ({c / singles[best_m][0]:.0%})"
 
         base_best = [costs[b] for b in BASELINES if costs[b] is not None]
-        ours_best = min(c for c in (costs["ours (IRT tolerance)"], costs["ours (threshold sweep)"]) if c is not None) \
-            if any(costs[k] is not None for k in ("ours (IRT tolerance)", "ours (threshold sweep)")) else None
+        ours_best = min(c for c in (costs["ours (price weight)"], costs["ours (threshold sweep)"]) if c is not None) \
+            if any(costs[k] is not None for k in ("ours (price weight)", "ours (threshold sweep)")) else None
         saving = ("n/a" if ours_best is None or not base_best
                   else f"{(min(base_best) - ours_best) / singles[best_m][0]:+.1%} of best-single cost")
         print(f"| {name} | {len(its)} | {short(best_m)} {target:.3f}, ${singles[best_m][0]:.2f} | "
-              + " | ".join(fmt(costs[k]) for k in ["ours (IRT tolerance)", "ours (threshold sweep)"] + BASELINES)
+              + " | ".join(fmt(costs[k]) for k in ["ours (price weight)", "ours (threshold sweep)"] + BASELINES)
               + f" | {cheap_q:.3f} at ${cheap_c:.2f} | {saving} |")
         plot_data[name] = (curves, singles, op)
 
-    print("\nOurs (IRT tolerance) on all three RouterBench test sets, by tolerance "
-          "(route to the cheapest deployment with p_success >= max p_success - tol):\n")
-    print("| tolerance | quality | cost $ | % of best-single cost |")
-    print("|---|---|---|---|")
+    print("\nMean quality over 25 budgets, log-spaced from the cheapest model's cost to the best single model's "
+          "(each router at its best point within the budget; the area under the curves in the plot):\n")
+    names = ["ours (price weight)", "ours (threshold sweep)"] + BASELINES
+    print("| split | " + " | ".join(names) + " | ours (price weight) - best baseline |")
+    print("|" + "---|" * (len(names) + 2))
+    for name, (curves, singles, _) in plot_data.items():
+        lo = min(c for c, _ in singles.values())
+        hi = max(singles.values(), key=lambda cq: (cq[1], -cq[0]))[0]
+        budgets = [lo * (hi / lo) ** (k / 24) for k in range(25)]
+        mean_q = {k: statistics.fmean(quality_at(curves[k], b) or 0.0 for b in budgets) for k in names}
+        best_b = max(mean_q[b] for b in BASELINES)
+        print(f"| {name} | " + " | ".join(f"{mean_q[k]:.3f}" for k in names)
+              + f" | {mean_q['ours (price weight)'] - best_b:+.3f} |")
+
+    print("\nOurs on all three RouterBench test sets, by price weight (the product's policy: highest p_success "
+          "- weight x cost / top cost), and the tolerance rule it replaced (cheapest deployment with p_success >= "
+          "max - tol), side by side:\n")
+    print("| price weight | quality | cost $ | % of best-single cost | | tolerance (old rule) | quality | cost $ | % |")
+    print("|---|---|---|---|---|---|---|---|---|")
     curves, singles, op = plot_data["rb/all three"]
     best_single_cost = max(singles.values(), key=lambda cq: cq[1])[0]
-    for tol, c, q in op:
-        print(f"| {tol} | {q:.3f} | {c:.2f} | {c / best_single_cost:.0%} |")
+    modes = {v: k.value for k, v in MODE_PRICE_WEIGHT.items()}
+    old_rule = tolerance_points(rb_splits["rb/all three"])
+    for i in range(max(len(op), len(old_rule))):
+        left = right = " | | | "
+        if i < len(op):
+            w, c, q = op[i]
+            label = f"{w:g}" + (f" (**{modes[w]}**)" if w in modes else "")
+            left = f"{label} | {q:.3f} | {c:.2f} | {c / best_single_cost:.0%}"
+        if i < len(old_rule):
+            tol, c, q = old_rule[i]
+            right = f"{tol:g} | {q:.3f} | {c:.2f} | {c / best_single_cost:.0%}"
+        print(f"| {left} | | {right} |")
 
     # ------------------------------------------------ plot
     import matplotlib
@@ -445,7 +486,7 @@ def main() -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(plot_data), figsize=(5 * len(plot_data), 4.5))
-    styles = {"ours (IRT tolerance)": ("C3", "-", 2.2), "ours (threshold sweep)": ("C1", "--", 1.6),
+    styles = {"ours (price weight)": ("C3", "-", 2.2), "ours (threshold sweep)": ("C1", "--", 1.6),
               "heuristic": ("C0", "-", 1.2), "heuristic_v2": ("C2", "-", 1.2), "length": ("C4", ":", 1.2),
               "random": ("grey", ":", 1.0)}
     for ax, (name, (curves, singles, _)) in zip(axes, plot_data.items()):
