@@ -69,8 +69,7 @@ class FusionCallbacks(CustomLogger):
         metadata = litellm_params.get("metadata") or {}
         totals = metadata.get(RESULT_KEY)
         # Only the fusion handler sets the totals (a client's copy is stripped in async_pre_call_hook).
-        provider = litellm_params.get("custom_llm_provider")
-        if isinstance(totals, dict) and provider in (None, "fusion") and not is_inner_call(metadata):
+        if isinstance(totals, dict) and _is_outer_fusion(kwargs, metadata):
             cost = float(totals["cost"])
             kwargs["response_cost"] = cost
             standard = kwargs.get("standard_logging_object")
@@ -138,10 +137,7 @@ def _strip_reserved(data: dict) -> None:
 
 def _fusion_entry(kwargs: dict[str, Any], metadata: dict[str, Any], ok: bool) -> dict[str, Any] | None:
     """The fusion record of an outer fusion call (never of its inner calls)."""
-    if is_inner_call(metadata):
-        return None
-    provider = (kwargs.get("litellm_params") or {}).get("custom_llm_provider") or kwargs.get("custom_llm_provider")
-    if provider is not None and provider != "fusion":
+    if not _is_outer_fusion(kwargs, metadata):
         return None
     spend = metadata.get("spend_logs_metadata")
     entry = spend.get("fusion") if isinstance(spend, dict) else None
@@ -150,6 +146,14 @@ def _fusion_entry(kwargs: dict[str, Any], metadata: dict[str, Any], ok: bool) ->
     if ok:
         return entry if RESULT_KEY in metadata and entry.get("outcome") != "failed" else None
     return entry if entry.get("outcome") == "failed" else None
+
+
+def _is_outer_fusion(kwargs: dict[str, Any], metadata: dict[str, Any]) -> bool:
+    """A call the fusion handler served (or one with no provider recorded), not one of its inner calls."""
+    if is_inner_call(metadata):
+        return False
+    provider = (kwargs.get("litellm_params") or {}).get("custom_llm_provider") or kwargs.get("custom_llm_provider")
+    return provider in (None, "fusion")
 
 
 def _model_id(kwargs: dict[str, Any], metadata: dict[str, Any]) -> str | None:

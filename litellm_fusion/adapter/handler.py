@@ -14,7 +14,7 @@ from ..config.fusion import PROVIDER, FusionConfigError, FusionModelConfig
 from ..config.settings import PluginSettings
 from ..engine import FusionEngine, FusionError, FusionResult
 from ..engine.judge import JudgeCacheUse
-from ..observability.metadata import failure_metadata, reply_details, response_headers, spend_metadata
+from ..observability.metadata import failure_metadata, reply_details, response_headers, set_spend_entry, spend_metadata
 from .policies import apply_cost_cap, complexity_gate
 from .redis_judge_store import JudgeStores
 from .registry import config_for
@@ -130,13 +130,6 @@ def _metadata(litellm_params: dict | None) -> dict[str, Any]:
     return metadata
 
 
-def _set_spend_metadata(metadata: dict[str, Any], fusion: dict[str, Any]) -> None:
-    spend = metadata.get("spend_logs_metadata")
-    spend = dict(spend) if isinstance(spend, dict) else {}
-    spend["fusion"] = fusion
-    metadata["spend_logs_metadata"] = spend
-
-
 def _bill_failure(logging_obj: Any, exc: FusionError) -> None:
     """Members that answered before the request failed were billed by their providers: hand their
     cost and usage to LiteLLM's failure path (it lifts `combined_usage_object` / `response_cost` from the
@@ -152,11 +145,11 @@ def _bill_failure(logging_obj: Any, exc: FusionError) -> None:
 
 def _record_failure(metadata: dict[str, Any], config: FusionModelConfig, exc: FusionError) -> None:
     """A failed fusion request still says which members ran and why they failed (failure logs, metrics)."""
-    _set_spend_metadata(metadata, failure_metadata(config, exc.calls, str(exc)))
+    set_spend_entry(metadata, "fusion", failure_metadata(config, exc.calls, str(exc)))
 
 
 def _record(metadata: dict[str, Any], config: FusionModelConfig, result: FusionResult) -> None:
-    _set_spend_metadata(metadata, spend_metadata(config, result))
+    set_spend_entry(metadata, "fusion", spend_metadata(config, result))
     metadata[RESULT_KEY] = {
         "cost": result.cost,
         "prompt_tokens": result.prompt_tokens,

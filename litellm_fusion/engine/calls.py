@@ -71,7 +71,6 @@ async def timed_call(
         cost=completion.cost,
         prompt_tokens=completion.prompt_tokens,
         completion_tokens=completion.completion_tokens,
-        text=completion.text,
         cached=completion.cached,
     )
     return record, completion
@@ -135,9 +134,9 @@ async def run_panel(
             done, pending = await asyncio.wait(pending, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 results[tasks[task]] = task.result()
-            answered = sum(1 for _, completion in results.values() if completion is not None)
-            if quorum is not None and cutoff is None and answered >= quorum.k:
-                cutoff = loop.time() + quorum.straggler_timeout
+            if quorum is not None and cutoff is None:
+                if sum(1 for _, completion in results.values() if completion is not None) >= quorum.k:
+                    cutoff = loop.time() + quorum.straggler_timeout
             if cutoff is not None and loop.time() >= cutoff:
                 break
     finally:
@@ -145,9 +144,10 @@ async def run_panel(
             task.cancel()
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
-    for task in pending:  # stragglers cut off after the quorum
+    for task in pending:  # stragglers cut off after the quorum (the only way the loop leaves calls pending)
+        assert quorum is not None
         c = calls[tasks[task]]
-        error = f"straggler: cut off {quorum.straggler_timeout:g}s after {quorum.k} members answered" if quorum else "cancelled"
+        error = f"straggler: cut off {quorum.straggler_timeout:g}s after {quorum.k} members answered"
         results[tasks[task]] = (
             CallRecord(c.model, "member", round_no, ok=False, latency_s=time.monotonic() - started, error=error),
             None,

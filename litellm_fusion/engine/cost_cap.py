@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from ..config.fusion import FusionMode, FusionModelConfig
 
@@ -48,6 +49,7 @@ def worst_case_cost(cfg: FusionModelConfig, panel: Sequence[str], prompt_tokens:
 def fit_panel(cfg: FusionModelConfig, prompt_tokens: int, max_output: int | None, prices: Prices) -> CostEstimate:
     """The panel the cap allows: all of it, or (action shrink) without its most expensive members, never
     below min_panel. `estimate` is for the returned panel; it is over the cap when nothing fits."""
+    prices = cache(prices)  # each model_name's prices are looked up once per request
     panel = list(cfg.panel)
     estimate = worst_case_cost(cfg, panel, prompt_tokens, max_output, prices)
     cap = cfg.max_cost_per_request

@@ -7,7 +7,6 @@ empty answer, the reply is the first surviving candidate in panel order, and the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,17 +15,13 @@ from ..config.fusion import FusionMode, FusionModelConfig
 from .agreement import agreement
 from .calls import Deadline, timed_call
 from .judge_cache import JudgeStore, decision_key, decode, encode
-from .prompts import best_of_prompt, debate_judge_prompt, merge_prompt, verdict_response_format
+from .prompts import best_of_prompt, debate_judge_prompt, merge_prompt, strip_fence_markup, verdict_response_format
 from .types import CallRecord, Caller, Candidate, JudgeResult, Message
 from .verdict import VerdictError, parse_verdict
 
 
-# Our own fence markup, which a weak judge sometimes echoes into its answer.
-_FENCE_MARKUP = re.compile(r"</?(?:candidate|conversation|peer-answer)-[0-9a-f]{16}(?: index=\"\d+\")?>")
-
-
 def clean_answer(text: str) -> str:
-    return _FENCE_MARKUP.sub("", text).strip()
+    return strip_fence_markup(text).strip()
 
 
 @dataclass

@@ -10,6 +10,7 @@ tag is defused before fencing. The id is deterministic, so the same request give
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 
 from .types import Candidate, Message
@@ -22,7 +23,7 @@ def fence_id(*parts: str) -> str:
     for part in parts:
         digest.update(part.encode("utf-8", "surrogatepass"))
         digest.update(b"\x00")
-    return digest.hexdigest()[:16]
+    return digest.hexdigest()[:FENCE_ID_CHARS]
 
 
 def _defuse(text: str, tag: str) -> str:
@@ -52,6 +53,16 @@ def content_text(content: object) -> str:
 
 def render_conversation(messages: Sequence[Message]) -> str:
     return "\n\n".join(f"{m.get('role', 'user')}: {content_text(m.get('content'))}" for m in messages)
+
+
+FENCE_KINDS = ("conversation", "candidate", "peer-answer")
+FENCE_ID_CHARS = 16
+# Our own fence markup, which a weak judge sometimes echoes into its answer.
+_FENCE_MARKUP = re.compile(rf"</?(?:{'|'.join(FENCE_KINDS)})-[0-9a-f]{{{FENCE_ID_CHARS}}}(?: index=\"\d+\")?>")
+
+
+def strip_fence_markup(text: str) -> str:
+    return _FENCE_MARKUP.sub("", text)
 
 
 def _fenced(kind: str, tag: str, index: int | None, text: str) -> str:

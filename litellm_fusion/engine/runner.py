@@ -38,19 +38,14 @@ class FusionEngine:
 
         first = [PanelCall(i, m, list(messages)) for i, m in enumerate(cfg.panel)]
         latest: dict[int, Candidate] = {}
-        finish: dict[int, str] = {}
         results = await run_panel(self.caller, first, params, cfg.member_timeout, deadline, 1, self.quorum, self.completed)
-        for call, record, completion in results:
-            calls.append(record)
-            if completion is not None:
-                latest[call.member] = Candidate(call.member, call.model, completion.text)
-                finish[call.member] = completion.finish_reason
+        _collect(results, calls, latest)
         if len(latest) < cfg.min_panel:
             raise FusionError(self._too_few_message(len(latest), calls), status=_failure_status(calls), calls=calls)
 
         rounds_run = 1
         if cfg.mode is FusionMode.DEBATE:
-            rounds_run = await self._debate(messages, params, deadline, latest, finish, calls)
+            rounds_run = await self._debate(messages, params, deadline, latest, calls)
 
         cands = [latest[i] for i in sorted(latest)]
         step = await run_judge(self.caller, cfg, messages, cands, params, deadline, rounds_run, self.judge_cache)
@@ -61,7 +56,7 @@ class FusionEngine:
         if chosen is None:
             answer, finish_reason = judge.text or "", step.finish_reason
         else:
-            answer, finish_reason = chosen.text, finish[chosen.member]
+            answer, finish_reason = chosen.text, chosen.finish_reason
         return FusionResult(
             mode=cfg.mode.value,
             answer=answer,
@@ -80,7 +75,6 @@ class FusionEngine:
         params: dict[str, Any],
         deadline: Deadline,
         latest: dict[int, Candidate],
-        finish: dict[int, str],
         calls: list[CallRecord],
     ) -> int:
         cfg = self.config
@@ -102,14 +96,7 @@ class FusionEngine:
                 self.caller, revisions, params, cfg.member_timeout, deadline, round_no, self.quorum, self.completed
             )
             rounds_run = round_no
-            still: list[int] = []
-            for call, record, completion in results:
-                calls.append(record)
-                if completion is not None:
-                    latest[call.member] = Candidate(call.member, call.model, completion.text)
-                    finish[call.member] = completion.finish_reason
-                    still.append(call.member)
-            active = still
+            active = _collect(results, calls, latest)
         return rounds_run
 
     async def run_single(self, model: str, messages: list[Message], params: dict[str, Any], reason: str) -> FusionResult:
@@ -152,3 +139,15 @@ def _failure_status(calls: Sequence[CallRecord]) -> int:
     if statuses and all(s is not None and 400 <= s < 500 and s not in (408, 429) for s in statuses):
         return 400
     return 502
+
+
+def _collect(results: Sequence[Any], calls: list[CallRecord], latest: dict[int, Candidate]) -> list[int]:
+    """Record a round's calls; each member that answered becomes its latest candidate. Returns those
+    members."""
+    answered: list[int] = []
+    for call, record, completion in results:
+        calls.append(record)
+        if completion is not None:
+            latest[call.member] = Candidate(call.member, call.model, completion.text, completion.finish_reason)
+            answered.append(call.member)
+    return answered

@@ -53,7 +53,6 @@ class CallRecord:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     error: str | None = None
-    text: str | None = None  # kept for the engine; not written to metadata
     cached: bool = False
     status: int | None = None  # HTTP status of a failed call, when known
 
@@ -90,6 +89,7 @@ class Candidate:
     member: int  # index in the panel
     model: str
     text: str
+    finish_reason: str = "stop"  # of the call that produced `text`
 
 
 @dataclass

@@ -10,6 +10,14 @@ from ..engine.types import CallRecord, FusionResult
 HEADER_PREFIX = "x-litellm-fusion-"
 
 
+def set_spend_entry(metadata: dict[str, Any], key: str, value: dict[str, Any]) -> None:
+    """Put our entry in LiteLLM's `spend_logs_metadata` (copied: the client's dict is not mutated)."""
+    spend = metadata.get("spend_logs_metadata")
+    spend = dict(spend) if isinstance(spend, dict) else {}
+    spend[key] = value
+    metadata["spend_logs_metadata"] = spend
+
+
 def _header_value(text: str, limit: int = 300) -> str:
     """Header-safe: one line of printable ASCII."""
     flat = " ".join(str(text).split())

@@ -25,14 +25,19 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, get_args
+
+from ..config.fusion import FusionMode
+from ..engine.judge_cache import CacheStatus
+from ..engine.types import JudgeOutcome
+from ..routing.gate import GateDecision
 
 log = logging.getLogger("litellm_fusion.metrics")
 
-MODES = frozenset({"best-of", "merge", "debate"})
+MODES = frozenset(m.value for m in FusionMode)
 FUSION_OUTCOMES = frozenset({"ok", "degraded", "failed"})
-JUDGE_OUTCOMES = frozenset({"ok", "fallback", "skipped"})
-CACHE_RESULTS = frozenset({"hit", "miss", "unavailable", "off"})
+JUDGE_OUTCOMES = frozenset(get_args(JudgeOutcome))
+CACHE_RESULTS = frozenset(get_args(CacheStatus))
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)
 CLASSIFIER_BUCKETS = (1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 1e-2, 5e-2)
@@ -219,7 +224,7 @@ class FusionMetrics:
         m["litellm_fusion_routing_overspend_usd"].labels(group).inc(max(-saved, 0.0))
 
 
-GATE_DECISIONS = frozenset({"cheap", "strong", "fuse"})
+GATE_DECISIONS = frozenset(get_args(GateDecision))
 
 
 def _vocab(value: Any, allowed: frozenset[str]) -> str:
