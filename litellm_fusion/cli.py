@@ -16,12 +16,9 @@ import sys
 import time
 from typing import Any, TextIO
 
-from .config.routing import GroupRouting, NoTextRoute, RoutingConfigError
+from .config.routing import GroupRouting, RoutingConfigError
 from .config.settings import parse_settings
-from .routing.strategy import DeploymentProfile, choose
-from .routing.text import request_text
-
-CHARS_PER_TOKEN = 4
+from .routing.strategy import DeploymentProfile
 
 
 def _group_profiles(config_path: str, group: str | None, mode: str | None) -> tuple[str, GroupRouting, list[DeploymentProfile]]:
@@ -38,9 +35,7 @@ def _group_profiles(config_path: str, group: str | None, mode: str | None) -> tu
         group = next(iter(settings.routing))
     routing = settings.routing.get(group, GroupRouting())
     if mode is not None:
-        routing = GroupRouting.model_validate(
-            {"mode": mode, "no_text": routing.no_text, "expected_output_tokens": routing.expected_output_tokens}
-        )
+        routing = GroupRouting.model_validate({**routing.model_dump(), "mode": mode})
     deployments = [e for e in config.get("model_list") or [] if e.get("model_name") == group]
     if not deployments:
         raise SystemExit(f"no model_name {group!r} in {config_path}")
@@ -58,6 +53,7 @@ def _messages(item: dict[str, Any]) -> list[dict[str, Any]]:
 def classify(stdin: TextIO, stdout: TextIO, config: str | None, group: str | None, mode: str | None) -> int:
     from tqdm import tqdm
 
+    from .adapter.routing_hook import decide
     from .routing.model import DifficultyModel
 
     model = DifficultyModel.load()
@@ -73,14 +69,11 @@ def classify(stdin: TextIO, stdout: TextIO, config: str | None, group: str | Non
             stdout.write(json.dumps({"line": n, "error": str(exc)}) + "\n")
             continue
         started = time.perf_counter()
-        text = request_text(messages)
-        difficulty = model.difficulty(text) if text.strip() else None
+        difficulty = model.difficulty_of(messages)
         out: dict[str, Any] = {"difficulty": difficulty, "classifier_us": round((time.perf_counter() - started) * 1e6, 1)}
         if target is not None:
             name, routing, profiles = target
-            decision = choose(profiles, difficulty, model.p_success, routing.price_weight,
-                              prompt_tokens=len(text) // CHARS_PER_TOKEN + 1, output_tokens=routing.expected_output_tokens,
-                              no_text_strongest=routing.no_text is NoTextRoute.STRONGEST)
+            decision = decide(model, routing, profiles, difficulty, messages)
             out.update(group=name, mode=routing.mode_name, deployment=decision.chosen.model,
                        p_success={k: round(v, 4) for k, v in decision.p_success.items()}, reason=decision.reason)
         stdout.write(json.dumps(out) + "\n")

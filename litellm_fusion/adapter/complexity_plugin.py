@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..routing.text import request_text
 
 # Typical strength of the models operators put in each tier (gpt-4o-mini, gpt-4.1, claude-sonnet, o3).
 TIER_STRENGTHS = (("SIMPLE", 1.8), ("MEDIUM", 2.7), ("COMPLEX", 3.0))
@@ -44,7 +43,5 @@ class FusionComplexityClassifier:
         return "REASONING"
 
     async def classify(self, context: Any) -> str | None:
-        text = request_text([dict(m) for m in getattr(context, "raw_messages", ()) or ()])
-        if not text.strip():
-            return None
-        return self.tier(self.model.difficulty(text))
+        difficulty = self.model.difficulty_of([dict(m) for m in getattr(context, "raw_messages", ()) or ()])
+        return None if difficulty is None else self.tier(difficulty)

@@ -17,7 +17,7 @@ import litellm
 from ..config.routing import RoutingConfigError
 from ..routing.strategy import DeploymentProfile
 
-_profiles: dict[str, DeploymentProfile] = {}
+_profiles: dict[str, tuple[Mapping[str, Any], DeploymentProfile]] = {}  # id -> (deployment, profile)
 
 
 def _cost_map_info(model: str) -> Mapping[str, Any]:
@@ -74,11 +74,14 @@ def build_profile(deployment: Mapping[str, Any], group: str) -> DeploymentProfil
 
 
 def profile_for(deployment: Mapping[str, Any], group: str) -> DeploymentProfile:
-    """Cached by deployment id (a LiteLLM deployment id is a hash of its params)."""
+    """Cached by deployment id and checked against the deployment itself (the Router's model_list entry):
+    a deployment edited in place keeps its id but gets a new entry, whose profile is built again."""
     key = str((deployment.get("model_info") or {}).get("id") or id(deployment))
-    profile = _profiles.get(key)
-    if profile is None:
-        profile = _profiles[key] = build_profile(deployment, group)
+    cached = _profiles.get(key)
+    if cached is not None and (cached[0] is deployment or cached[0] == deployment):
+        return cached[1]
+    profile = build_profile(deployment, group)
+    _profiles[key] = (deployment, profile)
     return profile
 
 

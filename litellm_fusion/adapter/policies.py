@@ -15,21 +15,20 @@ from .deployment_profiles import model_prices, model_strength
 def complexity_gate(router: Any, config: FusionModelConfig, messages: list[dict[str, Any]]) -> Gate | None:
     """Complexity gate: None (fuse) when the request has no text to classify."""
     from ..routing.model import DifficultyModel
-    from ..routing.text import request_text
 
     gate_cfg = config.gate
     assert gate_cfg is not None
-    text = request_text(messages)
-    if not text.strip():
-        return None
     model = DifficultyModel.load()
+    difficulty = model.difficulty_of(messages)
+    if difficulty is None:
+        return None
     strengths = [model_strength(router.model_list, name) for name in (gate_cfg.cheap, gate_cfg.strong)]
     if None in strengths:
         raise litellm.BadRequestError(
             message=f"{config.name}: litellm_params.gate: no strength for {gate_cfg.cheap!r} or {gate_cfg.strong!r} "
             "(set model_info.strength)", model=config.name, llm_provider=PROVIDER,
         )
-    return gate(model.difficulty(text), strengths[0], strengths[1], gate_cfg.target_p_success, model.p_success)  # type: ignore[arg-type]
+    return gate(difficulty, strengths[0], strengths[1], gate_cfg.target_p_success, model.p_success)  # type: ignore[arg-type]
 
 
 def apply_cost_cap(router: Any, config: FusionModelConfig, request: Any) -> CostEstimate:

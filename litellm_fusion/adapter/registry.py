@@ -11,22 +11,25 @@ from typing import Any
 from ..config.fusion import FusionConfigError, FusionModelConfig, parse_fusion_params
 from ..config.validate import cross_check, is_fusion_deployment
 
-_cache: dict[tuple[object, ...], tuple[FusionModelConfig, dict[str, Any]]] = {}
+# model id (or "model:<name>" off-Router) -> (the Router's entry or None, config, params)
+_cache: dict[str, tuple[dict[str, Any] | None, FusionModelConfig, dict[str, Any]]] = {}
 
 
 def config_for(router: Any, metadata: dict[str, Any], model: str) -> tuple[FusionModelConfig, dict[str, Any]]:
     """The fusion config of the deployment serving this call, and that deployment's raw litellm_params.
 
-    Cached per deployment object (LiteLLM replaces the object when a deployment is updated), so the
-    request path does no pydantic work after the first request.
+    Cached per model id and checked against the Router's stored entry (`Router.get_model_info`, an O(1)
+    lookup of the model_list dict), so the request path does no pydantic work after the first request and
+    a deployment edited in place (same id, new entry) is parsed again.
     """
     model_id = (metadata.get("model_info") or {}).get("id")
-    deployment = router.get_deployment(model_id=model_id) if model_id else None
-    key: tuple[object, ...] = (model_id, id(deployment.litellm_params)) if deployment is not None else ("model", model)
+    entry = router.get_model_info(model_id) if model_id else None
+    key = str(model_id) if entry is not None else f"model:{model}"
     cached = _cache.get(key)
-    if cached is not None:
-        return cached
-    if deployment is not None:
+    if cached is not None and (cached[0] is entry or cached[0] == entry):
+        return cached[1], cached[2]
+    if entry is not None:
+        deployment = router.get_deployment(model_id=model_id)
         name, params = deployment.model_name, deployment.litellm_params.model_dump(exclude_none=True)
     else:  # not served through a Router deployment (e.g. litellm.acompletion called directly)
         name, params = _by_model_string(router, model)
@@ -35,7 +38,7 @@ def config_for(router: Any, metadata: dict[str, Any], model: str) -> tuple[Fusio
     problems = cross_check(config, set(router.get_model_names()) | set(router.model_group_alias or {}), fusion_names)
     if problems:
         raise FusionConfigError("; ".join(problems))
-    _cache[key] = (config, params)
+    _cache[key] = (entry, config, params)
     return config, params
 
 

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..config.routing import GroupRouting, NoTextRoute
+from ..observability.metadata import set_spend_entry
 from ..routing.strategy import Decision, DeploymentProfile, choose
-from ..routing.text import request_text
 from .deployment_profiles import profile_for
 
 DECISION_KEY = "litellm_fusion_routing"
@@ -37,7 +37,8 @@ def _metadata(request_kwargs: dict[str, Any] | None) -> dict[str, Any]:
     return metadata
 
 
-def _prompt_chars(messages: list[Any] | None) -> int:
+def estimate_prompt_tokens(messages: list[Any] | None) -> int:
+    """Prompt size for the context-window check and pricing: characters / CHARS_PER_TOKEN."""
     total = 0
     for message in messages or []:
         content = message.get("content") if isinstance(message, Mapping) else None
@@ -45,13 +46,31 @@ def _prompt_chars(messages: list[Any] | None) -> int:
             total += len(content)
         elif isinstance(content, list):
             total += sum(len(str(p.get("text", ""))) for p in content if isinstance(p, Mapping))
-    return total
+    return total // CHARS_PER_TOKEN + 1
 
 
-def decision_record(
-    group: str, routing: GroupRouting, decision: Decision, classifier_us: float, strongest: DeploymentProfile | None = None
-) -> dict[str, Any]:
-    strongest = strongest or decision.chosen
+def decide(
+    model: Any,
+    routing: GroupRouting,
+    profiles: list[DeploymentProfile],
+    difficulty: float | None,
+    messages: list[Any] | None,
+    max_tokens: int | None = None,
+) -> Decision:
+    """The routing decision for a request whose difficulty is known: the proxy's and the CLI's."""
+    return choose(
+        profiles,
+        difficulty,
+        model.p_success,
+        routing.price_weight,
+        prompt_tokens=estimate_prompt_tokens(messages),
+        output_tokens=int(max_tokens or routing.expected_output_tokens),
+        no_text_strongest=routing.no_text is NoTextRoute.STRONGEST,
+    )
+
+
+def decision_record(group: str, routing: GroupRouting, decision: Decision, classifier_us: float) -> dict[str, Any]:
+    strongest = decision.strongest or decision.chosen
     return {
         "group": group,
         "deployment": decision.chosen.model,
@@ -73,17 +92,6 @@ def decision_record(
             "output_cost_per_token": strongest.output_cost,
         },
     }
-
-
-def strongest_profile(
-    profiles: list[DeploymentProfile], decision: Decision, prompt_tokens: int, output_tokens: int
-) -> DeploymentProfile:
-    """The deployment `choose` compared against (`Decision.strongest_cost`): the strongest one that fits
-    the prompt (ties: the cheaper); the chosen one when none fits."""
-    fits = [p for p in profiles if p.model in decision.considered]
-    if not fits:
-        return decision.chosen
-    return max(fits, key=lambda p: (p.strength, -p.request_cost(prompt_tokens, output_tokens)))
 
 
 class RoutingHook:
@@ -110,30 +118,16 @@ class RoutingHook:
         if isinstance(previous, dict) and previous.get("group") == group and "difficulty" in previous:
             difficulty = previous["difficulty"]  # a retry: the text did not change
         else:
-            text = request_text(list(messages or []))
-            difficulty = self.model.difficulty(text) if text.strip() else None  # type: ignore[union-attr]
+            difficulty = self.model.difficulty_of(messages or [])  # type: ignore[union-attr]
         classifier_us = (time.perf_counter() - started) * 1e6
         profiles = [profile_for(d, group) for d in healthy]
         by_id = {p.id: d for p, d in zip(profiles, healthy, strict=True)}
-        max_tokens = (request_kwargs or {}).get("max_tokens") or (request_kwargs or {}).get("max_completion_tokens")
-        prompt_tokens = _prompt_chars(messages) // CHARS_PER_TOKEN + 1
-        output_tokens = int(max_tokens or routing.expected_output_tokens)
-        decision = choose(
-            profiles,
-            difficulty,
-            self.model.p_success,  # type: ignore[union-attr]
-            routing.price_weight,
-            prompt_tokens=prompt_tokens,
-            output_tokens=output_tokens,
-            no_text_strongest=routing.no_text is NoTextRoute.STRONGEST,
-        )
-        strongest = strongest_profile(profiles, decision, prompt_tokens, output_tokens)
-        record = decision_record(group, routing, decision, classifier_us, strongest)
+        kwargs = request_kwargs or {}
+        decision = decide(self.model, routing, profiles, difficulty, messages,
+                          kwargs.get("max_tokens") or kwargs.get("max_completion_tokens"))
+        record = decision_record(group, routing, decision, classifier_us)
         metadata[DECISION_KEY] = record
-        spend = metadata.get("spend_logs_metadata")
-        spend = dict(spend) if isinstance(spend, dict) else {}
-        spend["routing"] = record
-        metadata["spend_logs_metadata"] = spend
+        set_spend_entry(metadata, "routing", record)
         return [by_id[decision.chosen.id]]
 
 

@@ -23,10 +23,12 @@ from __future__ import annotations
 import math
 import re
 
+from .text import CONTEXT_MARK, NOW_MARK
+
 HEAD_CHARS = 400
 TAIL_CHARS = 1100
 _TOKEN_RE = re.compile(r"[a-z]+|[0-9]+|[^\sa-z0-9]")
-_MARKERS = ("[earlier turns]", "[current request]")
+_MARKERS = (CONTEXT_MARK, NOW_MARK)  # the context markers of `request_text`
 # A solved few-shot example ends in one of these cues, a short answer and a blank line.
 _SHOT_CUES = ("answer:", "答案：", "答案:")
 SHOT_WINDOW = 8000  # only the last SHOT_WINDOW characters are searched for the last solved example
@@ -81,11 +83,6 @@ def clip(text: str) -> str:
     return text[:HEAD_CHARS] + "\n" + text[-TAIL_CHARS:]
 
 
-def tokens(text: str) -> list[str]:
-    """Tokens of the clipped, lowercased text (context markers of `request_text` removed)."""
-    return clipped_tokens(clip(text))
-
-
 def clipped_tokens(s: str) -> list[str]:
     """Tokens of an already clipped text."""
     if "[" in s:
@@ -113,9 +110,14 @@ def dense_features(text: str, clipped: str, n_tokens: int, shots: int = 0) -> li
     ]
 
 
-def ngram_sets(toks: list[str]) -> tuple[set[str], set[tuple[str, str]]]:
-    """Distinct unigrams and bigrams (bigrams as tuples, which hash without building strings)."""
-    return set(toks), set(zip(toks, toks[1:]))
+def extract(text: str) -> tuple[set[str], set[tuple[str, str]], list[float]]:
+    """Everything the model reads from a text: distinct unigrams, distinct bigrams (tuples, which hash
+    without building strings) and the dense features, all of the few-shot-focused, clipped text. The
+    one pipeline shared by training and serving."""
+    q, shots = focus(text)
+    c = clip(q)
+    toks = clipped_tokens(c)
+    return set(toks), set(zip(toks, toks[1:])), dense_features(q, c, len(toks), shots)
 
 
 def bigram_key(pair: tuple[str, str]) -> str:

@@ -15,7 +15,8 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any
 
-from .features import DENSE_NAMES, clip, clipped_tokens, dense_features, focus
+from .features import DENSE_NAMES, extract
+from .text import request_text
 
 ARTIFACT_PATH = Path(__file__).with_name("difficulty_model.json.gz")
 
@@ -76,23 +77,25 @@ class DifficultyModel:
         """Predicted difficulty of `text` (higher = a stronger model is needed)."""
         if not text:
             return self.empty_difficulty
-        q, shots = focus(text)
-        c = clip(q)
-        toks = clipped_tokens(c)
-        uni = set(toks)
-        bi = set(zip(toks, toks[1:]))
+        uni, bi, dense = extract(text)
         n = len(uni) + len(bi)
         s = self.bias
         if n:
             z = repeat(0.0)
             s += (sum(map(self._uni.get, uni, z)) + sum(map(self._bi.get, bi, z))) / math.sqrt(n)
-        for w, x, m, sc in zip(self._dense_w, dense_features(q, c, len(toks), shots), self._dense_mean, self._dense_scale):
+        for w, x, m, sc in zip(self._dense_w, dense, self._dense_mean, self._dense_scale):
             s += w * (x - m) / sc
         if s < self._lo:
             return self._lo
         if s > self._hi:
             return self._hi
         return s
+
+    def difficulty_of(self, messages: Any) -> float | None:
+        """Difficulty of a chat request (its current ask in context, see `request_text`); None when it has
+        no text to classify (e.g. only an image)."""
+        text = request_text(messages)
+        return self.difficulty(text) if text.strip() else None
 
     def p_success(self, difficulty: float, strength: float) -> float:
         """P(a model of `strength` answers a prompt of `difficulty` as well as needed)."""

@@ -36,7 +36,8 @@ class Decision:
     considered: list[str] = field(default_factory=list)  # models that fit the context window
     excluded: dict[str, str] = field(default_factory=dict)  # model -> why it was not considered
     estimated_cost: float = 0.0
-    strongest_cost: float = 0.0  # the same request on the strongest considered deployment
+    strongest: DeploymentProfile | None = None  # what the choice is compared against (savings)
+    strongest_cost: float = 0.0  # the same request on `strongest`
 
 
 PSuccess = Callable[[float, float], float]
@@ -54,33 +55,35 @@ def choose(
     """`difficulty` None means the request had no text to classify (routed by `no_text_strongest`)."""
     if not profiles:
         raise ValueError("no deployments to choose from")
-    fits = [p for p in profiles if p.max_input_tokens is None or prompt_tokens <= p.max_input_tokens]
-    excluded = {
-        p.model: f"context window {p.max_input_tokens} < {prompt_tokens} prompt tokens" for p in profiles if p not in fits
-    }
-
-    def cost(p: DeploymentProfile) -> float:
-        return p.request_cost(prompt_tokens, output_tokens)
+    fits: list[tuple[DeploymentProfile, float]] = []  # (profile, cost of this request on it)
+    excluded: dict[str, str] = {}
+    for p in profiles:
+        if p.max_input_tokens is None or prompt_tokens <= p.max_input_tokens:
+            fits.append((p, p.request_cost(prompt_tokens, output_tokens)))
+        else:
+            excluded[p.model] = f"context window {p.max_input_tokens} < {prompt_tokens} prompt tokens"
 
     if not fits:  # let the deployment with the largest window answer (or raise LiteLLM's context error)
         chosen = max(profiles, key=lambda p: p.max_input_tokens or 0)
+        cost = chosen.request_cost(prompt_tokens, output_tokens)
         return Decision(chosen, "no context window fits the prompt: largest window", difficulty, excluded=excluded,
-                        estimated_cost=cost(chosen), strongest_cost=cost(chosen))
-    strongest = max(fits, key=lambda p: (p.strength, -cost(p)))
+                        estimated_cost=cost, strongest=chosen, strongest_cost=cost)
+    considered = [p.model for p, _ in fits]
+    strongest, strongest_cost = max(fits, key=lambda pc: (pc[0].strength, -pc[1]))
     if difficulty is None:
-        chosen = strongest if no_text_strongest else min(fits, key=lambda p: (cost(p), -p.strength))
+        chosen, cost = (strongest, strongest_cost) if no_text_strongest else min(fits, key=lambda pc: (pc[1], -pc[0].strength))
         return Decision(chosen, f"no text to classify: {'strongest' if no_text_strongest else 'cheapest'}",
-                        None, considered=[p.model for p in fits], excluded=excluded,
-                        estimated_cost=cost(chosen), strongest_cost=cost(strongest))
-    probs = {p.model: p_success(difficulty, p.strength) for p in fits}
-    costs = {p.model: cost(p) for p in fits}
-    top = max(costs.values())
+                        None, considered=considered, excluded=excluded, estimated_cost=cost,
+                        strongest=strongest, strongest_cost=strongest_cost)
+    probs = [p_success(difficulty, p.strength) for p, _ in fits]
+    top = max(c for _, c in fits)
     scale = price_weight / top if top > 0 else 0.0
-    chosen = max(fits, key=lambda p: (probs[p.model] - scale * costs[p.model], -costs[p.model], p.strength))
-    best = max(probs.values())
+    i = max(range(len(fits)), key=lambda k: (probs[k] - scale * fits[k][1], -fits[k][1], fits[k][0].strength))
+    chosen, cost = fits[i]
     reason = (
-        f"difficulty {difficulty:.2f}: p_success {probs[chosen.model]:.2f} (best {best:.2f}) at "
-        f"{costs[chosen.model] / top if top > 0 else 0.0:.0%} of the top price, price weight {price_weight:g}"
+        f"difficulty {difficulty:.2f}: p_success {probs[i]:.2f} (best {max(probs):.2f}) at "
+        f"{cost / top if top > 0 else 0.0:.0%} of the top price, price weight {price_weight:g}"
     )
-    return Decision(chosen, reason, difficulty, p_success=probs, considered=[p.model for p in fits],
-                    excluded=excluded, estimated_cost=cost(chosen), strongest_cost=cost(strongest))
+    return Decision(chosen, reason, difficulty, p_success={p.model: pr for (p, _), pr in zip(fits, probs)},
+                    considered=considered, excluded=excluded, estimated_cost=cost,
+                    strongest=strongest, strongest_cost=strongest_cost)
