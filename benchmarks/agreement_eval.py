@@ -35,7 +35,7 @@ def routerbench(data: Path) -> list[dict]:
     for name, panel in ROUTERBENCH_PANELS.items():
         for path in sorted((data / "routerbench").glob("*_test.csv")):
             n = skipped = 0
-            first_on_skipped = best_single_on_skipped = oracle_on_skipped = 0.0
+            first_on_skipped = oracle_on_skipped = 0.0
             member_totals = [0.0] * len(panel)
             for row in csv.DictReader(path.open(encoding="utf-8")):
                 scores = [row.get(m, "") for m in panel]

@@ -13,7 +13,7 @@ Every variant is scored like benchmarks/routing_eval.py: APGR per strong/weak pa
 over the best of LiteLLM `heuristic`, `heuristic_v2`, prompt length and random on the same items.
 
 Variants (IRT fit once on all training items; the regressors are refitted per fold):
-- shipped: ridge on IRT difficulty, ranked by the gap rule p(strong) - p(weak) (what the strategy does);
+- shipped: ridge (the shipped alpha) on IRT difficulty, ranked by the gap rule p(strong) - p(weak) (what the strategy does);
 - shipped, raw difficulty: the same ridge, ranked by the difficulty itself (what `classify` prints);
 - routing value: ridge on each item's slope of success over model strength (how much a stronger model
   helps), ranked by it;
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import math
 import os
 import statistics
 import sys
@@ -49,22 +48,17 @@ def main() -> None:
     args = ap.parse_args()
 
     import numpy as np
-    from sklearn.linear_model import Ridge
 
+    from litellm_fusion.routing.model import DifficultyModel
+
+    shipped = DifficultyModel.load()
+    alpha = float(shipped.meta["training"]["ridge_alpha"])  # the shipped ridge's
     items, _ = tr.decontaminate(tr.load_all(Path(args.data)))
     train = [it for it in items if it.split == "train"]  # test / held-out items are never read below
     strengths, d, _, _ = tr.fit_irt(train)
-    feats = [tr.featurize(it.text) for it in train]
-    df: Counter = Counter()
-    for grams, _ in feats:
-        df.update(grams)
-    vocab = {t: i for i, t in enumerate(sorted(t for t, c in df.items() if c >= tr.MIN_DF))}
-    dense = np.array([x for _, x in feats])
-    X = tr.build_matrix(feats, vocab, dense.mean(axis=0), dense.std(axis=0) + 1e-6)
+    X, _, _, _, w = tr.design(train)
     fam = np.array([it.family for it in train])
     fam_n = Counter(fam.tolist())
-    w = np.array([1.0 / math.sqrt(fam_n[f]) for f in fam])
-    w *= len(w) / w.sum()
     fold = np.array([int(hashlib.sha256(f"ab\x00{it.family}\x00{it.key}".encode()).hexdigest()[:8], 16) % 5
                      for it in train])
 
@@ -80,10 +74,7 @@ def main() -> None:
     _, heuristic, heuristic_v2 = ev.make_litellm_classifiers()
     base = {"heuristic": [heuristic(it.text) for it in train], "heuristic_v2": [heuristic_v2(it.text) for it in train],
             "length": [float(len(it.text)) for it in train], "random": [0.0] * len(train)}
-    train_means: dict = defaultdict(lambda: defaultdict(list))
-    for it in train:
-        for m, v in it.scores.items():
-            train_means[it.family][m].append(v)
+    train_means = ev.train_means(train)
     rows = []
     for f in sorted(fam_n):
         for strong, weak in ev.choose_pairs(f, train_means):
@@ -91,20 +82,12 @@ def main() -> None:
             rows.append((f, strong, weak, idx))
 
     def out_of_fold(y, protocol, sel=None):
-        """Out-of-fold ridge predictions of y (alpha 1, the shipped one); `sel` restricts training rows."""
-        pred = np.zeros(len(train))
-        groups = sorted(fam_n) if protocol == "LOFO" else range(5)
-        for g in groups:
-            held = (fam == g) if protocol == "LOFO" else (fold == g)
-            fit = ~held if sel is None else (~held & sel)
-            if not fit.any():  # no labels of this pair outside the held-out family: no information
-                continue
-            pred[held] = Ridge(alpha=1.0).fit(X[fit], y[fit], sample_weight=w[fit]).predict(X[held])
-        return pred
+        return tr.out_of_fold(X, y, w, fam if protocol == "LOFO" else fold, alpha, sel)
 
     def table(protocol):
         d_hat, rv_hat = out_of_fold(d, protocol), out_of_fold(rv, protocol)
         results: dict[str, list[float]] = defaultdict(list)
+        pair_hats: dict[tuple[str, str], np.ndarray] = {}
         for f, strong, weak, idx in rows:
             sq = [train[i].scores[strong] for i in idx]
             wq = [train[i].scores[weak] for i in idx]
@@ -112,12 +95,14 @@ def main() -> None:
                 continue
             src = train[idx[0]].source
             ss, sw = strengths[tr.canonical(src, strong)], strengths[tr.canonical(src, weak)]
-            has = np.array([strong in it.scores and weak in it.scores for it in train])
-            gain = np.array([it.scores[strong] - it.scores[weak] if strong in it.scores and weak in it.scores
-                             else 0.0 for it in train])
-            pair_hat = out_of_fold(gain, protocol, sel=has)
+            if (strong, weak) not in pair_hats:  # RouterBench's pairs recur in each of its families
+                has = np.array([strong in it.scores and weak in it.scores for it in train])
+                gain = np.array([it.scores[strong] - it.scores[weak] if strong in it.scores and weak in it.scores
+                                 else 0.0 for it in train])
+                pair_hats[strong, weak] = out_of_fold(gain, protocol, sel=has)
+            pair_hat = pair_hats[strong, weak]
             variants = {
-                "shipped (gap rule)": [ev.p_success(d_hat[i], ss) - ev.p_success(d_hat[i], sw) for i in idx],
+                "shipped (gap rule)": [shipped.p_success(d_hat[i], ss) - shipped.p_success(d_hat[i], sw) for i in idx],
                 "shipped, raw difficulty": [d_hat[i] for i in idx],
                 "routing value": [rv_hat[i] for i in idx],
                 "pair regressor (known models only)": [pair_hat[i] for i in idx],

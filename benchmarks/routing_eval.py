@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 import train_router as tr  # noqa: E402
 
 from litellm_fusion.config.routing import MODE_PRICE_WEIGHT  # noqa: E402
-from litellm_fusion.routing.model import DifficultyModel  # noqa: E402
+from litellm_fusion.routing.model import ARTIFACT_PATH, DifficultyModel, _read_artifact  # noqa: E402
 from litellm_fusion.routing.strategy import DeploymentProfile, choose  # noqa: E402
 from litellm_fusion.routing.text import request_text  # noqa: E402
 
@@ -197,6 +197,15 @@ def short(m):
     return m.split("/")[-1]
 
 
+def train_means(train) -> dict[str, dict[str, list[float]]]:
+    """Scores of each model on each family's training items (to pick a family's strong/weak pair)."""
+    out: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for it in train:
+        for m, v in it.scores.items():
+            out[it.family][m].append(v)
+    return out
+
+
 def choose_pairs(fam, train_means):
     if fam.startswith("rb/"):
         return RB_PAIRS
@@ -206,9 +215,10 @@ def choose_pairs(fam, train_means):
     return [(max(means, key=means.get), min(means, key=means.get))]
 
 
-def pair_rows(its_by_fam, train_means, difficulty, strength, base_scores, rng):
+def pair_rows(its_by_fam, train_means, difficulty, strength, p_success, base_scores, rng):
     """One row per (split, strong/weak pair). difficulty(it) -> ours; strength(it, model) -> its strength
-    in the model that scored `it`; base_scores[name][id(it)] -> baseline score."""
+    in the model that scored `it`; p_success(difficulty, strength) -> the model's success probability;
+    base_scores[name][id(it)] -> baseline score."""
     rows = []
     for fam in sorted(its_by_fam):
         for strong, weak in choose_pairs(fam, train_means):
@@ -221,10 +231,6 @@ def pair_rows(its_by_fam, train_means, difficulty, strength, base_scores, rng):
             rows.append(pair_row(fam, strong, weak, variants, [it.scores[strong] for it in sub],
                                  [it.scores[weak] for it in sub], rng))
     return rows
-
-
-def p_success(difficulty: float, strength: float) -> float:
-    return 1.0 / (1.0 + math.exp(-(strength - difficulty)))
 
 
 def crossfit(items, k_folds: int, alpha: float):
@@ -287,20 +293,18 @@ def main() -> None:
                     help="also score every item out-of-fold with K-fold retraining (0: skip)")
     args = ap.parse_args()
     rnd = random.Random(SEED)
-    dm = DifficultyModel.load()
+    artifact = _read_artifact(ARTIFACT_PATH)
+    dm = DifficultyModel(artifact)
     items = tr.load_all(Path(args.data))
-    manifest = dm.meta.get("heldout") or {}
-    art_heldout = tr_json_heldout()
     test = [it for it in items if it.split == "test"]
     train = [it for it in items if it.split == "train"]
     for fam in sorted({it.family for it in test}):
         keys = sorted(it.key for it in test if it.family == fam)
-        if art_heldout.get(fam) != keys:
+        if artifact["heldout"].get(fam) != keys:
             raise SystemExit(f"held-out items of {fam} differ from the artifact's manifest: retrain first")
-    del manifest
     print(f"model {dm.version}; scoring {len(test)} test/held-out items (never trained on)\n")
 
-    _, heuristic, heuristic_v2 = make_litellm_classifiers()
+    v1, heuristic, heuristic_v2 = make_litellm_classifiers()
     scorers = {
         "ours": lambda t: dm.difficulty(request_text([{"role": "user", "content": t}])),
         "heuristic": heuristic,
@@ -316,18 +320,15 @@ def main() -> None:
     by_fam: dict[str, list] = defaultdict(list)
     for it in test:
         by_fam[it.family].append(it)
-    train_means: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(list))
-    for it in train:
-        for m, v in it.scores.items():
-            train_means[it.family][m].append(v)
+    means = train_means(train)
 
     # ------------------------------------------------ pairwise APGR / CPT
     import numpy as np
 
     print("### Strong/weak pairs on the test splits: APGR (higher is better; random = 0.5) and CPT "
           "(lower is better)\n")
-    rows = pair_rows(by_fam, train_means, lambda it: S["ours"][id(it)],
-                     lambda it, m: strength_of(dm, it.source, m), S, np.random.default_rng(SEED))
+    rows = pair_rows(by_fam, means, lambda it: S["ours"][id(it)],
+                     lambda it, m: strength_of(dm, it.source, m), dm.p_success, S, np.random.default_rng(SEED))
     print_pair_table(rows)
 
     if args.crossfit:
@@ -342,8 +343,8 @@ def main() -> None:
         all_by_fam: dict[str, list] = defaultdict(list)
         for it in everything:
             all_by_fam[it.family].append(it)
-        cf_rows = pair_rows(all_by_fam, train_means, lambda it: d_of[id(it)],
-                            lambda it, m: s_of[id(it)][tr.canonical(it.source, m)], S,
+        cf_rows = pair_rows(all_by_fam, means, lambda it: d_of[id(it)],
+                            lambda it, m: s_of[id(it)][tr.canonical(it.source, m)], dm.p_success, S,
                             np.random.default_rng(SEED))
         print_pair_table(cf_rows, cpt=False)
 
@@ -356,16 +357,13 @@ def main() -> None:
         avg_cost[o] <= avg_cost[m] and avg_q[o] >= avg_q[m] and (avg_cost[o], avg_q[o]) != (avg_cost[m], avg_q[m])
         for o in models)]
     frontier.sort(key=lambda m: avg_cost[m])
-    strongest = max(models, key=lambda m: avg_q[m])
     cheapest = min(models, key=lambda m: avg_cost[m])
     by_cost = sorted(models, key=lambda m: avg_cost[m])
     strength = {m: strength_of(dm, "routerbench", m) for m in models}
 
-    def evaluate(its, choose):
-        n = len(its)
-        c = sum(it.costs[choose(it)] for it in its)
-        q = sum(it.scores[choose(it)] for it in its) / n
-        return c, q
+    def evaluate(its, pick):
+        picks = [pick(it) for it in its]
+        return sum(it.costs[m] for it, m in zip(its, picks)), sum(it.scores[m] for it, m in zip(its, picks)) / len(its)
 
     profiles = [DeploymentProfile(m, m, avg_cost[m], 0.0, strength[m]) for m in models]  # cost = mean train cost
 
@@ -425,8 +423,9 @@ def main() -> None:
         singles = {m: evaluate(its, lambda it, m=m: m) for m in models}
         best_m = max(singles, key=lambda m: (singles[m][1], -singles[m][0]))
         target = singles[best_m][1]
-        op = ours_points(its)
-        curves = {"ours (price weight)": [(c, q) for _, c, q in ours_points(its, CURVE_WEIGHTS)]}
+        dense = ours_points(its, CURVE_WEIGHTS)
+        op = [pt for pt in dense if pt[0] in PRICE_WEIGHTS]
+        curves = {"ours (price weight)": [(c, q) for _, c, q in dense]}
         for key in ["ours"] + BASELINES:
             curves[("ours (threshold sweep)" if key == "ours" else key)] = threshold_points(its, key)
         costs = {k: cost_to_reach(v, target) for k, v in curves.items()}
@@ -507,7 +506,6 @@ def main() -> None:
     print(f"\nplot: {os.path.relpath(args.plot, REPO)}")
 
     # ------------------------------------------------ timing
-    v1, _, _ = make_litellm_classifiers()
     prompts = [it.text for it in rnd.sample(test, 1500)]
     long_prompt = build_long_prompt(test)
     print(f"\n### Per-prompt latency, in process ({len(prompts)} test prompts, median length "
@@ -526,12 +524,6 @@ def main() -> None:
         t = time_calls(fn, prompts, repeat=3)
         tl = time_calls(fn, [long_prompt], repeat=200)
         print(f"| {label} | {pct(t, 50):.1f} | {pct(t, 99):.1f} | {pct(tl, 50):.1f} | {pct(tl, 99):.1f} |")
-
-
-def tr_json_heldout():
-    from litellm_fusion.routing.model import ARTIFACT_PATH, _read_artifact
-
-    return _read_artifact(ARTIFACT_PATH)["heldout"]
 
 
 def build_long_prompt(test) -> str:

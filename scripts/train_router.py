@@ -45,7 +45,6 @@ import gzip
 import hashlib
 import json
 import math
-import random
 import re
 import sys
 import time
@@ -57,14 +56,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from litellm_fusion.routing.features import (  # noqa: E402
-    DENSE_NAMES,
-    bigram_key,
-    clip,
-    clipped_tokens,
-    dense_features,
-    focus,
-)
+from litellm_fusion.routing.features import DENSE_NAMES, bigram_key, extract  # noqa: E402
 
 SEED = 20251122
 HOLDOUT_FRACTION = 0.3
@@ -287,12 +279,8 @@ def fit_irt(train: list[Item]):
 
 # ---------------------------------------------------------------- features
 def featurize(text: str) -> tuple[list[str], list[float]]:
-    q, shots = focus(text)
-    c = clip(q)
-    toks = clipped_tokens(c)
-    uni = set(toks)
-    bi = {bigram_key(p) for p in zip(toks, toks[1:])}
-    return sorted(uni) + sorted(bi), dense_features(q, c, len(toks), shots)
+    uni, bi, dense = extract(text)
+    return sorted(uni) + sorted(bigram_key(p) for p in bi), dense
 
 
 def build_matrix(feats, vocab, dense_mean, dense_scale):
@@ -313,6 +301,47 @@ def build_matrix(feats, vocab, dense_mean, dense_scale):
     return sparse.hstack([X, sparse.csr_matrix(D)]).tocsr()
 
 
+def canonical_json(artifact: dict) -> bytes:
+    """The artifact's bytes: sorted keys, no whitespace (hashed for the version, then written)."""
+    return json.dumps(artifact, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def design(train: list[Item]):
+    """The ridge's design matrix of `train` (sparse n-grams with MIN_DF + standardised dense features), its
+    vocabulary, the dense standardisation, and the sample weights (1/sqrt(family size), mean 1)."""
+    import numpy as np
+
+    feats = [featurize(it.text) for it in train]
+    df: Counter = Counter()
+    for grams, _ in feats:
+        df.update(grams)
+    vocab_terms = sorted(t for t, c in df.items() if c >= MIN_DF)
+    vocab = {t: i for i, t in enumerate(vocab_terms)}
+    dense = np.array([x for _, x in feats])
+    dense_mean = dense.mean(axis=0)
+    dense_scale = dense.std(axis=0) + 1e-6
+    X = build_matrix(feats, vocab, dense_mean, dense_scale)
+    fam_n = Counter(it.family for it in train)
+    w = np.array([1.0 / math.sqrt(fam_n[it.family]) for it in train])
+    w *= len(w) / w.sum()
+    return X, vocab_terms, dense_mean, dense_scale, w
+
+
+def out_of_fold(X, y, w, groups, alpha: float, sel=None):
+    """Ridge predictions of y for each group (a family, or a CV fold) from a fit on the other groups (and
+    only rows in `sel`, if given); 0 for a group with nothing to fit on."""
+    import numpy as np
+    from sklearn.linear_model import Ridge
+
+    pred = np.zeros(len(y))
+    for g in np.unique(groups):
+        held = groups == g
+        fit = ~held if sel is None else (~held & sel)
+        if fit.any():
+            pred[held] = Ridge(alpha=alpha).fit(X[fit], y[fit], sample_weight=w[fit]).predict(X[held])
+    return pred
+
+
 def train_model(
     train: list[Item], test: list[Item], dropped: int = 0, bar=None, alphas: tuple[float, ...] = ALPHAS
 ) -> tuple[dict, dict]:
@@ -327,26 +356,14 @@ def train_model(
             bar.set_postfix_str(msg)
             bar.update()
 
-    random.seed(SEED)
     np.random.seed(SEED)
     strengths, d, res, shift = fit_irt(train)
     step("irt fitted")
 
-    feats = [featurize(it.text) for it in train]
-    df: Counter = Counter()
-    for grams, _ in feats:
-        df.update(grams)
-    vocab_terms = sorted(t for t, c in df.items() if c >= MIN_DF)
-    vocab = {t: i for i, t in enumerate(vocab_terms)}
-    dense = np.array([x for _, x in feats])
-    dense_mean = dense.mean(axis=0)
-    dense_scale = dense.std(axis=0) + 1e-6
-    X = build_matrix(feats, vocab, dense_mean, dense_scale)
+    X, vocab_terms, dense_mean, dense_scale, w = design(train)
     y = d
     fam_of = np.array([it.family for it in train])
     fam_n = Counter(fam_of.tolist())
-    w = np.array([1.0 / math.sqrt(fam_n[f]) for f in fam_of])
-    w *= len(w) / w.sum()
     step(f"{X.shape[0]}x{X.shape[1]} features")
 
     # Alpha: mean of (a) leave-one-family-out CV (generalisation to unseen task families) and (b) 5-fold
@@ -366,19 +383,11 @@ def train_model(
 
     cv: dict[float, list[float]] = {}
     cv_items: dict[float, list[float]] = {}
-    for alpha in alphas:
-        pred = np.zeros(len(train))
-        for fam in fams:
-            trm = fam_of != fam
-            pred[~trm] = Ridge(alpha=alpha).fit(X[trm], y[trm], sample_weight=w[trm]).predict(X[~trm])
-        cv[alpha] = within_r(pred)
-        pred = np.zeros(len(train))
-        for k in range(5):
-            trm = folds != k
-            pred[~trm] = Ridge(alpha=alpha).fit(X[trm], y[trm], sample_weight=w[trm]).predict(X[~trm])
-        cv_items[alpha] = within_r(pred)
-    score = {a_: (float(np.mean(cv[a_])) + float(np.mean(cv_items[a_]))) / 2 for a_ in alphas}
-    best_alpha = max(alphas, key=lambda a_: (score[a_], a_))
+    for alpha in alphas if len(alphas) > 1 else ():  # nothing to choose: no CV
+        cv[alpha] = within_r(out_of_fold(X, y, w, fam_of, alpha))
+        cv_items[alpha] = within_r(out_of_fold(X, y, w, folds, alpha))
+    score = {a_: (float(np.mean(cv[a_])) + float(np.mean(cv_items[a_]))) / 2 for a_ in cv}
+    best_alpha = max(alphas, key=lambda a_: (score.get(a_, 0.0), a_))
     step(f"alpha={best_alpha}")
 
     model = Ridge(alpha=best_alpha, random_state=SEED)
@@ -423,8 +432,8 @@ def train_model(
             "ridge_alpha": best_alpha,
             "cv_alpha_mean_within_family_r": {str(k): round(float(np.mean(v)), 4) for k, v in cv.items()},
             "item_cv_alpha_mean_within_family_r": {str(k): round(float(np.mean(v)), 4) for k, v in cv_items.items()},
-            "cv_within_family_r_best": {f: round(r, 4) for f, r in zip(fams, cv[best_alpha])},
-            "item_cv_within_family_r_best": {f: round(r, 4) for f, r in zip(fams, cv_items[best_alpha])},
+            "cv_within_family_r_best": {f: round(r, 4) for f, r in zip(fams, cv.get(best_alpha, []))},
+            "item_cv_within_family_r_best": {f: round(r, 4) for f, r in zip(fams, cv_items.get(best_alpha, []))},
             "train_within_family_r": {f: round(r, 4) for f, r in in_fam_r.items()},
             "n_train_items": len(train),
             "n_train_by_family": dict(sorted(fam_n.items())),
@@ -434,7 +443,7 @@ def train_model(
         },
         "heldout": {f: sorted(v) for f, v in sorted(heldout.items())},
     }
-    body = json.dumps(artifact, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    body = canonical_json(artifact)
     artifact["version"] = "irt-ridge-1+" + hashlib.sha256(body).hexdigest()[:10]
     report = {
         "cv": cv, "cv_items": cv_items, "best_alpha": best_alpha, "fams": fams, "strengths": strengths,
@@ -465,7 +474,7 @@ def main() -> None:
     bar.update()
     artifact, rep = train_model(train, test, dropped, bar)
     out = Path(args.out)
-    payload = json.dumps(artifact, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    payload = canonical_json(artifact)
     with open(out, "wb") as fh:  # mtime=0: byte-identical output on every run
         with gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, filename="") as gz:
             gz.write(payload)
