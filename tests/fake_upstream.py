@@ -120,7 +120,8 @@ class FakeUpstream:
             app = web.Application()
             app.router.add_post("/v1/chat/completions", self._chat)
             app.router.add_get("/v1/models", self._models)
-            self._runner = web.AppRunner(app, access_log=None, handler_cancellation=self.handler_cancellation)
+            self._runner = web.AppRunner(app, access_log=None, handler_cancellation=self.handler_cancellation,
+                                       shutdown_timeout=1)  # a hung test request must not hold up teardown
             loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
             loop.run_until_complete(site.start())
@@ -128,6 +129,10 @@ class FakeUpstream:
             ready.set()
             loop.run_forever()
             loop.run_until_complete(self._runner.cleanup())
+            leftover = asyncio.all_tasks(loop)  # handlers of hung requests
+            for task in leftover:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*leftover, return_exceptions=True))
             loop.close()
 
         self._thread = threading.Thread(target=serve, name="fake-upstream", daemon=True)

@@ -29,12 +29,13 @@ class RedisServer:
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and self.proc.poll() is None:
             try:
                 if self.client().ping():
                     return self
             except redis.ConnectionError:
                 time.sleep(0.05)  # sleep-ok: bounded wait for the server's socket
+        self.stop()
         raise RuntimeError("redis-server did not start")
 
     def client(self) -> redis.Redis:

@@ -12,9 +12,9 @@ from proxy_harness import ProxyProcess, fake_deployment
 BASE = [fake_deployment("m-a", "http://127.0.0.1:9/v1", 1e-6, 1e-6), fake_deployment("judge", "http://127.0.0.1:9/v1", 1e-6, 1e-6)]
 
 
-def config_with(fusion_params: dict[str, Any], name: str = "fusion/debate") -> dict[str, Any]:
+def config_with(fusion_params: dict[str, Any]) -> dict[str, Any]:
     return {
-        "model_list": [*BASE, {"model_name": name, "litellm_params": {"model": "fusion/debate", **fusion_params}}],
+        "model_list": [*BASE, {"model_name": "fusion/debate", "litellm_params": {"model": "fusion/debate", **fusion_params}}],
         "litellm_settings": dict(FUSION_WIRING),
     }
 

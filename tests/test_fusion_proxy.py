@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import openai
@@ -41,7 +40,7 @@ def proxy_config(upstream_url: str) -> dict[str, Any]:
     ]
     return {
         "model_list": [fake_deployment(name, upstream_url, *price) for name, price in PRICES.items()]
-        + [{"model_name": name, "litellm_params": {"model": name if name.split("/")[1] in ("best-of", "merge", "debate") else f"fusion/{name.split('/')[1]}", **opts}} for name, opts in fusion],
+        + [{"model_name": name, "litellm_params": {"model": name, **opts}} for name, opts in fusion],
         "router_settings": {"num_retries": 0},
         "litellm_settings": dict(FUSION_WIRING),
     }

@@ -348,6 +348,8 @@ def test_spoofed_plugin_metadata_is_ignored_and_litellm_counts_fusion_spend_once
 
     wait_for(lambda: math.isclose(spend("f-a"), A, rel_tol=1e-9), timeout=20, what="LiteLLM's spend for the plain call")
     for model in ("fusion/cached", "fusion/stream", "fusion/debate", "fusion/routed"):
-        ours = prometheus.query(f'sum({{__name__=~"litellm_fusion_(member|judge)_cost_usd_total", fusion_model="{model}"}})')
-        wait_for(lambda model=model, ours=ours: math.isclose(spend(model), ours[0][1], rel_tol=1e-9), timeout=20,
-                 what=f"LiteLLM's spend for {model} to equal our breakdown")
+        def equal(model: str = model) -> bool:
+            ours = prometheus.query(f'sum({{__name__=~"litellm_fusion_(member|judge)_cost_usd_total", fusion_model="{model}"}})')
+            return bool(ours) and math.isclose(spend(model), ours[0][1], rel_tol=1e-9)
+
+        wait_for(equal, timeout=20, what=f"LiteLLM's spend for {model} to equal our breakdown")
