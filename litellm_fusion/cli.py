@@ -42,7 +42,9 @@ def _group_profiles(config_path: str, group: str | None, mode: str | None) -> tu
     return group, routing, [build_profile(d, group) for d in deployments]
 
 
-def _messages(item: dict[str, Any]) -> list[dict[str, Any]]:
+def _messages(item: Any) -> list[dict[str, Any]]:
+    if not isinstance(item, dict):
+        raise ValueError('each line must be {"prompt": "..."} or {"messages": [...]}')
     if isinstance(item.get("messages"), list):
         return item["messages"]
     if isinstance(item.get("prompt"), str):

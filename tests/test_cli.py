@@ -44,7 +44,7 @@ def test_classify_with_a_config_names_the_deployment(tmp_path: Path):
 
 
 def test_bad_line_is_reported_not_fatal():
-    done = run(["{\"nothing\": 1}", json.dumps({"prompt": "hi"})])
+    done = run(["{\"nothing\": 1}", "[1, 2]", json.dumps({"prompt": "hi"})])
     assert done.returncode == 1
     out = [json.loads(line) for line in done.stdout.splitlines()]
-    assert "error" in out[0] and "difficulty" in out[1]
+    assert "error" in out[0] and "error" in out[1] and "difficulty" in out[2]
