@@ -12,7 +12,7 @@ returns garbage (best-of) or an empty answer (merge, debate) 5% of the time. Red
 at 45% of the run and restarted at 65%. Then a few requests are abandoned by their client while a slow
 panel member is in flight.
 
-Checks (each prints a line of the summary table; tests/test_soak.py asserts them on a short run):
+Checks (each prints a line of the summary table; tests/proxy/test_soak.py asserts them on a short run):
  1 replies: every reply equals what the fake upstream and judge produced given which members answered
    (the "oracle", rebuilt from the calls the upstream saw), or is the documented 502 naming the failed
    members; no request takes longer than the fusion deadline + margin.
@@ -58,14 +58,14 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import sys  # noqa: E402
 
-TESTS = Path(__file__).resolve().parent.parent / "tests"
+TESTS = Path(__file__).resolve().parent.parent / "tests" / "support"
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
 import httpx  # noqa: E402
 import openai  # noqa: E402
 
-from conftest import FUSION_WIRING, metric_samples, metric_sum  # noqa: E402
+from helpers import FUSION_WIRING, metric_samples, metric_sum  # noqa: E402
 from fake_upstream import FakeUpstream, Seen  # noqa: E402
 from proxy_harness import ProxyProcess, fake_deployment  # noqa: E402
 from redis_harness import RedisServer  # noqa: E402
@@ -968,7 +968,7 @@ def write_results(path: Path, rep: SoakReport, command: str) -> None:
     section = (
         f"\n\n{header}\n\nCommand (2 cores; {rep.seconds / 60:.1f} minutes):\n\n```bash\n{command}\n```\n\n"
         f"What it does and how each check is computed: the docstring of `benchmarks/soak.py`; the short version "
-        f"(200 requests, concurrency 16) runs in the test suite as `tests/test_soak.py`.\n\n"
+        f"(200 requests, concurrency 16) runs in the test suite as `tests/proxy/test_soak.py`.\n\n"
         f"Latest run ({time.strftime('%Y-%m-%d')}):\n\n{summary(rep)}\n"
     )
     path.write_text(text.rstrip() + section)

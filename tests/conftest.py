@@ -1,35 +1,23 @@
-"""Shared fixtures: one fake upstream per session, one real proxy per test module."""
+"""Shared fixtures for every tier (unit, proxy, db, browser): one fake upstream per session, a real
+redis-server per module, the openai client of a module's proxy. Harnesses live in tests/support/."""
 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch LiteLLM's price map in tests
+sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
 
-import re
-import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator  # noqa: E402
+from typing import Any  # noqa: E402
 
-import pytest
+import pytest  # noqa: E402
 
-from fake_upstream import FakeUpstream
-from proxy_harness import ProxyProcess
-from redis_harness import RedisServer
-
-# A trivial and a hard prompt, far apart on the routing classifier's difficulty scale.
-EASY = "hi"
-HARD = (
-    "Prove that for every prime p > 3, p^2 - 1 is divisible by 24, then determine all integers n such that "
-    "n^2 - 1 is divisible by 24. Give a rigorous proof using modular arithmetic and the Chinese remainder "
-    "theorem, then write an efficient Python function that verifies the claim for all n up to 10^7 and "
-    "analyse its time complexity."
-)
-
-FUSION_WIRING = {
-    "custom_provider_map": [{"provider": "fusion", "custom_handler": "litellm_fusion.fusion_handler"}],
-    "callbacks": ["litellm_fusion.fusion_callbacks", "prometheus", "spend_capture.capture"],
-}
+from fake_upstream import FakeUpstream  # noqa: E402
+from proxy_harness import ProxyProcess  # noqa: E402
+from redis_harness import RedisServer  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -57,33 +45,3 @@ def client(proxy: ProxyProcess) -> Any:
 def _fresh_upstream(request: pytest.FixtureRequest) -> None:
     if "upstream" in request.fixturenames:
         request.getfixturevalue("upstream").reset()
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)  # sleep-ok: bounded polling for an asynchronous write by the proxy
-
-
-_SAMPLE = re.compile(r'^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?P<labels>.*)\})?\s+(?P<value>\S+)$')
-_LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
-
-
-def metric_samples(text: str, name: str) -> list[tuple[dict[str, str], float]]:
-    """Samples of one metric from Prometheus text format: [(labels, value)]."""
-    out = []
-    for line in text.splitlines():
-        m = _SAMPLE.match(line)
-        if m and m.group("name") == name:
-            out.append((dict(_LABEL.findall(m.group("labels") or "")), float(m.group("value"))))
-    return out
-
-
-def metric_sum(text: str, name: str, **match: str) -> float:
-    return sum(v for labels, v in metric_samples(text, name) if all(labels.get(k) == val for k, val in match.items()))

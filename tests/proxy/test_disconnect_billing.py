@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import openai
 import pytest
 
-from conftest import FUSION_WIRING, wait_for
+from helpers import FUSION_WIRING, wait_for
 from fake_upstream import FakeUpstream
 from proxy_harness import ProxyProcess, fake_deployment
 

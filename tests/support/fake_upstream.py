@@ -18,7 +18,20 @@ from typing import Any
 
 from aiohttp import web
 
-Answer = str | Callable[[dict[str, Any]], str]
+@dataclass
+class Reply:
+    """A full assistant reply: text, tool calls, or both. `tool_calls` items are
+    `{"name": ..., "arguments": dict or raw JSON string}` (ids are made up). Token counts and the
+    finish reason, when set, override the Behaviour's for this one reply."""
+
+    content: str | None = None
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    finish_reason: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+Answer = str | Reply | Callable[[dict[str, Any]], "str | Reply"]
 # Any of latency, status and hang may also be a function of the request body (per-request faults).
 Latency = float | Callable[[dict[str, Any]], float]
 Status = int | None | Callable[[dict[str, Any]], int | None]
@@ -38,6 +51,12 @@ class Behaviour:
     prompt_tokens: int = 10
     completion_tokens: int = 5
     error_message: str = "upstream failure"
+    finish_reason: str | None = None  # default: "tool_calls" when the reply has tool calls, else "stop"
+    # Streaming only: seconds between content chunks (a fixed token rate: `stream_chunk_chars` ~ 1 token),
+    # and, to simulate a provider dying mid-answer, drop the connection after this many content chunks.
+    stream_interval: float = 0.0
+    stream_chunk_chars: int = 8
+    stream_fail_after: int | None = None
 
 
 @dataclass
@@ -174,10 +193,11 @@ class FakeUpstream:
                     {"error": {"message": behaviour.error_message, "type": "server_error", "code": status}},
                     status=status,
                 )
-            text = behaviour.text(body) if callable(behaviour.text) else behaviour.text
+            answer = behaviour.text(body) if callable(behaviour.text) else behaviour.text
+            reply = answer if isinstance(answer, Reply) else Reply(content=answer)
             if body.get("stream"):
-                return await self._stream(request, model, text, behaviour)
-            return web.json_response(self._completion(model, text, behaviour))
+                return await self._stream(request, model, reply, behaviour)
+            return web.json_response(self._completion(model, reply, behaviour))
         except asyncio.CancelledError:
             seen.cancelled = True
             seen.status = 499
@@ -200,35 +220,71 @@ class FakeUpstream:
         return True
 
     @staticmethod
-    def _usage(b: Behaviour) -> dict[str, int]:
-        return {
-            "prompt_tokens": b.prompt_tokens,
-            "completion_tokens": b.completion_tokens,
-            "total_tokens": b.prompt_tokens + b.completion_tokens,
-        }
+    def _usage(b: Behaviour, reply: Reply) -> dict[str, int]:
+        prompt = b.prompt_tokens if reply.prompt_tokens is None else reply.prompt_tokens
+        completion = b.completion_tokens if reply.completion_tokens is None else reply.completion_tokens
+        return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
-    def _completion(self, model: str, text: str, b: Behaviour) -> dict[str, Any]:
+    @staticmethod
+    def _finish_reason(b: Behaviour, reply: Reply) -> str:
+        return reply.finish_reason or b.finish_reason or ("tool_calls" if reply.tool_calls else "stop")
+
+    @staticmethod
+    def _tool_calls(reply: Reply) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": call.get("id") or f"call_{uuid.uuid4().hex[:12]}",
+                "type": "function",
+                "function": {
+                    "name": call["name"],
+                    "arguments": call["arguments"] if isinstance(call["arguments"], str) else json.dumps(call["arguments"]),
+                },
+            }
+            for call in reply.tool_calls
+        ]
+
+    def _completion(self, model: str, reply: Reply, b: Behaviour) -> dict[str, Any]:
+        message: dict[str, Any] = {"role": "assistant", "content": reply.content}
+        if reply.tool_calls:
+            message["tool_calls"] = self._tool_calls(reply)
         return {
             "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-            "usage": self._usage(b),
+            "choices": [{"index": 0, "message": message, "finish_reason": self._finish_reason(b, reply)}],
+            "usage": self._usage(b, reply),
         }
 
-    async def _stream(self, request: web.Request, model: str, text: str, b: Behaviour) -> web.StreamResponse:
+    async def _stream(self, request: web.Request, model: str, reply: Reply, b: Behaviour) -> web.StreamResponse:
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await resp.prepare(request)
         cid = f"chatcmpl-{uuid.uuid4().hex[:12]}"
-        pieces = [text[i : i + 8] for i in range(0, len(text), 8)] or [""]
-        for piece in pieces:
+
+        def event(delta: dict[str, Any], finish_reason: str | None = None, **extra: Any) -> bytes:
             chunk = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
-                     "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
-            await resp.write(f"data: {json.dumps(chunk)}\n\n".encode())
-        last = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
-                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "usage": self._usage(b)}
-        await resp.write(f"data: {json.dumps(last)}\n\ndata: [DONE]\n\n".encode())
+                     "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}], **extra}
+            return f"data: {json.dumps(chunk)}\n\n".encode()
+
+        text = reply.content or ""
+        size = max(1, b.stream_chunk_chars)
+        pieces = [text[i : i + size] for i in range(0, len(text), size)]
+        for n, piece in enumerate(pieces):
+            if b.stream_fail_after is not None and n >= b.stream_fail_after:
+                assert request.transport is not None
+                request.transport.close()  # the provider dies mid-answer
+                return resp
+            if n and b.stream_interval:
+                await asyncio.sleep(b.stream_interval)
+            await resp.write(event({"role": "assistant", "content": piece} if n == 0 else {"content": piece}))
+        for i, call in enumerate(self._tool_calls(reply)):
+            await resp.write(event({"tool_calls": [{"index": i, "id": call["id"], "type": "function",
+                                                    "function": {"name": call["function"]["name"], "arguments": ""}}]}))
+            await resp.write(event({"tool_calls": [{"index": i, "function": {"arguments": call["function"]["arguments"]}}]}))
+        if not pieces and not reply.tool_calls:
+            await resp.write(event({"role": "assistant", "content": ""}))
+        await resp.write(event({}, self._finish_reason(b, reply), usage=self._usage(b, reply)))
+        await resp.write(b"data: [DONE]\n\n")
         await resp.write_eof()
         return resp
 

@@ -1,6 +1,6 @@
 """Test-only: let the soak harness look inside the proxy process, without touching product code.
 
-Listed in a test config as `callbacks: [soak_probe.probe]` (tests/plugins is on PYTHONPATH). Importing
+Listed in a test config as `callbacks: [soak_probe.probe]` (tests/support/plugins is on PYTHONPATH). Importing
 it adds `GET /soak/probe` to the proxy's FastAPI app (no auth; the proxy listens on 127.0.0.1 only),
 answering with the serving process's pid and its asyncio tasks: how many, how many HTTP requests are
 still being served, and how many tasks run litellm_fusion code at any depth of their await chain (a

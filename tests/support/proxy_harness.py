@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import yaml
 
-TESTS_DIR = Path(__file__).resolve().parent
+SUPPORT_DIR = Path(__file__).resolve().parent
 
 
 def free_port() -> int:
@@ -76,7 +76,7 @@ class ProxyProcess:
             LITELLM_MASTER_KEY=self.master_key,
             LITELLM_LOCAL_MODEL_COST_MAP="True",
             LITELLM_LOG="ERROR",
-            PYTHONPATH=os.pathsep.join(filter(None, [str(TESTS_DIR / "plugins"), env.get("PYTHONPATH", "")])),
+            PYTHONPATH=os.pathsep.join(filter(None, [str(SUPPORT_DIR / "plugins"), env.get("PYTHONPATH", "")])),
             PROMETHEUS_MULTIPROC_DIR="",
         )
         env.pop("PROMETHEUS_MULTIPROC_DIR")

@@ -22,12 +22,12 @@ import openai
 import pytest
 import yaml
 
-from conftest import EASY, FUSION_WIRING, HARD, wait_for
+from helpers import EASY, FUSION_WIRING, HARD, wait_for
 from fake_upstream import FakeUpstream
 from proxy_harness import ProxyProcess, fake_deployment, free_port, stop_process
 from redis_harness import RedisServer
 
-DASHBOARD = Path(__file__).resolve().parent.parent / "dashboards" / "litellm-fusion.json"
+DASHBOARD = Path(__file__).resolve().parents[2] / "dashboards" / "litellm-fusion.json"
 RATE_INTERVAL = "1m"  # what Grafana's $__rate_interval stands for here (scrape interval 1s)
 
 PRICES = {"f-a": (1e-6, 2e-6), "f-b": (2e-6, 3e-6), "f-judge": (1e-5, 2e-5), "f-bad": (1e-6, 1e-6)}

@@ -4,7 +4,7 @@ Postgres-backed spend logs cannot run here (Prisma downloads its engines), so th
 database, does not register its DB spend logger. This module registers that same logger
 (`ProxyDBLogger`) and replaces only the final insert: LiteLLM's own cost callback still decides whether a row is written and builds it with
 `get_logging_payload`; the row lands in the JSONL file named by $FUSION_TEST_SPEND_LOG.
-Listed in a test config as `callbacks: [spend_capture.capture]` (tests/plugins is on PYTHONPATH).
+Listed in a test config as `callbacks: [spend_capture.capture]` (tests/support/plugins is on PYTHONPATH).
 """
 
 from __future__ import annotations

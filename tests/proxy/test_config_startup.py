@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from conftest import FUSION_WIRING
+from helpers import FUSION_WIRING
 from proxy_harness import ProxyProcess, fake_deployment
 
 BASE = [fake_deployment("m-a", "http://127.0.0.1:9/v1", 1e-6, 1e-6), fake_deployment("judge", "http://127.0.0.1:9/v1", 1e-6, 1e-6)]

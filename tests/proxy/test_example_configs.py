@@ -12,7 +12,7 @@ import yaml
 from litellm_fusion.config.validate import fusion_configs
 from proxy_harness import ProxyProcess
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("path", ["config.example.yaml", "demo/config.yaml"])

@@ -10,7 +10,7 @@ from typing import Any
 import openai
 import pytest
 
-from conftest import FUSION_WIRING, metric_samples, metric_sum, wait_for
+from helpers import FUSION_WIRING, metric_samples, metric_sum, wait_for
 from fake_upstream import FakeUpstream
 from proxy_harness import ProxyProcess, fake_deployment
 

@@ -1,0 +1,52 @@
+"""What tests of every tier share: prompts, the plugin's proxy wiring, polling and Prometheus parsing."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+# A trivial and a hard prompt, far apart on the routing classifier's difficulty scale.
+EASY = "hi"
+HARD = (
+    "Prove that for every prime p > 3, p^2 - 1 is divisible by 24, then determine all integers n such that "
+    "n^2 - 1 is divisible by 24. Give a rigorous proof using modular arithmetic and the Chinese remainder "
+    "theorem, then write an efficient Python function that verifies the claim for all n up to 10^7 and "
+    "analyse its time complexity."
+)
+
+FUSION_WIRING = {
+    "custom_provider_map": [{"provider": "fusion", "custom_handler": "litellm_fusion.fusion_handler"}],
+    "callbacks": ["litellm_fusion.fusion_callbacks", "prometheus", "spend_capture.capture"],
+}
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
+    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.05)  # sleep-ok: bounded polling for an asynchronous write by the proxy
+
+
+_SAMPLE = re.compile(r'^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?P<labels>.*)\})?\s+(?P<value>\S+)$')
+_LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
+
+
+def metric_samples(text: str, name: str) -> list[tuple[dict[str, str], float]]:
+    """Samples of one metric from Prometheus text format: [(labels, value)]."""
+    out = []
+    for line in text.splitlines():
+        m = _SAMPLE.match(line)
+        if m and m.group("name") == name:
+            out.append((dict(_LABEL.findall(m.group("labels") or "")), float(m.group("value"))))
+    return out
+
+
+def metric_sum(text: str, name: str, **match: str) -> float:
+    return sum(v for labels, v in metric_samples(text, name) if all(labels.get(k) == val for k, val in match.items()))
