@@ -267,10 +267,7 @@ def pooled_table(title, its, ours, base_scores, rng) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
-    ap.add_argument("--boot", type=int, default=BOOT)
     args = ap.parse_args()
-    global BOOT
-    BOOT = args.boot
 
     import numpy as np
     from tqdm import tqdm

@@ -40,7 +40,7 @@ def test_classify_with_a_config_names_the_deployment(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     easy_out, hard_out = (json.loads(line) for line in done.stdout.splitlines())
     assert easy_out["deployment"] == "openai/gpt-4o-mini" and hard_out["deployment"] == "openai/o3"
-    assert hard_out["mode"] == "quality" and set(hard_out["p_success"]) == {"openai/gpt-4o-mini", "openai/o3"}
+    assert hard_out["mode"] == "balanced" and set(hard_out["p_success"]) == {"openai/gpt-4o-mini", "openai/o3"}
 
 
 def test_bad_line_is_reported_not_fatal():
