@@ -33,6 +33,7 @@ class FusionCallbacks(CustomLogger):
         if data.get("model") in self.fusion_models:
             data["cache"] = {**(data.get("cache") or {}), "no-cache": True, "no-store": True}
         _strip_reserved(data)  # a client's request metadata must not pose as the plugin's records
+        self.routing.check_or_400(data)  # per-request routing values: allowed and valid, else 400
         return data
 
     async def async_post_call_response_headers_hook(
