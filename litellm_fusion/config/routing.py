@@ -35,7 +35,7 @@ class RoutingMode(str, Enum):
 MODE_PRICE_WEIGHT: dict[RoutingMode, float] = {
     RoutingMode.COST: 0.2,
     RoutingMode.BALANCED: 0.1,
-    RoutingMode.QUALITY: 0.04,
+    RoutingMode.QUALITY: 0.07,
 }
 MAX_PRICE_WEIGHT = 10.0
 
