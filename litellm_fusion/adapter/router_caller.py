@@ -65,6 +65,18 @@ def _completion(response: Any, cost: float | None = None) -> Completion:
     )
 
 
+def _stream_cost(logging_obj: Any, built: Any) -> float:
+    """A finished inner stream priced as LiteLLM prices it: by the call's logging object (the deployment's own
+    prices). The method is `response_cost_calculator` from LiteLLM 1.108, `_response_cost_calculator` before."""
+    price = getattr(logging_obj, "response_cost_calculator", None) or getattr(logging_obj, "_response_cost_calculator", None)
+    if price is None:
+        return 0.0
+    try:
+        return float(price(result=built) or 0.0)
+    except Exception:  # noqa: BLE001 - unpriced: as LiteLLM, count 0
+        return 0.0
+
+
 class RouterCaller:
     def __init__(self, router: Any, fusion_model: str, parent_call_id: str | None) -> None:
         self.router = router
@@ -121,11 +133,4 @@ class RouterCaller:
         built = litellm.stream_chunk_builder(chunks, messages=messages)
         if built is None:
             raise InnerCallError(f"{model}: the stream ended without a response")
-        logging_obj = getattr(response, "logging_obj", None)
-        cost = None
-        if logging_obj is not None:
-            try:
-                cost = logging_obj.response_cost_calculator(result=built)
-            except Exception:  # noqa: BLE001 - unpriced: as LiteLLM, count 0
-                cost = None
-        yield _completion(built, float(cost or 0.0))
+        yield _completion(built, _stream_cost(getattr(response, "logging_obj", None), built))
