@@ -82,15 +82,15 @@ class RouterCaller:
         self.router = router
         self.tag = {"fusion_model": fusion_model, "parent_call_id": parent_call_id}
 
+    def _call(self, model: str, messages: list[Message], params: dict[str, Any], timeout: float, **extra: Any) -> Any:
+        """The Router call: by model_name, marked as ours, with none of the caller's auth metadata."""
+        return self.router.acompletion(
+            model=model, messages=messages, timeout=timeout, metadata={INNER_CALL_KEY: dict(self.tag)}, **params, **extra
+        )
+
     async def __call__(self, model: str, messages: list[Message], params: dict[str, Any], timeout: float) -> Completion:
         try:
-            response = await self.router.acompletion(
-                model=model,
-                messages=messages,
-                timeout=timeout,
-                metadata={INNER_CALL_KEY: dict(self.tag)},
-                **params,
-            )
+            response = await self._call(model, messages, params, timeout)
         except Exception as exc:  # noqa: BLE001 - the engine records it and drops the member
             raise _inner_error(exc) from exc
         return _completion(response)
@@ -107,15 +107,7 @@ class RouterCaller:
         response: Any = None
         finished = False
         try:
-            response = await self.router.acompletion(
-                model=model,
-                messages=messages,
-                timeout=timeout,
-                metadata={INNER_CALL_KEY: dict(self.tag)},
-                stream=True,
-                stream_options={"include_usage": True},
-                **params,
-            )
+            response = await self._call(model, messages, params, timeout, stream=True, stream_options={"include_usage": True})
             async for chunk in response:
                 chunks.append(chunk)
                 delta = chunk.choices[0].delta if chunk.choices else None
