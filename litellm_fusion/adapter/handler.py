@@ -98,6 +98,7 @@ class FusionHandler(CustomLLM):
             raise
         except FusionError as exc:
             _record_failure(metadata, config, exc)
+            _mirror_to_proxy_metadata(litellm_params, metadata)
             _bill_failure(logging_obj, exc)
             if exc.status == 400:
                 raise litellm.BadRequestError(message=str(exc), model=config.name, llm_provider=PROVIDER) from None
@@ -107,6 +108,7 @@ class FusionHandler(CustomLLM):
                 message=str(exc), model=config.name, llm_provider=PROVIDER, num_retries=0
             ) from None
         _record(metadata, config, result)
+        _mirror_to_proxy_metadata(litellm_params, metadata)
         if gated is not None:
             report: dict[str, Any] = {"decision": gated.decision, "difficulty": round(gated.difficulty, 4),
                       "p_cheap": round(gated.p_cheap, 4), "p_strong": round(gated.p_strong, 4)}
@@ -128,6 +130,17 @@ def _metadata(litellm_params: dict | None) -> dict[str, Any]:
     if metadata is None:
         metadata = litellm_params["metadata"] = {}
     return metadata
+
+
+def _mirror_to_proxy_metadata(litellm_params: dict | None, metadata: dict[str, Any]) -> None:
+    """/v1/messages and /v1/responses reach this handler through LiteLLM's bridge to chat completions;
+    their spend row is built from the outer call's metadata, which is the proxy's `litellm_metadata`, not
+    the `metadata` dict this call was given. Put the fusion entry there too (the same object, so the gate
+    and cost-cap reports added to it later show in both)."""
+    proxy_metadata = (litellm_params or {}).get("litellm_metadata")
+    spend = metadata.get("spend_logs_metadata")
+    if isinstance(proxy_metadata, dict) and proxy_metadata is not metadata and isinstance(spend, dict) and "fusion" in spend:
+        set_spend_entry(proxy_metadata, "fusion", spend["fusion"])
 
 
 def _bill_failure(logging_obj: Any, exc: FusionError) -> None:
