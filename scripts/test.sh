@@ -8,6 +8,12 @@ bash scripts/setup.sh
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v prometheus >/dev/null 2>&1 || [ -x /usr/bin/prometheus ] || missing+=(prometheus)
+# Database tier (tests/db) and LiteLLM's UI in a browser (tests/browser): a Postgres server, Chromium, and
+# node for the offline Prisma engine (../shared/tools/litellm-db-offline, when that tool is there).
+OFFLINE_PRISMA_TOOL=../shared/tools/litellm-db-offline
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ ! -d "$OFFLINE_PRISMA_TOOL" ] || command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
   policy=""
@@ -21,4 +27,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ -z "$policy" ] || { $SUDO rm -f "$policy"; trap - EXIT; }
 fi
 export LITELLM_LOCAL_MODEL_COST_MAP=True
+bash scripts/setup_db.sh
 exec .venv/bin/python -m pytest -q "$@"

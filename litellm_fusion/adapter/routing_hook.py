@@ -16,6 +16,7 @@ from ..config.routing import GroupRouting, NoTextRoute
 from ..observability.metadata import set_spend_entry
 from ..routing.strategy import Decision, DeploymentProfile, choose
 from .deployment_profiles import profile_for
+from .routing_decision import stamp_routing
 
 DECISION_KEY = "litellm_fusion_routing"
 CHARS_PER_TOKEN = 4  # prompt size estimate for the context-window check (no tokenizer on the hot path)
@@ -128,6 +129,7 @@ class RoutingHook:
         record = decision_record(group, routing, decision, classifier_us)
         metadata[DECISION_KEY] = record
         set_spend_entry(metadata, "routing", record)
+        stamp_routing(metadata, group, decision)  # LiteLLM's own record: its UI card and savings tables
         return [by_id[decision.chosen.id]]
 
 
