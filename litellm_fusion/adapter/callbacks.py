@@ -11,11 +11,11 @@ from ..observability.metrics import metrics
 from . import prometheus_guard
 from .handler import COST_CAP_KEY, GATE_KEY, RESULT_KEY
 from .router_caller import INNER_CALL_KEY, is_inner_call
-from .routing_decision import CASCADE_BASELINE_KEY, settle_savings
+from .routing_decision import settle_cascade
 from .routing_hook import DECISION_KEY, RoutingHook, routing_headers
 
 # Metadata keys only the plugin writes; a client's request metadata may not carry them.
-RESERVED_METADATA_KEYS = (RESULT_KEY, DECISION_KEY, INNER_CALL_KEY, GATE_KEY, COST_CAP_KEY, CASCADE_BASELINE_KEY)
+RESERVED_METADATA_KEYS = (RESULT_KEY, DECISION_KEY, INNER_CALL_KEY, GATE_KEY, COST_CAP_KEY)
 RESERVED_SPEND_KEYS = ("fusion", "routing")
 
 
@@ -76,7 +76,8 @@ class FusionCallbacks(CustomLogger):
             standard = kwargs.get("standard_logging_object")
             if isinstance(standard, dict):
                 standard["response_cost"] = cost
-            settle_savings(kwargs, metadata, cost, (int(totals["prompt_tokens"]), int(totals["completion_tokens"])))
+        if _is_outer_fusion(kwargs, metadata):
+            settle_cascade(kwargs)  # a cascade's savings in LiteLLM's own routing record and savings tables
         return kwargs, result
 
     # ---- Prometheus metrics (observability/metrics.py), recorded when a call has been logged ----

@@ -1,35 +1,31 @@
 """LiteLLM's standard per-request routing record (`routing_decision`), filled for our routing and cascades.
 
-LiteLLM (1.102.4+) reads `metadata["routing_decision"]` (a `StandardLoggingRoutingDecision`) when it
-builds a request's standard logging payload: the spend row keeps it, the admin UI shows it as the
-request's "Routing" card, and with a `savings_baseline_model` / `savings_baseline_deployment_id` it prices
-what the request would have cost on the baseline (`autorouter_savings`), which its daily tables sum into
-`autorouter_savings_spend` (Cost Optimization, a key's Savings and Auto-router usage tabs).
+LiteLLM (1.102.4+) keeps `metadata["routing_decision"]` (a `StandardLoggingRoutingDecision`) in the spend
+row, shows it as the request's "Routing" card in its admin UI, and, given a `savings_baseline_model` /
+`savings_baseline_deployment_id`, records what the request saved against that baseline
+(`autorouter_savings` in the row), which its daily tables sum into `autorouter_savings_spend` (the UI's
+Cost Optimization and a key's Savings tab).
 
 - Complexity routing (`stamp_routing`, from the routing filter): baseline = the group's strongest
-  deployment. LiteLLM computes the savings itself from the routed call's own cost breakdown and usage,
-  which is what our `litellm_fusion_routing_savings_usd` / `_overspend_usd` counters count
-  (the strongest deployment's prices x the call's tokens - its cost).
-- Cascade (`stamp_cascade`, for the cascade engine): baseline = the last tier. The outer row is a
-  fusion row (LiteLLM has no per-token price for it), so LiteLLM cannot price it; `settle_savings`
-  (from the logging hook) writes the figure itself: the baseline deployment's prices x the answer's
-  tokens - the summed cost of every tier that ran.
+  deployment. LiteLLM prices the counterfactual itself (the baseline deployment's prices x the routed
+  call's tokens - its cost), which is exactly our `litellm_fusion_routing_savings_usd - _overspend_usd`.
+- Cascade (`settle_cascade`, from the logging hook): baseline = the last tier. A fusion row has no
+  per-token price LiteLLM could reprice, so the figure written is the cascade's own (`fusion.savings` in
+  the spend metadata = `litellm_fusion_cascade_savings_usd - _overspend_usd`); the record names the
+  last tier's first model (its most expensive deployment) as the baseline.
 
-The record's field names and value vocabularies are LiteLLM's (`litellm/types/utils.py`).
+Field names and value vocabularies are LiteLLM's (`litellm/types/utils.py`).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 ROUTING_DECISION_KEY = "routing_decision"  # LiteLLM's metadata key
-ROUTER_TYPE = "complexity"  # LiteLLM's closest router_type; its UI labels it "Auto-Router v2"
-CAUSE = "classifier_plugin"  # LiteLLM: "the operator's classifier plugin decided the tier"
-# Where the cascade leaves what `settle_savings` needs (never logged: it is not under spend_logs_metadata).
-CASCADE_BASELINE_KEY = "litellm_fusion_cascade_baseline"
-# LiteLLM's marker that `autorouter_savings` is a real estimate (see savings.recorded_estimated_autorouter_savings).
+ROUTER_TYPE = "complexity"  # LiteLLM's router_type for a complexity router (its UI labels it "Auto-Router v2")
+CAUSE = "classifier_plugin"  # LiteLLM: the operator's plugin decided the tier
+# LiteLLM's marker that `autorouter_savings` is a figure its daily tables take as recorded.
 SAVINGS_ESTIMATE = {"version": 1, "status": "estimated", "reason": "uncached_usage"}
 
 
@@ -49,86 +45,83 @@ def stamp_routing(metadata: dict[str, Any], group: str, decision: Any) -> None:
     }
     if decision.difficulty is not None:
         record["score"] = round(float(decision.difficulty), 4)
-    if decision.p_success:
+    if decision.p_success:  # shown by LiteLLM's UI as "Probabilities": each deployment's predicted success
         record["classifier_probabilities"] = {k: round(v, 4) for k, v in decision.p_success.items()}
     metadata[ROUTING_DECISION_KEY] = record
 
 
-def stamp_cascade(
-    metadata: dict[str, Any],
-    baseline_model_name: str,
-    baseline_deployment_id: str,
-    tier_reached: int | str,
-    escalated: bool,
-    *,
-    fusion_model: str | None = None,
-    answer_tokens: tuple[int, int] | None = None,
-) -> None:
-    """For the cascade engine, once the tier that answered is known (call it with the outer request's
-    metadata, the dict `handler._metadata(litellm_params)` returns).
-
-    `baseline_model_name` / `baseline_deployment_id`: the last tier's model_name and the deployment that
-    would have served it (LiteLLM prices it with `Router.get_deployment_model_info`); `tier_reached`: the
-    tier that answered (1-based, or its name); `escalated`: a later tier than the first ran;
-    `answer_tokens`: (prompt, completion) tokens of the accepted answer, what the baseline is priced on
-    (default: the request's summed tokens, an over-estimate when tiers escalated)."""
-    baseline_model = _deployment_model(baseline_deployment_id) or baseline_model_name
-    metadata[ROUTING_DECISION_KEY] = {
-        "router_model_name": fusion_model or str(metadata.get("model_group") or "fusion/cascade"),
-        "router_type": ROUTER_TYPE,
-        "routed_model": str(tier_reached),
-        "cause": CAUSE,
-        "tier": str(tier_reached),
-        "escalated": bool(escalated),
-        "savings_baseline_model": baseline_model,
-        "savings_baseline_deployment_id": baseline_deployment_id,
-    }
-    metadata[CASCADE_BASELINE_KEY] = {
-        "model": baseline_model,
-        "deployment_id": baseline_deployment_id,
-        "answer_tokens": list(answer_tokens) if answer_tokens is not None else None,
-    }
-
-
-def settle_savings(kwargs: dict[str, Any], metadata: Mapping[str, Any], cost: float, usage: tuple[int, int]) -> float | None:
-    """For an outer cascade call (logging hook, before the spend row is built): write LiteLLM's
-    `autorouter_savings` = the baseline's price of the answer - `cost`. Returns the figure, or None
-    when the request has no cascade baseline or the baseline has no price."""
-    baseline = metadata.get(CASCADE_BASELINE_KEY)
+def settle_cascade(kwargs: dict[str, Any]) -> float | None:
+    """An outer cascade request, in the logging hook (before LiteLLM builds the spend row): write LiteLLM's
+    routing record and `autorouter_savings` = the cascade's savings. Returns the figure (None: no cascade)."""
+    buckets = list(_metadata_buckets(kwargs))
+    entry = next((e for b in buckets if _is_cascade_entry(e := _fusion_entry(b))), None)
     standard = kwargs.get("standard_logging_object")
-    if not isinstance(baseline, Mapping) or not isinstance(standard, dict):
+    if entry is None or not isinstance(standard, dict):
         return None
-    tokens = baseline.get("answer_tokens") or usage
-    baseline_cost = _deployment_cost(str(baseline["deployment_id"]), str(baseline["model"]), int(tokens[0]), int(tokens[1]))
-    if baseline_cost is None:
-        return None
-    savings = baseline_cost - cost
+    record = cascade_record(entry)
+    for bucket in buckets:
+        bucket[ROUTING_DECISION_KEY] = record
+    savings = float(entry["savings"])
     standard["autorouter_savings"] = savings
     standard["autorouter_savings_estimate"] = dict(SAVINGS_ESTIMATE)
     return savings
 
 
-def _deployment_model(deployment_id: str) -> str | None:
-    """The deployment's `litellm_params.model` (e.g. openai/gpt-4o), the name LiteLLM prices a baseline by."""
+def cascade_record(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """LiteLLM's routing record of a cascade request, from its `fusion` spend entry."""
+    tiers = [list(t) for t in entry.get("tiers") or []]
+    reached = int(entry["tier_reached"])
+    escalations = [f"tier {e.get('tier')} escalated: {e.get('code') or 'not accepted'}" for e in entry.get("escalations") or []]
+    record: dict[str, Any] = {
+        "router_model_name": str(entry.get("fusion_model") or ""),
+        "routed_model": ", ".join(tiers[reached - 1]) if 0 < reached <= len(tiers) else str(reached),
+        "cause": CAUSE,
+        "tier": str(reached),
+        "tier_label": f"tier {reached} of {len(tiers)}",
+        "escalated": reached > 1,
+        "signals": [f"accepted by {entry.get('accepted_by')}", *escalations],
+    }
+    baseline = _priciest_deployment(tiers[-1][0]) if tiers and tiers[-1] else None
+    if baseline is not None:
+        record["savings_baseline_model"], record["savings_baseline_deployment_id"] = baseline
+    return record
+
+
+def _metadata_buckets(kwargs: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """The dicts LiteLLM builds a request's spend row from (`litellm_metadata` on /v1/messages and
+    /v1/responses, `metadata` otherwise)."""
+    litellm_params = kwargs.get("litellm_params") or {}
+    for key in ("metadata", "litellm_metadata"):
+        bucket = litellm_params.get(key)
+        if isinstance(bucket, dict):
+            yield bucket
+
+
+def _fusion_entry(bucket: Mapping[str, Any]) -> Any:
+    spend = bucket.get("spend_logs_metadata")
+    return spend.get("fusion") if isinstance(spend, Mapping) else None
+
+
+def _is_cascade_entry(entry: Any) -> bool:
+    return isinstance(entry, Mapping) and "tier_reached" in entry and "savings" in entry
+
+
+def _priciest_deployment(model_name: str) -> tuple[str, str] | None:
+    """(litellm model, deployment id) of a model_name's most expensive deployment: the one the cascade's
+    baseline is priced on (adapter/cascade_savings.py)."""
+    from .deployment_profiles import deployment_prices
     from .router_caller import proxy_router
 
     try:
-        deployment = proxy_router().get_deployment(model_id=deployment_id)
-    except Exception:  # noqa: BLE001
+        model_list = proxy_router().model_list
+    except RuntimeError:
         return None
-    return getattr(getattr(deployment, "litellm_params", None), "model", None) if deployment is not None else None
-
-
-def _deployment_cost(deployment_id: str, model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
-    """What the tokens cost on one deployment, at the prices LiteLLM bills it (its model_info over the cost map)."""
-    from .router_caller import proxy_router
-
-    try:
-        info = proxy_router().get_deployment_model_info(deployment_id, model) or {}
-    except Exception:  # noqa: BLE001 - no such deployment / no price: no figure rather than a wrong one
-        return None
-    price_in, price_out = info.get("input_cost_per_token"), info.get("output_cost_per_token")
-    if price_in is None and price_out is None:
-        return None
-    cost = float(price_in or 0.0) * prompt_tokens + float(price_out or 0.0) * completion_tokens
-    return cost if math.isfinite(cost) else None
+    best: tuple[float, str, str] | None = None
+    for deployment in model_list:
+        if deployment.get("model_name") != model_name:
+            continue
+        price = sum(deployment_prices(deployment))
+        deployment_id = str((deployment.get("model_info") or {}).get("id") or "")
+        if deployment_id and (best is None or price > best[0]):
+            best = (price, str((deployment.get("litellm_params") or {}).get("model", model_name)), deployment_id)
+    return None if best is None else (best[1], best[2])

@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from client_calls import CALL_TYPES, ENDPOINTS, ask, upstream_bill
+from client_calls import CALL_TYPES, ENDPOINTS, ask
 from db_proxy import DbProxy, sql_text, token_hash
-from db_scenario import FUSION, PANEL, PRICES, ROUTED_GROUP, TOKENS, steer
+from db_scenario import AGREEING, FAILING, FUSION, PANEL, PRICES, ROUTED_GROUP, TOKENS, steer
 from fake_upstream import FakeUpstream
-from helpers import EASY, wait_for
+from helpers import EASY, billed, wait_for
 
 TAG = "fusion-db-tier"  # sent with every request (x-litellm-tags): LiteLLM's daily tag table counts it
-FAILING = {"m_b": {"status": 500, "error_message": "m-b is down"}}
+VARIANTS = {"": {}, "failing": FAILING, "agreeing": AGREEING}  # how the fake upstream answers a case
 INNER_MODELS = [*PANEL, "judge", "small", "big"]
 
 
@@ -27,11 +27,15 @@ class Case:
     endpoint: str
     stream: bool
     model: str
-    fails: bool = False
+    variant: str = ""
+
+    @property
+    def fails(self) -> bool:
+        return self.variant == "failing"
 
     @property
     def name(self) -> str:
-        return f"{self.model}-{self.endpoint}-{'stream' if self.stream else 'plain'}"
+        return "-".join(filter(None, [self.model, self.endpoint, "stream" if self.stream else "plain", self.variant]))
 
 
 FUSION_CASES = [
@@ -40,9 +44,11 @@ FUSION_CASES = [
     Case("responses", False, "fusion/merge"), Case("responses", True, "fusion/debate"),
 ]
 ROUTED_CASES = [Case(endpoint, stream, ROUTED_GROUP) for endpoint in ENDPOINTS for stream in (False, True)]
-FAILED_CASES = [Case("chat", False, "fusion/all-or-nothing", fails=True),
-                Case("chat", True, "fusion/all-or-nothing", fails=True)]
-CASES = FUSION_CASES + ROUTED_CASES + FAILED_CASES
+CASCADE_CASES = [Case("chat", False, "fusion/cascade", "agreeing"), Case("messages", True, "fusion/cascade"),
+                 Case("responses", True, "fusion/cascade", "agreeing"), Case("chat", True, "fusion/cascade")]
+FAILED_CASES = [Case("chat", False, "fusion/all-or-nothing", "failing"),
+                Case("chat", True, "fusion/all-or-nothing", "failing")]
+CASES = FUSION_CASES + ROUTED_CASES + CASCADE_CASES + FAILED_CASES
 
 
 @dataclass
@@ -71,7 +77,7 @@ def ledger(db_proxy: DbProxy, upstream: FakeUpstream) -> Ledger:
     for case in CASES:
         key = db_proxy.new_key(team_id=ledger.team_id, user_id=ledger.user_id, key_alias=case.name)
         upstream.reset()
-        steer(upstream, **(FAILING if case.fails else {}))
+        steer(upstream, **VARIANTS[case.variant])
         error = None
         try:
             ask(db_proxy.base_url, key, case.endpoint, case.model, EASY, stream=case.stream,
@@ -80,7 +86,7 @@ def ledger(db_proxy: DbProxy, upstream: FakeUpstream) -> Ledger:
             error = exc
         if (error is not None) != case.fails:
             raise AssertionError(f"{case.name}: unexpected outcome {error!r}")
-        ledger.sent[case.name] = Sent(case, key, upstream_bill(upstream, PRICES), [s.model for s in upstream.seen], error)
+        ledger.sent[case.name] = Sent(case, key, billed(upstream, PRICES), [s.model for s in upstream.seen], error)
     return ledger
 
 
@@ -127,6 +133,28 @@ def test_a_routed_request_is_one_spend_row_with_its_cost_and_decision(db_proxy, 
     decision = row["metadata"]["routing_decision"]  # LiteLLM's own record (its UI's Routing card)
     assert decision["router_model_name"] == ROUTED_GROUP and decision["routed_model"] == routing["deployment"]
     assert decision["savings_baseline_model"] == "openai/big"
+
+
+@pytest.mark.parametrize("name", [c.name for c in CASCADE_CASES])
+def test_a_cascade_request_is_one_spend_row_with_the_cost_of_every_tier_that_ran(db_proxy, ledger, name):
+    sent = ledger.sent[name]
+    row = one_row(db_proxy, sent.key)
+    escalated = sent.case.variant != "agreeing"
+    assert sorted(sent.calls[:2]) == ["m-a", "m-c"] and sent.calls[2:] == (["judge"] if escalated else [])
+    assert row["spend"] == pytest.approx(sent.cost, rel=1e-9)
+    assert sent.cost == pytest.approx(sum(call_cost(m) for m in sent.calls), rel=1e-9)
+    assert (row["model_group"], row["call_type"], row["status"]) == ("fusion/cascade", CALL_TYPES[sent.case.endpoint], "success")
+    entry = row["metadata"]["spend_logs_metadata"]["fusion"]
+    assert entry["tier_reached"] == (2 if escalated else 1)
+    assert sorted((m["model"], m["tier"]) for m in entry["members"]) == sorted(
+        [("m-a", 1), ("m-c", 1)] + ([("judge", 2)] if escalated else []))
+    assert sum(m["cost"] for m in entry["members"]) == pytest.approx(row["spend"], rel=1e-9)
+    # LiteLLM's own routing record and savings figure carry the cascade's (baseline: the last tier)
+    decision = row["metadata"]["routing_decision"]
+    assert (decision["router_model_name"], decision["tier"], decision["escalated"]) == ("fusion/cascade", str(entry["tier_reached"]), escalated)
+    assert decision["savings_baseline_model"] == "openai/judge"
+    assert row["metadata"]["autorouter_savings"] == pytest.approx(entry["savings"], rel=1e-9)
+    assert (entry["savings"] < 0) == escalated, "escalating costs more than the last tier alone; stopping early saves"
 
 
 def test_inner_calls_write_no_spend_rows(db_proxy, ledger):

@@ -1,11 +1,9 @@
-"""One request through each of the proxy's client APIs, with the official SDKs, streamed or not, and
-what the fake upstream billed for the calls it answered."""
+"""One request through each of the proxy's client APIs (/v1/chat/completions, /v1/messages,
+/v1/responses), with the official SDKs, streamed or not."""
 
 from __future__ import annotations
 
 from typing import Any
-
-from fake_upstream import FakeUpstream
 
 ENDPOINTS = ("chat", "messages", "responses")  # /v1/chat/completions, /v1/messages, /v1/responses
 # LiteLLM's call_type in the spend row, per endpoint
@@ -44,13 +42,3 @@ def ask(base_url: str, key: str, endpoint: str, model: str, text: str, *, stream
         return oai.responses.create(model=model, input=text).output_text
     raise ValueError(f"unknown endpoint {endpoint!r}")
 
-
-def upstream_bill(upstream: FakeUpstream, prices: dict[str, tuple[float, float]]) -> float:
-    """What the fake upstream billed: every call it answered (HTTP 200, finished), at `prices` per token."""
-    total = 0.0
-    for seen in upstream.seen:
-        if seen.status == 200 and seen.finished is not None:
-            b = upstream.behaviours[seen.model]
-            price_in, price_out = prices[seen.model]
-            total += b.prompt_tokens * price_in + b.completion_tokens * price_out
-    return total

@@ -25,7 +25,12 @@ FUSION = {
     "fusion/debate": {"panel": PANEL, "judge": "judge", "rounds": 2},
     # needs every member: one failing member fails the request (after the others answered and were billed)
     "fusion/all-or-nothing": {"mode": "best-of", "panel": PANEL, "judge": "judge", "min_panel": 3},
+    # cheap tier first; the last tier ("judge", the priciest model) only when the cheap answers disagree
+    "fusion/cascade": {"tiers": [["m-c", "m-a"], ["judge"]], "accept": "agreement"},
 }
+# steer() overrides: the cheap tier agrees (the cascade stops at tier 1); a panel member is down
+AGREEING = {"m_a": {"text": "The answer is B."}, "m_c": {"text": "B"}}
+FAILING = {"m_b": {"status": 500, "error_message": "m-b is down"}}
 ROUTED_GROUP = "auto"
 
 
