@@ -19,6 +19,7 @@ Field names and value vocabularies are LiteLLM's (`litellm/types/utils.py`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -38,8 +39,8 @@ def stamp_routing(metadata: dict[str, Any], group: str, decision: Any) -> None:
         "routed_model": decision.chosen.model,
         "cause": CAUSE,
         "tier": decision.chosen.model,
-        "escalated": False,
-        "signals": [" ".join(str(decision.reason).split())[:200]],
+        # LiteLLM's UI shows each signal as a badge: the decision's reason in short pieces
+        "signals": [part for part in re.split(r": |, ", " ".join(str(decision.reason).split())) if part][:6],
         "savings_baseline_model": baseline.model,
         "savings_baseline_deployment_id": baseline.id,
     }
@@ -78,9 +79,10 @@ def cascade_record(entry: Mapping[str, Any]) -> dict[str, Any]:
         "cause": CAUSE,
         "tier": str(reached),
         "tier_label": f"tier {reached} of {len(tiers)}",
-        "escalated": reached > 1,
         "signals": [f"accepted by {entry.get('accepted_by')}", *escalations],
     }
+    if reached > 1:  # only when true: LiteLLM's UI reads escalated=false as "requested, already at the top tier"
+        record["escalated"] = True
     baseline = _priciest_deployment(tiers[-1][0]) if tiers and tiers[-1] else None
     if baseline is not None:
         record["savings_baseline_model"], record["savings_baseline_deployment_id"] = baseline

@@ -69,7 +69,7 @@ def test_litellm_daily_savings_equal_our_routing_savings(db_proxy: DbProxy, upst
                        + strongest["output_cost_per_token"] * row["completion_tokens"] - row["spend"])
         decision = row["metadata"]["routing_decision"]
         assert decision["savings_baseline_model"] == strongest["deployment"] == "openai/big"
-        assert decision["routed_model"] == routing["deployment"] and decision["escalated"] is False
+        assert decision["routed_model"] == routing["deployment"] and "escalated" not in decision
     per_row = [row["metadata"]["autorouter_savings"] for row in rows]
     assert per_row[1] == 0.0 and per_row[0] > 0, "no savings on the strongest deployment, some on the cheap one"
     assert ours > 0
