@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from proxy_harness import free_port
+from proxy_harness import file_tail, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 # Written by scripts/test.sh when it prepared the offline Prisma engine; absent with native engines.
@@ -77,7 +77,8 @@ class PostgresCluster:
         kwargs: dict[str, Any] = {}
         if self.server_user is not None:
             kwargs.update(user=self.server_user.pw_uid, group=self.server_user.pw_gid, extra_groups=[])
-        done = subprocess.run([*args], capture_output=True, text=True, timeout=timeout, cwd=self.root, **kwargs)
+        done = subprocess.run([*args], check=False, capture_output=True, text=True, timeout=timeout, cwd=self.root,
+                              **kwargs)
         if done.returncode != 0:
             raise RuntimeError(f"{Path(args[0]).name} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}\n{self.log_tail()}")
 
@@ -107,7 +108,7 @@ class PostgresCluster:
         cmd = [str(self.bindir / "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", self.url(database), *args]
         if sql is not None:
             cmd += ["-c", sql]
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=timeout)
         if done.returncode != 0:
             raise RuntimeError(f"psql failed ({done.returncode}): {done.stderr.strip()}")
         return done.stdout
@@ -128,10 +129,7 @@ class PostgresCluster:
         return self.url(name)
 
     def log_tail(self, chars: int = 4000) -> str:
-        try:
-            return self.log_path.read_text("utf-8", "replace")[-chars:]
-        except OSError:
-            return ""
+        return file_tail(self.log_path, chars)
 
     def stop(self) -> None:
         if self.started:
