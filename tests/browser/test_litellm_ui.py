@@ -1,6 +1,6 @@
 """LiteLLM's own admin UI, looked at in headless Chromium: a proxy with the database serves fusion, cascade
 and routed requests made with a virtual key; the request logs, one fusion request's detail, the key's spend
-and its Savings tab show what the database holds.
+and its Savings tab (and Cost Optimization) show what the database holds.
 
 Screenshots go to $FUSION_UI_SCREENSHOTS (the README's images: `FUSION_UI_SCREENSHOTS=docs bash
 scripts/test.sh tests/browser`), else to the test's temporary directory."""
@@ -138,3 +138,9 @@ def test_the_key_page_shows_its_spend_and_the_savings_tab_its_savings(served, pa
     expect(card).to_contain_text(f"${saved:.4f}")
     page.set_viewport_size({"width": 1440, "height": 1250})  # the cards and the savings chart
     page.screenshot(path=shots / "ui-savings.png")
+    page.set_viewport_size({"width": 1440, "height": 900})
+
+    page.goto(f"{served.proxy.base_url}/ui/cost-optimization/")  # the proxy-wide view: only this key spent
+    card = page.locator("div", has=page.get_by_text("Auto-router savings", exact=True)).filter(
+        has_text="Recorded estimates").last
+    expect(card).to_contain_text(f"${saved:.4f}")
