@@ -45,7 +45,7 @@ def db_config(upstream_url: str) -> dict[str, Any]:
             "model_info": {"input_cost_per_token": PRICES[name][0], "output_cost_per_token": PRICES[name][1],
                            "strength": strength},
         }
-        for name, strength in (("small", 1.0), ("big", 3.0))
+        for name, strength in (("small", 2.0), ("big", 3.0))
     ]
     return {
         "model_list": [fake_deployment(name, upstream_url, *PRICES[name]) for name in [*PANEL, "judge"]]

@@ -19,7 +19,7 @@ PRICES = {  # $ per input / output token
 TOKENS = {"gpt-4o-mini": (412, 286), "claude-haiku": (430, 301), "gemini-flash": (405, 257), "gpt-4o": (1630, 344)}
 PANEL = ["gpt-4o-mini", "claude-haiku", "gemini-flash"]
 ROUTED_GROUP = "auto"
-STRENGTHS = {"gpt-4o-mini": 1.0, "gpt-4o": 3.0}
+STRENGTHS = {"gpt-4o-mini": 2.0, "gpt-4o": 3.0}
 
 
 def ui_config(upstream_url: str) -> dict[str, Any]:
