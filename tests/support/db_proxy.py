@@ -49,7 +49,9 @@ class DbProxy:
         return self
 
     def stop(self) -> None:
-        self.proxy.stop()
+        # LiteLLM's graceful shutdown with a database takes ~10 s (it drains its spend queues and engine); the
+        # database is thrown away with the cluster, so a short grace before SIGKILL is enough.
+        self.proxy.stop(grace=2.0)
 
     def __enter__(self) -> DbProxy:
         return self.start()

@@ -142,8 +142,8 @@ class ProxyProcess:
     def log_tail(self, chars: int = 6000) -> str:
         return file_tail(self.log_path, chars)
 
-    def stop(self) -> None:
-        stop_process(self.proc, group=True)
+    def stop(self, grace: float = 15.0) -> None:
+        stop_process(self.proc, group=True, grace=grace)
         if getattr(self, "_log", None) is not None:
             self._log.close()
 
