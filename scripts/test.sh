@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Set up and run the whole test suite (unit tests, real-proxy integration tests). CI runs exactly this.
+# Set up and run the whole test suite (unit, proxy, database and browser tiers on the newest supported LiteLLM,
+# then a shorter pass on the oldest: scripts/test_oldest.sh). CI runs exactly this.
+# Arguments go to pytest and select tests of the main pass only (the oldest pass then does not run);
+# FUSION_OLDEST_PASS=0 skips the oldest pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -13,4 +16,7 @@ bash scripts/install_debian.sh "${missing[@]}"
 # The database tier (tests/db, tests/browser): Postgres, and Prisma's client for LiteLLM's database mode.
 bash scripts/setup_db.sh
 export LITELLM_LOCAL_MODEL_COST_MAP=True
-exec .venv/bin/python -m pytest -q "$@"
+.venv/bin/python -m pytest -q "$@"
+if [ $# -eq 0 ] && [ "${FUSION_OLDEST_PASS:-1}" != 0 ]; then
+  bash scripts/test_oldest.sh
+fi
