@@ -1,0 +1,164 @@
+"""Baselines for the cascade benchmark, on the same recorded prompts and the same deployment pool:
+always-one-deployment, the product's prompt-only router over its price weight (`routing.strategy.choose`
+with the shipped DifficultyModel, offline, as routing_eval.py does), LiteLLM's heuristic ComplexityRouter
+(its four tiers mapped onto the pool, and a threshold sweep of its score), and the per-prompt oracle.
+
+Each returns (cost, quality) points: cost = sum of the recorded/priced cost of the chosen deployment per
+prompt, quality = mean recorded score of the chosen deployment.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests" / "support"))
+
+from replay_data import RB_MODELS, Prompt  # noqa: E402
+
+from litellm_fusion.routing.model import DifficultyModel  # noqa: E402
+from litellm_fusion.routing.strategy import DeploymentProfile, choose  # noqa: E402
+from litellm_fusion.routing.text import request_text  # noqa: E402
+
+Point = tuple[float, float]  # (total cost USD, mean quality)
+PRICE_WEIGHTS = [0.0] + [0.002 * 10 ** (k / 12) for k in range(49)]  # 0, 0.002 .. 20
+SWEEP_STEPS = 40
+
+
+def evaluate(prompts: Sequence[Prompt], picks: Sequence[str]) -> Point:
+    return (sum(p.answers[m].cost for p, m in zip(prompts, picks)),
+            statistics.fmean(p.answers[m].score for p, m in zip(prompts, picks)))
+
+
+def mean_costs(train: Sequence[Prompt], pool: Sequence[str]) -> dict[str, float]:
+    return {m: statistics.fmean(p.answers[m].cost for p in train if m in p.answers) for m in pool}
+
+
+def frontier(train: Sequence[Prompt], pool: Sequence[str]) -> list[str]:
+    """Deployments not dominated on train (mean cost, mean quality), cheapest first."""
+    cost = mean_costs(train, pool)
+    q = {m: statistics.fmean(p.answers[m].score for p in train if m in p.answers) for m in pool}
+    keep = [m for m in pool if not any(cost[o] <= cost[m] and q[o] >= q[m] and (cost[o], q[o]) != (cost[m], q[m])
+                                       for o in pool)]
+    return sorted(keep, key=lambda m: cost[m])
+
+
+def oracle(prompts: Sequence[Prompt], pool: Sequence[str]) -> Point:
+    """Per prompt: the cheapest deployment with the best recorded score."""
+    picks = [min(pool, key=lambda m: (-p.answers[m].score, p.answers[m].cost)) for p in prompts]
+    return evaluate(prompts, picks)
+
+
+# ---------------------------------------------------------------- the product's prompt-only router
+class ProductRouter:
+    """`choose()` over the pool at a price weight; strengths on the classifier's scale: RouterBench models use
+    the shipped artifact's fitted strengths, other pools are calibrated on their TRAIN prompts (each
+    deployment's strength s solves mean_i p_success(d_i, s) = its train accuracy), as an operator would set
+    `model_info.strength`."""
+
+    def __init__(self, train: Sequence[Prompt], pool: Sequence[str]) -> None:
+        self.dm = DifficultyModel.load()
+        self.pool = list(pool)
+        cost = mean_costs(train, pool)
+        strength = self._strengths(train)
+        self.profiles = [DeploymentProfile(m, m, cost[m], 0.0, strength[m]) for m in pool]
+
+    def difficulty(self, p: Prompt) -> float:
+        return self.dm.difficulty(request_text([{"role": "user", "content": p.text}]))
+
+    def _strengths(self, train: Sequence[Prompt]) -> dict[str, float]:
+        by_name = {v: k for k, v in RB_MODELS.items()}
+        if all(m in by_name and by_name[m] in self.dm.strengths for m in self.pool):
+            return {m: self.dm.strengths[by_name[m]] for m in self.pool}
+        d = [self.difficulty(p) for p in train]
+        out = {}
+        for m in self.pool:
+            acc = statistics.fmean(p.answers[m].score for p in train if m in p.answers)
+            lo, hi = -10.0, 10.0
+            for _ in range(60):
+                mid = (lo + hi) / 2
+                if statistics.fmean(self.dm.p_success(x, mid) for x in d) < acc:
+                    lo = mid
+                else:
+                    hi = mid
+            out[m] = (lo + hi) / 2
+        return out
+
+    def points(self, prompts: Sequence[Prompt], weights: Sequence[float] = PRICE_WEIGHTS) -> list[tuple[float, Point]]:
+        d = [self.difficulty(p) for p in prompts]
+        out = []
+        for w in weights:
+            picks = [choose(self.profiles, x, self.dm.p_success, w, 1, 0).chosen.model for x in d]
+            out.append((w, evaluate(prompts, picks)))
+        return out
+
+
+# ---------------------------------------------------------------- LiteLLM's heuristic ComplexityRouter
+TIERS = ("SIMPLE", "MEDIUM", "COMPLEX", "REASONING")
+
+
+def litellm_classifier() -> Callable[[str], tuple[str, float]]:
+    import litellm
+    from litellm.router_strategy.complexity_router.complexity_router import ComplexityRouter
+
+    router = litellm.Router(model_list=[{"model_name": "m", "litellm_params": {"model": "openai/m", "api_key": "x"}}])
+    cr = ComplexityRouter(model_name="cr", litellm_router_instance=router,
+                          complexity_router_config={"tiers": {t: "m" for t in TIERS}})
+
+    def classify(text: str) -> tuple[str, float]:
+        tier, score, _ = cr.classify(text)
+        return tier.value, float(score)
+
+    return classify
+
+
+def litellm_tier_mapping(front: Sequence[str]) -> dict[str, str]:
+    """SIMPLE -> cheapest frontier deployment, REASONING -> the strongest, the two middle tiers evenly between."""
+    n = len(front)
+    return {t: front[round(i * (n - 1) / (len(TIERS) - 1))] for i, t in enumerate(TIERS)}
+
+
+def litellm_points(prompts: Sequence[Prompt], front: Sequence[str]) -> tuple[Point, list[Point]]:
+    """(the tier mapping's point, the score-threshold sweep over every frontier pair)."""
+    classify = litellm_classifier()
+    cls = [classify(p.text) for p in prompts]
+    mapping = litellm_tier_mapping(front)
+    tier_point = evaluate(prompts, [mapping[t] for t, _ in cls])
+    order = sorted(range(len(prompts)), key=lambda i: (-cls[i][1], i))
+    sweep = []
+    for a, cheap in enumerate(front):
+        for strong in front[a + 1:]:
+            for k in range(SWEEP_STEPS + 1):
+                hard = set(order[: round(len(order) * k / SWEEP_STEPS)])
+                sweep.append(evaluate(prompts, [strong if i in hard else cheap for i in range(len(prompts))]))
+    return tier_point, sweep
+
+
+# ---------------------------------------------------------------- curves
+def envelope(points: Sequence[Point]) -> list[Point]:
+    """Upper-left envelope: sorted by cost, keeping points whose quality strictly improves."""
+    out: list[Point] = []
+    for c, q in sorted(points):
+        if not out or q > out[-1][1] + 1e-12:
+            out.append((c, q))
+    return out
+
+
+def quality_at(points: Sequence[Point], budget: float) -> float | None:
+    qs = [q for c, q in points if c <= budget * (1 + 1e-9)]
+    return max(qs) if qs else None
+
+
+def budgets(lo: float, hi: float, n: int = 25) -> list[float]:
+    return [lo * (hi / lo) ** (k / (n - 1)) for k in range(n)] if lo > 0 and hi > lo else [hi]
+
+
+def log_mean(values: Sequence[float]) -> float:
+    return math.exp(statistics.fmean(math.log(v) for v in values))

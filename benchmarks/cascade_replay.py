@@ -1,0 +1,313 @@
+#!/usr/bin/env python
+"""Cascades measured through a real LiteLLM proxy on recorded answers (issue 11, "Measured, not asserted").
+
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/cascade_replay.py [--data ../shared/data]
+
+A replay upstream (tests/support/replay_upstream.py) answers each (deployment, prompt) with the answer that
+model really gave (tests/support/replay_data.py: RouterBench's recorded cost billed exactly; MMLU-Pro priced
+from LiteLLM's cost map). A real `litellm` proxy with the plugin serves several `fusion/cascade` models
+per split and plain deployments; the openai client sends every test prompt of every split:
+RouterBench ARC-Challenge, MBPP, Winogrande (upstream test files) and MMLU-Pro (question ids whose
+sha256 mod 5 == 0). Quality = recorded correctness of the deployment whose answer the proxy returned
+(matched by its exact text); cost = `x-litellm-response-cost`, what LiteLLM billed.
+
+Which cascade configurations run is decided on the TRAIN prompts only (cascade_sim.select: the cheapest
+reaching 98% of the strongest deployment there, and the best within 10/20/35/50/75% of its cost).
+Side by side on the same prompts, offline (cascade_baselines.py): every single deployment, the product's
+prompt-only router over its price weight, LiteLLM's heuristic ComplexityRouter, the per-prompt oracle.
+Writes benchmarks/cascade_quality_cost.png and prints markdown tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "support"))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+import cascade_baselines as cb  # noqa: E402
+import cascade_sim as cs  # noqa: E402
+import replay_data as rd  # noqa: E402
+from proxy_harness import ProxyProcess  # noqa: E402
+from replay_upstream import ReplayBook, replay_process  # noqa: E402
+
+WIRING = {
+    "custom_provider_map": [{"provider": "fusion", "custom_handler": "litellm_fusion.fusion_handler"}],
+    "callbacks": ["litellm_fusion.fusion_callbacks"],
+}
+CONCURRENCY = 8
+
+
+@dataclass
+class Split:
+    name: str
+    pool: list[str]
+    train: list[rd.Prompt]
+    test: list[rd.Prompt]
+    dropped: int  # test prompts without a recorded answer from every deployment of the pool
+    strongest: str = ""
+    cascades: list[cs.Cascade] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    """One request through the proxy."""
+
+    cost: float
+    score: float
+    answered_by: str | None  # deployment whose recorded answer was returned
+    tier: str | None
+    accepted_by: str | None
+    escalations: str | None
+    error: str | None = None
+
+
+def load(data: Path, names: list[str]) -> list[Split]:
+    out = []
+    for name in names:
+        train, test = rd.load_split(data, name, "train"), rd.load_split(data, name, "test")
+        pool = sorted({m for p in test + train for m in p.answers})
+        complete = [p for p in test if p.complete(pool)]
+        out.append(Split(name, pool, [p for p in train if p.complete(pool)], complete, len(test) - len(complete)))
+    return out
+
+
+def deployment(name: str, url: str, price_in: float, price_out: float) -> dict:
+    return {"model_name": name,
+            "litellm_params": {"model": f"openai/{name}", "api_base": url, "api_key": "replay"},
+            "model_info": {"input_cost_per_token": price_in, "output_cost_per_token": price_out}}
+
+
+def cascade_name(split: Split, i: int) -> str:
+    return f"cascade/{split.name.replace('/', '-')}/{i}"
+
+
+def proxy_config(splits: list[Split], url: str) -> dict:
+    mp_prices = rd.mmlu_pro_prices()
+    names = sorted({m for s in splits for m in s.pool})
+    models = [deployment(m, url, *(mp_prices[m] if m in mp_prices else rd.rb_deployment_prices())) for m in names]
+    for s in splits:
+        for i, c in enumerate(s.cascades):
+            models.append({"model_name": cascade_name(s, i), "litellm_params": c.litellm_params()})
+    return {"model_list": models, "router_settings": {"num_retries": 0, "timeout": 120},
+            "litellm_settings": WIRING}
+
+
+def attribute(text: str, prompt: rd.Prompt, deployments: list[str]) -> str | None:
+    """The deployment whose recorded answer is exactly `text` (first in `deployments` order)."""
+    return next((m for m in deployments if prompt.answers[m].text == text), None)
+
+
+async def ask(client, model: str, prompt: rd.Prompt, deployments: list[str]) -> Outcome:
+    try:
+        raw = await client.chat.completions.with_raw_response.create(
+            model=model, messages=[{"role": "user", "content": prompt.text}])
+    except Exception as exc:  # noqa: BLE001 - an error is an outcome to report, not a crash
+        return Outcome(0.0, 0.0, None, None, None, None, error=f"{type(exc).__name__}: {str(exc)[:200]}")
+    reply = raw.parse()
+    h = raw.headers
+    text = reply.choices[0].message.content or ""
+    by = attribute(text, prompt, deployments)
+    return Outcome(float(h.get("x-litellm-response-cost") or 0.0), prompt.answers[by].score if by else 0.0, by,
+                   h.get("x-litellm-fusion-tier"), h.get("x-litellm-fusion-accepted-by"),
+                   h.get("x-litellm-fusion-escalations"))
+
+
+async def run_system(client, model: str, prompts: list[rd.Prompt], deployments: list[str]) -> list[Outcome]:
+    sem = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(p: rd.Prompt) -> Outcome:
+        async with sem:
+            return await ask(client, model, p, deployments)
+
+    return await asyncio.gather(*(one(p) for p in prompts))
+
+
+async def run_all(proxy: ProxyProcess, splits: list[Split]) -> dict[tuple[str, str], list[Outcome]]:
+    import openai
+
+    client = openai.AsyncOpenAI(base_url=proxy.base_url, api_key=proxy.master_key, max_retries=0, timeout=180)
+    out = {}
+    for s in splits:
+        cheapest = min(s.pool, key=lambda m: cb.mean_costs(s.train, s.pool)[m])
+        systems = {f"always {cheapest}": (cheapest, [cheapest]), f"always {s.strongest}": (s.strongest, [s.strongest])}
+        for i, c in enumerate(s.cascades):
+            systems[c.name] = (cascade_name(s, i), [m for tier in c.tiers for m in tier])
+        for label, (model, deployments) in systems.items():
+            t0 = time.perf_counter()
+            out[(s.name, label)] = await run_system(client, model, s.test, deployments)
+            print(f"  {s.name}: {label}: {len(s.test)} requests in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+    await client.close()
+    return out
+
+
+# ---------------------------------------------------------------- reporting
+def summary(outcomes: list[Outcome]) -> tuple[float, float]:
+    return sum(o.cost for o in outcomes), sum(o.score for o in outcomes) / len(outcomes)
+
+
+def cost_check(s: Split, label: str, model: str, outcomes: list[Outcome]) -> str:
+    """Billed vs recorded/priced cost of a plain deployment, per request."""
+    diffs = [abs(o.cost - p.answers[model].cost) for o, p in zip(outcomes, s.test)]
+    exact = sum(o.cost == p.answers[model].cost for o, p in zip(outcomes, s.test))
+    return f"{s.name} {label}: billed == recorded on {exact}/{len(diffs)} requests, max |difference| ${max(diffs):.2e}"
+
+
+def report(splits: list[Split], results: dict, plot_path: Path) -> None:
+    curves_by_split = {}
+    print("## Cascades through the real proxy vs baselines (test prompts)\n")
+    for s in splits:
+        single = cs.singles(s.test, s.pool)
+        top_c, top_q = single[s.strongest]
+        front = cb.frontier(s.train, s.pool)
+        router = cb.ProductRouter(s.train, s.pool).points(s.test)
+        tier_point, heur_sweep = cb.litellm_points(s.test, front)
+        oracle = cb.oracle(s.test, s.pool)
+        cascade_pts = {}
+        print(f"### {s.name}: {len(s.test)} test prompts ({s.dropped} dropped: a deployment of the pool has no "
+              f"record), strongest = {s.strongest} (chosen on train)\n")
+        print("| system | quality | % of strongest's quality | cost $ | % of strongest's cost | answered at tier "
+              "(share) | errors / unattributed |")
+        print("|---|---|---|---|---|---|---|")
+        for (split_name, label), outs in results.items():
+            if split_name != s.name:
+                continue
+            c, q = summary(outs)
+            tiers = Counter(o.tier for o in outs if o.tier)
+            tier_txt = ", ".join(f"{t}: {n / len(outs):.0%}" for t, n in sorted(tiers.items())) or "-"
+            errors = sum(o.error is not None for o in outs)
+            unattributed = sum(o.answered_by is None and o.error is None for o in outs)
+            print(f"| {label} (proxy) | {q:.3f} | {q / top_q:.1%} | {c:.3f} | {c / top_c:.1%} | {tier_txt} | "
+                  f"{errors} / {unattributed} |")
+            if not label.startswith("always "):
+                cascade_pts[label] = (c, q)
+        best_r = max((pt for _, pt in router if pt[0] <= 0.5 * top_c), key=lambda pt: pt[1], default=None)
+        for label, (c, q) in [("oracle (offline)", oracle), ("LiteLLM heuristic, tiers mapped (offline)", tier_point)] + (
+                [("best product router point within 50% of strongest's cost (offline)", best_r)] if best_r else []):
+            print(f"| {label} | {q:.3f} | {q / top_q:.1%} | {c:.3f} | {c / top_c:.1%} | - | - |")
+        print()
+        hit = [(lbl, c, q) for lbl, (c, q) in cascade_pts.items() if q >= 0.98 * top_q and c <= 0.5 * top_c]
+        print(f"Target (>= 98% of strongest's quality at <= 50% of its cost): "
+              + ("**met** by " + "; ".join(f"{lbl} ({q / top_q:.1%} at {c / top_c:.1%})" for lbl, c, q in hit)
+                 if hit else "**not met**"))
+        comparison(s, single, router, heur_sweep, cascade_pts)
+        curves_by_split[s.name] = (single, router, heur_sweep, tier_point, oracle, cascade_pts, s.strongest)
+    plot(curves_by_split, plot_path)
+
+
+def comparison(s: Split, single, router, heur_sweep, cascade_pts) -> None:
+    """Cascade envelope vs the product router's envelope at budgets from the cheapest single deployment's
+    cost to the strongest's (both envelopes include the single deployments: one model is a trivial
+    cascade and a trivial route)."""
+    singles_pts = list(single.values())
+    router_env = cb.envelope([pt for _, pt in router] + singles_pts)
+    casc_env = cb.envelope(list(cascade_pts.values()) + singles_pts)
+    heur_env = cb.envelope(heur_sweep + singles_pts)
+    lo = min(c for c, _ in singles_pts)
+    budgets = cb.budgets(lo, single[s.strongest][0])
+    above = ties = below = 0
+    worst = 0.0
+    for b in budgets:
+        qc, qr = cb.quality_at(casc_env, b), cb.quality_at(router_env, b)
+        if qc > qr + 1e-9:
+            above += 1
+        elif qc < qr - 1e-9:
+            below += 1
+            worst = max(worst, qr - qc)
+        else:
+            ties += 1
+    mean = {k: sum(cb.quality_at(env, b) for b in budgets) / len(budgets)
+            for k, env in (("cascade", casc_env), ("router", router_env), ("heuristic", heur_env))}
+    print(f"\nCurves at {len(budgets)} budgets (log-spaced, cheapest single to strongest's cost): cascade above the "
+          f"product router at {above}, level at {ties}, below at {below}" + (f" (by up to {worst:.3f})" if below else "")
+          + f"; mean quality over the budgets: cascade {mean['cascade']:.3f}, router {mean['router']:.3f}, "
+          f"LiteLLM heuristic sweep {mean['heuristic']:.3f}\n")
+
+
+def plot(curves_by_split: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(curves_by_split), figsize=(5.2 * len(curves_by_split), 4.6))
+    axes = axes if len(curves_by_split) > 1 else [axes]
+    for ax, (name, (single, router, heur, tier_point, oracle, cascade_pts, strongest)) in zip(axes, curves_by_split.items()):
+        singles_pts = list(single.values())
+        for pts, label, style in ((cb.envelope([pt for _, pt in router] + singles_pts), "product router (price weight)", ("C3", "-")),
+                                  (cb.envelope(heur + singles_pts), "LiteLLM heuristic (score sweep)", ("C0", "--")),
+                                  (cb.envelope(list(cascade_pts.values()) + singles_pts), "cascade (proxy)", ("C2", "-"))):
+            ax.step([c for c, _ in pts], [q for _, q in pts], where="post", color=style[0], ls=style[1], label=label)
+        ax.scatter([c for c, _ in cascade_pts.values()], [q for _, q in cascade_pts.values()], color="C2", zorder=3)
+        for m, (c, q) in single.items():
+            ax.scatter([c], [q], color="black", s=10)
+            ax.annotate(m.split("-", 1)[1][:12], (c, q), fontsize=6)
+        ax.scatter([tier_point[0]], [tier_point[1]], marker="s", color="C0", label="LiteLLM heuristic (tiers)")
+        ax.scatter([oracle[0]], [oracle[1]], marker="*", s=80, color="gold", edgecolor="black", label="oracle")
+        top_c, top_q = single[strongest]
+        ax.axhline(0.98 * top_q, color="grey", lw=0.6, ls=":")
+        ax.axvline(0.5 * top_c, color="grey", lw=0.6, ls=":")
+        ax.set_xscale("log")
+        ax.set_title(f"{name} (test)")
+        ax.set_xlabel("total cost of the split, USD (log)")
+        ax.set_ylabel("quality")
+    axes[0].legend(fontsize=6.5, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"plot: {os.path.relpath(path, REPO)}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--splits", nargs="+", default=list(rd.ALL_SPLITS))
+    ap.add_argument("--plot", type=Path, default=REPO / "benchmarks" / "cascade_quality_cost.png")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N test prompts per split (smoke run)")
+    ap.add_argument("--dump", type=Path, help="write every request's outcome here (JSON)")
+    ap.add_argument("--no-cascades", action="store_true", help="plain deployments only (checks the replay)")
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    splits = load(args.data, args.splits)
+    agree = cs.product_agree()
+    for s in splits:
+        s.strongest, s.cascades = cs.select(s.train, s.pool, agree)
+        if args.no_cascades:
+            s.cascades = []
+        if args.limit:
+            s.test = s.test[: args.limit]
+        print(f"{s.name}: cascades chosen on {len(s.train)} train prompts: "
+              + "; ".join(c.name for c in s.cascades), file=sys.stderr)
+    book = ReplayBook()
+    for s in splits:
+        for p in s.test:
+            for m, a in p.answers.items():
+                book.record(m, p.text, a.text, a.prompt_tokens, a.completion_tokens)
+    work = Path(tempfile.mkdtemp(prefix="cascade-replay-"))
+    with replay_process(book.save(work / "book.jsonl")) as url, \
+            ProxyProcess(proxy_config(splits, url), work, spend_log=False) as proxy:
+        results = asyncio.run(run_all(proxy, splits))
+    print(f"replay run: {time.perf_counter() - t0:.0f}s in all\n", file=sys.stderr)
+    if args.dump:
+        args.dump.write_text(json.dumps({f"{k[0]} | {k[1]}": [o.__dict__ for o in v] for k, v in results.items()}))
+    print("Billed cost of the plain deployments vs the record (RouterBench: recorded cost; MMLU-Pro: tokens x price):\n")
+    for (name, label), outs in results.items():
+        if label.startswith("always "):
+            s = next(x for x in splits if x.name == name)
+            print("- " + cost_check(s, label, label.removeprefix("always "), outs))
+    print()
+    report(splits, results, args.plot)
+
+
+if __name__ == "__main__":
+    main()
