@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench_common import first_text  # noqa: E402
-from litellm_fusion.engine.agreement import agreement  # noqa: E402
+from litellm_fusion.engine.answers import agreement  # noqa: E402
 from litellm_fusion.engine.types import Candidate  # noqa: E402
 
 ROUTERBENCH_PANELS = {

@@ -40,7 +40,8 @@ def apply_cost_cap(router: Any, config: FusionModelConfig, request: Any) -> Cost
     max_output = request.params.get("max_tokens") or request.params.get("max_completion_tokens")
     fitted = fit_panel(config, prompt_tokens, max_output, lambda name: model_prices(router, name))
     if fitted.estimate > (config.max_cost_per_request or 0.0):
-        action = "" if config.cost_cap_action == "reject" else f" even with the panel shrunk to {fitted.panel}"
+        kept = fitted.report.get("panel", fitted.report.get("tiers"))
+        action = "" if config.cost_cap_action == "reject" else f" even shrunk to {kept}"
         raise litellm.BadRequestError(
             message=(
                 f"{config.name}: estimated worst-case cost ${fitted.estimate:.6f}{action} exceeds max_cost_per_request "

@@ -24,15 +24,15 @@ PASSED_ON = frozenset(
         "logit_bias",
         "response_format",
         "reasoning_effort",
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
     }
 )
 
 REJECTED = {
-    "tools": "tools / function calling is not supported by fusion models; call a panel model directly",
-    "tool_choice": "tools / function calling is not supported by fusion models",
-    "functions": "function calling is not supported by fusion models",
-    "function_call": "function calling is not supported by fusion models",
-    "parallel_tool_calls": "tools / function calling is not supported by fusion models",
+    "functions": "the legacy `functions` parameter is not supported by fusion models; send `tools` instead",
+    "function_call": "the legacy `function_call` parameter is not supported by fusion models; send `tool_choice`",
     "logprobs": "logprobs are not available from a fused answer",
     "top_logprobs": "logprobs are not available from a fused answer",
     "audio": "audio output is not supported by fusion models",

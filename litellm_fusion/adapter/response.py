@@ -1,14 +1,13 @@
-"""Turn a FusionResult into what LiteLLM expects back from a CustomLLM: a ModelResponse or stream chunks."""
+"""Turn the engine's output into what LiteLLM expects back from a CustomLLM: a ModelResponse or stream chunks."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
-from litellm.types.utils import GenericStreamingChunk, ModelResponse, Usage
+from litellm.types.utils import ChatCompletionMessageToolCall, Function, GenericStreamingChunk, ModelResponse, Usage
 
-from ..engine.types import FusionResult
+from ..engine.types import FusionResult, ToolCall
 
 
 def fill_response(
@@ -19,47 +18,65 @@ def fill_response(
     details: dict[str, Any] | None = None,
 ) -> ModelResponse:
     choice = model_response.choices[0]
-    choice.message.content = result.answer  # type: ignore[union-attr]
+    message = choice.message  # type: ignore[union-attr]
+    message.content = result.answer if result.answer or not result.tool_calls else None
+    if result.tool_calls:
+        message.tool_calls = [
+            ChatCompletionMessageToolCall(id=c.id, type="function", function=Function(name=c.name, arguments=c.arguments))
+            for c in result.tool_calls
+        ]
     if details is not None:
-        choice.message.provider_specific_fields = {"fusion": details}  # type: ignore[union-attr]
+        message.provider_specific_fields = {"fusion": details}
     choice.finish_reason = result.finish_reason  # type: ignore[assignment]  # providers' reasons pass through
     model_response.model = model_name
-    usage = Usage(
-        prompt_tokens=result.prompt_tokens,
-        completion_tokens=result.completion_tokens,
-        total_tokens=result.prompt_tokens + result.completion_tokens,
-    )
-    setattr(model_response, "usage", usage)
+    setattr(model_response, "usage", _usage(result))
     hidden: dict[str, Any] = model_response._hidden_params
     hidden["response_cost"] = result.cost
     hidden.setdefault("additional_headers", {}).update(headers)
     return model_response
 
 
-_PIECE = re.compile(r"\S*\s*")
+def _usage(result: FusionResult) -> Usage:
+    return Usage(
+        prompt_tokens=result.prompt_tokens,
+        completion_tokens=result.completion_tokens,
+        total_tokens=result.prompt_tokens + result.completion_tokens,
+    )
 
 
-def stream_chunks(result: FusionResult, words_per_chunk: int = 8) -> Iterator[GenericStreamingChunk]:
-    """The answer in chunks of a few words, then a final chunk with finish_reason and summed usage."""
-    words = [w for w in _PIECE.findall(result.answer) if w]
-    for i in range(0, len(words), words_per_chunk):
-        yield GenericStreamingChunk(
-            text="".join(words[i : i + words_per_chunk]),
-            is_finished=False,
-            finish_reason="",
-            usage=None,
-            index=0,
-            tool_use=None,
-        )
-    yield GenericStreamingChunk(
+def text_chunk(text: str) -> GenericStreamingChunk:
+    return GenericStreamingChunk(text=text, is_finished=False, finish_reason="", usage=None, index=0, tool_use=None)
+
+
+def _tool_chunk(i: int, call: ToolCall) -> GenericStreamingChunk:
+    return GenericStreamingChunk(
+        text="", is_finished=False, finish_reason="", usage=None, index=0,
+        tool_use={"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments},
+                  "index": i},
+    )
+
+
+def closing_chunks(result: FusionResult) -> list[GenericStreamingChunk]:
+    """After the answer's text: its tool calls (whole, one chunk each: they are checked before they go out),
+    then the finish reason with the summed usage and cost."""
+    chunks = [_tool_chunk(i, c) for i, c in enumerate(result.tool_calls)]
+    chunks.append(GenericStreamingChunk(
         text="",
         is_finished=True,
         finish_reason=result.finish_reason,
-        usage={
+        usage={  # type: ignore[typeddict-unknown-key]
             "prompt_tokens": result.prompt_tokens,
             "completion_tokens": result.completion_tokens,
             "total_tokens": result.prompt_tokens + result.completion_tokens,
+            "cost": result.cost,
         },
         index=0,
         tool_use=None,
-    )
+    ))
+    return chunks
+
+
+async def aiter_chunks(texts: AsyncIterator[str]) -> AsyncIterator[GenericStreamingChunk]:
+    async for text in texts:
+        if text:
+            yield text_chunk(text)

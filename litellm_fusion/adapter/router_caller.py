@@ -7,9 +7,10 @@ LiteLLM writes no spend row for them; they are marked so that Prometheus does no
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
-from ..engine.types import Completion, InnerCallError, Message
+from ..engine.types import Completion, InnerCallError, Message, ToolCall
 
 INNER_CALL_KEY = "litellm_fusion_inner_call"
 
@@ -28,6 +29,42 @@ def is_inner_call(metadata: dict[str, Any] | None) -> bool:
     return bool(metadata) and INNER_CALL_KEY in metadata  # type: ignore[operator]
 
 
+def _inner_error(exc: Exception) -> InnerCallError:
+    status = getattr(exc, "status_code", None)
+    prefix = f"HTTP {status}: " if status else ""
+    return InnerCallError(
+        f"{prefix}{getattr(exc, 'message', None) or exc}", status=status if isinstance(status, int) else None
+    )
+
+
+def _tool_calls(message: Any) -> tuple[ToolCall, ...]:
+    calls = getattr(message, "tool_calls", None) or []
+    out = []
+    for call in calls:
+        fn = getattr(call, "function", None)
+        out.append(ToolCall(id=str(getattr(call, "id", "") or ""), name=str(getattr(fn, "name", "") or ""),
+                            arguments=str(getattr(fn, "arguments", "") or "")))
+    return tuple(out)
+
+
+def _completion(response: Any, cost: float | None = None) -> Completion:
+    hidden = getattr(response, "_hidden_params", {}) or {}
+    usage = getattr(response, "usage", None)
+    choice = response.choices[0]
+    cached = hidden.get("cache_hit") is True  # LiteLLM's response cache: billed $0, as LiteLLM does
+    if cost is None:
+        cost = float(hidden.get("response_cost") or 0.0)
+    return Completion(
+        text=choice.message.content or "",
+        cost=0.0 if cached else cost,
+        prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+        completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+        finish_reason=choice.finish_reason or "stop",
+        cached=cached,
+        tool_calls=_tool_calls(choice.message),
+    )
+
+
 class RouterCaller:
     def __init__(self, router: Any, fusion_model: str, parent_call_id: str | None) -> None:
         self.router = router
@@ -43,20 +80,44 @@ class RouterCaller:
                 **params,
             )
         except Exception as exc:  # noqa: BLE001 - the engine records it and drops the member
-            status = getattr(exc, "status_code", None)
-            prefix = f"HTTP {status}: " if status else ""
-            raise InnerCallError(
-                f"{prefix}{getattr(exc, 'message', None) or exc}", status=status if isinstance(status, int) else None
-            ) from exc
-        hidden = getattr(response, "_hidden_params", {}) or {}
-        usage = getattr(response, "usage", None)
-        choice = response.choices[0]
-        cached = hidden.get("cache_hit") is True  # LiteLLM's response cache: billed $0, as LiteLLM does
-        return Completion(
-            text=choice.message.content or "",
-            cost=0.0 if cached else float(hidden.get("response_cost") or 0.0),
-            prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
-            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
-            finish_reason=choice.finish_reason or "stop",
-            cached=cached,
-        )
+            raise _inner_error(exc) from exc
+        return _completion(response)
+
+    async def stream(
+        self, model: str, messages: list[Message], params: dict[str, Any], timeout: float
+    ) -> AsyncIterator[str | Completion]:
+        """The call streamed through the Router: text deltas as they arrive, then the whole Completion, built
+        from the chunks with LiteLLM's own `stream_chunk_builder` and priced by the call's logging object (the
+        deployment's own prices, as LiteLLM prices the finished stream)."""
+        import litellm
+
+        chunks: list[Any] = []
+        try:
+            response = await self.router.acompletion(
+                model=model,
+                messages=messages,
+                timeout=timeout,
+                metadata={INNER_CALL_KEY: dict(self.tag)},
+                stream=True,
+                stream_options={"include_usage": True},
+                **params,
+            )
+            async for chunk in response:
+                chunks.append(chunk)
+                delta = chunk.choices[0].delta if chunk.choices else None
+                text = getattr(delta, "content", None) if delta is not None else None
+                if text:
+                    yield text
+        except Exception as exc:  # noqa: BLE001
+            raise _inner_error(exc) from exc
+        built = litellm.stream_chunk_builder(chunks, messages=messages)
+        if built is None:
+            raise InnerCallError(f"{model}: the stream ended without a response")
+        logging_obj = getattr(response, "logging_obj", None)
+        cost = None
+        if logging_obj is not None:
+            try:
+                cost = logging_obj.response_cost_calculator(result=built)
+            except Exception:  # noqa: BLE001 - unpriced: as LiteLLM, count 0
+                cost = None
+        yield _completion(built, float(cost or 0.0))

@@ -57,7 +57,7 @@ def _has_price(entry: Mapping[str, Any]) -> bool:
 
 def warn_unpriced(model_list: list[dict[str, Any]], configs: dict[str, FusionModelConfig]) -> list[str]:
     """Panel or judge deployments LiteLLM has no price for would silently cost 0: say so."""
-    used = {m for c in configs.values() for m in (*c.panel, c.judge)}
+    used = {m for c in configs.values() for m in c.referenced_models}
     unpriced = sorted(
         {e["model_name"] for e in model_list if e.get("model_name") in used and not _has_price(e)}
     )

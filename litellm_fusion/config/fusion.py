@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .cascade import AcceptConfig, TierConfig, VerifierConfig, cascade_problems
+
 PROVIDER = "fusion"
 
 
@@ -20,6 +22,7 @@ class FusionMode(str, Enum):
     BEST_OF = "best-of"
     MERGE = "merge"
     DEBATE = "debate"
+    CASCADE = "cascade"
 
 
 class JudgeFormat(str, Enum):
@@ -65,9 +68,16 @@ class FusionModelConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(description="the model_name users call, e.g. fusion/debate")
-    mode: FusionMode = Field(description="best-of | merge | debate")
-    panel: list[str] = Field(description="model_names of this proxy that answer in parallel")
-    judge: str = Field(description="model_name of this proxy that picks, merges or settles")
+    mode: FusionMode = Field(description="best-of | merge | debate | cascade")
+    panel: list[str] = Field(default_factory=list, description="model_names of this proxy that answer in parallel "
+                             "(best-of, merge, debate)")
+    judge: str = Field(default="", description="model_name of this proxy that picks, merges or settles "
+                       "(best-of, merge, debate)")
+    tiers: list[TierConfig] = Field(default_factory=list, description="cascade: tiers of model_names, cheapest "
+                                    "first (config/cascade.py)")
+    accept: AcceptConfig | None = Field(default=None, description="cascade: when a tier's answer is accepted "
+                                        "(default: agreement of all its answers)")
+    verifier: VerifierConfig | None = Field(default=None, description="cascade: the model that rates a tier's answer")
     rounds: int = Field(default=1, ge=1, le=10, description="debate rounds (round 1 = independent answers)")
     min_panel: int = Field(default=1, ge=1, description="members that must answer for the request to succeed")
     member_timeout: float = Field(default=60.0, gt=0, description="seconds one panel call may take")
@@ -106,20 +116,28 @@ class FusionModelConfig(BaseModel):
 
     @field_validator("panel")
     @classmethod
-    def _panel_not_empty(cls, panel: list[str]) -> list[str]:
-        if not panel:
-            raise ValueError("panel must name at least one model_name")
+    def _panel_entries(cls, panel: list[str]) -> list[str]:
         for member in panel:
             if not isinstance(member, str) or not member.strip():
                 raise ValueError("panel entries must be non-empty model_names")
         return panel
 
-    @field_validator("judge")
-    @classmethod
-    def _judge_not_empty(cls, judge: str) -> str:
-        if not judge.strip():
-            raise ValueError("judge must be a model_name")
-        return judge
+    @property
+    def is_cascade(self) -> bool:
+        return self.mode is FusionMode.CASCADE
+
+    def tier_accept(self, tier: TierConfig) -> AcceptConfig:
+        """The acceptance check of a (non-last) tier: its own, else the cascade's, else agreement of all."""
+        return tier.accept or self.accept or AcceptConfig(agreement="all")
+
+    @property
+    def referenced_models(self) -> list[str]:
+        """Every model_name this fusion model calls (panel, judge, tiers, verifier, gate)."""
+        names = [*self.panel, *([self.judge] if self.judge else [])]
+        names += [m for tier in self.tiers for m in tier.models]
+        names += [self.verifier.model] if self.verifier else []
+        names += [self.gate.cheap, self.gate.strong] if self.gate else []
+        return list(dict.fromkeys(names))
 
     @property
     def uses_agreement_shortcut(self) -> bool:
@@ -136,6 +154,15 @@ class FusionModelConfig(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> FusionModelConfig:
+        if self.is_cascade:
+            return self._consistent_cascade()
+        if not self.panel:
+            raise ValueError("panel must name at least one model_name")
+        if not self.judge.strip():
+            raise ValueError("judge must be a model_name")
+        for key in ("tiers", "accept", "verifier"):
+            if getattr(self, key):
+                raise ValueError(f"{key} only applies to mode cascade (mode is {self.mode.value})")
         if self.min_panel > len(self.panel):
             raise ValueError(f"min_panel ({self.min_panel}) is larger than the panel ({len(self.panel)} members)")
         if self.quorum is not None and not self.min_panel <= self.quorum <= len(self.panel):
@@ -146,6 +173,21 @@ class FusionModelConfig(BaseModel):
             raise ValueError(f"panel names the fusion model {self.name} itself")
         if self.judge == self.name:
             raise ValueError(f"judge names the fusion model {self.name} itself")
+        return self
+
+    def _consistent_cascade(self) -> FusionModelConfig:
+        for key in ("panel", "judge", "gate", "agreement_shortcut"):
+            if getattr(self, key):
+                raise ValueError(f"{key} does not apply to mode cascade (a cascade has tiers)")
+        if self.rounds > 1:
+            raise ValueError(f"rounds={self.rounds} only applies to mode debate (mode is cascade)")
+        if self.min_panel > 1:
+            raise ValueError("min_panel does not apply to mode cascade (a tier escalates when too few answered)")
+        problems = cascade_problems(self.tiers, self.accept, self.verifier)
+        if problems:
+            raise ValueError("; ".join(problems))
+        if self.name in self.referenced_models:
+            raise ValueError(f"tiers or verifier name the fusion model {self.name} itself")
         return self
 
 
@@ -184,7 +226,7 @@ def describe_validation_error(model_name: str, exc: ValidationError) -> str:
     """One line per problem: `fusion model 'x': litellm_params.<field>: <problem>`."""
     lines = []
     for err in exc.errors():
-        field = ".".join(str(p) for p in err["loc"])
+        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown fusion option (see config.example.yaml for the options)"

@@ -48,23 +48,17 @@ def fusion_configs(model_list: Iterable[Mapping[str, Any]]) -> dict[str, FusionM
 
 
 def cross_check(config: FusionModelConfig, model_names: set[str], fusion_names: set[str]) -> list[str]:
-    """Problems with the model_names a fusion model refers to."""
+    """Problems with the model_names a fusion model refers to (each must be a non-fusion model_name)."""
+    refs = [(f"panel[{i}]", m) for i, m in enumerate(config.panel)]
+    refs += [("judge", config.judge)] if config.judge else []
+    refs += [(f"tiers[{t}].models[{i}]", m) for t, tier in enumerate(config.tiers) for i, m in enumerate(tier.models)]
+    refs += [("verifier.model", config.verifier.model)] if config.verifier else []
+    refs += [("gate.cheap", config.gate.cheap), ("gate.strong", config.gate.strong)] if config.gate else []
     problems = []
-    for i, member in enumerate(config.panel):
-        if member not in model_names:
-            problems.append(
-                f"fusion model {config.name!r}: litellm_params.panel[{i}]: {member!r} is not a model_name in model_list"
-            )
-        elif member in fusion_names:
-            problems.append(
-                f"fusion model {config.name!r}: litellm_params.panel[{i}]: {member!r} is a fusion model; "
-                "fusion models cannot sit in a panel"
-            )
-    for field, name in (("gate.cheap", config.gate.cheap), ("gate.strong", config.gate.strong)) if config.gate else ():
-        if name not in model_names or name in fusion_names:
-            problems.append(f"fusion model {config.name!r}: litellm_params.{field}: {name!r} is not a (non-fusion) model_name in model_list")
-    if config.judge not in model_names:
-        problems.append(f"fusion model {config.name!r}: litellm_params.judge: {config.judge!r} is not a model_name in model_list")
-    elif config.judge in fusion_names:
-        problems.append(f"fusion model {config.name!r}: litellm_params.judge: {config.judge!r} is a fusion model")
+    for field, name in refs:
+        where = f"fusion model {config.name!r}: litellm_params.{field}: {name!r}"
+        if name not in model_names:
+            problems.append(f"{where} is not a model_name in model_list")
+        elif name in fusion_names:
+            problems.append(f"{where} is a fusion model; fusion models cannot call fusion models")
     return problems

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,27 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:500]
 
 
+def _failed(model: str, role: Role, round_no: int, started: float, exc: BaseException, limit: float,
+            deadline_bound: bool, step: str) -> CallRecord:
+    latency = time.monotonic() - started
+    if isinstance(exc, TimeoutError):
+        what = "fusion deadline" if deadline_bound else f"{step} timeout"
+        error = f"Timeout: {step} did not finish within {limit:.3g}s ({what})"
+        return CallRecord(model, role, round_no, ok=False, latency_s=latency, error=error)
+    record = CallRecord(model, role, round_no, ok=False, latency_s=latency, error=_error_text(exc))
+    if isinstance(exc, InnerCallError):
+        record.cost = exc.cost
+        record.status = exc.status
+    return record
+
+
+def _succeeded(model: str, role: Role, round_no: int, started: float, completion: Completion) -> CallRecord:
+    return CallRecord(
+        model, role, round_no, ok=True, latency_s=time.monotonic() - started, cost=completion.cost,
+        prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens, cached=completion.cached,
+    )
+
+
 async def timed_call(
     caller: Caller,
     *,
@@ -43,37 +64,86 @@ async def timed_call(
     role: Role,
     round_no: int,
     step: str,
+    ledger: list[CallRecord] | None = None,
 ) -> tuple[CallRecord, Completion | None]:
-    """Make one call; never raises except on cancellation. The record says what happened."""
+    """Make one call; never raises except on cancellation. The record says what happened; `ledger` receives
+    it as soon as the call finished (billing, should the request be cancelled later)."""
     limit, deadline_bound = deadline.bound(timeout)
     start = time.monotonic()
     if limit <= 0:
         return CallRecord(model, role, round_no, ok=False, latency_s=0.0, error=f"deadline exceeded before {step}"), None
+    completion: Completion | None = None
     try:
         completion = await asyncio.wait_for(caller(model, messages, params, limit), timeout=limit)
-    except TimeoutError:
-        what = "fusion deadline" if deadline_bound else f"{step} timeout"
-        error = f"Timeout: {step} did not finish within {limit:.3g}s ({what})"
-        return CallRecord(model, role, round_no, ok=False, latency_s=time.monotonic() - start, error=error), None
-    except InnerCallError as exc:
-        record = CallRecord(model, role, round_no, ok=False, latency_s=time.monotonic() - start, error=_error_text(exc))
-        record.cost = exc.cost
-        record.status = exc.status
-        return record, None
     except Exception as exc:  # noqa: BLE001 - any provider error drops this member, it must not fail the request
-        return CallRecord(model, role, round_no, ok=False, latency_s=time.monotonic() - start, error=_error_text(exc)), None
-    record = CallRecord(
-        model,
-        role,
-        round_no,
-        ok=True,
-        latency_s=time.monotonic() - start,
-        cost=completion.cost,
-        prompt_tokens=completion.prompt_tokens,
-        completion_tokens=completion.completion_tokens,
-        cached=completion.cached,
-    )
+        record = _failed(model, role, round_no, start, exc, limit, deadline_bound, step)
+    else:
+        record = _succeeded(model, role, round_no, start, completion)
+    if ledger is not None:
+        ledger.append(record)
     return record, completion
+
+
+_END = object()
+
+
+async def streamed_call(
+    caller: Caller,
+    *,
+    model: str,
+    messages: list[Message],
+    params: dict[str, Any],
+    timeout: float,
+    deadline: Deadline,
+    role: Role,
+    round_no: int,
+    step: str,
+    ledger: list[CallRecord] | None = None,
+) -> AsyncIterator[str | tuple[CallRecord, Completion | None]]:
+    """`timed_call`, streamed: yields text deltas as the model writes them, then (record, completion or None).
+
+    The stream is read by a task of its own under one time bound, so a slow consumer (a client reading the
+    deltas) never runs inside the call's timeout; closing this generator cancels the call."""
+    limit, deadline_bound = deadline.bound(timeout)
+    start = time.monotonic()
+    if limit <= 0:
+        yield CallRecord(model, role, round_no, ok=False, latency_s=0.0, error=f"deadline exceeded before {step}"), None
+        return
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+
+    async def read() -> None:
+        try:
+            async with asyncio.timeout(limit):
+                async for item in caller.stream(model, messages, params, limit):
+                    queue.put_nowait(item)
+        except Exception as exc:  # noqa: BLE001 - reported through the queue
+            queue.put_nowait(exc)
+        queue.put_nowait(_END)
+
+    reader = asyncio.ensure_future(read())
+    completion: Completion | None = None
+    failure: BaseException | None = None
+    try:
+        while (item := await queue.get()) is not _END:
+            if isinstance(item, str):
+                yield item
+            elif isinstance(item, Completion):
+                completion = item
+            else:
+                failure = item
+    finally:
+        if not reader.done():
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+    if completion is not None and failure is None:
+        record = _succeeded(model, role, round_no, start, completion)
+    else:
+        failure = failure or InnerCallError(f"{model}: the stream ended without a response")
+        record = _failed(model, role, round_no, start, failure, limit, deadline_bound, step)
+        completion = None
+    if ledger is not None:
+        ledger.append(record)
+    yield record, completion
 
 
 @dataclass(frozen=True)
@@ -118,13 +188,11 @@ async def run_panel(
                 role="member",
                 round_no=round_no,
                 step="panel member",
+                ledger=completed,
             )
         ): i
         for i, c in enumerate(calls)
     }
-    if completed is not None:
-        for task in tasks:
-            task.add_done_callback(lambda t: None if t.cancelled() else completed.append(t.result()[0]))
     results: dict[int, tuple[CallRecord, Completion | None]] = {}
     pending = set(tasks)
     cutoff: float | None = None

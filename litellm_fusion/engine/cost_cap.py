@@ -6,6 +6,8 @@ from each model_name's most expensive deployment:
 - round 1:            every member: P input + M output
 - debate rounds 2..R: every member: P + n*M + REVISION_OVERHEAD input (its own and the others' answers) + M output
 - judge:              P + n*M + JUDGE_OVERHEAD input, and judge_max_tokens (else best-of 256, merge/debate M) output
+- cascade:            every call of every tier: P input + M output; the verifier of every tier but the last:
+                      P + M + JUDGE_OVERHEAD input, verifier.max_tokens (else 256) output (all tiers may run)
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
+from ..config.cascade import TierConfig
 from ..config.fusion import FusionMode, FusionModelConfig
 
 Prices = Callable[[str], tuple[float, float]]  # model_name -> ($/input token, $/output token)
@@ -26,8 +30,23 @@ VERDICT_TOKENS = 256
 
 @dataclass(frozen=True)
 class CostEstimate:
-    panel: list[str]
     estimate: float
+    update: dict[str, Any]  # the options the request runs with (a model_copy update of the config)
+    report: dict[str, Any]  # what the metadata shows of them
+
+
+def cascade_worst_case(cfg: FusionModelConfig, tiers: Sequence[TierConfig], prompt_tokens: int,
+                       max_output: int | None, prices: Prices) -> float:
+    m = max_output or ASSUMED_OUTPUT_TOKENS
+    total = 0.0
+    for i, tier in enumerate(tiers):
+        for model in tier.call_models():
+            price_in, price_out = prices(model)
+            total += prompt_tokens * price_in + m * price_out
+        if cfg.verifier is not None and i < len(tiers) - 1:
+            v_in, v_out = prices(cfg.verifier.model)
+            total += (prompt_tokens + m + JUDGE_OVERHEAD) * v_in + (cfg.verifier.max_tokens or VERDICT_TOKENS) * v_out
+    return total
 
 
 def worst_case_cost(cfg: FusionModelConfig, panel: Sequence[str], prompt_tokens: int, max_output: int | None, prices: Prices) -> float:
@@ -48,15 +67,31 @@ def worst_case_cost(cfg: FusionModelConfig, panel: Sequence[str], prompt_tokens:
 
 def fit_panel(cfg: FusionModelConfig, prompt_tokens: int, max_output: int | None, prices: Prices) -> CostEstimate:
     """The panel the cap allows: all of it, or (action shrink) without its most expensive members, never
-    below min_panel. `estimate` is for the returned panel; it is over the cap when nothing fits."""
+    below min_panel; for a cascade, without its most expensive tiers but the last. `estimate` is for what
+    is returned; it is over the cap when nothing fits."""
     prices = cache(prices)  # each model_name's prices are looked up once per request
+    if cfg.is_cascade:
+        return _fit_tiers(cfg, prompt_tokens, max_output, prices)
     panel = list(cfg.panel)
     estimate = worst_case_cost(cfg, panel, prompt_tokens, max_output, prices)
     cap = cfg.max_cost_per_request
-    if cap is None or estimate <= cap or cfg.cost_cap_action == "reject":
-        return CostEstimate(panel, estimate)
-    while estimate > cap and len(panel) > cfg.min_panel:
-        costliest = max(range(len(panel)), key=lambda i: (sum(prices(panel[i])), i))
-        panel.pop(costliest)
-        estimate = worst_case_cost(cfg, panel, prompt_tokens, max_output, prices)
-    return CostEstimate(panel, estimate)
+    if cap is not None and estimate > cap and cfg.cost_cap_action == "shrink":
+        while estimate > cap and len(panel) > cfg.min_panel:
+            costliest = max(range(len(panel)), key=lambda i: (sum(prices(panel[i])), i))
+            panel.pop(costliest)
+            estimate = worst_case_cost(cfg, panel, prompt_tokens, max_output, prices)
+    quorum = min(cfg.quorum, len(panel)) if cfg.quorum else None
+    return CostEstimate(estimate, {"panel": panel, "quorum": quorum}, {"panel": panel})
+
+
+def _fit_tiers(cfg: FusionModelConfig, prompt_tokens: int, max_output: int | None, prices: Prices) -> CostEstimate:
+    tiers = list(cfg.tiers)
+    estimate = cascade_worst_case(cfg, tiers, prompt_tokens, max_output, prices)
+    cap = cfg.max_cost_per_request
+    if cap is not None and estimate > cap and cfg.cost_cap_action == "shrink":
+        while estimate > cap and len(tiers) > 1:
+            early = tiers[:-1]
+            costliest = max(range(len(early)), key=lambda i: (sum(sum(prices(m)) for m in early[i].call_models()), i))
+            tiers.pop(costliest)
+            estimate = cascade_worst_case(cfg, tiers, prompt_tokens, max_output, prices)
+    return CostEstimate(estimate, {"tiers": tiers}, {"tiers": [t.call_models() for t in tiers]})

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from .prompts import PROMPT_VERSION
-from .types import Candidate, JudgeResult, Message
+from .prompts import PROMPT_VERSION, render_candidate
+from .types import Candidate, JudgeResult, Message, ToolCall, invalid_tool_call
 
 FORMAT = "litellm-fusion/judge-decision"
 VALUE_VERSION = 1
@@ -52,8 +53,8 @@ def decision_key(
         "judge": judge,
         "rounds": rounds,
         "judge_params": judge_params,
-        "messages": [{"role": m.get("role"), "content": m.get("content"), "name": m.get("name")} for m in messages],
-        "candidates": [c.text for c in candidates],
+        "messages": [{k: m.get(k) for k in ("role", "content", "name", "tool_calls", "tool_call_id")} for m in messages],
+        "candidates": [render_candidate(c) for c in candidates],
     }
     return hashlib.sha256(_canonical(material).encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -62,6 +63,8 @@ def encode(key: str, result: JudgeResult, finish_reason: str) -> str:
     decision: dict[str, Any] = {"reason": result.reason, "finish_reason": finish_reason}
     if result.text is not None:
         decision["text"] = result.text
+        if result.tool_calls:
+            decision["tool_calls"] = [[c.name, c.arguments] for c in result.tool_calls]
     else:
         decision["winner"] = result.winner
     return _canonical({"format": FORMAT, "v": VALUE_VERSION, "key": key, "decision": decision})
@@ -92,10 +95,20 @@ def decode(raw: str | bytes | None, key: str, n_candidates: int, writes_text: bo
         return None
     if writes_text:
         text = decision.get("text")
-        if not isinstance(text, str) or not text.strip():
+        calls = _tool_calls(decision.get("tool_calls", []))
+        if not isinstance(text, str) or calls is None or not (text.strip() or calls):
             return None
-        return CachedDecision(JudgeResult("ok", reason, text=text, cache="hit"), finish)
+        return CachedDecision(JudgeResult("ok", reason, text=text, cache="hit", tool_calls=calls), finish)
     winner = decision.get("winner")
     if isinstance(winner, bool) or not isinstance(winner, int) or not 0 <= winner < n_candidates:
         return None
     return CachedDecision(JudgeResult("ok", reason, winner=winner, cache="hit"), finish)
+
+
+def _tool_calls(raw: object) -> tuple[ToolCall, ...] | None:
+    """A cached answer's tool calls, with fresh ids (an id answers one call of one conversation); None if corrupt."""
+    if not isinstance(raw, list) or not all(isinstance(c, list) and len(c) == 2 and all(isinstance(x, str) for x in c)
+                                            for c in raw):
+        return None
+    calls = tuple(ToolCall(f"call_{uuid.uuid4().hex[:24]}", name, args) for name, args in raw)
+    return None if invalid_tool_call(calls) else calls

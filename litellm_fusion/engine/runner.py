@@ -1,23 +1,40 @@
-"""The fusion engine: panel rounds, then the judge. Pure asyncio; inner calls go through a Caller.
+"""The fusion engine: panel rounds, then the judge; or a cascade of tiers. Pure asyncio; calls go through a Caller.
 
 - best-of: one panel round; the judge's verdict picks a candidate, returned verbatim.
 - merge:   one panel round; the judge writes the answer.
 - debate:  round 1 independent answers; in rounds 2..N every member still in the debate sees its own
            last answer and the others' latest answers (anonymised) and revises; the judge settles.
            A member that fails in a later round leaves the debate; its last answer stays a candidate.
+- cascade: tiers cheapest first, each accepted or escalated (engine/cascade.py).
+
+`events(..., live=True)` is the streamed form: it yields the answer's text as it becomes available (a writing
+judge's tokens as they arrive, a chosen answer at once) and the FusionResult last; `run` is the same events
+collected, with no inner call streamed.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from ..config.fusion import FusionMode, FusionModelConfig
-from .calls import Deadline, PanelCall, Quorum, run_panel, timed_call
-from .judge import JudgeCacheUse, run_judge
+from .calls import Deadline, PanelCall, Quorum, run_panel, streamed_call, timed_call
+from .cascade import cascade_events
+from .judge import JudgeCacheUse, JudgeStep, judge_events, midstream_notice
 from .prompts import debate_revision_messages
-from .types import CallRecord, Caller, Candidate, FusionError, FusionResult, JudgeResult, Message
+from .types import CallRecord, Caller, Candidate, FusionError, FusionResult, JudgeResult, Message, invalid_tool_call
+
+Event = str | FusionResult
+
+
+async def collect(events: AsyncIterator[Event]) -> FusionResult:
+    result: FusionResult | None = None
+    async for event in events:
+        if isinstance(event, FusionResult):
+            result = event
+    assert result is not None, "the engine ended without a result"
+    return result
 
 
 class FusionEngine:
@@ -26,11 +43,18 @@ class FusionEngine:
         self.caller = caller
         self.judge_cache = judge_cache
         self.quorum = Quorum(config.quorum, config.straggler_timeout) if config.quorum else None
-        self.completed: list[CallRecord] = []  # member calls finished so far (billing if the request is cancelled)
+        self.completed: list[CallRecord] = []  # every inner call finished so far (billing if the request is cancelled)
 
     async def run(self, messages: list[Message], params: dict[str, Any]) -> FusionResult:
-        """`params` are the request's generation parameters, passed to every member (and to the
-        judge where it writes the answer). Raises FusionError when too few members answer."""
+        """`params` are the request's generation parameters, passed to every member (and to the judge where
+        it writes the answer). Raises FusionError when too few members answer."""
+        return await collect(self.events(messages, params, live=False))
+
+    async def events(self, messages: list[Message], params: dict[str, Any], live: bool) -> AsyncIterator[Event]:
+        if self.config.mode is FusionMode.CASCADE:
+            async for event in cascade_events(self.config, self.caller, messages, params, live, self.completed):
+                yield event
+            return
         cfg = self.config
         started = time.monotonic()
         deadline = Deadline(cfg.deadline)
@@ -48,16 +72,26 @@ class FusionEngine:
             rounds_run = await self._debate(messages, params, deadline, latest, calls)
 
         cands = [latest[i] for i in sorted(latest)]
-        step = await run_judge(self.caller, cfg, messages, cands, params, deadline, rounds_run, self.judge_cache)
+        step: JudgeStep | None = None
+        async for item in judge_events(self.caller, cfg, messages, cands, params, deadline, rounds_run,
+                                       self.judge_cache, live, self.completed):
+            if isinstance(item, str):
+                yield item
+            else:
+                step = item
+        assert step is not None
         if step.record is not None:
             calls.append(step.record)
         judge = step.result
         chosen = None if judge.text is not None else cands[judge.winner or 0]
         if chosen is None:
-            answer, finish_reason = judge.text or "", step.finish_reason
+            answer, finish_reason, tool_calls = judge.text or "", step.finish_reason, judge.tool_calls
         else:
-            answer, finish_reason = chosen.text, chosen.finish_reason
-        return FusionResult(
+            if live and chosen.text:
+                yield chosen.text
+            answer, tool_calls = step.sent + chosen.text, chosen.tool_calls
+            finish_reason = "tool_calls" if tool_calls else chosen.finish_reason
+        yield FusionResult(
             mode=cfg.mode.value,
             answer=answer,
             candidates=cands,
@@ -67,6 +101,7 @@ class FusionEngine:
             finish_reason=finish_reason,
             winner=chosen,
             elapsed_s=time.monotonic() - started,
+            tool_calls=tool_calls,
         )
 
     async def _debate(
@@ -85,11 +120,7 @@ class FusionEngine:
                 break
             snapshot = dict(latest)
             revisions = [
-                PanelCall(
-                    i,
-                    cfg.panel[i],
-                    debate_revision_messages(messages, snapshot[i].text, [snapshot[j] for j in active if j != i]),
-                )
+                PanelCall(i, cfg.panel[i], debate_revision_messages(messages, snapshot[i], [snapshot[j] for j in active if j != i]))
                 for i in active
             ]
             results = await run_panel(
@@ -99,29 +130,53 @@ class FusionEngine:
             active = _collect(results, calls, latest)
         return rounds_run
 
-    async def run_single(self, model: str, messages: list[Message], params: dict[str, Any], reason: str) -> FusionResult:
-        """One deployment answers alone (complexity gate). If it fails, the full panel is fused instead."""
+    async def single_events(
+        self, model: str, messages: list[Message], params: dict[str, Any], reason: str, live: bool
+    ) -> AsyncIterator[Event]:
+        """One deployment answers alone (complexity gate), streamed when `live`. If it fails, the full panel is
+        fused instead (after a notice, should part of its answer have gone out already)."""
         cfg = self.config
         started = time.monotonic()
-        record, completion = await timed_call(
+        sent = ""
+        record, completion = None, None
+        async for item in streamed_call(
             self.caller, model=model, messages=list(messages), params=params, timeout=cfg.member_timeout,
-            deadline=Deadline(cfg.deadline), role="member", round_no=1, step="gated single call",
-        )
+            deadline=Deadline(cfg.deadline), role="member", round_no=1, step="gated single call", ledger=self.completed,
+        ) if live else _one(self, model, messages, params):
+            if isinstance(item, str):
+                sent += item
+                yield item
+            else:
+                record, completion = item
+        assert record is not None
         if completion is None:
-            result = await self.run(messages, params)
+            if sent:
+                notice = midstream_notice(record.error or "failed", "the fused panel")
+                sent += notice
+                yield notice
+            result: FusionResult | None = None
+            async for event in self.events(messages, params, live):
+                if isinstance(event, FusionResult):
+                    result = event
+                else:
+                    yield event
+            assert result is not None
             result.calls.insert(0, record)
+            result.answer = sent + result.answer
             result.judge.reason = f"{result.judge.reason} (gate chose {model}, which failed: fused instead)"
-            return result
-        answer = Candidate(-1, model, completion.text)
-        return FusionResult(
+            yield result
+            return
+        answer = Candidate.of(-1, model, completion)
+        yield FusionResult(
             mode=cfg.mode.value,
-            answer=completion.text,
+            answer=sent or completion.text,
             candidates=[answer],
             judge=JudgeResult("skipped", reason, winner=0),
             calls=[record],
-            finish_reason=completion.finish_reason,
+            finish_reason="tool_calls" if completion.tool_calls else completion.finish_reason,
             winner=answer,
             elapsed_s=time.monotonic() - started,
+            tool_calls=completion.tool_calls,
         )
 
     def _too_few_message(self, answered: int, calls: Sequence[CallRecord]) -> str:
@@ -130,6 +185,15 @@ class FusionEngine:
         if answered == 0:
             return f"{cfg.name}: all {len(cfg.panel)} panel members failed ({errors})"
         return f"{cfg.name}: only {answered} of {len(cfg.panel)} panel members answered, min_panel is {cfg.min_panel} ({errors})"
+
+
+async def _one(engine: FusionEngine, model: str, messages: list[Message], params: dict[str, Any]) -> AsyncIterator[Any]:
+    """The gated single call, not streamed, shaped like streamed_call's last item."""
+    cfg = engine.config
+    yield await timed_call(
+        engine.caller, model=model, messages=list(messages), params=params, timeout=cfg.member_timeout,
+        deadline=Deadline(cfg.deadline), role="member", round_no=1, step="gated single call", ledger=engine.completed,
+    )
 
 
 def _failure_status(calls: Sequence[CallRecord]) -> int:
@@ -142,12 +206,18 @@ def _failure_status(calls: Sequence[CallRecord]) -> int:
 
 
 def _collect(results: Sequence[Any], calls: list[CallRecord], latest: dict[int, Candidate]) -> list[int]:
-    """Record a round's calls; each member that answered becomes its latest candidate. Returns those
-    members."""
+    """Record a round's calls; each member that answered with a usable message becomes its latest candidate
+    (tool calls whose arguments are not JSON make an answer unusable: recorded as a failed call, its cost
+    kept). Returns the members that answered."""
     answered: list[int] = []
     for call, record, completion in results:
         calls.append(record)
-        if completion is not None:
-            latest[call.member] = Candidate(call.member, call.model, completion.text, completion.finish_reason)
-            answered.append(call.member)
+        if completion is None:
+            continue
+        invalid = invalid_tool_call(completion.tool_calls)
+        if invalid is not None:
+            record.ok, record.error = False, f"unusable answer: {invalid}"
+            continue
+        latest[call.member] = Candidate.of(call.member, call.model, completion)
+        answered.append(call.member)
     return answered

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -9,8 +11,38 @@ Message = dict[str, Any]
 
 
 @dataclass(frozen=True)
+class ToolCall:
+    """One function call an assistant message asks for, as the model wrote it."""
+
+    id: str
+    name: str
+    arguments: str  # the raw JSON text of the arguments
+
+    def parsed_arguments(self) -> Any:
+        """The arguments as JSON; raises ValueError when the model wrote invalid JSON."""
+        return json.loads(self.arguments or "{}")
+
+    def as_openai(self) -> dict[str, Any]:
+        return {"id": self.id, "type": "function", "function": {"name": self.name, "arguments": self.arguments}}
+
+
+def invalid_tool_call(calls: tuple[ToolCall, ...]) -> str | None:
+    """Why these tool calls cannot be used (arguments that are not a JSON object), or None."""
+    for call in calls:
+        if not call.name:
+            return f"tool call {call.id or '?'} has no function name"
+        try:
+            value = call.parsed_arguments()
+        except ValueError as exc:
+            return f"tool call {call.name}: arguments are not valid JSON ({exc})"
+        if not isinstance(value, dict):
+            return f"tool call {call.name}: arguments are not a JSON object"
+    return None
+
+
+@dataclass(frozen=True)
 class Completion:
-    """What one inner model call returned."""
+    """What one inner model call returned: an assistant message (text, tool calls or both) and its bill."""
 
     text: str
     cost: float
@@ -18,14 +50,22 @@ class Completion:
     completion_tokens: int
     finish_reason: str = "stop"
     cached: bool = False  # served from a response cache
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 class Caller(Protocol):
-    """Makes one inner call to a model_name of the proxy. The LiteLLM adapter implements it with the Router."""
+    """Makes one inner call to a model_name of the proxy. The LiteLLM adapter implements it with the Router.
+
+    `stream` makes the same call streamed: it yields text deltas as the model writes them, and last the
+    whole Completion (text, tool calls, usage, cost)."""
 
     async def __call__(
         self, model: str, messages: list[Message], params: dict[str, Any], timeout: float
     ) -> Completion: ...
+
+    def stream(
+        self, model: str, messages: list[Message], params: dict[str, Any], timeout: float
+    ) -> AsyncIterator[str | Completion]: ...
 
 
 class InnerCallError(Exception):
@@ -37,7 +77,7 @@ class InnerCallError(Exception):
         self.status = status  # the provider's HTTP status, when there was one
 
 
-Role = Literal["member", "judge"]
+Role = Literal["member", "judge", "verifier"]
 
 
 @dataclass
@@ -55,10 +95,12 @@ class CallRecord:
     error: str | None = None
     cached: bool = False
     status: int | None = None  # HTTP status of a failed call, when known
+    tier: int | None = None  # cascade tier (1-based) of the call
 
     def as_metadata(self) -> dict[str, Any]:
         return {
             "model": self.model,
+            **({"tier": self.tier} if self.tier is not None else {}),
             "round": self.round,
             "ok": self.ok,
             "latency_ms": round(self.latency_s * 1000, 1),
@@ -80,16 +122,22 @@ class JudgeResult:
     winner: int | None = None  # 0-based index into the candidates (best-of), None for merge/debate
     text: str | None = None  # the judge's own answer (merge/debate)
     cache: str = "off"  # judge cache: hit | miss | unavailable | off
+    tool_calls: tuple[ToolCall, ...] = ()  # the judge's own tool calls (merge/debate with the client's tools)
 
 
 @dataclass
 class Candidate:
-    """A panel member's latest answer."""
+    """A panel member's latest answer: an assistant message (text, tool calls or both)."""
 
-    member: int  # index in the panel
+    member: int  # index in the panel (or in the cascade tier's calls)
     model: str
     text: str
     finish_reason: str = "stop"  # of the call that produced `text`
+    tool_calls: tuple[ToolCall, ...] = ()
+
+    @classmethod
+    def of(cls, member: int, model: str, completion: Completion) -> Candidate:
+        return cls(member, model, completion.text, completion.finish_reason, completion.tool_calls)
 
 
 @dataclass
@@ -105,13 +153,16 @@ class FusionResult:
     finish_reason: str = "stop"
     winner: Candidate | None = None  # the candidate returned verbatim (best-of, or any fallback)
     elapsed_s: float = 0.0  # wall time of the whole fusion run
+    tool_calls: tuple[ToolCall, ...] = ()  # the answer's tool calls (the winner's, or the judge's own)
+    cascade: CascadeReport | None = None  # mode cascade: which tier answered and why earlier ones escalated
+    streamed_chars: int = 0  # answer text already sent to a streaming client before a judge failure
 
     @property
     def critical_path_s(self) -> float:
         """Time the inner calls alone account for: the slowest call of each round, plus the judge."""
-        slowest: dict[tuple[str, int], float] = {}
+        slowest: dict[tuple[str, int, int | None], float] = {}
         for c in self.calls:
-            key = (c.role, c.round)
+            key = (c.role, c.round, c.tier)
             slowest[key] = max(slowest.get(key, 0.0), c.latency_s)
         return sum(slowest.values())
 
@@ -131,6 +182,42 @@ class FusionResult:
     @property
     def completion_tokens(self) -> int:
         return sum(c.completion_tokens for c in self.calls)
+
+
+@dataclass
+class CheckResult:
+    """One acceptance check of a cascade tier."""
+
+    check: str  # agreement | verifier | usable
+    passed: bool
+    reason: str
+
+
+@dataclass
+class TierReport:
+    tier: int  # 1-based
+    models: list[str]
+    accepted: bool = False
+    checks: list[CheckResult] = field(default_factory=list)
+    escalated: str | None = None  # why the next tier ran
+    code: str | None = None  # the same as a code (engine/acceptance.py ESCALATION_CODES)
+
+    def as_metadata(self) -> dict[str, Any]:
+        return {
+            "tier": self.tier,
+            "models": self.models,
+            "accepted": self.accepted,
+            "checks": [{"check": c.check, "passed": c.passed, "reason": c.reason} for c in self.checks],
+            "escalated": self.escalated,
+            **({"code": self.code} if self.code else {}),
+        }
+
+
+@dataclass
+class CascadeReport:
+    tiers: list[TierReport]
+    tier_reached: int  # 1-based tier whose answer was returned
+    accepted_by: str  # agreement | verifier | agreement+verifier | usable | last tier | fallback: ...
 
 
 class FusionError(Exception):

@@ -74,3 +74,31 @@ def parse_verdict(text: str | None, n_candidates: int) -> Verdict:
     reason = objects[0].get("reason", "")
     reason = reason if isinstance(reason, str) else json.dumps(reason)
     return Verdict(winner=number - 1, reason=" ".join(reason.split())[:300])
+
+
+@dataclass(frozen=True)
+class Score:
+    score: int  # 0 to 10
+    reason: str
+
+
+def parse_score(text: str | None) -> Score:
+    """Read a cascade verifier's `{"score": s, "reason": "..."}` (s an integer from 0 to 10). Exactly one JSON
+    object with a `score` key, as for verdicts: a candidate's fake rating echoed next to the real one is
+    ambiguous and unusable."""
+    if not text or not text.strip():
+        raise VerdictError("the verifier returned no text")
+    objects = [o for o in _json_objects(_strip_fences(text)) if "score" in o]
+    if not objects:
+        raise VerdictError("no JSON rating with a 'score' field in the verifier's output")
+    if len(objects) > 1:
+        raise VerdictError(f"{len(objects)} ratings in the verifier's output; expected one")
+    try:
+        number = _winner_number(objects[0]["score"])
+    except VerdictError:
+        raise VerdictError(f"score {objects[0]['score']!r} is not an integer from 0 to 10") from None
+    if not 0 <= number <= 10:
+        raise VerdictError(f"score {number} is not between 0 and 10")
+    reason = objects[0].get("reason", "")
+    reason = reason if isinstance(reason, str) else json.dumps(reason)
+    return Score(score=number, reason=" ".join(reason.split())[:300])

@@ -28,37 +28,67 @@ def _dropped(calls: list[CallRecord]) -> list[dict[str, Any]]:
     return [{"model": c.model, "round": c.round, "error": c.error} for c in calls if c.role == "member" and not c.ok]
 
 
+def _lineup(config: FusionModelConfig) -> dict[str, Any]:
+    """Who a fusion model calls: its panel, or a cascade's tiers."""
+    if config.is_cascade:
+        return {"tiers": [list(t.call_models()) for t in config.tiers]}
+    return {"panel": list(config.panel)}
+
+
 def failure_metadata(config: FusionModelConfig, calls: list[CallRecord], error: str) -> dict[str, Any]:
-    """The `fusion` entry of a failed request's metadata (too few members answered)."""
+    """The `fusion` entry of a failed request's metadata (too few members answered, no tier answered)."""
     return {
         "mode": config.mode.value,
         "fusion_model": config.name,
-        "panel": list(config.panel),
+        **_lineup(config),
         "outcome": "failed",
         "error": error[:1000],
         "members": [c.as_metadata() for c in calls if c.role == "member"],
         "dropped": _dropped(calls),
-        "judge": {"model": config.judge, "outcome": "skipped", "cache": "off"},
+        "judge": {"model": config.judge or None, "outcome": "skipped", "cache": "off"},
         "cost": sum(c.cost for c in calls),
     }
 
 
-def spend_metadata(config: FusionModelConfig, result: FusionResult) -> dict[str, Any]:
+def _cascade_entry(result: FusionResult, baseline: tuple[float, str] | None) -> dict[str, Any]:
+    report = result.cascade
+    assert report is not None
+    verifier = [c for c in result.calls if c.role == "verifier"]
+    entry: dict[str, Any] = {
+        "tier_reached": report.tier_reached,
+        "accepted_by": report.accepted_by,
+        "escalations": [{"tier": t.tier, "code": t.code, "reason": t.escalated} for t in report.tiers if t.escalated],
+        "tier_reports": [t.as_metadata() for t in report.tiers],
+        "verifier_calls": [c.as_metadata() for c in verifier],
+    }
+    if baseline is not None:
+        entry["baseline_cost"], entry["baseline"] = baseline
+        entry["savings"] = baseline[0] - result.cost
+    return entry
+
+
+def spend_metadata(
+    config: FusionModelConfig, result: FusionResult, baseline: tuple[float, str] | None = None
+) -> dict[str, Any]:
     """The `fusion` entry of the spend row's `spend_logs_metadata`."""
     members = [c for c in result.calls if c.role == "member"]
     judge_calls = [c for c in result.calls if c.role == "judge"]
     judge_call = judge_calls[0] if judge_calls else None
-    degraded = result.judge.outcome == "fallback" or any(not c.ok for c in result.calls)
+    fell_back = result.cascade is not None and result.cascade.accepted_by.startswith("fallback")
+    degraded = result.judge.outcome == "fallback" or fell_back or any(not c.ok for c in result.calls)
     return {
         "mode": result.mode,
         "fusion_model": config.name,
-        "panel": list(config.panel),
+        **_lineup(config),
+        **(_cascade_entry(result, baseline) if result.cascade is not None else {}),
         "outcome": "degraded" if degraded else "ok",
         "rounds": result.rounds,
         "members": [c.as_metadata() for c in members],
         "dropped": _dropped(result.calls),
+        **({"tool_calls": [{"name": c.name, "arguments": c.arguments} for c in result.tool_calls]}
+           if result.tool_calls else {}),
         "judge": {
-            "model": config.judge,
+            "model": config.judge or None,
             "outcome": result.judge.outcome,
             "cache": result.judge.cache,
             "reason": result.judge.reason,
@@ -77,24 +107,45 @@ def spend_metadata(config: FusionModelConfig, result: FusionResult) -> dict[str,
     }
 
 
-def response_headers(config: FusionModelConfig, result: FusionResult) -> dict[str, str]:
+def response_headers(
+    config: FusionModelConfig,
+    result: FusionResult,
+    gate: dict[str, Any] | None = None,
+    cost_cap: dict[str, Any] | None = None,
+) -> dict[str, str]:
     dropped = _dropped(result.calls)
     headers = {
         "mode": result.mode,
-        "panel": ",".join(config.panel),
         "answered": str(sum(1 for c in result.calls if c.role == "member" and c.round == 1 and c.ok)),
         "winner": result.winner.model if result.winner else f"judge:{config.judge}",
-        "judge": result.judge.outcome,
-        "judge-model": config.judge,
-        "judge-reason": result.judge.reason,
-        "judge-cache": result.judge.cache,
-        "rounds": str(result.rounds),
         "calls": str(len(result.calls)),
         "cost": repr(result.cost),
         "overhead-ms": f"{result.overhead_s * 1000:.2f}",
     }
+    if result.cascade is not None:
+        headers.update({
+            "tiers": " | ".join(",".join(t.models) for t in config.tiers),
+            "tier": str(result.cascade.tier_reached),
+            "accepted-by": result.cascade.accepted_by,
+            "escalations": "; ".join(f"{t.tier}: {t.escalated}" for t in result.cascade.tiers if t.escalated) or "none",
+        })
+    else:
+        headers.update({
+            "panel": ",".join(config.panel),
+            "judge": result.judge.outcome,
+            "judge-model": config.judge,
+            "judge-reason": result.judge.reason,
+            "judge-cache": result.judge.cache,
+            "rounds": str(result.rounds),
+        })
     if dropped:
         headers["dropped"] = "; ".join(f"{d['model']}(r{d['round']}): {d['error']}" for d in dropped)
+    if gate is not None:
+        headers["gate"] = gate["decision"]
+        headers["gate-difficulty"] = f"{gate['difficulty']:.4f}"
+    if cost_cap is not None:
+        headers["cost-estimate"] = f"{cost_cap['estimate']:.8f}"
+        headers["cost-cap"] = f"{cost_cap['cap']:.8f}"
     return {HEADER_PREFIX + k: _header_value(v) for k, v in headers.items()}
 
 
@@ -102,5 +153,9 @@ def reply_details(config: FusionModelConfig, result: FusionResult) -> dict[str, 
     """`return_candidates: true`: the spend metadata plus every member's final answer."""
     return {
         **spend_metadata(config, result),
-        "candidates": [{"model": c.model, "panel_index": c.member, "text": c.text} for c in result.candidates],
+        "candidates": [
+            {"model": c.model, "panel_index": c.member, "text": c.text,
+             **({"tool_calls": [t.as_openai() for t in c.tool_calls]} if c.tool_calls else {})}
+            for c in result.candidates
+        ],
     }

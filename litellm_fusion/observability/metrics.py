@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, get_args
 
 from ..config.fusion import FusionMode
+from ..engine.acceptance import ESCALATION_CODES
 from ..engine.judge_cache import CacheStatus
 from ..engine.types import JudgeOutcome
 from ..routing.gate import GateDecision
@@ -37,6 +38,9 @@ log = logging.getLogger("litellm_fusion.metrics")
 MODES = frozenset(m.value for m in FusionMode)
 FUSION_OUTCOMES = frozenset({"ok", "degraded", "failed"})
 JUDGE_OUTCOMES = frozenset(get_args(JudgeOutcome))
+ESCALATIONS = frozenset(ESCALATION_CODES)
+ACCEPTED_BY = frozenset({"agreement", "verifier", "agreement+verifier", "last tier", "fallback"})
+MAX_TIER_LABEL = 10  # tier labels 1..10 (config allows more only in theory: "other" beyond)
 CACHE_RESULTS = frozenset(get_args(CacheStatus))
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)
@@ -79,6 +83,21 @@ SPECS: dict[str, tuple[Any, ...]] = {
     "litellm_fusion_gate_decisions": (
         "counter", "Complexity-gated fusion: who answered (cheap, strong: one model alone; fuse: the panel)",
         ("fusion_model", "decision")),
+    "litellm_fusion_cascade_requests": (
+        "counter", "Successful cascade requests by the tier whose answer was returned and what accepted it "
+        "(agreement, verifier, agreement+verifier, last tier, fallback)", ("fusion_model", "tier", "accepted_by")),
+    "litellm_fusion_cascade_escalations": (
+        "counter", "Cascade tiers that escalated, by tier and reason (disagreement, verifier, failed, refusal, empty, "
+        "length, invalid_tool_call)", ("fusion_model", "tier", "reason")),
+    "litellm_fusion_cascade_baseline_cost_usd": (
+        "counter", "What successful cascade requests would have cost on their last tier alone, in USD (estimated from "
+        "the returned answer's usage when the last tier did not run)", ("fusion_model",)),
+    "litellm_fusion_cascade_savings_usd": (
+        "counter", "Cascade savings in USD: last-tier cost minus actual cost, per request where positive",
+        ("fusion_model",)),
+    "litellm_fusion_cascade_overspend_usd": (
+        "counter", "Per cascade request that cost more than its last tier alone (it escalated to it), the excess in "
+        "USD (savings - overspend = baseline - actual, exactly)", ("fusion_model",)),
     "litellm_fusion_routing_decisions": (
         "counter", "Complexity-routing decisions by group, chosen deployment and outcome of the routed call "
         "(ok, failed; a retry after a failure is a new decision)", ("group", "deployment", "outcome")),
@@ -172,6 +191,8 @@ class FusionMetrics:
 
         if outcome == "failed":
             return
+        if mode == FusionMode.CASCADE.value:
+            self._cascade(model, entry)
         m["litellm_fusion_rounds"].labels(model, mode).inc(max(int(entry.get("rounds") or 1), 0))
         m["litellm_fusion_request_duration_seconds"].labels(model, mode).observe(
             max(float(entry.get("elapsed_ms") or 0.0), 0.0) / 1000)
@@ -193,6 +214,23 @@ class FusionMetrics:
         m["litellm_fusion_judge_duration_seconds"].labels(model, judge_model).observe(
             max(float(judge.get("latency_ms") or 0.0), 0.0) / 1000)
         cost.inc(max(float(judge.get("cost") or 0.0), 0.0))
+
+    def _cascade(self, model: str, entry: Mapping[str, Any]) -> None:
+        m = self.m
+        accepted = str(entry.get("accepted_by") or "")
+        accepted = "fallback" if accepted.startswith("fallback") else _vocab(accepted, ACCEPTED_BY)
+        m["litellm_fusion_cascade_requests"].labels(model, _tier(entry.get("tier_reached")), accepted).inc()
+        for esc in entry.get("escalations") or []:
+            if isinstance(esc, Mapping):
+                m["litellm_fusion_cascade_escalations"].labels(
+                    model, _tier(esc.get("tier")), _vocab(esc.get("code"), ESCALATIONS)).inc()
+        if "baseline_cost" not in entry:
+            return
+        baseline = max(float(entry.get("baseline_cost") or 0.0), 0.0)
+        saved = baseline - max(float(entry.get("cost") or 0.0), 0.0)
+        m["litellm_fusion_cascade_baseline_cost_usd"].labels(model).inc(baseline)
+        m["litellm_fusion_cascade_savings_usd"].labels(model).inc(max(saved, 0.0))
+        m["litellm_fusion_cascade_overspend_usd"].labels(model).inc(max(-saved, 0.0))
 
     def routing(
         self,
@@ -225,6 +263,14 @@ class FusionMetrics:
 
 
 GATE_DECISIONS = frozenset(get_args(GateDecision))
+
+
+def _tier(value: Any) -> str:
+    try:
+        tier = int(value)
+    except (TypeError, ValueError):
+        return "other"
+    return str(tier) if 1 <= tier <= MAX_TIER_LABEL else "other"
 
 
 def _vocab(value: Any, allowed: frozenset[str]) -> str:

@@ -287,12 +287,12 @@ def test_streaming_carries_the_summed_cost_into_spend_and_prometheus(proxy, clie
     "kwargs, expected",
     [
         ({"n": 2}, "'n'"),
-        ({"tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]}, "'tools'"),
+        ({"functions": [{"name": "f", "parameters": {"type": "object"}}]}, "'functions'"),
         ({"logprobs": True}, "'logprobs'"),
         ({"extra_body": {"panel": ["m-a"]}}, "'panel' cannot be set per request"),
         ({"extra_body": {"judge": "m-a"}}, "'judge' cannot be set per request"),
     ],
-    ids=["n", "tools", "logprobs", "panel-override", "judge-override"],
+    ids=["n", "legacy-functions", "logprobs", "panel-override", "judge-override"],
 )
 def test_unsupported_parameters_get_a_400_naming_them(client, upstream, kwargs, expected):
     set_panel(upstream, judge={"text": verdict(1)})

@@ -69,6 +69,8 @@ class Seen:
     # Only with FakeUpstream(handler_cancellation=True): the client closed the connection before the
     # reply was sent, so the handler was cancelled (status is then 499, "client closed request").
     cancelled: bool = False
+    # The usage this reply billed (set once the whole reply was sent; None for errors and cut-off streams).
+    usage: dict[str, int] | None = None
 
 
 @dataclass
@@ -196,7 +198,8 @@ class FakeUpstream:
             answer = behaviour.text(body) if callable(behaviour.text) else behaviour.text
             reply = answer if isinstance(answer, Reply) else Reply(content=answer)
             if body.get("stream"):
-                return await self._stream(request, model, reply, behaviour)
+                return await self._stream(request, seen, reply, behaviour)
+            seen.usage = self._usage(behaviour, reply)
             return web.json_response(self._completion(model, reply, behaviour))
         except asyncio.CancelledError:
             seen.cancelled = True
@@ -256,7 +259,8 @@ class FakeUpstream:
             "usage": self._usage(b, reply),
         }
 
-    async def _stream(self, request: web.Request, model: str, reply: Reply, b: Behaviour) -> web.StreamResponse:
+    async def _stream(self, request: web.Request, seen: Seen, reply: Reply, b: Behaviour) -> web.StreamResponse:
+        model = seen.model
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await resp.prepare(request)
         cid = f"chatcmpl-{uuid.uuid4().hex[:12]}"
@@ -286,6 +290,7 @@ class FakeUpstream:
         await resp.write(event({}, self._finish_reason(b, reply), usage=self._usage(b, reply)))
         await resp.write(b"data: [DONE]\n\n")
         await resp.write_eof()
+        seen.usage = self._usage(b, reply)
         return resp
 
 

@@ -50,3 +50,13 @@ def metric_samples(text: str, name: str) -> list[tuple[dict[str, str], float]]:
 
 def metric_sum(text: str, name: str, **match: str) -> float:
     return sum(v for labels, v in metric_samples(text, name) if all(labels.get(k) == val for k, val in match.items()))
+
+
+def billed(upstream: Any, prices: dict[str, tuple[float, float]]) -> float:
+    """What the fake upstream billed: every reply it sent whole, at `prices` (model: ($/input, $/output token))."""
+    total = 0.0
+    for seen in list(upstream.seen):
+        if seen.usage is not None and seen.finished is not None:
+            price_in, price_out = prices[seen.model]
+            total += seen.usage["prompt_tokens"] * price_in + seen.usage["completion_tokens"] * price_out
+    return total

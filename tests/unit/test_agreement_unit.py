@@ -9,9 +9,9 @@ import pytest
 
 from litellm_fusion.config import parse_fusion_params
 from litellm_fusion.engine import FusionEngine
-from litellm_fusion.engine.agreement import agreement
+from litellm_fusion.engine.answers import agreement
 from litellm_fusion.engine.types import Candidate
-from test_engine_unit import ScriptedCaller
+from scripted_caller import ScriptedCaller
 
 
 def agree(*texts: str) -> str | None:

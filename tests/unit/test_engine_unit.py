@@ -9,24 +9,8 @@ from typing import Any
 import pytest
 
 from litellm_fusion.config import parse_fusion_params
-from litellm_fusion.engine import Completion, FusionEngine, FusionError, InnerCallError
-
-
-class ScriptedCaller:
-    def __init__(self, answers: dict[str, Any]) -> None:
-        self.answers = answers
-        self.seen: list[tuple[str, list[dict[str, Any]], dict[str, Any]]] = []
-
-    async def __call__(self, model: str, messages: list[dict[str, Any]], params: dict[str, Any], timeout: float) -> Completion:
-        self.seen.append((model, messages, params))
-        answer = self.answers[model]
-        if callable(answer):
-            answer = answer(messages)
-        if isinstance(answer, Exception):
-            raise answer
-        if answer == "HANG":
-            await asyncio.Event().wait()
-        return Completion(text=answer, cost=0.001, prompt_tokens=10, completion_tokens=5)
+from litellm_fusion.engine import FusionEngine, FusionError, InnerCallError
+from scripted_caller import ScriptedCaller
 
 
 def cfg(mode: str, **extra: Any):
@@ -145,6 +129,6 @@ def test_cost_cap_estimate_and_shrink():
     member_part = (10 * 1e-6 + 100 * 2e-6) + (10 * 3e-6 + 100 * 4e-6) + (10 * 5e-7 + 100 * 1.5e-6)
     assert full == pytest.approx(member_part + (10 + 300 + 400) * 1e-5 + 256 * 3e-5)
     fitted = fit_panel(config, 10, 100, prices.__getitem__)
-    assert fitted.panel == ["a", "c"] and fitted.estimate <= 0.0145
+    assert fitted.report["panel"] == ["a", "c"] and fitted.estimate <= 0.0145
     debate = cfg("debate", rounds=3)
     assert worst_case_cost(debate, ["a", "b", "c"], 10, 100, prices.__getitem__) > full

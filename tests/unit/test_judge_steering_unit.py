@@ -50,7 +50,7 @@ def test_a_candidate_that_knows_the_tag_cannot_close_its_fence():
 
 
 def test_peer_answers_in_a_debate_are_fenced_too():
-    messages = debate_revision_messages([{"role": "user", "content": "q"}], "mine", [Candidate(1, "b", CORPUS[4])])
+    messages = debate_revision_messages([{"role": "user", "content": "q"}], Candidate(0, "a", "mine"), [Candidate(1, "b", CORPUS[4])])
     tag = re.search(r"-([0-9a-f]{16})", messages[-1]["content"]).group(1)  # type: ignore[union-attr]
     assert messages[-1]["content"].count(f"</peer-answer-{tag}>") == 1
 

@@ -1,0 +1,188 @@
+"""A cascade: the panel round run tier by tier, cheapest first, with an acceptance step between tiers.
+
+Each tier's calls run concurrently (member timeout, quorum and straggler cutoff, the request deadline, the
+ledger of completed calls: `calls.run_panel`, as a fusion panel). Its answer is accepted when the tier's
+checks pass (engine/acceptance.py); otherwise the next tier runs. The last tier's answer is always accepted
+(its largest group of agreeing answers, first answer first). Should every call of the last tier fail, the
+answer of the highest earlier tier that had a usable one is returned instead (outcome degraded); with none,
+the request fails.
+
+Streamed (`live`): an accepted answer is sent at once; a last tier of one call streams as it is written.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from ..config.cascade import TierConfig, VerifierConfig
+from ..config.fusion import FusionModelConfig
+from .acceptance import accept_tier, unusable
+from .answers import clusters
+from .calls import Deadline, PanelCall, Quorum, run_panel, streamed_call, timed_call
+from .judge import midstream_notice
+from .prompts import SCORE_SCHEMA, verdict_response_format, verifier_prompt
+from .types import (
+    CallRecord,
+    Caller,
+    CascadeReport,
+    Candidate,
+    CheckResult,
+    Completion,
+    FusionError,
+    FusionResult,
+    JudgeResult,
+    Message,
+    TierReport,
+)
+from .verdict import VerdictError, parse_score
+
+
+async def verify_answer(
+    caller: Caller,
+    cfg: FusionModelConfig,
+    verifier: VerifierConfig,
+    messages: Sequence[Message],
+    answer: Candidate,
+    deadline: Deadline,
+    tier: int,
+    calls: list[CallRecord],
+    ledger: list[CallRecord],
+) -> CheckResult:
+    params: dict[str, Any] = {"temperature": 0.0}
+    fmt = verdict_response_format(cfg.judge_response_format.value, SCORE_SCHEMA, "rating")
+    if fmt is not None:
+        params["response_format"] = fmt
+    if verifier.max_tokens is not None:
+        params["max_tokens"] = verifier.max_tokens
+    record, completion = await timed_call(
+        caller, model=verifier.model, messages=verifier_prompt(messages, answer), params=params,
+        timeout=verifier.timeout, deadline=deadline, role="verifier", round_no=1, step="verifier", ledger=ledger,
+    )
+    record.tier = tier
+    calls.append(record)
+    if completion is None:
+        return CheckResult("verifier", False, f"verifier failed: {record.error}")
+    try:
+        score = parse_score(completion.text)
+    except VerdictError as exc:
+        return CheckResult("verifier", False, f"unusable rating: {exc}")
+    passed = score.score / 10 >= verifier.threshold - 1e-9
+    return CheckResult("verifier", passed, f"{verifier.model} rated {score.score}/10 (threshold "
+                       f"{verifier.threshold:g}): {score.reason}")
+
+
+def _tier_params(tier: TierConfig, params: dict[str, Any]) -> dict[str, Any]:
+    temperature = tier.temperature(params.get("temperature"))
+    return params if temperature is None else {**params, "temperature": temperature}
+
+
+def _answers(results: Sequence[tuple[PanelCall, CallRecord, Completion | None]]) -> tuple[list[Candidate], list[str]]:
+    answers = [Candidate.of(call.member, call.model, c) for call, _, c in results if c is not None]
+    failures = [f"{call.model}: {record.error}" for call, record, c in results if c is None]
+    return answers, failures
+
+
+def _last_tier_answer(answers: Sequence[Candidate]) -> Candidate | None:
+    """The last tier's answer: the largest group of its usable answers (first first), else its first answer."""
+    usable = [c for c in answers if unusable(c) is None]
+    if usable:
+        return usable[clusters(usable)[0].members[0]]
+    return answers[0] if answers else None
+
+
+async def cascade_events(
+    cfg: FusionModelConfig,
+    caller: Caller,
+    messages: list[Message],
+    params: dict[str, Any],
+    live: bool,
+    ledger: list[CallRecord],
+) -> AsyncIterator[str | FusionResult]:
+    started = time.monotonic()
+    deadline = Deadline(cfg.deadline)
+    calls: list[CallRecord] = []
+    reports: list[TierReport] = []
+    candidates: list[Candidate] = []
+    fallback: tuple[int, Candidate] | None = None  # the latest escalated tier's answer
+    chosen: tuple[int, Candidate] | None = None
+    accepted_by = "last tier"
+    sent = ""  # text already streamed (a live last tier of one call)
+    streamed = False  # the last tier's answer went out as it was written
+    last = len(cfg.tiers)
+    for t, tier in enumerate(cfg.tiers, start=1):
+        report = TierReport(t, list(tier.models))
+        reports.append(report)
+        tier_params = _tier_params(tier, params)
+        models = tier.call_models()
+        if t == last and live and len(models) == 1:
+            record, completion = None, None
+            async for item in streamed_call(caller, model=models[0], messages=list(messages), params=tier_params,
+                                            timeout=cfg.member_timeout, deadline=deadline, role="member", round_no=1,
+                                            step="panel member", ledger=ledger):
+                if isinstance(item, str):
+                    sent += item
+                    yield item
+                else:
+                    record, completion = item
+            assert record is not None
+            results = [(PanelCall(0, models[0], messages), record, completion)]
+            streamed = completion is not None
+        else:
+            quorum = Quorum(min(cfg.quorum, len(models)), cfg.straggler_timeout) if cfg.quorum else None
+            results = await run_panel(caller, [PanelCall(i, m, list(messages)) for i, m in enumerate(models)],
+                                      tier_params, cfg.member_timeout, deadline, 1, quorum, ledger)
+        for _, record, _ in results:
+            record.tier = t
+            calls.append(record)
+        answers, failures = _answers(results)
+        candidates.extend(answers)
+        if t == last:
+            answer = _last_tier_answer(answers)
+            if answer is None:
+                report.escalated, report.code = "every call failed (" + "; ".join(failures) + ")", "failed"
+            else:
+                report.accepted, chosen = True, (t, answer)
+            break
+        verify = None
+        if cfg.verifier is not None:
+            verifier = cfg.verifier
+
+            async def verify(a: Candidate, t: int = t) -> CheckResult:
+                return await verify_answer(caller, cfg, verifier, messages, a, deadline, t, calls, ledger)
+
+        verdict = await accept_tier(cfg.tier_accept(tier), tier.calls, answers, failures, verify)
+        report.checks = verdict.checks
+        if verdict.accepted and verdict.answer is not None:
+            report.accepted, chosen, accepted_by = True, (t, verdict.answer), verdict.accepted_by or "accepted"
+            break
+        report.escalated, report.code = verdict.escalated, verdict.code
+        if verdict.answer is not None:
+            fallback = (t, verdict.answer)
+    if chosen is None:
+        if fallback is None:
+            errors = "; ".join(f"tier {r.tier}: {r.escalated}" for r in reports)
+            raise FusionError(f"{cfg.name}: no tier produced a usable answer ({errors})", status=502, calls=calls)
+        chosen, accepted_by = fallback, f"fallback: tier {fallback[0]} (the last tier failed)"
+        if sent:  # the last tier died mid-answer: say so, then send the fallback answer whole
+            notice = midstream_notice(reports[-1].escalated or "failed", fallback[1].model)
+            sent += notice
+            yield notice
+    tier_no, answer = chosen
+    if not (streamed and tier_no == last):
+        if live and answer.text:
+            yield answer.text
+        sent += answer.text
+    yield FusionResult(
+        mode=cfg.mode.value,
+        answer=sent,
+        candidates=candidates,
+        judge=JudgeResult("skipped", f"cascade: tier {tier_no} answer, accepted by {accepted_by}", winner=0),
+        calls=calls,
+        finish_reason="tool_calls" if answer.tool_calls else answer.finish_reason,
+        winner=answer,
+        elapsed_s=time.monotonic() - started,
+        tool_calls=answer.tool_calls,
+        cascade=CascadeReport(reports, tier_no, accepted_by),
+    )
