@@ -9,7 +9,6 @@ prompt, quality = mean recorded score of the chosen deployment.
 
 from __future__ import annotations
 
-import math
 import os
 import statistics
 import sys
@@ -156,9 +155,10 @@ def quality_at(points: Sequence[Point], budget: float) -> float | None:
     return max(qs) if qs else None
 
 
+def cost_to_reach(points: Sequence[Point], target: float) -> float | None:
+    costs = [c for c, q in points if q >= target - 1e-12]
+    return min(costs) if costs else None
+
+
 def budgets(lo: float, hi: float, n: int = 25) -> list[float]:
     return [lo * (hi / lo) ** (k / (n - 1)) for k in range(n)] if lo > 0 and hi > lo else [hi]
-
-
-def log_mean(values: Sequence[float]) -> float:
-    return math.exp(statistics.fmean(math.log(v) for v in values))

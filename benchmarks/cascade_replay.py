@@ -46,7 +46,8 @@ WIRING = {
     "custom_provider_map": [{"provider": "fusion", "custom_handler": "litellm_fusion.fusion_handler"}],
     "callbacks": ["litellm_fusion.fusion_callbacks"],
 }
-CONCURRENCY = 8
+CONCURRENCY = 16
+BILLING_CHECK = 100  # plain requests per deployment checking that the proxy bills the recorded cost
 
 
 @dataclass
@@ -57,7 +58,8 @@ class Split:
     test: list[rd.Prompt]
     dropped: int  # test prompts without a recorded answer from every deployment of the pool
     strongest: str = ""
-    cascades: list[cs.Cascade] = field(default_factory=list)
+    cascades: list[cs.Cascade] = field(default_factory=list)  # run through the proxy
+    curve: list[cs.Cascade] = field(default_factory=list)  # simulated offline (chosen on train too)
 
 
 @dataclass
@@ -118,10 +120,12 @@ async def ask(client, model: str, prompt: rd.Prompt, deployments: list[str]) -> 
     reply = raw.parse()
     h = raw.headers
     text = reply.choices[0].message.content or ""
-    by = attribute(text, prompt, deployments)
+    by = h.get("x-litellm-fusion-winner") or attribute(text, prompt, deployments)
+    mismatch = by is not None and prompt.answers[by].text != text
     return Outcome(float(h.get("x-litellm-response-cost") or 0.0), prompt.answers[by].score if by else 0.0, by,
                    h.get("x-litellm-fusion-tier"), h.get("x-litellm-fusion-accepted-by"),
-                   h.get("x-litellm-fusion-escalations"))
+                   h.get("x-litellm-fusion-escalations"),
+                   error="returned text differs from the winner's recorded answer" if mismatch else None)
 
 
 async def run_system(client, model: str, prompts: list[rd.Prompt], deployments: list[str]) -> list[Outcome]:
@@ -141,13 +145,14 @@ async def run_all(proxy: ProxyProcess, splits: list[Split]) -> dict[tuple[str, s
     out = {}
     for s in splits:
         cheapest = min(s.pool, key=lambda m: cb.mean_costs(s.train, s.pool)[m])
-        systems = {f"always {cheapest}": (cheapest, [cheapest]), f"always {s.strongest}": (s.strongest, [s.strongest])}
+        systems = {f"always {cheapest}": (cheapest, [cheapest], s.test[:BILLING_CHECK]),
+                   f"always {s.strongest}": (s.strongest, [s.strongest], s.test[:BILLING_CHECK])}
         for i, c in enumerate(s.cascades):
-            systems[c.name] = (cascade_name(s, i), [m for tier in c.tiers for m in tier])
-        for label, (model, deployments) in systems.items():
+            systems[c.name] = (cascade_name(s, i), [m for tier in c.tiers for m in tier], s.test)
+        for label, (model, deployments, prompts) in systems.items():
             t0 = time.perf_counter()
-            out[(s.name, label)] = await run_system(client, model, s.test, deployments)
-            print(f"  {s.name}: {label}: {len(s.test)} requests in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+            out[(s.name, label)] = await run_system(client, model, prompts, deployments)
+            print(f"  {s.name}: {label}: {len(prompts)} requests in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
     await client.close()
     return out
 
@@ -164,75 +169,87 @@ def cost_check(s: Split, label: str, model: str, outcomes: list[Outcome]) -> str
     return f"{s.name} {label}: billed == recorded on {exact}/{len(diffs)} requests, max |difference| ${max(diffs):.2e}"
 
 
+def row(label: str, how: str, c: float, q: float, top: tuple[float, float], note: str = "") -> str:
+    return f"| {label} | {how} | {q:.3f} | {q / top[1]:.1%} | {c:.3f} | {c / top[0]:.1%} | {note} |"
+
+
 def report(splits: list[Split], results: dict, plot_path: Path) -> None:
     curves_by_split = {}
+    rules = cs.product_rules()
     print("## Cascades through the real proxy vs baselines (test prompts)\n")
     for s in splits:
         single = cs.singles(s.test, s.pool)
-        top_c, top_q = single[s.strongest]
-        front = cb.frontier(s.train, s.pool)
+        top = single[s.strongest]
+        cheapest = min(s.pool, key=lambda m: cb.mean_costs(s.train, s.pool)[m])
         router = cb.ProductRouter(s.train, s.pool).points(s.test)
-        tier_point, heur_sweep = cb.litellm_points(s.test, front)
+        tier_point, heur_sweep = cb.litellm_points(s.test, cb.frontier(s.train, s.pool))
         oracle = cb.oracle(s.test, s.pool)
-        cascade_pts = {}
+        sim = cs.Simulator(s.test, s.pool, rules)
         print(f"### {s.name}: {len(s.test)} test prompts ({s.dropped} dropped: a deployment of the pool has no "
-              f"record), strongest = {s.strongest} (chosen on train)\n")
-        print("| system | quality | % of strongest's quality | cost $ | % of strongest's cost | answered at tier "
-              "(share) | errors / unattributed |")
+              f"record); strongest = {s.strongest}, chosen on train\n")
+        print("| system | measured | quality | % of strongest's quality | cost $ | % of strongest's cost | notes |")
         print("|---|---|---|---|---|---|---|")
-        for (split_name, label), outs in results.items():
-            if split_name != s.name:
-                continue
-            c, q = summary(outs)
-            tiers = Counter(o.tier for o in outs if o.tier)
-            tier_txt = ", ".join(f"{t}: {n / len(outs):.0%}" for t, n in sorted(tiers.items())) or "-"
+        for m in (cheapest, s.strongest):
+            print(row(f"always {m}", "recorded", *single[m], top, "cheapest" if m == cheapest else "strongest"))
+        cascade_pts = {}
+        for c in s.cascades:
+            outs = results[(s.name, c.name)]
+            cost, q = summary(outs)
+            cascade_pts[c.name] = (cost, q)
+            tiers = Counter(o.tier for o in outs)
+            predicted = sim.run(c)
+            same = sum(str(t) == o.tier for t, o in zip(predicted.tier_of, outs))
             errors = sum(o.error is not None for o in outs)
-            unattributed = sum(o.answered_by is None and o.error is None for o in outs)
-            print(f"| {label} (proxy) | {q:.3f} | {q / top_q:.1%} | {c:.3f} | {c / top_c:.1%} | {tier_txt} | "
-                  f"{errors} / {unattributed} |")
-            if not label.startswith("always "):
-                cascade_pts[label] = (c, q)
-        best_r = max((pt for _, pt in router if pt[0] <= 0.5 * top_c), key=lambda pt: pt[1], default=None)
-        for label, (c, q) in [("oracle (offline)", oracle), ("LiteLLM heuristic, tiers mapped (offline)", tier_point)] + (
-                [("best product router point within 50% of strongest's cost (offline)", best_r)] if best_r else []):
-            print(f"| {label} | {q:.3f} | {q / top_q:.1%} | {c:.3f} | {c / top_c:.1%} | - | - |")
-        print()
-        hit = [(lbl, c, q) for lbl, (c, q) in cascade_pts.items() if q >= 0.98 * top_q and c <= 0.5 * top_c]
-        print(f"Target (>= 98% of strongest's quality at <= 50% of its cost): "
-              + ("**met** by " + "; ".join(f"{lbl} ({q / top_q:.1%} at {c / top_c:.1%})" for lbl, c, q in hit)
+            note = ("answered at tier " + ", ".join(f"{t}: {n / len(outs):.0%}" for t, n in sorted(tiers.items(), key=str))
+                    + f"; offline simulation: same tier on {same / len(outs):.1%}, {predicted.quality:.3f} at "
+                    f"{predicted.cost / top[0]:.1%}" + (f"; **{errors} errors**" if errors else ""))
+            print(row(f"cascade {c.name}", "proxy", cost, q, top, note))
+        for label, pts in (("product router", [pt for _, pt in router]), ("LiteLLM heuristic sweep", heur_sweep)):
+            env = cb.envelope(pts + list(single.values()))
+            best = max((pt for pt in env if pt[0] <= 0.5 * top[0]), key=lambda pt: pt[1])
+            reach = cb.cost_to_reach(env, 0.98 * top[1])
+            print(row(f"{label}, best within 50% of strongest's cost", "offline", *best, top,
+                      "98% of strongest's quality " + (f"first at {reach / top[0]:.0%} of its cost" if reach else "never reached")))
+        print(row("LiteLLM heuristic, tiers mapped", "offline", *tier_point, top))
+        print(row("oracle (cheapest right deployment)", "offline", *oracle, top))
+        hit = [(lbl, c, q) for lbl, (c, q) in cascade_pts.items() if q >= 0.98 * top[1] and c <= 0.5 * top[0]]
+        print("\nTarget (>= 98% of strongest's quality at <= 50% of its cost): "
+              + ("**met** by " + "; ".join(f"{lbl} ({q / top[1]:.1%} at {c / top[0]:.1%})" for lbl, c, q in hit)
                  if hit else "**not met**"))
-        comparison(s, single, router, heur_sweep, cascade_pts)
-        curves_by_split[s.name] = (single, router, heur_sweep, tier_point, oracle, cascade_pts, s.strongest)
+        simulated = {}
+        for c in s.curve:
+            r = sim.run(c)
+            simulated[c.name] = (r.cost, r.quality)
+        curves = {"cascade (proxy)": list(cascade_pts.values()),
+                  "cascade family (simulated)": list(simulated.values()),
+                  "product router": [pt for _, pt in router], "LiteLLM heuristic sweep": heur_sweep}
+        print("\nSimulated family (the best train configuration within each budget, scored on test): "
+              + "; ".join(f"{name} {q:.3f} at {c / top[0]:.1%}" for name, (c, q) in simulated.items()))
+        comparison(single, top, curves)
+        curves_by_split[s.name] = (single, curves, tier_point, oracle, s.strongest)
     plot(curves_by_split, plot_path)
 
 
-def comparison(s: Split, single, router, heur_sweep, cascade_pts) -> None:
-    """Cascade envelope vs the product router's envelope at budgets from the cheapest single deployment's
-    cost to the strongest's (both envelopes include the single deployments: one model is a trivial
-    cascade and a trivial route)."""
+def comparison(single: dict, top: tuple[float, float], curves: dict[str, list]) -> None:
+    """Each cascade envelope vs the product router's at budgets from the cheapest single deployment's cost to
+    the strongest's (every envelope includes the single deployments: one model is a trivial cascade and a
+    trivial route)."""
     singles_pts = list(single.values())
-    router_env = cb.envelope([pt for _, pt in router] + singles_pts)
-    casc_env = cb.envelope(list(cascade_pts.values()) + singles_pts)
-    heur_env = cb.envelope(heur_sweep + singles_pts)
-    lo = min(c for c, _ in singles_pts)
-    budgets = cb.budgets(lo, single[s.strongest][0])
-    above = ties = below = 0
-    worst = 0.0
-    for b in budgets:
-        qc, qr = cb.quality_at(casc_env, b), cb.quality_at(router_env, b)
-        if qc > qr + 1e-9:
-            above += 1
-        elif qc < qr - 1e-9:
-            below += 1
-            worst = max(worst, qr - qc)
-        else:
-            ties += 1
-    mean = {k: sum(cb.quality_at(env, b) for b in budgets) / len(budgets)
-            for k, env in (("cascade", casc_env), ("router", router_env), ("heuristic", heur_env))}
-    print(f"\nCurves at {len(budgets)} budgets (log-spaced, cheapest single to strongest's cost): cascade above the "
-          f"product router at {above}, level at {ties}, below at {below}" + (f" (by up to {worst:.3f})" if below else "")
-          + f"; mean quality over the budgets: cascade {mean['cascade']:.3f}, router {mean['router']:.3f}, "
-          f"LiteLLM heuristic sweep {mean['heuristic']:.3f}\n")
+    env = {k: cb.envelope(v + singles_pts) for k, v in curves.items()}
+    budgets = cb.budgets(min(c for c, _ in singles_pts), top[0])
+    at = {k: [cb.quality_at(e, b) for b in budgets] for k, e in env.items()}
+    router = at["product router"]
+    print(f"\nQuality-vs-cost curves at {len(budgets)} budgets, log-spaced from the cheapest deployment's cost to the "
+          "strongest's (each curve at its best point within the budget):\n")
+    print("| curve | above the product router | level | below (largest gap) | mean quality over the budgets |")
+    print("|---|---|---|---|---|")
+    for k, qs in at.items():
+        above = sum(q > r + 1e-9 for q, r in zip(qs, router))
+        below = [r - q for q, r in zip(qs, router) if q < r - 1e-9]
+        cells = "- | - | -" if k == "product router" else \
+            f"{above} | {len(qs) - above - len(below)} | {len(below)}" + (f" ({max(below):.3f})" if below else "")
+        print(f"| {k} | {cells} | {sum(qs) / len(qs):.3f} |")
+    print()
 
 
 def plot(curves_by_split: dict, path: Path) -> None:
@@ -241,15 +258,18 @@ def plot(curves_by_split: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(curves_by_split), figsize=(5.2 * len(curves_by_split), 4.6))
+    styles = {"product router": ("C3", "-"), "LiteLLM heuristic sweep": ("C0", "--"),
+              "cascade family (simulated)": ("C2", ":"), "cascade (proxy)": ("C2", "-")}
+    fig, axes = plt.subplots(1, len(curves_by_split), figsize=(5.2 * len(curves_by_split), 4.8))
     axes = axes if len(curves_by_split) > 1 else [axes]
-    for ax, (name, (single, router, heur, tier_point, oracle, cascade_pts, strongest)) in zip(axes, curves_by_split.items()):
+    for ax, (name, (single, curves, tier_point, oracle, strongest)) in zip(axes, curves_by_split.items()):
         singles_pts = list(single.values())
-        for pts, label, style in ((cb.envelope([pt for _, pt in router] + singles_pts), "product router (price weight)", ("C3", "-")),
-                                  (cb.envelope(heur + singles_pts), "LiteLLM heuristic (score sweep)", ("C0", "--")),
-                                  (cb.envelope(list(cascade_pts.values()) + singles_pts), "cascade (proxy)", ("C2", "-"))):
-            ax.step([c for c, _ in pts], [q for _, q in pts], where="post", color=style[0], ls=style[1], label=label)
-        ax.scatter([c for c, _ in cascade_pts.values()], [q for _, q in cascade_pts.values()], color="C2", zorder=3)
+        for label, pts in curves.items():
+            env = cb.envelope(pts + singles_pts)
+            color, ls = styles[label]
+            ax.step([c for c, _ in env], [q for _, q in env], where="post", color=color, ls=ls, label=label)
+        proxy_pts = curves["cascade (proxy)"]
+        ax.scatter([c for c, _ in proxy_pts], [q for _, q in proxy_pts], color="C2", zorder=3, s=22)
         for m, (c, q) in single.items():
             ax.scatter([c], [q], color="black", s=10)
             ax.annotate(m.split("-", 1)[1][:12], (c, q), fontsize=6)
@@ -279,9 +299,10 @@ def main() -> None:
     args = ap.parse_args()
     t0 = time.perf_counter()
     splits = load(args.data, args.splits)
-    agree = cs.product_agree()
+    rules = cs.product_rules()
     for s in splits:
-        s.strongest, s.cascades = cs.select(s.train, s.pool, agree)
+        chosen = cs.select(s.train, s.pool, rules)
+        s.strongest, s.cascades, s.curve = chosen.strongest, chosen.proxy, chosen.curve
         if args.no_cascades:
             s.cascades = []
         if args.limit:

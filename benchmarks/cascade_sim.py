@@ -2,9 +2,9 @@
 configurations the real proxy runs (on the train split) and to cross-check the proxy's decisions.
 
 The numbers reported for the cascade come from the real proxy (cascade_replay.py), never from here.
-Agreement is decided by the product's own normaliser (`litellm_fusion.engine.answers` once it exists,
-else `engine.agreement`), so the simulation and the product disagree only where the cascade's other
-checks (refusal, empty, length) fire.
+Agreement and unusable answers are decided by the product's own rules (engine/answers.py,
+engine/acceptance.py), so the simulation and the proxy differ only where the cascade's other
+checks differ from what is mirrored here (the proxy's numbers are the ones reported).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ sys.path.insert(0, str(REPO / "tests" / "support"))
 
 from replay_data import Prompt  # noqa: E402
 
-Agree = Callable[[Sequence[str]], bool]  # do these answers agree (all of them)?
+Agree = Callable[[str, str], bool]  # are these two answers the same answer?
+Usable = Callable[[str], bool]  # may this answer be accepted at all (not empty, not a refusal)?
 
 
 @dataclass(frozen=True)
@@ -51,21 +52,16 @@ class Cascade:
         return {"model": "fusion/cascade", "tiers": tiers, "accept": {"agreement": "all"}}
 
 
-def product_agree() -> Agree:
-    """All-answers agreement under the product's normaliser."""
-    try:
-        from litellm_fusion.engine import answers  # type: ignore[attr-defined]
+def product_rules() -> tuple[Agree, Usable]:
+    """The product's own normaliser (engine/answers.py) and unusable-answer rule (engine/acceptance.py)."""
+    from litellm_fusion.engine.acceptance import unusable
+    from litellm_fusion.engine.answers import same_answer
+    from litellm_fusion.engine.types import Candidate
 
-        return answers_agree(answers)
-    except ImportError:
-        from litellm_fusion.engine.agreement import agreement
-        from litellm_fusion.engine.types import Candidate
+    def agree(a: str, b: str) -> bool:
+        return same_answer(Candidate(0, "a", a), Candidate(1, "b", b)) is not None
 
-        return lambda texts: agreement([Candidate(i, "m", t) for i, t in enumerate(texts)]) is not None
-
-
-def answers_agree(answers_module) -> Agree:  # filled in when engine/answers.py lands (its public interface)
-    raise ImportError
+    return agree, lambda text: unusable(Candidate(0, "a", text)) is None
 
 
 @dataclass
@@ -73,49 +69,75 @@ class SimResult:
     cost: float
     quality: float
     tier_share: list[float]  # share of prompts answered at each tier
+    tier_of: list[int]  # per prompt: the (1-based) tier whose answer is returned
 
 
 class Simulator:
-    """Vectorised over prompts: cost and score matrices, and pairwise agreement of every two deployments'
-    answers per prompt (k-of-n acceptance = some member agrees with k-1 others; the first such member's
-    answer is returned, as the tier's order says)."""
+    """Pairwise agreement of every two deployments' answers per prompt, computed once; a tier's decision
+    mirrors engine/acceptance.py + answers.clusters: unusable answers are set aside, the usable ones are
+    grouped (each joins the first group whose first answer it agrees with), the largest group (ties: the
+    earlier) must have k answers (k = all: every call of the tier), and its first answer is returned."""
 
-    def __init__(self, prompts: list[Prompt], pool: Sequence[str], agree: Agree) -> None:
+    def __init__(self, prompts: list[Prompt], pool: Sequence[str], rules: tuple[Agree, Usable]) -> None:
         import numpy as np
 
+        agree, usable = rules
+        self.prompts = prompts
         self.pool = list(pool)
         self.index = {m: i for i, m in enumerate(self.pool)}
         self.cost = np.array([[p.answers[m].cost for m in self.pool] for p in prompts])
         self.score = np.array([[p.answers[m].score for m in self.pool] for p in prompts])
+        self.usable = np.array([[usable(p.answers[m].text) for m in self.pool] for p in prompts])
         n, k = self.cost.shape
         self.pairs = np.zeros((n, k, k), dtype=bool)
         for i, p in enumerate(prompts):
             for a, b in itertools.combinations(range(k), 2):
-                self.pairs[i, a, b] = self.pairs[i, b, a] = agree([p.answers[self.pool[a]].text,
-                                                                  p.answers[self.pool[b]].text])
+                self.pairs[i, a, b] = self.pairs[i, b, a] = agree(p.answers[self.pool[a]].text,
+                                                                  p.answers[self.pool[b]].text)
+        self._tiers: dict[tuple[tuple[int, ...], int], tuple] = {}
+
+    def decide(self, idx: tuple[int, ...], k: int):
+        """Per prompt: (accepted, index of the deployment whose answer the tier returns)."""
+        import numpy as np
+
+        if (idx, k) not in self._tiers:
+            accepted = np.zeros(len(self.prompts), dtype=bool)
+            chosen = np.full(len(self.prompts), idx[0])
+            for i in range(len(self.prompts)):
+                groups: list[list[int]] = []
+                for m in (m for m in idx if self.usable[i, m]):
+                    for g in groups:
+                        if self.pairs[i, g[0], m]:
+                            g.append(m)
+                            break
+                    else:
+                        groups.append([m])
+                if groups:
+                    top = max(groups, key=len)  # max keeps the first of equal sizes
+                    accepted[i], chosen[i] = len(top) >= k, top[0]
+            self._tiers[(idx, k)] = (accepted, chosen)
+        return self._tiers[(idx, k)]
 
     def run(self, cascade: Cascade) -> SimResult:
         import numpy as np
 
-        n = self.cost.shape[0]
+        n = len(self.prompts)
         open_ = np.ones(n, dtype=bool)  # prompts still escalating
         cost = np.zeros(n)
         quality = np.zeros(n)
         shares = []
+        tier_of = np.zeros(n, dtype=int)
         for t, tier in enumerate(cascade.tiers):
-            idx = [self.index[m] for m in tier]
-            cost += np.where(open_, self.cost[:, idx].sum(axis=1), 0.0)
-            if t == len(cascade.tiers) - 1:
-                done, chosen = open_.copy(), np.full(n, idx[0])
-            else:
-                counts = 1 + self.pairs[:, idx][:, :, idx].sum(axis=2)  # per member: answers agreeing with it
-                ok = counts >= cascade.k[t]
-                done = open_ & ok.any(axis=1)
-                chosen = np.array(idx)[ok.argmax(axis=1)]
+            idx = tuple(self.index[m] for m in tier)
+            cost += np.where(open_, self.cost[:, list(idx)].sum(axis=1), 0.0)
+            last = t == len(cascade.tiers) - 1
+            ok, chosen = self.decide(idx, 1 if last else cascade.k[t])
+            done = open_ & (ok | last)
             quality += np.where(done, self.score[np.arange(n), chosen], 0.0)
             shares.append(float(done.mean()))
+            tier_of[done] = t + 1
             open_ &= ~done
-        return SimResult(float(cost.sum()), float(quality.mean()), shares)
+        return SimResult(float(cost.sum()), float(quality.mean()), shares, tier_of.tolist())
 
 
 def singles(prompts: list[Prompt], pool: Sequence[str]) -> dict[str, tuple[float, float]]:
@@ -126,42 +148,64 @@ def singles(prompts: list[Prompt], pool: Sequence[str]) -> dict[str, tuple[float
 
 def candidates(pool: Sequence[str], strongest: str, single: dict[str, tuple[float, float]]) -> list[Cascade]:
     """The search space: tier 1 = 2 or 3 of the other deployments (k = 2 or all), then either the strongest
-    (2 tiers) or a pair of the remaining ones and then the strongest (3 tiers); and, for cheap points on the
-    curve, 2-tier cascades ending at a deployment that is not the strongest but beats both of tier 1."""
+    (2 tiers) or a pair of the remaining ones stronger on average than tier 1 and then the strongest
+    (3 tiers); and, for cheap points on the curve, 2-tier cascades ending at a deployment that is not the
+    strongest but beats every member of tier 1. Quality and cost here are the train split's."""
     others = sorted((m for m in pool if m != strongest), key=lambda m: single[m][0])
+
+    def mean_q(tier: Sequence[str]) -> float:
+        return statistics.fmean(single[m][1] for m in tier)
+
     out = []
     for n in (2, 3):
         for t1 in itertools.combinations(others, n):
+            rest = [m for m in others if m not in t1]
             for k in range(2, n + 1):
                 out.append(Cascade((t1, (strongest,)), (k,)))
-                rest = [m for m in others if m not in t1]
                 for t2 in itertools.combinations(rest, 2):
-                    out.append(Cascade((t1, t2, (strongest,)), (k, 2)))
+                    if mean_q(t2) > mean_q(t1):
+                        out.append(Cascade((t1, t2, (strongest,)), (k, 2)))
                 for last in rest:
                     if n == 2 and single[last][1] > max(single[m][1] for m in t1):
                         out.append(Cascade((t1, (last,)), (k,)))
     return out
 
 
-BUDGETS = (0.1, 0.2, 0.35, 0.5, 0.75)  # shares of the strongest deployment's cost
+PROXY_BUDGETS = (0.1, 0.25, 0.5)  # shares of the strongest deployment's cost: configurations run through the proxy
+CURVE_BUDGETS = tuple(0.02 * 50 ** (k / 15) for k in range(16))  # 2% .. 100%: the simulated curve
 
 
-def select(prompts: list[Prompt], pool: Sequence[str], agree: Agree) -> tuple[str, list[Cascade]]:
-    """On the TRAIN prompts: the cheapest configuration reaching >= 98% of the strongest deployment's quality
-    (if any), and the best configuration within each budget of BUDGETS. Returns (strongest, configurations)."""
+@dataclass
+class Selection:
+    strongest: str
+    proxy: list[Cascade]  # run through the real proxy on the test prompts
+    curve: list[Cascade]  # the best train configuration within each of CURVE_BUDGETS (simulated on test)
+
+
+def select(prompts: list[Prompt], pool: Sequence[str], rules: tuple[Agree, Usable]) -> Selection:
+    """Everything decided on the TRAIN prompts. For the proxy: the cheapest configuration reaching >= 98% of
+    the strongest deployment's quality (if any), the best within each of PROXY_BUDGETS, and (if none of those
+    has three tiers) the best 3-tier one within 50%. For the curve: the best within each CURVE_BUDGETS."""
     single = singles(prompts, pool)
     strongest = max(pool, key=lambda m: (single[m][1], -single[m][0]))
     top_cost, top_q = single[strongest]
-    sim = Simulator(prompts, pool, agree)
+    sim = Simulator(prompts, pool, rules)
     results = {c: sim.run(c) for c in candidates(pool, strongest, single)}
-    chosen: list[Cascade] = []
+
+    def best_within(share: float, among=results) -> Cascade | None:
+        within = [c for c in among if results[c].cost <= share * top_cost]
+        return max(within, key=lambda c: (results[c].quality, -results[c].cost)) if within else None
+
+    def unique(items) -> list[Cascade]:
+        out: list[Cascade] = []
+        for c in items:
+            if c is not None and c not in out:
+                out.append(c)
+        return sorted(out, key=lambda c: results[c].cost)
+
     reach = [c for c in results if results[c].quality >= 0.98 * top_q]
-    if reach:
-        chosen.append(min(reach, key=lambda c: (results[c].cost, -results[c].quality)))
-    for share in BUDGETS:
-        within = [c for c in results if results[c].cost <= share * top_cost]
-        if within:
-            best = max(within, key=lambda c: (results[c].quality, -results[c].cost))
-            if best not in chosen:
-                chosen.append(best)
-    return strongest, sorted(chosen, key=lambda c: results[c].cost)
+    proxy = unique([min(reach, key=lambda c: (results[c].cost, -results[c].quality)) if reach else None]
+                   + [best_within(b) for b in PROXY_BUDGETS])
+    if all(len(c.tiers) < 3 for c in proxy):
+        proxy = unique(proxy + [best_within(0.5, [c for c in results if len(c.tiers) == 3])])
+    return Selection(strongest, proxy, unique(best_within(b) for b in CURVE_BUDGETS))
