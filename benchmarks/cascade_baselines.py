@@ -28,7 +28,6 @@ from litellm_fusion.routing.text import request_text  # noqa: E402
 
 Point = tuple[float, float]  # (total cost USD, mean quality)
 PRICE_WEIGHTS = [0.0] + [0.002 * 10 ** (k / 12) for k in range(49)]  # 0, 0.002 .. 20
-SWEEP_STEPS = 40
 
 
 def evaluate(prompts: Sequence[Prompt], picks: Sequence[str]) -> Point:
@@ -99,6 +98,20 @@ class ProductRouter:
         return out
 
 
+    def chosen_on_train(self, train: Sequence[Prompt], test: Sequence[Prompt], shares: Sequence[float],
+                        strongest: str) -> list[Point]:
+        """For each budget (a share of the strongest deployment's train cost), the price weight with the best
+        train quality within it, scored on test (chosen on train, like the cascades)."""
+        on_train = self.points(train)
+        top_cost = evaluate(train, [strongest] * len(train))[0]
+        weights = []
+        for share in shares:
+            within = [(w, pt) for w, pt in on_train if pt[0] <= share * top_cost]
+            if within:
+                weights.append(max(within, key=lambda wp: (wp[1][1], -wp[1][0]))[0])
+        return [pt for _, pt in self.points(test, list(dict.fromkeys(weights)))]
+
+
 # ---------------------------------------------------------------- LiteLLM's heuristic ComplexityRouter
 TIERS = ("SIMPLE", "MEDIUM", "COMPLEX", "REASONING")
 
@@ -124,20 +137,31 @@ def litellm_tier_mapping(front: Sequence[str]) -> dict[str, str]:
     return {t: front[round(i * (n - 1) / (len(TIERS) - 1))] for i, t in enumerate(TIERS)}
 
 
-def litellm_points(prompts: Sequence[Prompt], front: Sequence[str]) -> tuple[Point, list[Point]]:
-    """(the tier mapping's point, the score-threshold sweep over every frontier pair)."""
+def litellm_points(train: Sequence[Prompt], test: Sequence[Prompt], front: Sequence[str],
+                   shares: Sequence[float]) -> tuple[Point, list[Point]]:
+    """(the tier mapping's point on test, the score-threshold sweep): for every pair of frontier deployments
+    (cheap, strong) and every threshold among the train prompts' scores, prompts scoring at or above it go to
+    the strong one; for each budget (a share of the strongest deployment's train cost) the configuration with
+    the best train quality is kept, and scored on test: chosen on train, like the cascades."""
     classify = litellm_classifier()
-    cls = [classify(p.text) for p in prompts]
-    mapping = litellm_tier_mapping(front)
-    tier_point = evaluate(prompts, [mapping[t] for t, _ in cls])
-    order = sorted(range(len(prompts)), key=lambda i: (-cls[i][1], i))
-    sweep = []
-    for a, cheap in enumerate(front):
-        for strong in front[a + 1:]:
-            for k in range(SWEEP_STEPS + 1):
-                hard = set(order[: round(len(order) * k / SWEEP_STEPS)])
-                sweep.append(evaluate(prompts, [strong if i in hard else cheap for i in range(len(prompts))]))
-    return tier_point, sweep
+    train_scores = [classify(p.text)[1] for p in train]
+    test_cls = [classify(p.text) for p in test]
+    tier_point = evaluate(test, [litellm_tier_mapping(front)[t] for t, _ in test_cls])
+    thresholds = sorted(set(train_scores)) + [float("inf")]
+    configs = [(cheap, strong, th) for a, cheap in enumerate(front) for strong in front[a + 1:] for th in thresholds]
+
+    def point(prompts, scores, cfg):
+        cheap, strong, th = cfg
+        return evaluate(prompts, [strong if x >= th else cheap for x in scores])
+
+    on_train = {cfg: point(train, train_scores, cfg) for cfg in configs}
+    top_cost = evaluate(train, [front[-1]] * len(train))[0]
+    chosen = []
+    for share in shares:
+        within = [cfg for cfg, (c, _) in on_train.items() if c <= share * top_cost]
+        if within:
+            chosen.append(max(within, key=lambda cfg: (on_train[cfg][1], -on_train[cfg][0])))
+    return tier_point, [point(test, [x for _, x in test_cls], cfg) for cfg in dict.fromkeys(chosen)]
 
 
 # ---------------------------------------------------------------- curves

@@ -178,14 +178,17 @@ CURVE_BUDGETS = tuple(0.02 * 50 ** (k / 15) for k in range(16))  # 2% .. 100%: t
 @dataclass
 class Selection:
     strongest: str
-    proxy: list[Cascade]  # run through the real proxy on the test prompts
+    core: list[Cascade]  # run through the real proxy by default
+    proxy: list[Cascade]  # run through the real proxy with --all-configs (includes `core`)
     curve: list[Cascade]  # the best train configuration within each of CURVE_BUDGETS (simulated on test)
 
 
 def select(prompts: list[Prompt], pool: Sequence[str], rules: tuple[Agree, Usable]) -> Selection:
-    """Everything decided on the TRAIN prompts. For the proxy: the cheapest configuration reaching >= 98% of
-    the strongest deployment's quality (if any), the best within each of PROXY_BUDGETS, and (if none of those
-    has three tiers) the best 3-tier one within 50%. For the curve: the best within each CURVE_BUDGETS."""
+    """Everything decided on the TRAIN prompts. Core: the best configuration within 50% of the strongest
+    deployment's cost (what the target asks for) and the best 3-tier one within 50%.
+    All proxy configurations: the cheapest reaching 98% (if any), the best within each of PROXY_BUDGETS, and
+    (if none of those has three tiers) the best 3-tier one within 50%. Curve: the best within each
+    CURVE_BUDGETS."""
     single = singles(prompts, pool)
     strongest = max(pool, key=lambda m: (single[m][1], -single[m][0]))
     top_cost, top_q = single[strongest]
@@ -204,8 +207,10 @@ def select(prompts: list[Prompt], pool: Sequence[str], rules: tuple[Agree, Usabl
         return sorted(out, key=lambda c: results[c].cost)
 
     reach = [c for c in results if results[c].quality >= 0.98 * top_q]
-    proxy = unique([min(reach, key=lambda c: (results[c].cost, -results[c].quality)) if reach else None]
-                   + [best_within(b) for b in PROXY_BUDGETS])
+    target = min(reach, key=lambda c: (results[c].cost, -results[c].quality)) if reach else None
+    three_tier = best_within(0.5, [c for c in results if len(c.tiers) == 3])
+    proxy = unique([target] + [best_within(b) for b in PROXY_BUDGETS])
     if all(len(c.tiers) < 3 for c in proxy):
-        proxy = unique(proxy + [best_within(0.5, [c for c in results if len(c.tiers) == 3])])
-    return Selection(strongest, proxy, unique(best_within(b) for b in CURVE_BUDGETS))
+        proxy = unique(proxy + [three_tier])
+    core = unique([best_within(0.5), three_tier])
+    return Selection(strongest, core, unique(proxy + core), unique(best_within(b) for b in CURVE_BUDGETS))
