@@ -80,7 +80,7 @@ def main() -> None:
     model = DifficultyModel.load()
     s_cheap, s_strong = default_strength(CHEAP), default_strength(STRONG)
     assert s_cheap is not None and s_strong is not None
-    difficulty = [model.difficulty(request_text([{"role": "user", "content": r["prompt"]}])) for r in items]
+    estimates = [model.estimate(request_text([{"role": "user", "content": r["prompt"]}])) for r in items]
     n = len(items)
     print(f"RouterBench ARC-Challenge + Winogrande test prompts with all models recorded: {n}\n")
     print("| policy | quality | cost $ | fused | single cheap | single strong |")
@@ -96,8 +96,8 @@ def main() -> None:
         for target in TARGETS:
             quality = cost = 0.0
             counts = Counter()
-            for r, d in zip(items, difficulty):
-                decision = gate(d, s_cheap, s_strong, target, model.p_success).decision
+            for r, e in zip(items, estimates):
+                decision = gate(e, s_cheap, s_strong, target).decision
                 counts[decision] += 1
                 if decision == "fuse":
                     score, spent = fused(r, panel)

@@ -1,16 +1,15 @@
 #!/usr/bin/env python
-"""Offline evaluation of the complexity-routing difficulty classifier against LiteLLM's heuristics.
+"""Offline evaluation of complexity routing on RouterBench's 11-model pool (real per-query costs), and speed.
 
     LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/routing_eval.py [--data ../shared/data]
 
-Scores only test / held-out items (the split of scripts/train_router.py; the artifact's `heldout` manifest
-is checked). For each split:
-- strong/weak pairs: RouteLLM's APGR (area under PGR vs share of strong calls, ties broken in expectation)
-  and CPT(50%), CPT(95%) (smallest share of strong calls reaching that PGR);
-- RouterBench's 11-model pool: quality vs real dollar cost; cost to match the best single model.
-Routers: ours (IRT: p_success from difficulty and strengths, the strategy's price-weighted choice), LiteLLM complexity_router `heuristic`
-(score of classify()) and `heuristic_v2` (sum over tiers of 1 - P(success)), prompt length, random,
-always-cheapest, always-strongest. Writes benchmarks/routing_quality_cost.png and prints markdown tables.
+Scores only RouterBench's test items (the artifact's `heldout` manifest is checked). Quality vs real dollar
+cost: the product's own policy (`routing.strategy.choose`) swept over the price weight, against threshold
+sweeps of LiteLLM's complexity_router `heuristic` / `heuristic_v2`, prompt length and random over every pair
+of frontier deployments; cost to reach the best single model's quality; mean quality over log-spaced budgets;
+the mode table (which price weight each named mode is). Per-prompt latency side by side with LiteLLM's
+heuristic, incl. an ~8k-token prompt. Writes benchmarks/routing_quality_cost.png. Strong/weak APGR by task
+family, leave-one-family-out and the mixed workload: benchmarks/routing_generalisation.py.
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
+import router_data as rd  # noqa: E402
 import train_router as tr  # noqa: E402
 
 from litellm_fusion.config.routing import MODE_PRICE_WEIGHT  # noqa: E402
@@ -72,194 +72,8 @@ def strength_of(model: DifficultyModel, source: str, name: str) -> float:
     return model.strengths[tr.canonical(source, name)]
 
 
-# ---------------------------------------------------------------- metrics
-def gain_curve(scores: list[float], gains: list[float]) -> list[float]:
-    """Cumulative gain of sending the n highest-scored items to the strong model, n = 0..N.
-    Items with equal scores are taken in expectation (their mean gain), so ties are not lucky."""
-    order = sorted(range(len(scores)), key=lambda i: -scores[i])
-    cum = [0.0]
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and scores[order[j + 1]] == scores[order[i]]:
-            j += 1
-        block = [gains[order[k]] for k in range(i, j + 1)]
-        mean = sum(block) / len(block)
-        for _ in block:
-            cum.append(cum[-1] + mean)
-        i = j + 1
-    return cum
-
-
-def pair_metrics(scores, strong, weak):
-    n = len(scores)
-    q_s, q_w = sum(strong) / n, sum(weak) / n
-    gap = q_s - q_w
-    cum = gain_curve(scores, [s - w for s, w in zip(strong, weak)])
-    pgr = [(c / n) / gap if gap else 0.0 for c in cum]
-    x = [k / n for k in range(n + 1)]
-    apgr = sum((pgr[k] + pgr[k + 1]) / 2 * (x[k + 1] - x[k]) for k in range(n))
-
-    def cpt(level):
-        for k in range(n + 1):
-            if pgr[k] >= level:
-                return x[k]
-        return 1.0
-
-    return {"apgr": apgr, "cpt50": cpt(0.5), "cpt95": cpt(0.95), "q_strong": q_s, "q_weak": q_w}
-
-
-MIN_GAP = 0.05  # APGR divides by the quality gap: below this it is noise over noise (and n/a in the tables)
-BOOT = 1000  # paired bootstrap resamples per row
-
-
-def apgr_resampled(scores, gains, counts):
-    """APGR of ranking by `scores` (ties in expectation, as `gain_curve`) under each row of `counts`
-    (bootstrap multiplicities, B x n). Same numbers as `pair_metrics` for counts of all ones."""
-    import numpy as np
-
-    order = np.argsort(-np.asarray(scores, dtype=float), kind="stable")
-    s = np.asarray(scores, dtype=float)[order]
-    g = np.asarray(gains, dtype=float)[order]
-    c = counts[:, order]
-    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
-    m = np.add.reduceat(c, starts, axis=1)
-    gb = np.add.reduceat(c * g, starts, axis=1)
-    g0 = np.cumsum(gb, axis=1) - gb
-    n, total = c.sum(axis=1), gb.sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = (m * (g0 + gb / 2)).sum(axis=1) / (n * total)
-    out[total <= 0] = np.nan
-    return out
-
-
-def pair_row(fam, strong, weak, variants, strong_q, weak_q, rng):
-    """Point APGR/CPT of every router and, for ours, paired-bootstrap 95% intervals of its margin over
-    each baseline (the same resampled items for both routers)."""
-    import numpy as np
-
-    res = {k: pair_metrics(v, strong_q, weak_q) for k, v in variants.items()}
-    n = len(strong_q)
-    gains = [a - b for a, b in zip(strong_q, weak_q)]
-    row = {"fam": fam, "strong": strong, "weak": weak, "n": n, "res": res,
-           "degenerate": res["ours"]["q_strong"] - res["ours"]["q_weak"] < MIN_GAP}
-    if row["degenerate"]:
-        return row
-    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=BOOT).astype(float)
-    boot = {k: apgr_resampled(v, gains, counts) for k, v in variants.items()}
-    best_b = max(BASELINES, key=lambda b: res[b]["apgr"])
-    row["best_baseline"] = best_b
-    row["margin"] = res["ours"]["apgr"] - res[best_b]["apgr"]
-    row["ci"] = tuple(np.nanpercentile(boot["ours"] - boot[best_b], [2.5, 97.5]))
-    diffs = {b: np.nanpercentile(boot["ours"] - boot[b], [2.5, 97.5]) for b in BASELINES}
-    row["sig_behind"] = [b for b, (lo, hi) in diffs.items() if hi < 0]
-    row["sig_ahead_all"] = all(lo > 0 for lo, _ in diffs.values())
-    return row
-
-
-def print_pair_table(rows, cpt: bool = True) -> None:
-    hdr = "| split | strong vs weak | n | q strong / weak | " + " | ".join(
-        ["ours", "ours (raw d)"] + BASELINES) + " | margin vs best baseline [95% CI] |"
-    print(hdr)
-    print("|" + "---|" * (hdr.count("|") - 1))
-    live = [r for r in rows if not r["degenerate"]]
-    for r in rows:
-        res = r["res"]
-        cells = [f"{res[k]['apgr']:.3f}" for k in ["ours", "ours (raw difficulty)"] + BASELINES]
-        if r["degenerate"]:
-            tail = f"n/a: quality gap < {MIN_GAP} on this split"
-        else:
-            lo, hi = r["ci"]
-            tail = f"{r['margin']:+.3f} [{lo:+.3f}, {hi:+.3f}] vs {r['best_baseline']}"
-        print(f"| {r['fam']} | {short(r['strong'])} vs {short(r['weak'])} | {r['n']} | "
-              f"{res['ours']['q_strong']:.3f} / {res['ours']['q_weak']:.3f} | " + " | ".join(cells) + f" | {tail} |")
-    margins = [r["margin"] for r in live]
-    behind = [f"{r['fam']} {short(r['strong'])} vs {short(r['weak'])} ({', '.join(r['sig_behind'])})"
-              for r in live if r["sig_behind"]]
-    print(f"\nrows with a quality gap: {len(live)}; mean APGR margin (ours - best baseline per row): "
-          f"{statistics.fmean(margins):+.3f}; ours ahead of every baseline on {sum(m > 0 for m in margins)}/"
-          f"{len(live)}; significantly ahead of every baseline (95% paired bootstrap) on "
-          f"{sum(r['sig_ahead_all'] for r in live)}/{len(live)}; significantly behind some baseline on "
-          f"{len(behind)}/{len(live)}" + (f": {'; '.join(behind)}" if behind else "") + "\n")
-    if not cpt:
-        return
-    print("| split | strong vs weak | CPT(50%) ours | heuristic | heuristic_v2 | length | random | "
-          "CPT(95%) ours | heuristic | heuristic_v2 | length | random |")
-    print("|" + "---|" * 12)
-    for r in live:
-        res = r["res"]
-        c50 = " | ".join(f"{res[k]['cpt50']:.0%}" for k in ["ours"] + BASELINES)
-        c95 = " | ".join(f"{res[k]['cpt95']:.0%}" for k in ["ours"] + BASELINES)
-        print(f"| {r['fam']} | {short(r['strong'])} vs {short(r['weak'])} | {c50} | {c95} |")
-
-
-def short(m):
+def short(m: str) -> str:
     return m.split("/")[-1]
-
-
-def train_means(train) -> dict[str, dict[str, list[float]]]:
-    """Scores of each model on each family's training items (to pick a family's strong/weak pair)."""
-    out: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for it in train:
-        for m, v in it.scores.items():
-            out[it.family][m].append(v)
-    return out
-
-
-def choose_pairs(fam, train_means):
-    if fam.startswith("rb/"):
-        return RB_PAIRS
-    if fam == "alpaca":
-        return ALPACA_PAIRS
-    means = {m: statistics.fmean(v) for m, v in train_means[fam].items()}
-    return [(max(means, key=means.get), min(means, key=means.get))]
-
-
-def pair_rows(its_by_fam, train_means, difficulty, strength, p_success, base_scores, rng):
-    """One row per (split, strong/weak pair). difficulty(it) -> ours; strength(it, model) -> its strength
-    in the model that scored `it`; p_success(difficulty, strength) -> the model's success probability;
-    base_scores[name][id(it)] -> baseline score."""
-    rows = []
-    for fam in sorted(its_by_fam):
-        for strong, weak in choose_pairs(fam, train_means):
-            sub = [it for it in its_by_fam[fam] if strong in it.scores and weak in it.scores]
-            ours_gap = [p_success(difficulty(it), strength(it, strong)) - p_success(difficulty(it), strength(it, weak))
-                        for it in sub]
-            variants = {"ours": ours_gap, "ours (raw difficulty)": [difficulty(it) for it in sub]}
-            for b in BASELINES:
-                variants[b] = [base_scores[b][id(it)] for it in sub]
-            rows.append(pair_row(fam, strong, weak, variants, [it.scores[strong] for it in sub],
-                                 [it.scores[weak] for it in sub], rng))
-    return rows
-
-
-def crossfit(items, k_folds: int, alpha: float):
-    """Out-of-fold difficulties for every item (train and test alike): K folds by hash; for each, the full
-    training pipeline (decontamination against the fold, IRT, ridge at `alpha`) runs on the other folds.
-    Returns ({id(item): difficulty}, {id(item): strengths of the model that scored it})."""
-    import dataclasses
-    import hashlib
-
-    from tqdm import tqdm
-
-    d_of: dict[int, float] = {}
-    s_of: dict[int, dict[str, float]] = {}
-    for k in tqdm(range(k_folds), desc="cross-fit", file=sys.stderr):
-        copies, origin = [], {}
-        for it in items:
-            h = int(hashlib.sha256(f"cf\x00{it.family}\x00{it.key}".encode()).hexdigest()[:8], 16)
-            c = dataclasses.replace(it, split="test" if h % k_folds == k else "train")
-            origin[id(c)] = id(it)
-            copies.append(c)
-        kept, dropped = tr.decontaminate(copies)
-        train = [c for c in kept if c.split == "train"]
-        test = [c for c in kept if c.split == "test"]
-        art, _ = tr.train_model(train, test, dropped, alphas=(alpha,))
-        dm = DifficultyModel(art)
-        for c in test:
-            d_of[origin[id(c)]] = dm.difficulty(request_text([{"role": "user", "content": c.text}]))
-            s_of[origin[id(c)]] = dm.strengths
-    return d_of, s_of
 
 
 def envelope(points):
@@ -289,64 +103,32 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
     ap.add_argument("--plot", default=str(REPO / "benchmarks" / "routing_quality_cost.png"))
-    ap.add_argument("--crossfit", type=int, default=5, metavar="K",
-                    help="also score every item out-of-fold with K-fold retraining (0: skip)")
     args = ap.parse_args()
     rnd = random.Random(SEED)
     artifact = _read_artifact(ARTIFACT_PATH)
     dm = DifficultyModel(artifact)
-    items = tr.load_all(Path(args.data))
-    test = [it for it in items if it.split == "test"]
+    items = rd.load_all(Path(args.data))
+    test = [it for it in items if it.split == "test" and it.source == "routerbench"]
     train = [it for it in items if it.split == "train"]
-    for fam in sorted({it.family for it in test}):
-        keys = sorted(it.key for it in test if it.family == fam)
-        if artifact["heldout"].get(fam) != keys:
-            raise SystemExit(f"held-out items of {fam} differ from the artifact's manifest: retrain first")
-    print(f"model {dm.version}; scoring {len(test)} test/held-out items (never trained on)\n")
+    for task in sorted({it.task for it in test}):
+        keys = sorted(it.key for it in test if it.task == task)
+        if artifact["heldout"].get(task) != keys:
+            raise SystemExit(f"held-out items of {task} differ from the artifact's manifest: retrain first")
+    print(f"model {dm.version}; scoring {len(test)} RouterBench test items (never trained on)\n")
 
     v1, heuristic, heuristic_v2 = make_litellm_classifiers()
+    est = {id(it): dm.estimate(request_text([{"role": "user", "content": it.text}])) for it in test}
     scorers = {
-        "ours": lambda t: dm.difficulty(request_text([{"role": "user", "content": t}])),
-        "heuristic": heuristic,
-        "heuristic_v2": heuristic_v2,
-        "length": lambda t: float(len(t)),
-        "random": lambda t: 0.0,  # all tied: the tie handling gives random routing's expected curve
+        "ours": lambda it: est[id(it)].difficulty,
+        "heuristic": lambda it: heuristic(it.text),
+        "heuristic_v2": lambda it: heuristic_v2(it.text),
+        "length": lambda it: float(len(it.text)),
+        "random": lambda it: 0.0,  # all tied: the tie handling gives random routing's expected curve
     }
     S: dict[str, dict[int, float]] = defaultdict(dict)
     for name, fn in scorers.items():
         for it in test:
-            S[name][id(it)] = fn(it.text)
-
-    by_fam: dict[str, list] = defaultdict(list)
-    for it in test:
-        by_fam[it.family].append(it)
-    means = train_means(train)
-
-    # ------------------------------------------------ pairwise APGR / CPT
-    import numpy as np
-
-    print("### Strong/weak pairs on the test splits: APGR (higher is better; random = 0.5) and CPT "
-          "(lower is better)\n")
-    rows = pair_rows(by_fam, means, lambda it: S["ours"][id(it)],
-                     lambda it, m: strength_of(dm, it.source, m), dm.p_success, S, np.random.default_rng(SEED))
-    print_pair_table(rows)
-
-    if args.crossfit:
-        print(f"### The same pairs, cross-fitted over train + test ({args.crossfit} folds: every item scored by a "
-              "model trained without it; ~3x the items, so about half the noise)\n")
-        everything = train + test
-        for name, fn in scorers.items():
-            if name != "ours":
-                for it in train:
-                    S[name][id(it)] = fn(it.text)
-        d_of, s_of = crossfit(everything, args.crossfit, float(dm.meta["training"]["ridge_alpha"]))
-        all_by_fam: dict[str, list] = defaultdict(list)
-        for it in everything:
-            all_by_fam[it.family].append(it)
-        cf_rows = pair_rows(all_by_fam, means, lambda it: d_of[id(it)],
-                            lambda it, m: s_of[id(it)][tr.canonical(it.source, m)], dm.p_success, S,
-                            np.random.default_rng(SEED))
-        print_pair_table(cf_rows, cpt=False)
+            S[name][id(it)] = fn(it)
 
     # ------------------------------------------------ RouterBench 11-model pool: quality vs cost
     rb_train = [it for it in train if it.source == "routerbench"]
@@ -372,7 +154,7 @@ def main() -> None:
         pts = []
         for w in weights:
             def pick(it, w=w):
-                return choose(profiles, S["ours"][id(it)], dm.p_success, w, 1, 0).chosen.model
+                return choose(profiles, est[id(it)], w, 1, 0).chosen.model
             pts.append((w,) + evaluate(its, pick))
         return pts
 
@@ -381,7 +163,7 @@ def main() -> None:
         pts = []
         for tol in TOLERANCES:
             def pick(it, tol=tol):
-                p = {m: dm.p_success(S["ours"][id(it)], strength[m]) for m in models}
+                p = {m: est[id(it)].p_success(strength[m]) for m in models}
                 best = max(p.values())
                 return next(m for m in by_cost if p[m] >= best - tol)
             pts.append((tol,) + evaluate(its, pick))
@@ -506,20 +288,32 @@ def main() -> None:
     print(f"\nplot: {os.path.relpath(args.plot, REPO)}")
 
     # ------------------------------------------------ timing
-    prompts = [it.text for it in rnd.sample(test, 1500)]
-    long_prompt = build_long_prompt(test)
+    everything_test = [it for it in items if it.split == "test"]
+    prompts = [it.text for it in rnd.sample(everything_test, 1500)]
+    long_prompt = build_long_prompt(everything_test)
     print(f"\n### Per-prompt latency, in process ({len(prompts)} test prompts, median length "
           f"{int(statistics.median(len(p) for p in prompts))} chars; long prompt {len(long_prompt)} chars)\n")
-    ours_fn = dm.difficulty
-    ours_msgs = lambda p: dm.difficulty(request_text([{"role": "user", "content": p}]))  # noqa: E731
+    from litellm_fusion.adapter.routing_hook import RoutingHook
+    from litellm_fusion.config.routing import GroupRouting
+
+    ours_fn = dm.estimate
+    ours_msgs = lambda p: dm.estimate(request_text([{"role": "user", "content": p}]))  # noqa: E731
+    group = [{"model_name": "auto", "litellm_params": {"model": f"openai/{m}"},
+              "model_info": {"id": m, "input_cost_per_token": c, "output_cost_per_token": 4 * c, "strength": st}}
+             for m, c, st in (("cheap", 1.5e-7, 1.8), ("mid", 2e-6, 2.7), ("strong", 1e-5, 3.2))]
+    hook = RoutingHook({"auto": GroupRouting()})
+
+    def whole(p: str) -> None:
+        hook.filter("auto", group, [{"role": "user", "content": p}], {"metadata": {}})
     heur_fn = v1.classify
     for fn in (ours_fn, heur_fn):  # warm-up
         for p in prompts[:100]:
             fn(p)
     print("| classifier | p50 µs | p99 µs | long prompt p50 µs | long prompt p99 µs |")
     print("|---|---|---|---|---|")
-    for label, fn in [("ours: DifficultyModel.difficulty(text)", ours_fn),
+    for label, fn in [("ours: DifficultyModel.estimate(text)", ours_fn),
                       ("ours incl. request_text(messages)", ours_msgs),
+                      ("ours: whole routing decision (RoutingHook.filter, 3 deployments)", whole),
                       ("LiteLLM heuristic ComplexityRouter.classify()", heur_fn)]:
         t = time_calls(fn, prompts, repeat=3)
         tl = time_calls(fn, [long_prompt], repeat=200)

@@ -21,7 +21,7 @@ _objects: dict[str, Any] = {}
 
 def _proxy_object(name: str) -> Any:
     if "fusion_handler" not in _objects:
-        from .adapter.callbacks import FusionCallbacks
+        from .adapter.callbacks import FusionCallbacks, RoutingCallbacks
         from .adapter.handler import FusionHandler
         from .adapter.startup import validate_proxy_config
 
@@ -31,7 +31,8 @@ def _proxy_object(name: str) -> Any:
 
             DifficultyModel.load()  # read the classifier artifact now, not on the first request
         _objects["fusion_handler"] = FusionHandler(setup.settings)
-        _objects["fusion_callbacks"] = FusionCallbacks(setup.settings, frozenset(setup.fusion))
+        callbacks = RoutingCallbacks if setup.settings.routing else FusionCallbacks
+        _objects["fusion_callbacks"] = callbacks(setup.settings, frozenset(setup.fusion))
     return _objects[name]
 
 

@@ -4,7 +4,8 @@
     litellm-fusion classify --config config.yaml --group auto --mode cost < prompts.jsonl
 
 Each input line is `{"prompt": "..."}` or `{"messages": [...]}`; each output line carries
-`difficulty` (higher = a stronger model is needed), `classifier_us`, and with a config the
+`difficulty` (higher = a stronger model is needed), `slope` (how sure: lower = flatter success curve, the
+price matters more), `classifier_us`, and with a config the
 deployment the proxy would choose (all deployments assumed healthy) with its predicted success.
 """
 
@@ -71,11 +72,15 @@ def classify(stdin: TextIO, stdout: TextIO, config: str | None, group: str | Non
             stdout.write(json.dumps({"line": n, "error": str(exc)}) + "\n")
             continue
         started = time.perf_counter()
-        difficulty = model.difficulty_of(messages)
-        out: dict[str, Any] = {"difficulty": difficulty, "classifier_us": round((time.perf_counter() - started) * 1e6, 1)}
+        estimate = model.estimate_of(messages)
+        out: dict[str, Any] = {
+            "difficulty": None if estimate is None else estimate.difficulty,
+            "slope": None if estimate is None else round(estimate.slope, 4),
+            "classifier_us": round((time.perf_counter() - started) * 1e6, 1),
+        }
         if target is not None:
             name, routing, profiles = target
-            decision = decide(model, routing, profiles, difficulty, messages)
+            decision = decide(model, routing, profiles, estimate, messages)
             out.update(group=name, mode=routing.mode_name, deployment=decision.chosen.model,
                        p_success={k: round(v, 4) for k, v in decision.p_success.items()}, reason=decision.reason)
         stdout.write(json.dumps(out) + "\n")

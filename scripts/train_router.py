@@ -1,280 +1,139 @@
 #!/usr/bin/env python
-"""Train the complexity-routing difficulty classifier (litellm_fusion/routing/difficulty_model.json.gz).
+"""Train the complexity-routing classifier (litellm_fusion/routing/difficulty_model.json.gz).
 
     .venv/bin/python scripts/train_router.py [--data ../shared/data] [--out PATH]
 
-About 30 s on 2 cores. Deterministic (fixed seeds, sorted inputs, hash-based splits).
+About 1-2 minutes on 2 cores. Deterministic (fixed seeds, sorted inputs, hash-based splits, a fixed number
+of IRT sweeps, weights rounded): a rerun writes a byte-identical artifact.
 
-Steps
-1. Load every data set (see ../shared/data/README.md). Items with an upstream train/test split keep it;
-   sets without one (routerdc MATH_prealgebra, ceval, javascript, mbpp; alpaca_eval) are split by
-   sha256(dataset, text): HOLDOUT_FRACTION held out. The held-out keys are written into the artifact
-   (`heldout`) and benchmarks/routing_eval.py refuses to score an item that is not in a test part.
-2. Decontaminate: a training item whose question also appears in any test / held-out item (RouterBench's
-   ARC and MBPP overlap RouterDC's) is dropped (6-token shingles, boilerplate shingles ignored).
-3. Item-response theory on the training items only: P(m solves q) = sigmoid(a (s_m - d_q)), a = 1,
-   soft labels for fractional scores, Gaussian prior d_q ~ N(mu_family, 1/LAMBDA_D). Scales:
-   - RouterBench (11 models) and alpaca_eval (13 models, success = the GPT-4-turbo judge prefers the
-     answer to gpt4_1106_preview's) are fitted jointly; they share gpt-3.5-turbo-1106, claude-v2 (=claude-2),
-     claude-instant-v1 (=claude-instant-1.2). gpt4_1106_preview's own alpaca file (0.5 by construction)
-     is not used.
-   - alpaca_eval's bar is relative (beat GPT-4-turbo), which would make every chat instruction "hard":
-     its difficulties keep their ranking but are re-levelled so that mistral-7b-chat's mean P(success)
-     on them is ALPACA_P_7B = 0.7 (assumption, documented in fit_irt).
-   - RouterDC's 7 models share nobody with the others: that block is shifted so that the mean strength
-     of its 7 models (all Mistral-7B / Llama-3-8B derivatives) equals the fitted strength of
-     mistralai/mistral-7b-chat. The model is shift-invariant within a block, so this loses nothing.
-4. A ridge regressor (features: litellm_fusion/routing/features.py) predicts d_q from the prompt text.
-   Few-shot prompts (RouterBench ARC / Winogrande embed solved examples) are featurized on their final
-   question only (`features.focus`); the examples' size is one dense feature. Tried and not kept (no gain in
-   the CV below, +-0.005 within-family r): a two-part model (ridge on family-demeaned difficulties and
-   family-demeaned dense features + a level model on the residual) and gradient-boosted trees on the dense
-   features over the ridge residual.
-   Ridge alpha is chosen by leave-one-task-family-out CV (generalisation to unseen task families) averaged
-   with 5-fold item CV, scoring within-family correlation of predicted vs fitted difficulty.
-   Families are weighted equally-ish
-   (weight 1/sqrt(family size)) so the 3.5k Chinese MCQs do not dominate.
+What it learns, from every data set in ../shared/data (scripts/router_data.py loads, splits and de-duplicates
+them; only the *training* items are read here):
+
+1. Item-response theory, P(model m solves prompt q) = sigmoid(strength_m - difficulty_q), on all training
+   items of all sources at once. The sources share models (alpaca_eval/RouterBench: gpt-3.5-turbo-1106,
+   claude-2, claude-instant; RouterBench/MMLU-Pro: Mixtral-8x7B-Instruct; MMLU-Pro/RouterDC: Mistral-7B-v0.1,
+   Llama-3-8B; MMLU-Pro/LLMRouter: Llama-3.1-8B-Instruct), which puts ~60 models on one scale. Each source
+   task has its own mean difficulty (prior d ~ N(mu_task, 1/LAMBDA_D)). The scale is then shifted so that
+   RouterBench's models sit where `routing/strengths.py` has them (its Arena mapping is anchored there).
+   alpaca_eval's bar is relative (beat GPT-4-turbo): its difficulties keep their ranking but are
+   re-levelled so that mistral-7b-chat succeeds on them with probability ALPACA_P_7B (an assumption:
+   everyday instructions are within reach of 7B chat models).
+2. A ridge regression predicts the difficulty from the text (features: litellm_fusion/routing/features.py),
+   families weighted 1/sqrt(size) so cmmlu's thousands of questions do not dominate. LLMRouter's f1-scored
+   tasks (natural_qa, trivia_qa) are left out of this step (see TEXT_MODEL_EXCLUDE).
+3. How sure it is: the ridge is refitted without each task family in turn (leave-one-family-out) and
+   without each of 5 folds of items; on those out-of-fold predictions the slope of
+   P = sigmoid(slope * (strength - difficulty)) is fitted as slope = (1 + C_KNOWN + C_UNFAMILIAR * u)^-1/2,
+   u = the share of the prompt's n-grams the model has never seen in training. The probit approximation
+   of averaging the success curve over the difficulty's prediction error: a prompt unlike anything in
+   training gets a flat curve, so strong and weak deployments get close probabilities and the price
+   decides, instead of a confident guess.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
-import csv
 import gzip
 import hashlib
 import json
 import math
-import re
 import sys
 import time
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+for p in (REPO, REPO / "scripts"):
+    if str(p) not in sys.path:
+        sys.path.insert(0, str(p))
+
+import router_data as rd  # noqa: E402
 
 from litellm_fusion.routing.features import DENSE_NAMES, bigram_key, extract  # noqa: E402
 
 SEED = 20251122
-HOLDOUT_FRACTION = 0.3
-A = 1.0  # IRT slope; the scale of strengths and difficulties is logits of success
-LAMBDA_D = 0.5  # prior precision of difficulties around their family mean
-LAMBDA_S = 0.01
+LAMBDA_D = 0.5  # prior precision of difficulties around their task's mean
+IRT_SWEEPS = 300
 MIN_DF = 3
-MAX_FEATURES = 40000
-ALPHAS = (0.3, 0.5, 1.0, 2.0, 3.0, 10.0)
+ALPHA = 1.0  # ridge strength: chosen by leave-one-family-out runs (benchmarks/routing_ablations.py)
+CV_FOLDS = 5
 ARTIFACT = REPO / "litellm_fusion" / "routing" / "difficulty_model.json.gz"
-csv.field_size_limit(1 << 30)
+FORMAT = "litellm-fusion-difficulty/2"
 
-# Same model under two spellings (RouterBench's Bedrock names vs alpaca_eval's).
+# Same model under two spellings across sources -> one name (links the sources' scales).
 ALIASES = {
-    "claude-2": "claude-v2",
-    "claude-instant-1.2": "claude-instant-v1",
-    "gpt4_1106_preview": "gpt-4-1106-preview",
+    ("alpaca", "claude-2"): "claude-v2",
+    ("alpaca", "claude-instant-1.2"): "claude-instant-v1",
+    ("mmlu_pro", "Mixtral-8x7B-Instruct-v0.1"): "mistralai/mixtral-8x7b-chat",
+    ("mmlu_pro", "Mistral-7B-v0.1"): "mistralai/Mistral-7B-v0.1",
+    ("mmlu_pro", "Meta-Llama-3-8B"): "meta-llama/Meta-Llama-3-8B",
+    ("mmlu_pro", "Meta-Llama-3_1-8B-Instruct"): "llama-3.1-8b-instruct",
+}
+# RouterBench's models at their strengths.py values (the "fitted" entries, which its Arena mapping is tied to).
+SCALE_ANCHOR = {
+    "gpt-4-1106-preview": 1.93, "gpt-3.5-turbo-1106": 0.54, "claude-v1": 0.67, "claude-instant-v1": 0.34,
+    "mistralai/mixtral-8x7b-chat": 0.79, "mistralai/mistral-7b-chat": -0.18, "meta/llama-2-70b-chat": 0.03,
+    "zero-one-ai/Yi-34B-Chat": 1.02, "meta/code-llama-instruct-34b-chat": -0.04, "WizardLM/WizardLM-13B-V1.2": -0.25,
 }
 ANCHOR_7B = "mistralai/mistral-7b-chat"
-ALPACA_P_7B = 0.7  # re-levelling of alpaca_eval difficulties, see fit_irt
-ALPACA_EXCLUDE = {"gpt4_1106_preview"}  # the judge's reference: its p_beats is 0.5 by construction
+# LLMRouter's f1_score tasks score a chat model's answer by token overlap with a few-word gold answer: the
+# best of 9 models gets .22 on trivia_qa whatever the question, which the IRT reads as "short questions are
+# hard" (within-family r of the text model ~0 there). They inform the strengths, not the text model.
+TEXT_MODEL_EXCLUDE = {"lr/natural_qa", "lr/trivia_qa"}
+ALPACA_P_7B = 0.7
 
 
-@dataclass
-class Item:
-    source: str  # routerbench | routerdc | alpaca
-    family: str  # task family, e.g. "rb/arc_challenge"
-    split: str  # train | test
-    text: str  # the prompt as a user would send it
-    core: str  # the question itself (last few-shot block), for decontamination
-    scores: dict[str, float]
-    costs: dict[str, float] = field(default_factory=dict)
-    key: str = ""
+def canonical(source: str, model: str) -> str:
+    return ALIASES.get((source, model), model)
 
 
-def text_key(family: str, text: str) -> str:
-    return hashlib.sha256(f"{family}\x00{text}".encode()).hexdigest()[:16]
-
-
-def is_heldout(family: str, text: str) -> bool:
-    h = hashlib.sha256(f"split\x00{family}\x00{text}".encode()).hexdigest()
-    return int(h[:8], 16) / 2**32 < HOLDOUT_FRACTION
-
-
-def last_block(text: str) -> str:
-    blocks = [b for b in text.strip().split("\n\n") if b.strip()]
-    return blocks[-1] if blocks else text
-
-
-def load_routerbench(data: Path) -> list[Item]:
-    items: list[Item] = []
-    for task in ("arc_challenge", "mbpp", "winograde"):
-        for split in ("train", "test"):
-            with open(data / "routerbench" / f"{task}_{split}.csv", newline="") as f:
-                reader = csv.DictReader(f)
-                cols = reader.fieldnames or []
-                models = [
-                    c for c in cols
-                    if c and "|" not in c and c not in ("sample_id", "prompt", "eval_name", "oracle_model_to_route_to")
-                ]
-                for row in reader:
-                    p = ast.literal_eval(row["prompt"])
-                    text = "\n".join(p) if isinstance(p, list) else str(p)
-                    scores = {m: float(row[m]) for m in models if row[m] != ""}
-                    costs = {m: float(row[m + "|total_cost"]) for m in models if row.get(m + "|total_cost", "") != ""}
-                    fam = f"rb/{task}"
-                    items.append(Item("routerbench", fam, split, text, last_block(text), scores, costs,
-                                      key=row["sample_id"]))
-    return items
-
-
-ROUTERDC_SPLIT = {
-    "arc_challenge": ("arc_challenge_train.json", "arc_challenge_test.json"),
-    "arc_easy": ("arc_easy_train.json", "arc_easy_test.json"),
-    "cmmlu": ("cmmlu_train.json", "cmmlu_test.json"),
-    "humaneval": ("humaneval_train.json", "humaneval_test.json"),
-}
-ROUTERDC_SINGLE = {"MATH_prealgebra": "MATH_prealgebra.json", "ceval": "ceval.json",
-                   "javascript": "javascript.json", "mbpp": "mbpp.json"}
-
-
-def load_routerdc(data: Path) -> list[Item]:
-    items: list[Item] = []
-    d = data / "routerdc_7model"
-    for fam, (tr, te) in ROUTERDC_SPLIT.items():
-        for split, fn in (("train", tr), ("test", te)):
-            for x in json.loads((d / fn).read_text()):
-                q = x["question"]
-                items.append(Item("routerdc", f"dc/{fam}", split, q, q, {m: float(v) for m, v in x["scores"].items()}))
-    for fam, fn in ROUTERDC_SINGLE.items():
-        for x in json.loads((d / fn).read_text()):
-            q = x["question"]
-            split = "test" if is_heldout(f"dc/{fam}", q) else "train"
-            items.append(Item("routerdc", f"dc/{fam}", split, q, q, {m: float(v) for m, v in x["scores"].items()}))
-    return items
-
-
-def load_alpaca(data: Path) -> list[Item]:
-    by_text: dict[str, dict[str, float]] = defaultdict(dict)
-    order: list[str] = []
-    for fn in sorted((data / "alpaca_eval").glob("*.jsonl")):
-        for line in fn.read_text().splitlines():
-            r = json.loads(line)
-            if r.get("p_beats_gpt4_1106") is None:
+def observations(items: list[rd.Item]) -> list[tuple[int, str, float]]:
+    """(item index, canonical model, score in [0, 1]) of every usable score."""
+    out = []
+    for n, it in enumerate(items):
+        for m, y in sorted(it.scores.items()):
+            if it.source == "alpaca" and m == rd.ALPACA_REFERENCE:
                 continue
-            t = r["instruction"]
-            if t not in by_text:
-                order.append(t)
-            by_text[t][r["model"]] = float(r["p_beats_gpt4_1106"])
-    items = []
-    for t in order:
-        split = "test" if is_heldout("alpaca", t) else "train"
-        items.append(Item("alpaca", "alpaca", split, t, t, dict(by_text[t])))
-    return items
-
-
-def load_all(data: Path) -> list[Item]:
-    items = load_routerbench(data) + load_routerdc(data) + load_alpaca(data)
-    for it in items:
-        if not it.key:
-            it.key = text_key(it.family, it.text)
-    return items
-
-
-# ---------------------------------------------------------------- decontamination
-_WORD = re.compile(r"[a-z0-9]+|[^\x00-\x7f]")
-
-
-def shingles(text: str, n: int = 6) -> set[tuple[str, ...]]:
-    w = _WORD.findall(text.lower())
-    if len(w) < n:
-        return {tuple(w)} if w else set()
-    return {tuple(w[i : i + n]) for i in range(len(w) - n + 1)}
-
-
-def decontaminate(items: list[Item]) -> tuple[list[Item], int]:
-    sh = {id(it): shingles(it.core) for it in items}
-    df: Counter = Counter()
-    for s in sh.values():
-        df.update(s)
-    boiler = {s for s, c in df.items() if c > 25}
-    test_sh: set = set()
-    for it in items:
-        if it.split == "test":
-            test_sh |= sh[id(it)] - boiler
-    kept, dropped = [], 0
-    for it in items:
-        if it.split == "train":
-            s = sh[id(it)] - boiler
-            if s and sum(1 for x in s if x in test_sh) >= 0.5 * len(s):
-                dropped += 1
-                continue
-        kept.append(it)
-    return kept, dropped
+            out.append((n, canonical(it.source, m), min(1.0, max(0.0, y))))
+    return out
 
 
 # ---------------------------------------------------------------- IRT
-def canonical(source: str, model: str) -> str:
-    if source == "routerdc":
-        return "routerdc:" + model
-    return ALIASES.get(model, model)
-
-
-def fit_irt(train: list[Item]):
+def fit_irt(train: list[rd.Item]):
+    """Strengths (anchored, see SCALE_ANCHOR) and item difficulties (alpaca re-levelled) by alternating
+    Newton sweeps; soft labels for fractional scores."""
     import numpy as np
-    from scipy.optimize import minimize
 
-    models = sorted({canonical(it.source, m) for it in train for m in it.scores
-                     if not (it.source == "alpaca" and m in ALPACA_EXCLUDE)})
+    obs = observations(train)
+    models = sorted({m for _, m, _ in obs})
     midx = {m: i for i, m in enumerate(models)}
-    fams = sorted({it.family for it in train})
-    fidx = {f: i for i, f in enumerate(fams)}
-    ii, mm, yy = [], [], []
-    for n, it in enumerate(train):
-        for m, y in it.scores.items():
-            if it.source == "alpaca" and m in ALPACA_EXCLUDE:
-                continue
-            ii.append(n)
-            mm.append(midx[canonical(it.source, m)])
-            yy.append(min(1.0, max(0.0, y)))
-    ii, mm, yy = np.array(ii), np.array(mm), np.array(yy)
-    item_fam = np.array([fidx[it.family] for it in train])
-    M, N, F = len(models), len(train), len(fams)
-
-    def f(theta):
-        s, d, mu = theta[:M], theta[M : M + N], theta[M + N :]
-        z = A * (s[mm] - d[ii])
-        p = 1.0 / (1.0 + np.exp(-z))
-        # BCE with soft labels: log(1+e^z) - y z
-        nll = np.sum(np.logaddexp(0.0, z) - yy * z)
-        g = A * (p - yy)
-        gs = np.bincount(mm, weights=g, minlength=M)
-        gd = -np.bincount(ii, weights=g, minlength=N)
-        r = d - mu[item_fam]
-        nll += 0.5 * LAMBDA_D * np.sum(r * r) + 0.5 * LAMBDA_S * np.sum(s * s)
-        gd += LAMBDA_D * r
-        gs += LAMBDA_S * s
-        gmu = -LAMBDA_D * np.bincount(item_fam, weights=r, minlength=F)
-        return nll, np.concatenate([gs, gd, gmu])
-
-    res = minimize(f, np.zeros(M + N + F), jac=True, method="L-BFGS-B", options={"maxiter": 5000, "gtol": 1e-6})
-    s, d = res.x[:M].copy(), res.x[M : M + N].copy()
-    # Link the RouterDC block to the shared scale (see module docstring).
-    dc_models = [i for i, m in enumerate(models) if m.startswith("routerdc:")]
-    shift = s[midx[ANCHOR_7B]] - float(np.mean(s[dc_models]))
-    s[dc_models] += shift
-    for n, it in enumerate(train):
-        if it.source == "routerdc":
-            d[n] += shift
-    # alpaca_eval's "success" (the judge prefers the answer to GPT-4-turbo's) is a relative bar: it puts
-    # every open-ended instruction near GPT-4's own strength, so "hi" would look hard. Keep its within-set
-    # ranking, re-level it: mean difficulty such that mistralai/mistral-7b-chat answers acceptably with
-    # probability ALPACA_P_7B (an assumption: everyday instructions are within reach of 7B chat models).
+    ii = np.array([n for n, _, _ in obs])
+    mm = np.array([midx[m] for _, m, _ in obs])
+    yy = np.array([y for _, _, y in obs])
+    tasks = sorted({it.task for it in train})
+    tidx = {t: i for i, t in enumerate(tasks)}
+    it_t = np.array([tidx[it.task] for it in train])
+    M, N, T = len(models), len(train), len(tasks)
+    s, d, mu = np.zeros(M), np.zeros(N), np.zeros(T)
+    n_t = np.bincount(it_t, minlength=T)
+    for _ in range(IRT_SWEEPS):
+        p = 1.0 / (1.0 + np.exp(-(s[mm] - d[ii])))
+        g = -np.bincount(ii, weights=p - yy, minlength=N) + LAMBDA_D * (d - mu[it_t])
+        d = d - g / (np.bincount(ii, weights=p * (1 - p), minlength=N) + LAMBDA_D)
+        p = 1.0 / (1.0 + np.exp(-(s[mm] - d[ii])))
+        s = s - np.bincount(mm, weights=p - yy, minlength=M) / np.bincount(mm, weights=p * (1 - p), minlength=M)
+        c = s.mean()  # the likelihood only sees strength - difficulty: pin the scale's origin
+        s, d = s - c, d - c
+        mu = np.bincount(it_t, weights=d, minlength=T) / n_t
+    shift = float(np.mean([SCALE_ANCHOR[m] - s[midx[m]] for m in SCALE_ANCHOR]))
+    s, d = s + shift, d + shift
     al = np.array([it.source == "alpaca" for it in train])
+    alpaca_shift = 0.0
     if al.any():
-        target = s[midx[ANCHOR_7B]] - math.log(ALPACA_P_7B / (1 - ALPACA_P_7B)) / A
-        d[al] += target - float(d[al].mean())
-    return {m: float(s[midx[m]]) for m in models}, d, res, shift
+        target = s[midx[ANCHOR_7B]] - math.log(ALPACA_P_7B / (1 - ALPACA_P_7B))
+        alpaca_shift = target - float(d[al].mean())
+        d[al] += alpaca_shift
+    return {m: float(s[midx[m]]) for m in models}, d, {"scale_shift": shift, "alpaca_shift": alpaca_shift}
 
 
 # ---------------------------------------------------------------- features
@@ -283,10 +142,17 @@ def featurize(text: str) -> tuple[list[str], list[float]]:
     return sorted(uni) + sorted(bigram_key(p) for p in bi), dense
 
 
-def build_matrix(feats, vocab, dense_mean, dense_scale):
+def design(feats, fit_rows):
+    """Sparse n-grams seen in >= MIN_DF fitting items (scaled 1/sqrt(#distinct n-grams), as at run time)
+    + standardised dense features; the vocabulary and the dense standardisation come from `fit_rows`."""
     import numpy as np
     from scipy import sparse
 
+    df: Counter = Counter()
+    for r in fit_rows:
+        df.update(feats[r][0])
+    terms = sorted(t for t, c in df.items() if c >= MIN_DF)
+    vocab = {t: i for i, t in enumerate(terms)}
     rows, cols, vals = [], [], []
     for r, (grams, _) in enumerate(feats):
         v = 1.0 / math.sqrt(len(grams)) if grams else 0.0
@@ -296,162 +162,167 @@ def build_matrix(feats, vocab, dense_mean, dense_scale):
                 rows.append(r)
                 cols.append(j)
                 vals.append(v)
-    X = sparse.csr_matrix((vals, (rows, cols)), shape=(len(feats), len(vocab)))
-    D = (np.array([d for _, d in feats]) - dense_mean) / dense_scale
-    return sparse.hstack([X, sparse.csr_matrix(D)]).tocsr()
+    X = sparse.csr_matrix((vals, (rows, cols)), shape=(len(feats), len(terms)))
+    dense = np.array([x for _, x in feats])
+    mean, scale = dense[fit_rows].mean(axis=0), dense[fit_rows].std(axis=0) + 1e-6
+    return sparse.hstack([X, sparse.csr_matrix((dense - mean) / scale)]).tocsr(), terms, mean, scale
+
+
+def family_weights(items: list[rd.Item], rows) -> "np.ndarray":  # noqa: F821
+    import numpy as np
+
+    n = Counter(items[r].family for r in rows)
+    w = np.array([1.0 / math.sqrt(n[items[r].family]) for r in rows])
+    return w * len(w) / w.sum()
+
+
+def ridge(X, y, w):
+    from sklearn.linear_model import Ridge
+
+    return Ridge(alpha=ALPHA, solver="sparse_cg", tol=1e-6, max_iter=2000).fit(X, y, sample_weight=w)
+
+
+def unfamiliarity(B, n_grams, rows, fit_rows) -> "np.ndarray":  # noqa: F821
+    """Share of each row's distinct n-grams (B: binary item x n-gram, n_grams: distinct n-grams per item)
+    seen in fewer than MIN_DF of `fit_rows`: what a model fitted on them never saw."""
+    import numpy as np
+
+    seen = (np.asarray(B[fit_rows].sum(axis=0)).ravel() >= MIN_DF).astype(np.float64)
+    return 1.0 - np.asarray(B[rows] @ seen).ravel() / n_grams[rows]
+
+
+def fit_slope(pred, u, items, strengths, weights) -> tuple[float, float]:
+    """C_KNOWN, C_UNFAMILIAR of slope = (1 + c0 + c1 u)^-1/2, by maximum likelihood of the observed scores
+    under the out-of-fold difficulty predictions."""
+    import numpy as np
+    from scipy.optimize import minimize
+
+    obs = observations(items)
+    ii = np.array([n for n, _, _ in obs])
+    ss = np.array([strengths[m] for _, m, _ in obs])
+    yy = np.array([y for _, _, y in obs])
+    per_item = np.bincount(ii, minlength=len(items))
+    wo = (np.asarray(weights) / np.maximum(per_item, 1))[ii]
+    e = ss - pred[ii]
+    uu = u[ii]
+
+    def nll(c):
+        a = 1.0 / np.sqrt(1.0 + np.exp(c[0]) + np.exp(c[1]) * uu)
+        z = a * e
+        return float(np.sum(wo * (np.logaddexp(0.0, z) - yy * z)))
+
+    res = minimize(nll, np.array([0.0, 0.0]), method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-6})
+    return float(np.exp(res.x[0])), float(np.exp(res.x[1]))
 
 
 def canonical_json(artifact: dict) -> bytes:
-    """The artifact's bytes: sorted keys, no whitespace (hashed for the version, then written)."""
     return json.dumps(artifact, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def design(train: list[Item]):
-    """The ridge's design matrix of `train` (sparse n-grams with MIN_DF + standardised dense features), its
-    vocabulary, the dense standardisation, and the sample weights (1/sqrt(family size), mean 1)."""
+def train_model(train: list[rd.Item], test: list[rd.Item], dropped: int = 0, bar=None,
+                calibrate: bool = True) -> tuple[dict, dict]:
+    """IRT, ridge and slope calibration on `train`; returns (artifact, report). `test` only fills the
+    artifact's held-out manifest. calibrate=False skips the out-of-fold refits (slope taken as 1)."""
     import numpy as np
-
-    feats = [featurize(it.text) for it in train]
-    df: Counter = Counter()
-    for grams, _ in feats:
-        df.update(grams)
-    vocab_terms = sorted(t for t, c in df.items() if c >= MIN_DF)
-    vocab = {t: i for i, t in enumerate(vocab_terms)}
-    dense = np.array([x for _, x in feats])
-    dense_mean = dense.mean(axis=0)
-    dense_scale = dense.std(axis=0) + 1e-6
-    X = build_matrix(feats, vocab, dense_mean, dense_scale)
-    fam_n = Counter(it.family for it in train)
-    w = np.array([1.0 / math.sqrt(fam_n[it.family]) for it in train])
-    w *= len(w) / w.sum()
-    return X, vocab_terms, dense_mean, dense_scale, w
-
-
-def out_of_fold(X, y, w, groups, alpha: float, sel=None):
-    """Ridge predictions of y for each group (a family, or a CV fold) from a fit on the other groups (and
-    only rows in `sel`, if given); 0 for a group with nothing to fit on."""
-    import numpy as np
-    from sklearn.linear_model import Ridge
-
-    pred = np.zeros(len(y))
-    for g in np.unique(groups):
-        held = groups == g
-        fit = ~held if sel is None else (~held & sel)
-        if fit.any():
-            pred[held] = Ridge(alpha=alpha).fit(X[fit], y[fit], sample_weight=w[fit]).predict(X[held])
-    return pred
-
-
-def train_model(
-    train: list[Item], test: list[Item], dropped: int = 0, bar=None, alphas: tuple[float, ...] = ALPHAS
-) -> tuple[dict, dict]:
-    """Fit IRT on `train`, then the ridge; returns (artifact, report). `test` only fills the artifact's
-    held-out manifest: nothing of it is used for fitting. `alphas`: the ridge strengths the CV chooses from."""
-    import numpy as np
-    from scipy.stats import pearsonr, spearmanr
-    from sklearn.linear_model import Ridge
 
     def step(msg: str) -> None:
         if bar is not None:
             bar.set_postfix_str(msg)
             bar.update()
 
-    np.random.seed(SEED)
-    strengths, d, res, shift = fit_irt(train)
+    strengths, y, shifts = fit_irt(train)
+    keep = [n for n, it in enumerate(train) if it.task not in TEXT_MODEL_EXCLUDE]
+    train, y = [train[n] for n in keep], y[keep]
     step("irt fitted")
-
-    X, vocab_terms, dense_mean, dense_scale, w = design(train)
-    y = d
-    fam_of = np.array([it.family for it in train])
-    fam_n = Counter(fam_of.tolist())
+    feats = [featurize(it.text) for it in train]
+    rows = np.arange(len(train))
+    X, terms, dmean, dscale = design(feats, rows)
+    V = len(terms)
+    w = family_weights(train, rows)
     step(f"{X.shape[0]}x{X.shape[1]} features")
 
-    # Alpha: mean of (a) leave-one-family-out CV (generalisation to unseen task families) and (b) 5-fold
-    # item CV (new prompts of known families); each scored as the mean within-family Pearson r between
-    # predicted and fitted difficulty, which is what ranking prompts for routing needs.
-    fams = sorted(fam_n)
-    folds = np.random.RandomState(SEED).randint(0, 5, len(train))
+    fams = np.array([it.family for it in train])
+    c_known, c_unfam, oof_report = 0.0, 0.0, {}
+    if calibrate:
+        B = (X[:, :V] > 0).astype(np.float64)
+        n_grams = np.array([max(1, len(g)) for g, _ in feats], dtype=float)
+        folds = np.array([int(hashlib.sha256(f"cv\x00{it.key}".encode()).hexdigest()[:8], 16) % CV_FOLDS
+                          for it in train])
+        pred = np.zeros((2, len(train)))
+        unfam = np.zeros((2, len(train)))
+        for k, groups in enumerate((folds, fams)):  # 0: new items of known families, 1: unseen families
+            for g in sorted(set(groups.tolist())):
+                held = np.flatnonzero(groups == g)
+                fit = np.flatnonzero(groups != g)
+                pred[k, held] = ridge(X[fit], y[fit], w[fit]).predict(X[held])
+                unfam[k, held] = unfamiliarity(B, n_grams, held, fit)
+            step("item CV" if k == 0 else "leave-one-family-out")
+        both = np.concatenate([pred[0], pred[1]])
+        c_known, c_unfam = fit_slope(both, np.concatenate([unfam[0], unfam[1]]), train + train, strengths,
+                                     np.concatenate([w, w]))
+        for k, name in enumerate(("item_cv", "lofo")):
+            oof_report[name] = {
+                "mean_unfamiliarity": round(float(unfam[k].mean()), 4),
+                "within_family_r": {f: round(float(np.corrcoef(pred[k][fams == f], y[fams == f])[0, 1]), 4)
+                                    for f in sorted(set(fams.tolist()))},
+                "family_level_error": {f: round(float(pred[k][fams == f].mean() - y[fams == f].mean()), 3)
+                                       for f in sorted(set(fams.tolist()))},
+            }
+    else:
+        step("no calibration")
+        step("no calibration")
 
-    def within_r(pred):
-        rs = []
-        for fam in fams:
-            sel = fam_of == fam
-            if sel.sum() > 2 and np.std(pred[sel]) > 0:
-                r = pearsonr(pred[sel], y[sel])[0]
-                rs.append(0.0 if math.isnan(r) else float(r))
-        return rs
-
-    cv: dict[float, list[float]] = {}
-    cv_items: dict[float, list[float]] = {}
-    for alpha in alphas if len(alphas) > 1 else ():  # nothing to choose: no CV
-        cv[alpha] = within_r(out_of_fold(X, y, w, fam_of, alpha))
-        cv_items[alpha] = within_r(out_of_fold(X, y, w, folds, alpha))
-    score = {a_: (float(np.mean(cv[a_])) + float(np.mean(cv_items[a_]))) / 2 for a_ in cv}
-    best_alpha = max(alphas, key=lambda a_: (score.get(a_, 0.0), a_))
-    step(f"alpha={best_alpha}")
-
-    model = Ridge(alpha=best_alpha, random_state=SEED)
-    model.fit(X, y, sample_weight=w)
+    model = ridge(X, y, w)
     coef = model.coef_
-    V = len(vocab_terms)
-    sparse_w = coef[:V]
-    keep = np.argsort(-np.abs(sparse_w), kind="stable")[:MAX_FEATURES]
-    keep = [j for j in sorted(keep.tolist()) if abs(sparse_w[j]) >= 1e-4]
     unigrams, bigrams = {}, {}
-    for j in keep:
-        t = vocab_terms[j]
-        (bigrams if " " in t else unigrams)[t] = round(float(sparse_w[j]), 5)
-    pred_train = model.predict(X)
-    in_fam_r = {f: float(pearsonr(pred_train[fam_of == f], y[fam_of == f])[0]) for f in fams}
-
-    heldout: dict[str, list[str]] = defaultdict(list)
+    for j, t in enumerate(terms):
+        (bigrams if " " in t else unigrams)[t] = round(float(coef[j]), 5)
+    heldout: dict[str, list[str]] = {}
     for it in test:
-        heldout[it.family].append(it.key)
+        heldout.setdefault(it.task, []).append(it.key)
     artifact = {
-        "format": "litellm-fusion-difficulty/1",
+        "format": FORMAT,
         "version": "",
-        "a": A,
+        "a": 1.0,
+        "slope": {"known": round(c_known, 5), "unfamiliar": round(c_unfam, 5)},
         "bias": round(float(model.intercept_), 6),
         "dense_names": list(DENSE_NAMES),
         "dense_weights": [round(float(x), 6) for x in coef[V:]],
-        "dense_mean": [round(float(x), 6) for x in dense_mean],
-        "dense_scale": [round(float(x), 6) for x in dense_scale],
+        "dense_mean": [round(float(x), 6) for x in dmean],
+        "dense_scale": [round(float(x), 6) for x in dscale],
         "clamp": [round(float(np.percentile(y, 0.5)) - 1.0, 3), round(float(np.percentile(y, 99.5)) + 1.0, 3)],
         "empty_difficulty": round(float(np.percentile(y, 10)), 4),
         "unigrams": unigrams,
         "bigrams": bigrams,
         "strengths": {m: round(v, 4) for m, v in sorted(strengths.items())},
         "scale": (
-            "logits: p_success = 1/(1+exp(-a*(strength-difficulty))). RouterBench+alpaca_eval fitted jointly "
-            f"(shared models); RouterDC block shifted by {shift:+.3f} so its 7-model mean = {ANCHOR_7B}."
+            "logits: p_success = 1/(1+exp(-slope*(strength-difficulty))), slope = (1 + slope.known + "
+            "slope.unfamiliar * share of unseen n-grams)^-1/2. All sources fitted jointly through shared models; "
+            f"shifted by {shifts['scale_shift']:+.3f} so RouterBench's models match routing/strengths.py; "
+            f"alpaca_eval re-levelled by {shifts['alpaca_shift']:+.3f} (mean P({ANCHOR_7B}) = {ALPACA_P_7B})."
         ),
         "training": {
             "seed": SEED,
-            "holdout_fraction": HOLDOUT_FRACTION,
+            "holdout_fraction": rd.HOLDOUT_FRACTION,
             "lambda_d": LAMBDA_D,
-            "ridge_alpha": best_alpha,
-            "cv_alpha_mean_within_family_r": {str(k): round(float(np.mean(v)), 4) for k, v in cv.items()},
-            "item_cv_alpha_mean_within_family_r": {str(k): round(float(np.mean(v)), 4) for k, v in cv_items.items()},
-            "cv_within_family_r_best": {f: round(r, 4) for f, r in zip(fams, cv.get(best_alpha, []))},
-            "item_cv_within_family_r_best": {f: round(r, 4) for f, r in zip(fams, cv_items.get(best_alpha, []))},
-            "train_within_family_r": {f: round(r, 4) for f, r in in_fam_r.items()},
+            "ridge_alpha": ALPHA,
             "n_train_items": len(train),
-            "n_train_by_family": dict(sorted(fam_n.items())),
+            "n_train_by_family": dict(sorted(Counter(fams.tolist()).items())),
             "n_decontaminated": dropped,
-            "irt_converged": bool(res.success),
-            "family_mean_difficulty": {f: round(float(y[fam_of == f].mean()), 3) for f in fams},
+            "out_of_fold": oof_report,
+            "family_mean_difficulty": {f: round(float(y[fams == f].mean()), 3) for f in sorted(set(fams.tolist()))},
         },
-        "heldout": {f: sorted(v) for f, v in sorted(heldout.items())},
+        "heldout": {t: sorted(v) for t, v in sorted(heldout.items())},
     }
-    body = canonical_json(artifact)
-    artifact["version"] = "irt-ridge-1+" + hashlib.sha256(body).hexdigest()[:10]
-    report = {
-        "cv": cv, "cv_items": cv_items, "best_alpha": best_alpha, "fams": fams, "strengths": strengths,
-        "shift": shift, "irt_converged": bool(res.success),
-        "family_mean": {f: float(y[fam_of == f].mean()) for f in fams},
-        "spearman_train": float(spearmanr(pred_train, y)[0]),
-    }
+    artifact["version"] = "irt-ridge-2+" + hashlib.sha256(canonical_json(artifact)).hexdigest()[:10]
+    report = {"strengths": strengths, "shifts": shifts, "slope": (c_known, c_unfam), "oof": oof_report}
     return artifact, report
+
+
+def write_artifact(artifact: dict, out: Path) -> None:
+    with open(out, "wb") as fh:  # mtime=0: byte-identical output on every run
+        with gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, filename="") as gz:
+            gz.write(canonical_json(artifact))
 
 
 def main() -> None:
@@ -464,38 +335,33 @@ def main() -> None:
 
     t0 = time.time()
     bar = tqdm(total=6, desc="train_router", file=sys.stderr)
-    items = load_all(Path(args.data))
-    bar.set_postfix_str("loaded")
-    bar.update()
-    items, dropped = decontaminate(items)
+    items, dropped = rd.decontaminate(rd.load_all(Path(args.data)))
     train = [it for it in items if it.split == "train"]
     test = [it for it in items if it.split == "test"]
-    bar.set_postfix_str("decontaminated")
+    bar.set_postfix_str("loaded")
     bar.update()
     artifact, rep = train_model(train, test, dropped, bar)
     out = Path(args.out)
-    payload = canonical_json(artifact)
-    with open(out, "wb") as fh:  # mtime=0: byte-identical output on every run
-        with gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, filename="") as gz:
-            gz.write(payload)
+    write_artifact(artifact, out)
     bar.set_postfix_str("written")
     bar.update()
     bar.close()
 
-    cv, cv_items, best_alpha, fams = rep["cv"], rep["cv_items"], rep["best_alpha"], rep["fams"]
     strengths = rep["strengths"]
     print(f"artifact: {out} ({out.stat().st_size / 1e6:.2f} MB gz, {len(artifact['unigrams'])} unigrams, "
           f"{len(artifact['bigrams'])} bigrams)")
     print(f"version: {artifact['version']}")
     print(f"items: {len(train)} train, {len(test)} test/held-out, {dropped} train items dropped as test duplicates")
-    print(f"IRT: {len(strengths)} models, converged={rep['irt_converged']}, RouterDC shift {rep['shift']:+.3f}")
-    print(f"ridge alpha={best_alpha}; mean within-family r, leave-one-family-out / 5-fold items: "
-          + ", ".join(f"{k}: {sum(cv[k]) / len(cv[k]):.3f}/{sum(cv_items[k]) / len(cv_items[k]):.3f}" for k in ALPHAS))
-    print("within-family r at best alpha (LOFO / item CV): "
-          + ", ".join(f"{f}={r:.2f}/{r2:.2f}" for f, r, r2 in zip(fams, cv[best_alpha], cv_items[best_alpha])))
-    print("family mean difficulty: " + ", ".join(f"{f}={v:+.2f}" for f, v in rep["family_mean"].items()))
+    print(f"IRT: {len(strengths)} models; scale shift {rep['shifts']['scale_shift']:+.3f}, "
+          f"alpaca re-level {rep['shifts']['alpaca_shift']:+.3f}")
+    c0, c1 = rep["slope"]
+    print(f"slope: known prompts {1 / math.sqrt(1 + c0):.3f}, wholly unfamiliar {1 / math.sqrt(1 + c0 + c1):.3f} "
+          f"(c_known={c0:.3f}, c_unfamiliar={c1:.3f})")
+    for k, v in rep["oof"].items():
+        print(f"{k}: mean unfamiliarity {v['mean_unfamiliarity']:.2f}; within-family r "
+              + ", ".join(f"{f}={r:.2f}" for f, r in v["within_family_r"].items()))
     print("strengths: " + ", ".join(f"{m}={v:+.2f}" for m, v in sorted(strengths.items(), key=lambda kv: -kv[1])))
-    print(f"spearman(train pred, target) = {rep['spearman_train']:.3f}; took {time.time() - t0:.1f}s")
+    print(f"took {time.time() - t0:.1f}s")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from litellm.integrations.custom_logger import CustomLogger
 from ..config.settings import PluginSettings
 from ..observability.metrics import metrics
 from . import prometheus_guard
-from .handler import COST_CAP_KEY, GATE_KEY, RESULT_KEY
+from .handler import COST_CAP_KEY, GATE_KEY, RESULT_KEY, settle_disconnect
 from .router_caller import INNER_CALL_KEY, is_inner_call
 from .routing_hook import DECISION_KEY, RoutingHook, routing_headers
 
@@ -33,20 +33,8 @@ class FusionCallbacks(CustomLogger):
         if data.get("model") in self.fusion_models:
             data["cache"] = {**(data.get("cache") or {}), "no-cache": True, "no-store": True}
         _strip_reserved(data)  # a client's request metadata must not pose as the plugin's records
+        self.routing.check_or_400(data)  # per-request routing values: allowed and valid, else 400
         return data
-
-    async def async_filter_deployments(
-        self,
-        model: str,
-        healthy_deployments: list,
-        messages: list | None,
-        request_kwargs: dict | None = None,
-        parent_otel_span: Any = None,
-    ) -> list[dict]:
-        """Complexity routing: narrow a routed group to the chosen deployment (others untouched)."""
-        if not self.routing.routes(model):
-            return healthy_deployments
-        return self.routing.filter(model, healthy_deployments, messages, request_kwargs)
 
     async def async_post_call_response_headers_hook(
         self,
@@ -67,6 +55,9 @@ class FusionCallbacks(CustomLogger):
         """
         litellm_params = kwargs.get("litellm_params") or {}
         metadata = litellm_params.get("metadata") or {}
+        if metadata.get("client_disconnected") and _is_outer_fusion(kwargs, metadata):
+            # LiteLLM bills a stream whose client hung up: stop what still runs, charge what finished.
+            settle_disconnect(kwargs.get("litellm_call_id") or litellm_params.get("litellm_call_id"))
         totals = metadata.get(RESULT_KEY)
         # Only the fusion handler sets the totals (a client's copy is stripped in async_pre_call_hook).
         if isinstance(totals, dict) and _is_outer_fusion(kwargs, metadata):
@@ -123,6 +114,32 @@ class FusionCallbacks(CustomLogger):
         return record
 
 
+class RoutingCallbacks(FusionCallbacks):
+    """FusionCallbacks plus complexity routing. Used only when `litellm_fusion.routing` names a group: a callback
+    that filters deployments makes LiteLLM 1.109+ keep its Python router instead of the Rust core (README:
+    compatibility), so a proxy that only serves fusion models does not carry the hook."""
+
+    # LiteLLM (1.108) finds a callback's hooks in its class's own __dict__, not inherited: restate them here.
+    async_pre_call_hook = FusionCallbacks.async_pre_call_hook
+    async_post_call_response_headers_hook = FusionCallbacks.async_post_call_response_headers_hook
+    async_logging_hook = FusionCallbacks.async_logging_hook
+    async_log_success_event = FusionCallbacks.async_log_success_event
+    async_log_failure_event = FusionCallbacks.async_log_failure_event
+
+    async def async_filter_deployments(
+        self,
+        model: str,
+        healthy_deployments: list,
+        messages: list | None,
+        request_kwargs: dict | None = None,
+        parent_otel_span: Any = None,
+    ) -> list[dict]:
+        """Complexity routing: narrow a routed group to the chosen deployment (others untouched)."""
+        if not self.routing.routes(model):
+            return healthy_deployments
+        return self.routing.filter(model, healthy_deployments, messages, request_kwargs)
+
+
 def _strip_reserved(data: dict) -> None:
     for key in ("metadata", "litellm_metadata"):
         metadata = data.get(key)
@@ -145,7 +162,7 @@ def _fusion_entry(kwargs: dict[str, Any], metadata: dict[str, Any], ok: bool) ->
         return None
     if ok:
         return entry if RESULT_KEY in metadata and entry.get("outcome") != "failed" else None
-    return entry if entry.get("outcome") == "failed" else None
+    return entry if entry.get("outcome") in ("failed", "disconnected") else None
 
 
 def _is_outer_fusion(kwargs: dict[str, Any], metadata: dict[str, Any]) -> bool:

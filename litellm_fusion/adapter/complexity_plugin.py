@@ -10,15 +10,14 @@
       classifier_plugin: litellm_fusion.complexity_classifier
 ```
 
-LiteLLM's router asks for a tier name; we map our difficulty to its four tiers. A tier's boundary is
-the difficulty at which a model of that tier's typical strength (see `TIER_STRENGTHS`, on the
-strengths scale of `routing/strengths.py`) stops being likely enough to answer well. A request with
-no text is declined (None), so LiteLLM's `classifier_fallback` decides, as documented by LiteLLM.
+LiteLLM's router asks for a tier name; we answer with the lowest tier whose typical model (see
+`TIER_STRENGTHS`, on the strengths scale of `routing/strengths.py`) is predicted to answer well enough
+(`TARGET_P_SUCCESS`), else REASONING. A request with no text is declined (None), so LiteLLM's
+`classifier_fallback` decides, as documented by LiteLLM.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 
@@ -33,15 +32,14 @@ class FusionComplexityClassifier:
         from ..routing.model import DifficultyModel
 
         self.model = DifficultyModel.load()
-        margin = math.log(target / (1 - target)) / self.model.a  # strength - difficulty needed for `target`
-        self.boundaries = [(tier, strength - margin) for tier, strength in TIER_STRENGTHS]
+        self.target = target
 
-    def tier(self, difficulty: float) -> str:
-        for tier, max_difficulty in self.boundaries:
-            if difficulty <= max_difficulty:
+    def tier(self, estimate: Any) -> str:
+        for tier, strength in TIER_STRENGTHS:
+            if estimate.p_success(strength) >= self.target:
                 return tier
         return "REASONING"
 
     async def classify(self, context: Any) -> str | None:
-        difficulty = self.model.difficulty_of([dict(m) for m in getattr(context, "raw_messages", ()) or ()])
-        return None if difficulty is None else self.tier(difficulty)
+        estimate = self.model.estimate_of([dict(m) for m in getattr(context, "raw_messages", ()) or ()])
+        return None if estimate is None else self.tier(estimate)

@@ -8,7 +8,7 @@ tokens as they arrive), then the tool calls and a closing chunk with the summed 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import litellm
@@ -19,6 +19,7 @@ from ..config.fusion import PROVIDER, FusionConfigError, FusionModelConfig
 from ..config.settings import PluginSettings
 from ..engine import FusionEngine, FusionError, FusionResult
 from ..engine.judge import JudgeCacheUse
+from ..engine.types import Ledger
 from ..observability.metadata import failure_metadata, reply_details, response_headers, set_spend_entry, spend_metadata
 from .cascade_savings import cascade_baseline
 from .policies import apply_cost_cap, complexity_gate
@@ -32,6 +33,17 @@ from .router_caller import RouterCaller, proxy_router
 RESULT_KEY = "litellm_fusion_result"
 COST_CAP_KEY = "litellm_fusion_cost_cap"
 GATE_KEY = "litellm_fusion_gate"
+
+# Streamed fusion requests in flight: LiteLLM call id -> how to settle it should its client hang up.
+_IN_FLIGHT: dict[str, Callable[[], None]] = {}
+
+
+def settle_disconnect(call_id: str | None) -> None:
+    """LiteLLM bills a stream whose client hung up (from its own cleanup, through the success path): stop what
+    the request still runs and leave the cost of every call that finished for the logging hook. Idempotent."""
+    settle = _IN_FLIGHT.pop(call_id, None) if call_id else None
+    if settle is not None:
+        settle()
 
 
 class FusionHandler(CustomLLM):
@@ -58,7 +70,7 @@ class FusionHandler(CustomLLM):
                 outcome = item
         assert outcome is not None
         config, result = outcome
-        metadata = _metadata(litellm_params)
+        metadata = _metadata(litellm_params, kwargs.get("logging_obj"))
         headers = response_headers(config, result, metadata.get(GATE_KEY), metadata.get(COST_CAP_KEY))
         details = reply_details(config, result) if config.return_candidates else None
         return fill_response(model_response, config.name, result, headers, details)
@@ -81,7 +93,8 @@ class FusionHandler(CustomLLM):
     ) -> AsyncIterator[str | tuple[FusionModelConfig, FusionResult]]:
         """Answer text as it becomes available (only when `live`), then (config, result) once the request's
         metadata and totals are recorded (so the logging hook finds them when LiteLLM logs the call)."""
-        metadata = _metadata(litellm_params)
+        metadata = _metadata(litellm_params, logging_obj)
+        targets = _spend_targets(metadata, logging_obj)
         router = proxy_router()
         try:
             config, deployment_params = config_for(router, metadata, model)
@@ -100,19 +113,31 @@ class FusionHandler(CustomLLM):
         else:
             events = engine.events(request.messages, request.params, live)
         result: FusionResult | None = None
+        call_id = (litellm_params or {}).get("litellm_call_id")
+
+        def settle() -> None:
+            engine.completed.abort()
+            _record_disconnect(targets, config, engine.completed)
+
+        if live and call_id:
+            _IN_FLIGHT[call_id] = settle
         try:
             async for event in events:
                 if isinstance(event, FusionResult):
                     result = event
                 else:
+                    _set_totals(metadata, engine.completed)  # what a hang-up from here on must still charge
                     yield event
         except (asyncio.CancelledError, GeneratorExit):
             # The client hung up (LiteLLM cancels the request or closes the stream): the calls that had
-            # finished were billed by their providers; hand their cost to LiteLLM's failure path, then stop.
+            # finished were billed by their providers. LiteLLM logs the request as a failure (cancelled before
+            # the first chunk: its failure path takes the cost from the logging details) or, mid-stream, bills
+            # what was streamed through its success path (the logging hook takes the cost from the totals).
+            settle()
             _bill_failure(logging_obj, FusionError("client disconnected", 499, calls=list(engine.completed)))
             raise
         except FusionError as exc:
-            _record_failure(metadata, config, exc)
+            _record_failure(targets, config, exc)
             _bill_failure(logging_obj, exc)
             if exc.status == 400:
                 raise litellm.BadRequestError(message=str(exc), model=config.name, llm_provider=PROVIDER) from None
@@ -121,8 +146,11 @@ class FusionHandler(CustomLLM):
             raise litellm.BadGatewayError(
                 message=str(exc), model=config.name, llm_provider=PROVIDER, num_retries=0
             ) from None
+        finally:
+            if call_id:
+                _IN_FLIGHT.pop(call_id, None)
         assert result is not None
-        _record(metadata, config, result, cascade_baseline(router, config, result) if config.is_cascade else None)
+        _record(targets, config, result, cascade_baseline(router, config, result) if config.is_cascade else None)
         entry = metadata["spend_logs_metadata"]["fusion"]
         if gated is not None:
             report: dict[str, Any] = {"decision": gated.decision, "difficulty": round(gated.difficulty, 4),
@@ -134,14 +162,37 @@ class FusionHandler(CustomLLM):
         yield config, result
 
 
-def _metadata(litellm_params: dict | None) -> dict[str, Any]:
-    """The request's metadata dict: the same object LiteLLM's logging reads (so writes show up in logs)."""
+def _metadata(litellm_params: dict | None, logging_obj: Any = None) -> dict[str, Any]:
+    """The request's metadata dict: the same object LiteLLM's logging reads (so writes show up in logs and the
+    spend row). A request bridged from /v1/messages or /v1/responses reaches us with no `metadata` of its own
+    (the proxy keeps those routes' metadata in `litellm_metadata`): one is made where the logging object reads."""
     if litellm_params is None:
         return {}
     metadata = litellm_params.get("metadata")
+    details = getattr(logging_obj, "model_call_details", None)
+    logged = details.get("litellm_params") if isinstance(details, dict) else None
+    if metadata is None and isinstance(logged, dict) and isinstance(logged.get("metadata"), dict):
+        metadata = logged["metadata"]
     if metadata is None:
-        metadata = litellm_params["metadata"] = {}
+        metadata = {}
+    litellm_params["metadata"] = metadata
+    if isinstance(logged, dict) and logged.get("metadata") is not metadata:
+        logged["metadata"] = metadata
     return metadata
+
+
+def _spend_targets(metadata: dict[str, Any], logging_obj: Any) -> list[dict[str, Any]]:
+    """Where the spend row reads `spend_logs_metadata`: `metadata`, and for a /v1/messages or /v1/responses request
+    also the logging object's `litellm_metadata` (the spend logger of those routes reads that one)."""
+    details = getattr(logging_obj, "model_call_details", None)
+    logged = details.get("litellm_params") if isinstance(details, dict) else None
+    extra = logged.get("litellm_metadata") if isinstance(logged, dict) else None
+    return [metadata, extra] if isinstance(extra, dict) and extra is not metadata else [metadata]
+
+
+def _spend_entry(targets: list[dict[str, Any]], value: dict[str, Any]) -> None:
+    for target in targets:
+        set_spend_entry(target, "fusion", value)  # the same entry object in each
 
 
 def _bill_failure(logging_obj: Any, exc: FusionError) -> None:
@@ -157,16 +208,26 @@ def _bill_failure(logging_obj: Any, exc: FusionError) -> None:
     details["response_cost"] = exc.cost
 
 
-def _record_failure(metadata: dict[str, Any], config: FusionModelConfig, exc: FusionError) -> None:
+def _record_failure(targets: list[dict[str, Any]], config: FusionModelConfig, exc: FusionError) -> None:
     """A failed fusion request still says which members ran and why they failed (failure logs, metrics)."""
-    set_spend_entry(metadata, "fusion", failure_metadata(config, exc.calls, str(exc)))
+    _spend_entry(targets, failure_metadata(config, exc.calls, str(exc)))
 
 
-def _record(metadata: dict[str, Any], config: FusionModelConfig, result: FusionResult,
-            baseline: tuple[float, str] | None) -> None:
-    set_spend_entry(metadata, "fusion", spend_metadata(config, result, baseline))
+def _record_disconnect(targets: list[dict[str, Any]], config: FusionModelConfig, ledger: Ledger) -> None:
+    _spend_entry(targets, failure_metadata(config, list(ledger), "client disconnected", "disconnected"))
+    _set_totals(targets[0], ledger)
+
+
+def _set_totals(metadata: dict[str, Any], calls: Any) -> None:
+    """The request's totals where the logging hook reads them: the cost and usage of `calls`."""
     metadata[RESULT_KEY] = {
-        "cost": result.cost,
-        "prompt_tokens": result.prompt_tokens,
-        "completion_tokens": result.completion_tokens,
+        "cost": sum(c.cost for c in calls),
+        "prompt_tokens": sum(c.prompt_tokens for c in calls),
+        "completion_tokens": sum(c.completion_tokens for c in calls),
     }
+
+
+def _record(targets: list[dict[str, Any]], config: FusionModelConfig, result: FusionResult,
+            baseline: tuple[float, str] | None) -> None:
+    _spend_entry(targets, spend_metadata(config, result, baseline))
+    _set_totals(targets[0], result.calls)

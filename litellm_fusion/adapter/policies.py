@@ -19,8 +19,8 @@ def complexity_gate(router: Any, config: FusionModelConfig, messages: list[dict[
     gate_cfg = config.gate
     assert gate_cfg is not None
     model = DifficultyModel.load()
-    difficulty = model.difficulty_of(messages)
-    if difficulty is None:
+    estimate = model.estimate_of(messages)
+    if estimate is None:
         return None
     strengths = [model_strength(router.model_list, name) for name in (gate_cfg.cheap, gate_cfg.strong)]
     if None in strengths:
@@ -28,7 +28,7 @@ def complexity_gate(router: Any, config: FusionModelConfig, messages: list[dict[
             message=f"{config.name}: litellm_params.gate: no strength for {gate_cfg.cheap!r} or {gate_cfg.strong!r} "
             "(set model_info.strength)", model=config.name, llm_provider=PROVIDER,
         )
-    return gate(difficulty, strengths[0], strengths[1], gate_cfg.target_p_success, model.p_success)  # type: ignore[arg-type]
+    return gate(estimate, strengths[0], strengths[1], gate_cfg.target_p_success)  # type: ignore[arg-type]
 
 
 def apply_cost_cap(router: Any, config: FusionModelConfig, request: Any) -> CostEstimate:

@@ -36,7 +36,10 @@ def proxy_redis_cache() -> Any | None:
         router = proxy_server.llm_router
     except Exception:  # noqa: BLE001 - not in a proxy
         router = None
-    redis_cache = getattr(getattr(router, "cache", None), "redis_cache", None)
+    try:  # a router that does not emulate `.cache` (LiteLLM's Rust router backend) raises, not AttributeError
+        redis_cache = getattr(getattr(router, "cache", None), "redis_cache", None)
+    except Exception:  # noqa: BLE001
+        redis_cache = None
     if isinstance(redis_cache, RedisCache):
         return redis_cache
     response_cache = getattr(getattr(litellm, "cache", None), "cache", None)

@@ -92,6 +92,8 @@ class RouterCaller:
         import litellm
 
         chunks: list[Any] = []
+        response: Any = None
+        finished = False
         try:
             response = await self.router.acompletion(
                 model=model,
@@ -108,8 +110,14 @@ class RouterCaller:
                 text = getattr(delta, "content", None) if delta is not None else None
                 if text:
                     yield text
+            finished = True
         except Exception as exc:  # noqa: BLE001
             raise _inner_error(exc) from exc
+        finally:
+            if response is not None and not finished and hasattr(response, "aclose"):
+                # cancelled or failed mid-stream: close the provider's connection now (a stream left open keeps
+                # generating, and billing, until it is garbage-collected)
+                await response.aclose()
         built = litellm.stream_chunk_builder(chunks, messages=messages)
         if built is None:
             raise InnerCallError(f"{model}: the stream ended without a response")

@@ -120,7 +120,8 @@ def validate_proxy_config() -> ProxySetup:
     warn_unpriced(model_list, fusion)
     if fusion and not (config.get("general_settings") or {}).get("cancel_on_disconnect"):
         log.warning(
-            "litellm_fusion: general_settings.cancel_on_disconnect is off: a non-streaming fusion request whose "
-            "client disconnects still runs (and bills) its whole panel and judge; set it to true to cancel them"
+            "litellm_fusion: general_settings.cancel_on_disconnect is off: a fusion request whose client disconnects "
+            "before its first byte (any non-streaming request; a streaming one too on LiteLLM >= 1.108, whose Router "
+            "reads a stream's first chunk itself) still runs (and bills) its panel and judge; set it to true to cancel them"
         )
     return ProxySetup(fusion, settings)

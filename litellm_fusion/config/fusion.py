@@ -11,7 +11,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from .cascade import AcceptConfig, TierConfig, VerifierConfig, cascade_problems
 
@@ -69,10 +69,10 @@ class FusionModelConfig(BaseModel):
 
     name: str = Field(description="the model_name users call, e.g. fusion/debate")
     mode: FusionMode = Field(description="best-of | merge | debate | cascade")
-    panel: list[str] = Field(default_factory=list, description="model_names of this proxy that answer in parallel "
-                             "(best-of, merge, debate)")
-    judge: str = Field(default="", description="model_name of this proxy that picks, merges or settles "
-                       "(best-of, merge, debate)")
+    panel: list[str] = Field(default_factory=list, validate_default=True, description="model_names of this proxy "
+                             "that answer in parallel (best-of, merge, debate)")
+    judge: str = Field(default="", validate_default=True, description="model_name of this proxy that picks, merges "
+                       "or settles (best-of, merge, debate)")
     tiers: list[TierConfig] = Field(default_factory=list, description="cascade: tiers of model_names, cheapest "
                                     "first (config/cascade.py)")
     accept: AcceptConfig | None = Field(default=None, description="cascade: when a tier's answer is accepted "
@@ -116,11 +116,20 @@ class FusionModelConfig(BaseModel):
 
     @field_validator("panel")
     @classmethod
-    def _panel_entries(cls, panel: list[str]) -> list[str]:
+    def _panel_entries(cls, panel: list[str], info: ValidationInfo) -> list[str]:
+        if not panel and info.data.get("mode") not in (None, FusionMode.CASCADE):
+            raise ValueError("panel must name at least one model_name")
         for member in panel:
             if not isinstance(member, str) or not member.strip():
                 raise ValueError("panel entries must be non-empty model_names")
         return panel
+
+    @field_validator("judge")
+    @classmethod
+    def _judge_named(cls, judge: str, info: ValidationInfo) -> str:
+        if not judge.strip() and info.data.get("mode") not in (None, FusionMode.CASCADE):
+            raise ValueError("judge must be a model_name")
+        return judge
 
     @property
     def is_cascade(self) -> bool:
@@ -156,10 +165,6 @@ class FusionModelConfig(BaseModel):
     def _consistent(self) -> FusionModelConfig:
         if self.is_cascade:
             return self._consistent_cascade()
-        if not self.panel:
-            raise ValueError("panel must name at least one model_name")
-        if not self.judge.strip():
-            raise ValueError("judge must be a model_name")
         for key in ("tiers", "accept", "verifier"):
             if getattr(self, key):
                 raise ValueError(f"{key} only applies to mode cascade (mode is {self.mode.value})")

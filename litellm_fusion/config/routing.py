@@ -5,6 +5,7 @@ litellm_fusion:
   routing:
     auto:                  # a model_name whose deployments differ in price and strength
       mode: balanced       # cost | balanced | quality, or a number: the price weight (see below)
+      caller_may_set: [mode, candidates, max_cost]   # per-request control (default: none of them)
 ```
 
 Each request to a routed group goes to the deployment with the highest
@@ -19,7 +20,7 @@ model has to earn its price: on RouterBench's 11 models it dominates the toleran
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -34,9 +35,18 @@ class RoutingMode(str, Enum):
 MODE_PRICE_WEIGHT: dict[RoutingMode, float] = {
     RoutingMode.COST: 0.2,
     RoutingMode.BALANCED: 0.1,
-    RoutingMode.QUALITY: 0.04,
+    RoutingMode.QUALITY: 0.07,
 }
 MAX_PRICE_WEIGHT = 10.0
+
+
+CallerField = Literal["mode", "candidates", "max_cost"]
+# Where a caller sets each field: a request metadata key (or extra_body={"metadata": {...}}) and a header.
+CALLER_KEYS: dict[str, tuple[str, str]] = {
+    "mode": ("routing_mode", "x-litellm-routing-mode"),
+    "candidates": ("routing_candidates", "x-litellm-routing-candidates"),
+    "max_cost": ("routing_max_cost", "x-litellm-routing-max-cost"),
+}
 
 
 class NoTextRoute(str, Enum):
@@ -61,6 +71,13 @@ class GroupRouting(BaseModel):
     )
     expected_output_tokens: int = Field(
         default=400, ge=1, description="output tokens assumed when pricing a request without max_tokens"
+    )
+    caller_may_set: tuple[CallerField, ...] = Field(
+        default=(),
+        description="what a caller may choose per request (metadata routing_mode / routing_candidates / "
+        "routing_max_cost, or the headers x-litellm-routing-mode / -candidates / -max-cost): mode (cost, "
+        "balanced or quality), candidates (a subset of this group's deployments), max_cost (dollars for "
+        "this request). Default: none; anything else sent is refused with a 400",
     )
 
     @field_validator("mode", mode="before")

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .types import CallRecord, Caller, Completion, InnerCallError, Message, Role
+from .types import CallRecord, Caller, Completion, InnerCallError, Ledger, Message, Role
 
 
 class Deadline:
@@ -64,7 +64,7 @@ async def timed_call(
     role: Role,
     round_no: int,
     step: str,
-    ledger: list[CallRecord] | None = None,
+    ledger: Ledger | None = None,
 ) -> tuple[CallRecord, Completion | None]:
     """Make one call; never raises except on cancellation. The record says what happened; `ledger` receives
     it as soon as the call finished (billing, should the request be cancelled later)."""
@@ -84,9 +84,6 @@ async def timed_call(
     return record, completion
 
 
-_END = object()
-
-
 async def streamed_call(
     caller: Caller,
     *,
@@ -98,7 +95,7 @@ async def streamed_call(
     role: Role,
     round_no: int,
     step: str,
-    ledger: list[CallRecord] | None = None,
+    ledger: Ledger | None = None,
 ) -> AsyncIterator[str | tuple[CallRecord, Completion | None]]:
     """`timed_call`, streamed: yields text deltas as the model writes them, then (record, completion or None).
 
@@ -112,38 +109,39 @@ async def streamed_call(
     queue: asyncio.Queue[Any] = asyncio.Queue()
 
     async def read() -> None:
+        completion: Completion | None = None
+        failure: BaseException | None = None
         try:
             async with asyncio.timeout(limit):
                 async for item in caller.stream(model, messages, params, limit):
-                    queue.put_nowait(item)
-        except Exception as exc:  # noqa: BLE001 - reported through the queue
-            queue.put_nowait(exc)
-        queue.put_nowait(_END)
+                    if isinstance(item, Completion):
+                        completion = item
+                    else:
+                        queue.put_nowait(item)
+        except Exception as exc:  # noqa: BLE001 - reported in the record
+            failure = exc
+        if completion is not None and failure is None:
+            record = _succeeded(model, role, round_no, start, completion)
+        else:
+            record = _failed(model, role, round_no, start, failure or InnerCallError(f"{model}: the stream ended "
+                             "without a response"), limit, deadline_bound, step)
+            completion = None
+        if ledger is not None:
+            ledger.append(record)  # here, not in the consumer: it may be paused (a client reading slowly, or gone)
+        queue.put_nowait((record, completion))
 
     reader = asyncio.ensure_future(read())
-    completion: Completion | None = None
-    failure: BaseException | None = None
+    if ledger is not None:
+        ledger.readers.add(reader)
+        reader.add_done_callback(ledger.readers.discard)
     try:
-        while (item := await queue.get()) is not _END:
-            if isinstance(item, str):
-                yield item
-            elif isinstance(item, Completion):
-                completion = item
-            else:
-                failure = item
+        while not isinstance(item := await queue.get(), tuple):
+            yield item
     finally:
         if not reader.done():
             reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
-    if completion is not None and failure is None:
-        record = _succeeded(model, role, round_no, start, completion)
-    else:
-        failure = failure or InnerCallError(f"{model}: the stream ended without a response")
-        record = _failed(model, role, round_no, start, failure, limit, deadline_bound, step)
-        completion = None
-    if ledger is not None:
-        ledger.append(record)
-    yield record, completion
+    yield item
 
 
 @dataclass(frozen=True)
@@ -170,7 +168,7 @@ async def run_panel(
     deadline: Deadline,
     round_no: int,
     quorum: Quorum | None = None,
-    completed: list[CallRecord] | None = None,
+    completed: Ledger | None = None,
 ) -> list[tuple[PanelCall, CallRecord, Completion | None]]:
     """Run every member's call concurrently; results in panel order. Cancelling this cancels all calls.
     `completed` receives each call's record as soon as it finishes (kept even if this is cancelled)."""

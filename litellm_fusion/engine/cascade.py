@@ -33,6 +33,7 @@ from .types import (
     FusionError,
     FusionResult,
     JudgeResult,
+    Ledger,
     Message,
     TierReport,
 )
@@ -48,7 +49,7 @@ async def verify_answer(
     deadline: Deadline,
     tier: int,
     calls: list[CallRecord],
-    ledger: list[CallRecord],
+    ledger: Ledger,
 ) -> CheckResult:
     params: dict[str, Any] = {"temperature": 0.0}
     fmt = verdict_response_format(cfg.judge_response_format.value, SCORE_SCHEMA, "rating")
@@ -98,7 +99,7 @@ async def cascade_events(
     messages: list[Message],
     params: dict[str, Any],
     live: bool,
-    ledger: list[CallRecord],
+    ledger: Ledger,
 ) -> AsyncIterator[str | FusionResult]:
     started = time.monotonic()
     deadline = Deadline(cfg.deadline)

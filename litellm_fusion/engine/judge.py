@@ -20,7 +20,7 @@ from .answers import agreement
 from .calls import Deadline, streamed_call, timed_call
 from .judge_cache import JudgeStore, decision_key, decode, encode
 from .prompts import best_of_prompt, debate_judge_prompt, merge_prompt, strip_fence_markup, verdict_response_format
-from .types import CallRecord, Caller, Candidate, Completion, JudgeResult, Message, invalid_tool_call
+from .types import CallRecord, Caller, Candidate, Completion, JudgeResult, Ledger, Message, invalid_tool_call
 from .verdict import VerdictError, parse_verdict
 
 
@@ -85,7 +85,7 @@ async def run_judge(
     deadline: Deadline,
     rounds: int,
     cache: JudgeCacheUse | None = None,
-    ledger: list[CallRecord] | None = None,
+    ledger: Ledger | None = None,
 ) -> JudgeStep:
     """The judge step, not streamed."""
     step: JudgeStep | None = None
@@ -106,7 +106,7 @@ async def judge_events(
     rounds: int,
     cache: JudgeCacheUse | None,
     live: bool,
-    ledger: list[CallRecord] | None = None,
+    ledger: Ledger | None = None,
 ) -> AsyncIterator[str | JudgeStep]:
     """The judge step, through the judge cache when there is one (only `ok` decisions are cached). `live`: a
     judge that writes the answer (merge, debate) streams it, yielding its text deltas; the JudgeStep comes last."""
@@ -149,7 +149,7 @@ async def judge_events(
 
 
 def _judge_call(cfg: FusionModelConfig, prompt: list[Message], params: dict[str, Any], deadline: Deadline,
-                rounds: int, ledger: list[CallRecord] | None) -> dict[str, Any]:
+                rounds: int, ledger: Ledger | None) -> dict[str, Any]:
     return dict(model=cfg.judge, messages=prompt, params=params, timeout=cfg.judge_timeout, deadline=deadline,
                 role="judge", round_no=rounds, step="judge", ledger=ledger)
 
@@ -162,7 +162,7 @@ async def _call_judge(
     params: dict[str, Any],
     deadline: Deadline,
     rounds: int,
-    ledger: list[CallRecord] | None,
+    ledger: Ledger | None,
 ) -> JudgeStep:
     record, completion = await timed_call(caller, **_judge_call(cfg, prompt, params, deadline, rounds, ledger))
     if completion is None:
@@ -197,7 +197,7 @@ async def _stream_judge(
     params: dict[str, Any],
     deadline: Deadline,
     rounds: int,
-    ledger: list[CallRecord] | None,
+    ledger: Ledger | None,
 ) -> AsyncIterator[str | JudgeStep]:
     """The merge/debate judge, streamed. The judge's fence markup is not stripped from a stream (it cannot be
     recognised piecewise); the finished answer in the metadata and cache is cleaned as usual."""

@@ -23,7 +23,7 @@ from .calls import Deadline, PanelCall, Quorum, run_panel, streamed_call, timed_
 from .cascade import cascade_events
 from .judge import JudgeCacheUse, JudgeStep, judge_events, midstream_notice
 from .prompts import debate_revision_messages
-from .types import CallRecord, Caller, Candidate, FusionError, FusionResult, JudgeResult, Message, invalid_tool_call
+from .types import CallRecord, Caller, Candidate, FusionError, FusionResult, JudgeResult, Ledger, Message, invalid_tool_call
 
 Event = str | FusionResult
 
@@ -43,7 +43,7 @@ class FusionEngine:
         self.caller = caller
         self.judge_cache = judge_cache
         self.quorum = Quorum(config.quorum, config.straggler_timeout) if config.quorum else None
-        self.completed: list[CallRecord] = []  # every inner call finished so far (billing if the request is cancelled)
+        self.completed = Ledger()  # every inner call finished so far (billing if the request is cancelled)
 
     async def run(self, messages: list[Message], params: dict[str, Any]) -> FusionResult:
         """`params` are the request's generation parameters, passed to every member (and to the judge where

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -218,6 +219,24 @@ class CascadeReport:
     tiers: list[TierReport]
     tier_reached: int  # 1-based tier whose answer was returned
     accepted_by: str  # agreement | verifier | agreement+verifier | usable | last tier | fallback: ...
+
+
+class Ledger(list[CallRecord]):
+    """Every inner call of one request that finished (what its providers billed), as soon as it finished, and the
+    background tasks still reading a streamed call. `abort` stops those: a client that hung up while the request's
+    stream was paused must not leave a call running (and billing) that nothing will record."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.readers: set[asyncio.Task[Any]] = set()
+
+    def abort(self) -> None:
+        for task in list(self.readers):
+            task.cancel()
+
+    @property
+    def cost(self) -> float:
+        return sum(c.cost for c in self)
 
 
 class FusionError(Exception):

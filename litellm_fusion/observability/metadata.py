@@ -35,13 +35,16 @@ def _lineup(config: FusionModelConfig) -> dict[str, Any]:
     return {"panel": list(config.panel)}
 
 
-def failure_metadata(config: FusionModelConfig, calls: list[CallRecord], error: str) -> dict[str, Any]:
-    """The `fusion` entry of a failed request's metadata (too few members answered, no tier answered)."""
+def failure_metadata(
+    config: FusionModelConfig, calls: list[CallRecord], error: str, outcome: str = "failed"
+) -> dict[str, Any]:
+    """The `fusion` entry of a failed request's metadata (too few members answered, no tier answered; outcome
+    `disconnected`: the client hung up, and the calls that had finished are what it is charged)."""
     return {
         "mode": config.mode.value,
         "fusion_model": config.name,
         **_lineup(config),
-        "outcome": "failed",
+        "outcome": outcome,
         "error": error[:1000],
         "members": [c.as_metadata() for c in calls if c.role == "member"],
         "dropped": _dropped(calls),

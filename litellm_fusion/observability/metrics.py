@@ -36,7 +36,7 @@ from ..routing.gate import GateDecision
 log = logging.getLogger("litellm_fusion.metrics")
 
 MODES = frozenset(m.value for m in FusionMode)
-FUSION_OUTCOMES = frozenset({"ok", "degraded", "failed"})
+FUSION_OUTCOMES = frozenset({"ok", "degraded", "failed", "disconnected"})
 JUDGE_OUTCOMES = frozenset(get_args(JudgeOutcome))
 ESCALATIONS = frozenset(ESCALATION_CODES)
 ACCEPTED_BY = frozenset({"agreement", "verifier", "agreement+verifier", "last tier", "fallback"})
@@ -50,7 +50,8 @@ CLASSIFIER_BUCKETS = (1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 1e-2
 SPECS: dict[str, tuple[Any, ...]] = {
     "litellm_fusion_requests": (
         "counter", "Fusion requests by fusion model, mode and outcome (ok, degraded = a member dropped or the "
-        "judge fell back, failed = too few members answered)", ("fusion_model", "mode", "outcome")),
+        "judge fell back, failed = too few members answered, disconnected = the client hung up)",
+        ("fusion_model", "mode", "outcome")),
     "litellm_fusion_request_duration_seconds": (
         "histogram", "Wall time of a successful fusion request (all rounds, judge, fusion's own overhead)",
         ("fusion_model", "mode"), LATENCY_BUCKETS),
@@ -189,7 +190,7 @@ class FusionMetrics:
             rnd = int(call.get("round") or 1)
             slowest[rnd] = max(slowest.get(rnd, 0.0), latency)
 
-        if outcome == "failed":
+        if outcome in ("failed", "disconnected"):
             return
         if mode == FusionMode.CASCADE.value:
             self._cascade(model, entry)

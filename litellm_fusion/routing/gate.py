@@ -1,15 +1,16 @@
 """Complexity-gated fusion: fuse only when no single deployment is predicted to answer well.
 
-cheap  if p_success(difficulty, strength(cheap))  >= target
-strong elif p_success(difficulty, strength(strong)) >= target
+cheap  if p_success(estimate, strength(cheap))  >= target
+strong elif p_success(estimate, strength(strong)) >= target
 fuse   otherwise (the whole panel, then the judge)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
+
+from .model import Estimate
 
 GateDecision = Literal["cheap", "strong", "fuse"]
 
@@ -22,14 +23,8 @@ class Gate:
     p_strong: float
 
 
-def gate(
-    difficulty: float,
-    cheap_strength: float,
-    strong_strength: float,
-    target: float,
-    p_success: Callable[[float, float], float],
-) -> Gate:
-    p_cheap = p_success(difficulty, cheap_strength)
-    p_strong = p_success(difficulty, strong_strength)
+def gate(estimate: Estimate, cheap_strength: float, strong_strength: float, target: float) -> Gate:
+    p_cheap = estimate.p_success(cheap_strength)
+    p_strong = estimate.p_success(strong_strength)
     decision: GateDecision = "cheap" if p_cheap >= target else "strong" if p_strong >= target else "fuse"
-    return Gate(decision, difficulty, p_cheap, p_strong)
+    return Gate(decision, estimate.difficulty, p_cheap, p_strong)

@@ -1,8 +1,11 @@
-"""Difficulty model: predicts an item-response-theory difficulty from request text.
+"""Difficulty model: predicts how likely a model of a given strength answers a request well.
 
-P(model m answers prompt q well) = sigmoid(a * (strength_m - difficulty_q)), with strengths from
-`strengths.py` and difficulty from `DifficultyModel.difficulty(text)`, both on one scale (logits; see the
-artifact's `scale` note and `scripts/train_router.py`). Pure Python + stdlib, no network.
+P(model m answers prompt q well) = sigmoid(slope_q * (strength_m - difficulty_q)), with strengths from
+`strengths.py` and (difficulty_q, slope_q) from `DifficultyModel.estimate(text)`, on one scale (logits; see
+the artifact's `scale` note and `scripts/train_router.py`). The slope says how sure the model is: 1 would be a
+perfectly known difficulty; it is lower for every prompt (difficulty from text is uncertain) and lowest for a
+prompt made of words and phrases the model never saw in training, where strong and weak deployments get
+close probabilities and the price decides. Pure Python + stdlib, no network.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import gzip
 import json
 import math
 import threading
-from itertools import repeat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ from .features import DENSE_NAMES, extract
 from .text import request_text
 
 ARTIFACT_PATH = Path(__file__).with_name("difficulty_model.json.gz")
+FORMAT = "litellm-fusion-difficulty/2"
 
 _default: DifficultyModel | None = None
 _lock = threading.Lock()
@@ -31,16 +35,37 @@ def _read_artifact(path: Path) -> dict[str, Any]:
     return json.loads(raw)
 
 
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """What the classifier says about one request: its difficulty and how sure it is (the slope)."""
+
+    difficulty: float
+    slope: float = 1.0
+    unfamiliar: float = 0.0  # share of the request's n-grams never seen in training
+
+    def p_success(self, strength: float) -> float:
+        """P(a deployment of `strength` answers this request as well as needed)."""
+        return _sigmoid(self.slope * (strength - self.difficulty))
+
+
 class DifficultyModel:
-    """Linear regressor over hashed-free n-gram and dense features, trained on IRT difficulties."""
+    """Linear regressor over n-gram and dense features, trained on IRT difficulties, with a slope that
+    falls as the request's share of never-seen n-grams rises."""
 
     __slots__ = (
         "version", "a", "bias", "_uni", "_bi", "_dense_w", "_dense_mean", "_dense_scale", "_lo", "_hi",
-        "empty_difficulty", "strengths", "meta",
+        "empty_difficulty", "strengths", "meta", "_c_known", "_c_unfamiliar",
     )
 
     def __init__(self, artifact: dict[str, Any]):
-        if artifact.get("format") != "litellm-fusion-difficulty/1":
+        if artifact.get("format") != FORMAT:
             raise ValueError(f"unknown difficulty artifact format: {artifact.get('format')!r}")
         if list(artifact["dense_names"]) != list(DENSE_NAMES):
             raise ValueError("difficulty artifact was trained with other dense features")
@@ -56,6 +81,8 @@ class DifficultyModel:
         self._dense_scale = [float(s) for s in artifact["dense_scale"]]
         self._lo, self._hi = (float(x) for x in artifact["clamp"])
         self.empty_difficulty: float = float(artifact["empty_difficulty"])
+        self._c_known = float(artifact["slope"]["known"])
+        self._c_unfamiliar = float(artifact["slope"]["unfamiliar"])
         self.strengths: dict[str, float] = {k: float(v) for k, v in artifact.get("strengths", {}).items()}
         self.meta: dict[str, Any] = {
             k: v for k, v in artifact.items() if k not in ("unigrams", "bigrams", "heldout")
@@ -73,34 +100,41 @@ class DifficultyModel:
                     _default = cls(_read_artifact(ARTIFACT_PATH))
         return _default
 
-    def difficulty(self, text: str) -> float:
-        """Predicted difficulty of `text` (higher = a stronger model is needed)."""
+    def estimate(self, text: str) -> Estimate:
+        """Difficulty and slope of `text` (higher difficulty = a stronger model is needed)."""
         if not text:
-            return self.empty_difficulty
+            return Estimate(self.empty_difficulty, self.slope(1.0), 1.0)
         uni, bi, dense = extract(text)
         n = len(uni) + len(bi)
         s = self.bias
+        unfamiliar = 1.0
         if n:
-            z = repeat(0.0)
-            s += (sum(map(self._uni.get, uni, z)) + sum(map(self._bi.get, bi, z))) / math.sqrt(n)
-        for w, x, m, sc in zip(self._dense_w, dense, self._dense_mean, self._dense_scale):
-            s += w * (x - m) / sc
-        if s < self._lo:
-            return self._lo
-        if s > self._hi:
-            return self._hi
-        return s
+            w = [v for v in map(self._uni.get, uni) if v is not None]
+            wb = [v for v in map(self._bi.get, bi) if v is not None]
+            s += (sum(w) + sum(wb)) / math.sqrt(n)
+            unfamiliar = 1.0 - (len(w) + len(wb)) / n
+        for w_, x, m, sc in zip(self._dense_w, dense, self._dense_mean, self._dense_scale):
+            s += w_ * (x - m) / sc
+        return Estimate(min(self._hi, max(self._lo, s)), self.slope(unfamiliar), unfamiliar)
 
-    def difficulty_of(self, messages: Any) -> float | None:
-        """Difficulty of a chat request (its current ask in context, see `request_text`); None when it has
+    def slope(self, unfamiliar: float) -> float:
+        """The success curve's slope for a request with this share of never-seen n-grams."""
+        return self.a / math.sqrt(1.0 + self._c_known + self._c_unfamiliar * unfamiliar)
+
+    def difficulty(self, text: str) -> float:
+        """Predicted difficulty of `text` (higher = a stronger model is needed)."""
+        return self.estimate(text).difficulty
+
+    def estimate_of(self, messages: Any) -> Estimate | None:
+        """Estimate for a chat request (its current ask in context, see `request_text`); None when it has
         no text to classify (e.g. only an image)."""
         text = request_text(messages)
-        return self.difficulty(text) if text.strip() else None
+        return self.estimate(text) if text.strip() else None
 
-    def p_success(self, difficulty: float, strength: float) -> float:
+    def difficulty_of(self, messages: Any) -> float | None:
+        estimate = self.estimate_of(messages)
+        return None if estimate is None else estimate.difficulty
+
+    def p_success(self, difficulty: float, strength: float, slope: float = 1.0) -> float:
         """P(a model of `strength` answers a prompt of `difficulty` as well as needed)."""
-        x = self.a * (strength - difficulty)
-        if x >= 0:
-            return 1.0 / (1.0 + math.exp(-x))
-        e = math.exp(x)
-        return e / (1.0 + e)
+        return _sigmoid(self.a * slope * (strength - difficulty))

@@ -10,8 +10,10 @@ Pure functions over DeploymentProfiles, so the policy is testable without a prox
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+
+from .model import Estimate
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class Decision:
     chosen: DeploymentProfile
     reason: str
     difficulty: float | None
+    slope: float | None = None
     p_success: dict[str, float] = field(default_factory=dict)  # model -> predicted probability
     considered: list[str] = field(default_factory=list)  # models that fit the context window
     excluded: dict[str, str] = field(default_factory=dict)  # model -> why it was not considered
@@ -40,23 +43,54 @@ class Decision:
     strongest_cost: float = 0.0  # the same request on `strongest`
 
 
-PSuccess = Callable[[float, float], float]
+class NoCandidate(ValueError):
+    """The caller's limits (candidates, cost ceiling) leave no deployment to choose from."""
+
+
+def caller_limits(
+    profiles: Sequence[DeploymentProfile],
+    allowed: Collection[str] | None,
+    max_cost: float | None,
+    prompt_tokens: int,
+    output_tokens: int,
+) -> tuple[list[DeploymentProfile], dict[str, str]]:
+    """The deployments left after the caller's own limits (ids in `allowed`, estimated cost <= `max_cost`),
+    and why each other one was left out. Raises NoCandidate when none is left."""
+    kept: list[DeploymentProfile] = []
+    excluded: dict[str, str] = {}
+    for p in profiles:
+        cost = p.request_cost(prompt_tokens, output_tokens)
+        if allowed is not None and p.id not in allowed:
+            excluded[p.model] = "not among the caller's candidates"
+        elif max_cost is not None and cost > max_cost:
+            excluded[p.model] = f"estimated ${cost:.6f} over the caller's max_cost ${max_cost:.6f}"
+        else:
+            kept.append(p)
+    if not kept:
+        raise NoCandidate("; ".join(f"{m}: {why}" for m, why in excluded.items()))
+    return kept, excluded
 
 
 def choose(
     profiles: Sequence[DeploymentProfile],
-    difficulty: float | None,
-    p_success: PSuccess,
+    estimate: Estimate | None,
     price_weight: float,
     prompt_tokens: int,
     output_tokens: int,
     no_text_strongest: bool = True,
+    allowed: Collection[str] | None = None,
+    max_cost: float | None = None,
 ) -> Decision:
-    """`difficulty` None means the request had no text to classify (routed by `no_text_strongest`)."""
+    """`estimate` None means the request had no text to classify (routed by `no_text_strongest`).
+    `allowed` (deployment ids) and `max_cost` (dollars for this request) are the caller's limits, applied
+    before anything else (NoCandidate when they leave nothing)."""
+    difficulty = None if estimate is None else estimate.difficulty
     if not profiles:
         raise ValueError("no deployments to choose from")
     fits: list[tuple[DeploymentProfile, float]] = []  # (profile, cost of this request on it)
     excluded: dict[str, str] = {}
+    if allowed is not None or max_cost is not None:
+        profiles, excluded = caller_limits(profiles, allowed, max_cost, prompt_tokens, output_tokens)
     for p in profiles:
         if p.max_input_tokens is None or prompt_tokens <= p.max_input_tokens:
             fits.append((p, p.request_cost(prompt_tokens, output_tokens)))
@@ -70,20 +104,20 @@ def choose(
                         estimated_cost=cost, strongest=chosen, strongest_cost=cost)
     considered = [p.model for p, _ in fits]
     strongest, strongest_cost = max(fits, key=lambda pc: (pc[0].strength, -pc[1]))
-    if difficulty is None:
+    if estimate is None:
         chosen, cost = (strongest, strongest_cost) if no_text_strongest else min(fits, key=lambda pc: (pc[1], -pc[0].strength))
         return Decision(chosen, f"no text to classify: {'strongest' if no_text_strongest else 'cheapest'}",
                         None, considered=considered, excluded=excluded, estimated_cost=cost,
                         strongest=strongest, strongest_cost=strongest_cost)
-    probs = [p_success(difficulty, p.strength) for p, _ in fits]
+    probs = [estimate.p_success(p.strength) for p, _ in fits]
     top = max(c for _, c in fits)
     scale = price_weight / top if top > 0 else 0.0
     i = max(range(len(fits)), key=lambda k: (probs[k] - scale * fits[k][1], -fits[k][1], fits[k][0].strength))
     chosen, cost = fits[i]
     reason = (
-        f"difficulty {difficulty:.2f}: p_success {probs[i]:.2f} (best {max(probs):.2f}) at "
+        f"difficulty {estimate.difficulty:.2f} (slope {estimate.slope:.2f}): p_success {probs[i]:.2f} (best {max(probs):.2f}) at "
         f"{cost / top if top > 0 else 0.0:.0%} of the top price, price weight {price_weight:g}"
     )
-    return Decision(chosen, reason, difficulty, p_success={p.model: pr for (p, _), pr in zip(fits, probs)},
+    return Decision(chosen, reason, difficulty, estimate.slope, p_success={p.model: pr for (p, _), pr in zip(fits, probs)},
                     considered=considered, excluded=excluded, estimated_cost=cost,
                     strongest=strongest, strongest_cost=strongest_cost)

@@ -10,7 +10,7 @@ import openai
 import pytest
 
 from fake_upstream import FakeUpstream
-from helpers import FUSION_WIRING, billed, metric_sum, wait_for
+from helpers import FUSION_WIRING, billed, metric_sum, new_tag, tagged_rows, wait_for
 from proxy_harness import ProxyProcess, fake_deployment
 
 PRICES = {"c-a": (1e-7, 2e-7), "c-b": (2e-7, 4e-7), "c-s": (5e-6, 1.5e-5), "c-v": (1e-6, 2e-6)}
@@ -164,7 +164,9 @@ def test_anthropic_messages_endpoint(proxy, upstream, stream):
 
     answers(upstream, c_a="B", c_b="b", c_s="C")
     client = anthropic.Anthropic(base_url=proxy.base_url, api_key=proxy.master_key, max_retries=0, timeout=30)
-    kwargs = dict(model="fusion/cascade", max_tokens=100, messages=[{"role": "user", "content": "A, B or C?"}])
+    tag = new_tag()
+    kwargs = dict(model="fusion/cascade", max_tokens=100, messages=[{"role": "user", "content": "A, B or C?"}],
+                  extra_headers={"x-litellm-tags": tag})
     if stream:
         with client.messages.stream(**kwargs) as s:
             message = s.get_final_message()
@@ -172,28 +174,21 @@ def test_anthropic_messages_endpoint(proxy, upstream, stream):
         message = client.messages.create(**kwargs)
     assert [b.text for b in message.content if b.type == "text"] == ["B"]
     assert message.usage.input_tokens == 20 + 21 and message.usage.output_tokens == 5 + 6
-    rows = wait_for(lambda: [r for r in proxy.spend_rows() if r["model_group"] == "fusion/cascade"
-                             and r.get("call_type") in ("anthropic_messages", "aanthropic_messages")
-                             and r["request_id"] not in SEEN_ROWS], what="the messages spend row")
-    SEEN_ROWS.update(r["request_id"] for r in rows)
-    assert len(rows) == 1 and rows[0]["spend"] == pytest.approx(billed(upstream, PRICES), rel=1e-9)
-
-
-SEEN_ROWS: set[str] = set()
+    (row,) = wait_for(lambda: tagged_rows(proxy, tag), what="the messages spend row")
+    assert row["spend"] == pytest.approx(billed(upstream, PRICES), rel=1e-9) and row["model_group"] == "fusion/cascade"
+    assert fusion_entry(row)["tier_reached"] == 1 and len(fusion_entry(row)["members"]) == 2, "the breakdown is in the row"
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
 def test_responses_endpoint(proxy, client, upstream, stream):
     answers(upstream, c_a="A", c_b="B", c_s="C")
+    tag = new_tag()
+    kwargs = dict(model="fusion/cascade", input="A, B or C?", extra_headers={"x-litellm-tags": tag})
     if stream:
-        events = list(client.responses.create(model="fusion/cascade", input="A, B or C?", stream=True))
+        events = list(client.responses.create(**kwargs, stream=True))
         done = [e for e in events if e.type == "response.completed"][0].response
     else:
-        done = client.responses.create(model="fusion/cascade", input="A, B or C?")
+        done = client.responses.create(**kwargs)
     assert done.output_text == "C"
-    cost = billed(upstream, PRICES)
-    rows = wait_for(lambda: [r for r in proxy.spend_rows() if r["model_group"] == "fusion/cascade"
-                             and "response" in str(r.get("call_type")) and r["request_id"] not in SEEN_ROWS],
-                    what="the responses spend row")
-    SEEN_ROWS.update(r["request_id"] for r in rows)
-    assert len(rows) == 1 and rows[0]["spend"] == pytest.approx(cost, rel=1e-9)
+    (row,) = wait_for(lambda: tagged_rows(proxy, tag), what="the responses spend row")
+    assert row["spend"] == pytest.approx(billed(upstream, PRICES), rel=1e-9) and fusion_entry(row)["tier_reached"] == 2

@@ -1,15 +1,19 @@
-"""A client that hangs up mid-request (LiteLLM's cancel_on_disconnect): in-flight member calls are
-cancelled, the judge never runs, and what the members that had already answered cost is charged
-once, in LiteLLM's failure spend row."""
+"""A client that hangs up mid-request (LiteLLM's cancel_on_disconnect), streamed or not, before the first byte or
+mid-answer: in-flight calls are cancelled, and what the calls that had already finished cost is charged once
+(LiteLLM's failure spend row before the first byte; the stream's own row after it)."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import threading
 from collections.abc import Iterator
 
+import httpx
 import openai
 import pytest
 
-from helpers import FUSION_WIRING, wait_for
+from helpers import FUSION_WIRING, billed, new_tag, tagged_rows, wait_for
 from fake_upstream import FakeUpstream
 from proxy_harness import ProxyProcess, fake_deployment
 
@@ -19,7 +23,8 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ProxyProce
     upstream = FakeUpstream(handler_cancellation=True).start()
     config = {
         "model_list": [fake_deployment(n, upstream.base_url, 1e-6, 2e-6) for n in ("d-a", "d-b", "d-slow", "d-judge")]
-        + [{"model_name": "fusion/best-of", "litellm_params": {"model": "fusion/best-of", "panel": ["d-a", "d-b", "d-slow"], "judge": "d-judge"}}],
+        + [{"model_name": "fusion/best-of", "litellm_params": {"model": "fusion/best-of", "panel": ["d-a", "d-b", "d-slow"], "judge": "d-judge"}},
+           {"model_name": "fusion/merge", "litellm_params": {"model": "fusion/merge", "panel": ["d-a", "d-b"], "judge": "d-judge"}}],
         "router_settings": {"num_retries": 0},
         "general_settings": {"cancel_on_disconnect": True},
         "litellm_settings": dict(FUSION_WIRING),
@@ -51,3 +56,64 @@ def test_disconnect_cancels_the_panel_and_charges_what_completed(setup):
     slow = wait_for(lambda: [s for s in upstream.requests_for("d-slow") if s.finished is not None], what="the slow call to end")
     assert slow[0].status == 499, "the in-flight member call was cancelled"
     assert not upstream.requests_for("d-judge"), "the judge never ran for a reply nobody reads"
+
+
+PRICES = {name: (1e-6, 2e-6) for name in ("d-a", "d-b", "d-slow", "d-judge")}
+
+
+def hang_up_after(proxy: ProxyProcess, body: dict, tag: str, ready) -> None:
+    """Send a streamed request and drop the connection once `ready(lines read so far)` is true."""
+    async def go() -> None:
+        async with httpx.AsyncClient(timeout=30) as http:
+            async def request() -> None:
+                async with http.stream("POST", f"{proxy.base_url}/v1/chat/completions", json=body,
+                                       headers={"Authorization": f"Bearer {proxy.master_key}", "x-litellm-tags": tag}) as r:
+                    async for _ in r.aiter_lines():
+                        pass
+
+            task = asyncio.create_task(request())
+            while not ready():
+                await asyncio.sleep(0.02)  # sleep-ok: bounded by the test's own wait below
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    asyncio.run(asyncio.wait_for(go(), 30))
+
+
+def test_streamed_hang_up_before_the_first_byte_cancels_the_panel_and_charges_what_completed(setup):
+    proxy, upstream = setup
+    upstream.reset()
+    upstream.set("d-a", text="A", prompt_tokens=10, completion_tokens=5)
+    upstream.set("d-b", text="B", prompt_tokens=11, completion_tokens=6)
+    upstream.set("d-slow", text="S", latency=20.0)
+    upstream.set("d-judge", text='{"winner": 1, "reason": "r"}')
+    tag = new_tag()
+    body = {"model": "fusion/best-of", "stream": True, "messages": [{"role": "user", "content": "q"}]}
+    hang_up_after(proxy, body, tag, lambda: len([s for s in upstream.seen if s.finished]) >= 2 and upstream.requests_for("d-slow"))
+    (row,) = wait_for(lambda: tagged_rows(proxy, tag), what="the abandoned stream's row")
+    slow = wait_for(lambda: [s for s in upstream.requests_for("d-slow") if s.finished is not None], what="the slow call to end")
+    assert slow[0].cancelled and not upstream.requests_for("d-judge")
+    assert row["status"] == "failure" and billed(upstream, PRICES) > 0
+    assert row["spend"] == pytest.approx(billed(upstream, PRICES), rel=1e-9)
+
+
+def test_streamed_hang_up_mid_answer_stops_the_judge_and_charges_what_completed(setup):
+    proxy, upstream = setup
+    upstream.reset()
+    hold = threading.Event()
+    upstream.set("d-a", text="A", prompt_tokens=10, completion_tokens=5)
+    upstream.set("d-b", text="B", prompt_tokens=11, completion_tokens=6)
+    upstream.set("d-judge", text="a merged answer that is never finished", stream_chunk_chars=4, stream_hold=hold)
+    tag = new_tag()
+    body = {"model": "fusion/merge", "stream": True, "messages": [{"role": "user", "content": "q"}]}
+    try:
+        hang_up_after(proxy, body, tag, lambda: bool(upstream.requests_for("d-judge")))
+        judge = wait_for(lambda: [s for s in upstream.requests_for("d-judge") if s.cancelled], timeout=20,
+                         what="the judge's call to be cancelled while it was still writing")
+    finally:
+        hold.set()
+    (row,) = wait_for(lambda: tagged_rows(proxy, tag), what="the abandoned stream's row")
+    assert judge[0].usage is None, "the judge never finished: nothing billed for it"
+    assert row["spend"] == pytest.approx(billed(upstream, PRICES), rel=1e-9) == pytest.approx(10e-6 + 10e-6 + 11e-6 + 12e-6)
+    metadata = row["metadata"] if isinstance(row["metadata"], dict) else json.loads(row["metadata"])
+    assert metadata["spend_logs_metadata"]["fusion"]["outcome"] == "disconnected"

@@ -30,8 +30,9 @@ from redis_harness import RedisServer
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboards" / "litellm-fusion.json"
 RATE_INTERVAL = "1m"  # what Grafana's $__rate_interval stands for here (scrape interval 1s)
 
-PRICES = {"f-a": (1e-6, 2e-6), "f-b": (2e-6, 3e-6), "f-judge": (1e-5, 2e-5), "f-bad": (1e-6, 1e-6)}
-TOKENS = {"f-a": (10, 5), "f-b": (12, 6), "f-judge": (50, 10)}
+PRICES = {"f-a": (1e-6, 2e-6), "f-b": (2e-6, 3e-6), "f-judge": (1e-5, 2e-5), "f-bad": (1e-6, 1e-6),
+          "c-1": (1e-7, 2e-7), "c-2": (2e-7, 3e-7)}
+TOKENS = {"f-a": (10, 5), "f-b": (12, 6), "f-judge": (50, 10), "c-1": (30, 4), "c-2": (31, 5)}
 SLOW = 0.3  # f-b's latency: the slowest member of every panel it is in
 # routed group "auto": strength, $/input token, $/output token, (prompt, completion) tokens returned
 TIERS = {"route-cheap": (1.0, 1e-7, 4e-7, (100, 50)), "route-strong": (3.2, 1e-5, 4e-5, (200, 80))}
@@ -42,7 +43,10 @@ FUSION = {
     "fusion/fragile": {"model": "fusion/best-of", "panel": ["f-a", "f-bad"], "judge": "f-judge", "min_panel": 2},
     "fusion/tolerant": {"model": "fusion/best-of", "panel": ["f-a", "f-bad"], "judge": "f-judge", "min_panel": 1},
     "fusion/routed": {"model": "fusion/best-of", "panel": ["auto", "f-a"], "judge": "f-judge", "judge_cache_ttl": "off"},
+    # a cascade: the cheap tier agrees on prompts marked "cascade-agree", else the last tier (f-judge) answers
+    "fusion/cascade": {"model": "fusion/cascade", "tiers": [["c-1", "c-2"], ["f-judge"]]},
 }
+CASCADE_MEMBERS = ["c-1", "c-2", "f-judge"]
 
 
 def cost(model: str) -> float:
@@ -59,6 +63,10 @@ def tier_cost(tier: str, prices_of: str | None = None) -> float:
 
 
 A, B, J, AUTO = cost("f-a"), cost("f-b"), cost("f-judge"), tier_cost("route-cheap")
+C1, C2 = cost("c-1"), cost("c-2")
+# the accepted cascade request's baseline: the last tier (f-judge)'s prices on c-1's usage; the escalated one: J
+CASCADE_BASELINE = (TOKENS["c-1"][0] * PRICES["f-judge"][0] + TOKENS["c-1"][1] * PRICES["f-judge"][1]) + J
+CASCADE_COST = 2 * (C1 + C2) + J
 ROUTED = ["route-cheap", "route-cheap", "route-strong"]  # fusion/routed's member "auto", direct EASY, direct HARD
 WOULD = sum(tier_cost(t, "route-strong") for t in ROUTED)
 ACTUAL = sum(tier_cost(t) for t in ROUTED)
@@ -161,7 +169,9 @@ def prometheus(proxy: ProxyProcess, tmp_path_factory: pytest.TempPathFactory) ->
 
 def steer(upstream: FakeUpstream) -> None:
     for model, (pt, ct) in TOKENS.items():
-        text = json.dumps({"winner": 2, "reason": "B is right"}) if model == "f-judge" else f"answer from {model}"
+        text: Any = json.dumps({"winner": 2, "reason": "B is right"}) if model == "f-judge" else f"answer from {model}"
+        if model.startswith("c-"):
+            text = lambda body, own=text: "42" if "cascade-agree" in body["messages"][-1]["content"] else own  # noqa: E731
         upstream.set(model, text=text, prompt_tokens=pt, completion_tokens=ct, latency=SLOW if model == "f-b" else 0.0)
     upstream.set("f-bad", status=500, error_message="f-bad is down")
     for tier, (*_, (pt, ct)) in TIERS.items():
@@ -190,6 +200,8 @@ def sent(proxy: ProxyProcess, prometheus: PrometheusServer, upstream: FakeUpstre
     assert failed.value.status_code == 502
     assert "f-bad" in ask("fusion/tolerant", "Name a colour.").headers["x-litellm-fusion-dropped"]
     assert ask("fusion/routed", EASY).headers["x-litellm-fusion-judge"] == "ok"
+    assert ask("fusion/cascade", "cascade-agree: 6 x 7?").headers["x-litellm-fusion-tier"] == "1"
+    assert ask("fusion/cascade", "Which is larger?").headers["x-litellm-fusion-tier"] == "2"
     assert ask("auto", EASY).headers["x-litellm-fusion-route-deployment"] == "openai/route-cheap"
     assert ask("auto", HARD).headers["x-litellm-fusion-route-deployment"] == "openai/route-strong"
     # A client's metadata posing as the plugin's records changes neither spend nor metrics.
@@ -198,7 +210,7 @@ def sent(proxy: ProxyProcess, prometheus: PrometheusServer, upstream: FakeUpstre
              "litellm_fusion_inner_call": {"fusion_model": "evil"}}
     spoofed = ask("f-a", "plain call", metadata=spoof)
     assert float(spoofed.headers["x-litellm-response-cost"]) == pytest.approx(A, rel=1e-9)
-    assert len([s for s in upstream.seen if s.model == "f-judge"]) == 4, "judge: miss, stream, debate, routed"
+    assert len([s for s in upstream.seen if s.model == "f-judge"]) == 5, "judge: miss, stream, debate, routed; cascade tier 2"
     return {"ids": [spoofed.parse().id]}
 
 
@@ -233,7 +245,7 @@ def by_fusion(values: dict[str, float], **labels: str) -> Vector:
 
 
 def member_series(value: Callable[[str, str], float]) -> Vector:
-    pairs = [(m, p) for m, opts in FUSION.items() for p in opts["panel"]]
+    pairs = [(m, p) for m, opts in FUSION.items() for p in opts.get("panel", CASCADE_MEMBERS)]
     return vec(*(({"fusion_model": m, "member": p}, value(m, p)) for m, p in pairs))
 
 
@@ -246,10 +258,11 @@ def expected() -> dict[tuple[str, str], Vector | None]:
         ("fusion/fragile", "f-a"): A, ("fusion/fragile", "f-bad"): 0.0,
         ("fusion/tolerant", "f-a"): A, ("fusion/tolerant", "f-bad"): 0.0,
         ("fusion/routed", "auto"): AUTO, ("fusion/routed", "f-a"): A,
+        ("fusion/cascade", "c-1"): 2 * C1, ("fusion/cascade", "c-2"): 2 * C2, ("fusion/cascade", "f-judge"): J,
     }
     judged = ["fusion/cached", "fusion/stream", "fusion/debate", "fusion/routed"]  # one judge call each
     totals = {m: sum(v for (mm, _), v in member_cost.items() if mm == m) + (J if m in judged else 0.0) for m in FUSION}
-    ok = ["fusion/cached", "fusion/stream", "fusion/debate", "fusion/tolerant", "fusion/routed"]
+    ok = ["fusion/cached", "fusion/stream", "fusion/debate", "fusion/tolerant", "fusion/routed", "fusion/cascade"]
     share = {"openai/route-cheap": 2 / 3, "openai/route-strong": 1 / 3}
     return {
         ("Fusion spend breakdown (since proxy start)", "A"): member_series(lambda m, p: member_cost[(m, p)]),
@@ -262,6 +275,7 @@ def expected() -> dict[tuple[str, str], Vector | None]:
             ({"fusion_model": "fusion/fragile", "mode": "best-of", "outcome": "failed"}, 1),
             ({"fusion_model": "fusion/tolerant", "mode": "best-of", "outcome": "degraded"}, 1),
             ({"fusion_model": "fusion/routed", "mode": "best-of", "outcome": "ok"}, 1),
+            ({"fusion_model": "fusion/cascade", "mode": "cascade", "outcome": "ok"}, 2),
         ),
         ("Judge-cache hit rate (since proxy start)", "A"): vec(({}, 0.5)),  # one miss, one hit
         ("Judge-cache hit rate per fusion model (since proxy start)", "A"): by_fusion({"fusion/cached": 0.5}),
@@ -279,6 +293,14 @@ def expected() -> dict[tuple[str, str], Vector | None]:
         ("Routing savings (since proxy start)", "B"): vec(({"group": "auto"}, 1 - ACTUAL / WOULD)),
         ("Routing savings (since proxy start)", "C"): vec(({"group": "auto"}, WOULD)),
         ("Routing savings (since proxy start)", "D"): vec(({"group": "auto"}, ACTUAL)),
+        ("Cascade answers by tier and escalations (since proxy start)", "A"): vec(
+            ({"fusion_model": "fusion/cascade", "tier": "1", "accepted_by": "agreement"}, 1),
+            ({"fusion_model": "fusion/cascade", "tier": "2", "accepted_by": "last tier"}, 1)),
+        ("Cascade answers by tier and escalations (since proxy start)", "B"): vec(
+            ({"fusion_model": "fusion/cascade", "tier": "1", "reason": "disagreement"}, 1)),
+        ("Cascade savings (since proxy start)", "A"): by_fusion({"fusion/cascade": CASCADE_BASELINE - CASCADE_COST}),
+        ("Cascade savings (since proxy start)", "B"): by_fusion({"fusion/cascade": 1 - CASCADE_COST / CASCADE_BASELINE}),
+        ("Cascade savings (since proxy start)", "C"): by_fusion({"fusion/cascade": CASCADE_BASELINE}),
         # latencies are not exact: checked together, as relations, after the exact ones
         ("Mean latency: fusion vs slowest member (since proxy start)", "A"): None,
         ("Mean latency: fusion vs slowest member (since proxy start)", "B"): None,
@@ -320,7 +342,7 @@ def test_every_cumulative_dashboard_expression_returns_the_expected_numbers(prom
     mean = {ref: {dict(k).get("fusion_model", "") + "|" + dict(k).get("member", ""): v
                   for k, v in as_vector(prometheus.query(cumulative[("Mean latency: fusion vs slowest member (since proxy start)", ref)])).items()}
             for ref in "ABC"}
-    ok = {"fusion/cached", "fusion/stream", "fusion/debate", "fusion/tolerant", "fusion/routed"}
+    ok = {"fusion/cached", "fusion/stream", "fusion/debate", "fusion/tolerant", "fusion/routed", "fusion/cascade"}
     assert {k.split("|")[0] for k in mean["A"]} == ok and {k.split("|")[0] for k in mean["B"]} == ok
     for model in ok:
         assert mean["A"][f"{model}|"] >= mean["B"][f"{model}|"] > 0, model
@@ -347,7 +369,7 @@ def test_spoofed_plugin_metadata_is_ignored_and_litellm_counts_fusion_spend_once
         return rows[0][1] if rows else -1.0
 
     wait_for(lambda: math.isclose(spend("f-a"), A, rel_tol=1e-9), timeout=20, what="LiteLLM's spend for the plain call")
-    for model in ("fusion/cached", "fusion/stream", "fusion/debate", "fusion/routed"):
+    for model in ("fusion/cached", "fusion/stream", "fusion/debate", "fusion/routed", "fusion/cascade"):
         def equal(model: str = model) -> bool:
             ours = prometheus.query(f'sum({{__name__=~"litellm_fusion_(member|judge)_cost_usd_total", fusion_model="{model}"}})')
             return bool(ours) and math.isclose(spend(model), ours[0][1], rel_tol=1e-9)

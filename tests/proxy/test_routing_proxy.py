@@ -28,7 +28,7 @@ def routed(group: str, name: str, url: str) -> dict[str, Any]:
 
 
 def proxy_config(url: str) -> dict[str, Any]:
-    models = [routed("auto", n, url) for n in TIERS] + [routed("auto-thrifty", n, url) for n in TIERS]
+    models = [routed(g, n, url) for g in ("auto", "auto-thrifty", "auto-open") for n in TIERS]
     pool = [fake_deployment("pool-a", url, 1e-6, 1e-6), fake_deployment("pool-b", url, 1e-6, 1e-6)]
     for entry in pool:
         entry["model_name"] = "pool"
@@ -38,8 +38,9 @@ def proxy_config(url: str) -> dict[str, Any]:
     models += [routed("g-cheap", "route-cheap", url), routed("g-strong", "route-strong", url)]
     gated = {"mode": "best-of", "panel": ["g-cheap", "g-strong", "other"], "judge": "judge"}
     models += [
-        {"model_name": "fusion/routed", "litellm_params": {"model": "fusion/best-of", "panel": ["auto", "other"], "judge": "judge"}},
-        {"model_name": "fusion/auto", "litellm_params": {"model": "fusion/auto", **gated, "gate": {"cheap": "g-cheap", "strong": "g-strong"}}},
+        {"model_name": "fusion/routed", "litellm_params": {"model": "fusion/best-of", "panel": ["auto-thrifty", "other"], "judge": "judge"}},
+        {"model_name": "fusion/auto", "litellm_params": {"model": "fusion/auto", **gated,
+                                                           "gate": {"cheap": "g-cheap", "strong": "g-strong", "target_p_success": 0.65}}},
         {"model_name": "fusion/auto-picky", "litellm_params": {"model": "fusion/auto-picky", **gated,
                                                                  "gate": {"cheap": "g-cheap", "strong": "g-strong", "target_p_success": 0.97}}},
         {"model_name": "smart", "litellm_params": {"model": "auto_router/complexity_router", "complexity_router_config": {
@@ -49,7 +50,8 @@ def proxy_config(url: str) -> dict[str, Any]:
         "model_list": models,
         "router_settings": {"num_retries": 1, "allowed_fails": 0, "cooldown_time": 60},
         "litellm_settings": dict(FUSION_WIRING),
-        "litellm_fusion": {"routing": {"auto": {"mode": "balanced"}, "auto-thrifty": {"mode": 0.5}}},
+        "litellm_fusion": {"routing": {"auto": {"mode": "balanced"}, "auto-thrifty": {"mode": 0.5},
+                                       "auto-open": {"mode": "balanced", "caller_may_set": ["mode", "candidates", "max_cost"]}}},
     }
 
 
@@ -63,8 +65,10 @@ def answered_by(upstream: FakeUpstream) -> list[str]:
     return [s.model for s in upstream.seen if s.status == 200]
 
 
-def ask(client: openai.OpenAI, model: str, content: Any):
-    raw = client.chat.completions.with_raw_response.create(model=model, messages=[{"role": "user", "content": content}])
+def ask(client: openai.OpenAI, model: str, content: Any, metadata: dict | None = None, headers: dict | None = None):
+    raw = client.chat.completions.with_raw_response.create(
+        model=model, messages=[{"role": "user", "content": content}],
+        extra_body={"metadata": metadata} if metadata else None, extra_headers=headers)
     return raw.parse(), raw.headers
 
 
@@ -77,10 +81,13 @@ def test_easy_goes_cheap_hard_goes_strong_with_headers_and_spend_metadata(proxy,
     steer(upstream)
     easy, h_easy = ask(client, "auto", EASY)
     hard, h_hard = ask(client, "auto", HARD)
-    assert answered_by(upstream) == ["route-cheap", "route-strong"]
-    assert easy.choices[0].message.content == "from route-cheap"
-    assert h_easy["x-litellm-fusion-route-deployment"] == "openai/route-cheap"
+    # balanced: "hi" is not worth the strong model's price, the hard prompt is
+    easy_to = answered_by(upstream)[0]
+    assert easy_to in ("route-cheap", "route-mid") and answered_by(upstream)[1] == "route-strong"
+    assert easy.choices[0].message.content == f"from {easy_to}"
+    assert h_easy["x-litellm-fusion-route-deployment"] == f"openai/{easy_to}"
     assert h_hard["x-litellm-fusion-route-deployment"] == "openai/route-strong"
+    assert float(h_hard["x-litellm-fusion-route-slope"]) < 1.0
     assert float(h_hard["x-litellm-fusion-route-difficulty"]) > float(h_easy["x-litellm-fusion-route-difficulty"])
     assert h_hard["x-litellm-fusion-route-mode"] == "balanced"
     assert h_hard["x-litellm-fusion-route-candidates"] == "openai/route-cheap,openai/route-mid,openai/route-strong"
@@ -96,7 +103,8 @@ def test_mode_changes_the_choice(client, upstream):
     steer(upstream)
     ask(client, "auto", HARD)
     ask(client, "auto-thrifty", HARD)  # price weight 0.5: the strong one's price must buy 50 points of success
-    assert answered_by(upstream) == ["route-strong", "route-mid"]
+    ask(client, "auto-thrifty", EASY)
+    assert answered_by(upstream) == ["route-strong", "route-mid", "route-cheap"]
 
 
 def test_multi_turn_classifies_the_current_ask_in_context(client, upstream):
@@ -132,7 +140,7 @@ def test_routed_group_inside_a_fusion_panel(client, upstream):
     reply, headers = ask(client, "fusion/routed", EASY)
     assert sorted(answered_by(upstream)) == ["judge", "other", "route-cheap"]
     assert reply.choices[0].message.content == "from route-cheap"
-    assert headers["x-litellm-fusion-winner"] == "auto"
+    assert headers["x-litellm-fusion-winner"] == "auto-thrifty"
 
 
 def test_classifier_plugin_in_litellms_complexity_router(client, upstream):
@@ -163,6 +171,47 @@ def test_complexity_gate_answers_alone_or_fuses(proxy, client, upstream):
         return all(metric_sum(text, "litellm_fusion_gate_decisions_total", fusion_model=m, decision=d) == 1 for m, d in expected)
 
     wait_for(counted, what="one gate decision of each kind in /metrics")
+
+
+def test_caller_sets_mode_candidates_and_ceiling_where_the_group_allows(proxy, client, upstream):
+    steer(upstream)
+    reply, h = ask(client, "auto-open", HARD, metadata={"routing_candidates": ["route-cheap", "openai/route-mid"]})
+    assert h["x-litellm-fusion-route-caller"] == "candidates=route-cheap,openai/route-mid"
+    assert h["x-litellm-fusion-route-candidates"] == "openai/route-cheap,openai/route-mid"
+    # the HARD prompt costs ~$0.017 on route-strong, ~$0.0034 on route-mid (400 output tokens assumed)
+    _, h_cap = ask(client, "auto-open", HARD, headers={"x-litellm-routing-max-cost": "0.005"})
+    assert h_cap["x-litellm-fusion-route-caller"] == "max_cost=0.005"
+    _, h_free = ask(client, "auto-open", HARD)
+    assert answered_by(upstream) == [h["x-litellm-fusion-route-deployment"].split("/")[1],
+                                     h_cap["x-litellm-fusion-route-deployment"].split("/")[1], "route-strong"]
+    assert "route-strong" not in answered_by(upstream)[:2], "neither the subset nor the ceiling admits route-strong"
+    assert h_free["x-litellm-fusion-route-caller"] == "none"
+    _, h_cost = ask(client, "auto-open", HARD, headers={"x-litellm-routing-mode": "cost"})
+    _, h_quality = ask(client, "auto-open", HARD, metadata={"routing_mode": "quality"},
+                       headers={"x-litellm-routing-mode": "cost"})  # the body's metadata wins over the header
+    assert (h_cost["x-litellm-fusion-route-mode"], h_cost["x-litellm-fusion-route-caller"]) == ("cost", "mode=cost")
+    assert h_quality["x-litellm-fusion-route-mode"] == "quality"
+    row = wait_for(lambda: [r for r in proxy.spend_rows() if r["request_id"] == reply.id], what="spend row")[0]
+    routing = json.loads(row["metadata"])["spend_logs_metadata"]["routing"]
+    assert routing["caller"] == {"candidates": ["route-cheap", "openai/route-mid"]}
+    assert routing["excluded"] == {"openai/route-strong": "not among the caller's candidates"}
+
+
+@pytest.mark.parametrize("model,metadata,headers,named", [
+    ("auto", {"routing_mode": "cost"}, None, "routing_mode: routed group 'auto' does not let callers set mode "
+                                             "(litellm_fusion.routing.auto.caller_may_set)"),
+    ("auto", None, {"x-litellm-routing-candidates": "route-cheap"}, "x-litellm-routing-candidates: routed group 'auto'"),
+    ("auto-open", {"routing_mode": "fast"}, None, "routing_mode: must be cost, balanced or quality, got 'fast'"),
+    ("auto-open", {"routing_candidates": ["gpt-9"]}, None, "routing_candidates: 'gpt-9' is not a deployment of routed group"),
+    ("auto-open", None, {"x-litellm-routing-max-cost": "-1"}, "x-litellm-routing-max-cost: must be a positive number"),
+    ("auto-open", {"routing_max_cost": 1e-9}, None, "routing_max_cost: $1e-09 is below the cheapest allowed deployment"),
+])
+def test_a_disallowed_or_invalid_caller_value_is_a_400_naming_it(client, upstream, model, metadata, headers, named):
+    steer(upstream)
+    with pytest.raises(openai.BadRequestError) as err:
+        ask(client, model, HARD, metadata=metadata, headers=headers)
+    assert err.value.status_code == 400 and named in str(err.value)
+    assert answered_by(upstream) == [], "refused before any deployment was called"
 
 
 def test_a_cooled_down_deployment_is_skipped(client, upstream):

@@ -52,11 +52,15 @@ class Behaviour:
     completion_tokens: int = 5
     error_message: str = "upstream failure"
     finish_reason: str | None = None  # default: "tool_calls" when the reply has tool calls, else "stop"
-    # Streaming only: seconds between content chunks (a fixed token rate: `stream_chunk_chars` ~ 1 token),
-    # and, to simulate a provider dying mid-answer, drop the connection after this many content chunks.
+    # Seconds between content chunks: a fixed token rate (`stream_chunk_chars` ~ 1 token). A streamed reply
+    # sends its chunks at that rate; a non-streamed one arrives once all of them would have been written.
+    # To simulate a provider dying mid-answer, `stream_fail_after` drops the connection after that many chunks.
     stream_interval: float = 0.0
     stream_chunk_chars: int = 8
     stream_fail_after: int | None = None
+    # Streaming only: after the first content chunk, hold the rest until the test sets this event (bounded by
+    # 30 s), so a test can see what reached its client while the provider is still writing.
+    stream_hold: threading.Event | None = None
 
 
 @dataclass
@@ -199,6 +203,9 @@ class FakeUpstream:
             reply = answer if isinstance(answer, Reply) else Reply(content=answer)
             if body.get("stream"):
                 return await self._stream(request, seen, reply, behaviour)
+            chunks = -(-len(reply.content or "") // max(1, behaviour.stream_chunk_chars))
+            if behaviour.stream_interval and chunks > 1:
+                await asyncio.sleep(behaviour.stream_interval * (chunks - 1))  # the time to write the whole answer
             seen.usage = self._usage(behaviour, reply)
             return web.json_response(self._completion(model, reply, behaviour))
         except asyncio.CancelledError:
@@ -278,6 +285,8 @@ class FakeUpstream:
                 assert request.transport is not None
                 request.transport.close()  # the provider dies mid-answer
                 return resp
+            if n == 1 and b.stream_hold is not None:
+                await asyncio.get_running_loop().run_in_executor(None, b.stream_hold.wait, 30)
             if n and b.stream_interval:
                 await asyncio.sleep(b.stream_interval)
             await resp.write(event({"role": "assistant", "content": piece} if n == 0 else {"content": piece}))

@@ -60,3 +60,23 @@ def billed(upstream: Any, prices: dict[str, tuple[float, float]]) -> float:
             price_in, price_out = prices[seen.model]
             total += seen.usage["prompt_tokens"] * price_in + seen.usage["completion_tokens"] * price_out
     return total
+
+
+def new_tag() -> str:
+    """A request tag unique to one test (sent as `x-litellm-tags`), to find that test's spend rows."""
+    import uuid
+
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+def tagged_rows(proxy: Any, tag: str) -> list[dict[str, Any]]:
+    """The spend rows of the requests sent with the tag `tag`."""
+    import json
+
+    rows = []
+    for row in proxy.spend_rows():
+        tags = row.get("request_tags")
+        tags = json.loads(tags) if isinstance(tags, str) else tags or []
+        if tag in tags:
+            rows.append(row)
+    return rows

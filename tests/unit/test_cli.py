@@ -36,11 +36,11 @@ def test_classify_with_a_config_names_the_deployment(tmp_path: Path):
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config))
     hard = "Prove that there are infinitely many primes of the form 4k+3, then implement a segmented sieve in C++ and analyse it."
-    done = run([json.dumps({"prompt": "hi"}), json.dumps({"prompt": hard})], "--config", str(path), "--mode", "quality")
+    done = run([json.dumps({"prompt": "hi"}), json.dumps({"prompt": hard})], "--config", str(path), "--mode", "balanced")
     assert done.returncode == 0, done.stderr
     easy_out, hard_out = (json.loads(line) for line in done.stdout.splitlines())
     assert easy_out["deployment"] == "openai/gpt-4o-mini" and hard_out["deployment"] == "openai/o3"
-    assert hard_out["mode"] == "quality" and set(hard_out["p_success"]) == {"openai/gpt-4o-mini", "openai/o3"}
+    assert hard_out["mode"] == "balanced" and set(hard_out["p_success"]) == {"openai/gpt-4o-mini", "openai/o3"}
 
 
 def test_bad_line_is_reported_not_fatal():

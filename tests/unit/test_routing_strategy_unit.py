@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import math
-
-from litellm_fusion.routing.strategy import DeploymentProfile, choose
+from litellm_fusion.routing.model import Estimate
+from litellm_fusion.routing.strategy import DeploymentProfile, NoCandidate, choose
 
 CHEAP = DeploymentProfile("1", "cheap", 1e-7, 4e-7, strength=0.0, max_input_tokens=8000)
 MID = DeploymentProfile("2", "mid", 1e-6, 4e-6, strength=1.5, max_input_tokens=128000)
@@ -12,12 +11,12 @@ STRONG = DeploymentProfile("3", "strong", 1e-5, 4e-5, strength=3.0, max_input_to
 POOL = [STRONG, CHEAP, MID]
 
 
-def p(difficulty: float, strength: float) -> float:
-    return 1 / (1 + math.exp(-(strength - difficulty)))
+def E(difficulty: float | None) -> Estimate | None:  # slope 1: p = sigmoid(strength - difficulty)
+    return None if difficulty is None else Estimate(difficulty)
 
 
 def pick(difficulty: float | None, price_weight: float = 0.1, prompt_tokens: int = 100, **kw) -> str:
-    return choose(POOL, difficulty, p, price_weight, prompt_tokens, 400, **kw).chosen.model
+    return choose(POOL, E(difficulty), price_weight, prompt_tokens, 400, **kw).chosen.model
 
 
 # Request costs here are 1% (cheap), 10% (mid) and 100% (strong) of the strong deployment's.
@@ -43,18 +42,18 @@ def test_price_weight_zero_means_most_likely_to_succeed():
 
 def test_equal_strength_goes_to_the_cheaper_and_free_deployments_do_not_divide_by_zero():
     twin = DeploymentProfile("4", "mid-twin", 5e-7, 2e-6, strength=1.5)
-    assert choose([MID, twin], 0.0, p, 0.0, 100, 400).chosen.model == "mid-twin"
+    assert choose([MID, twin], E(0.0), 0.0, 100, 400).chosen.model == "mid-twin"
     free = [DeploymentProfile("5", "free-a", 0.0, 0.0, strength=0.5), DeploymentProfile("6", "free-b", 0.0, 0.0, strength=2.0)]
-    assert choose(free, 0.0, p, 0.1, 100, 400).chosen.model == "free-b"
+    assert choose(free, E(0.0), 0.1, 100, 400).chosen.model == "free-b"
 
 
 def test_context_window_too_small_is_never_chosen():
-    decision = choose(POOL, -6.0, p, 0.07, 50_000, 400)
+    decision = choose(POOL, E(-6.0), 0.07, 50_000, 400)
     assert decision.chosen.model == "mid" and "cheap" in decision.excluded
 
 
 def test_no_context_window_fits_takes_the_largest():
-    assert choose(POOL, 0.0, p, 0.07, 500_000, 400).chosen.model == "strong"
+    assert choose(POOL, E(0.0), 0.07, 500_000, 400).chosen.model == "strong"
 
 
 def test_no_text_routes_by_the_default():
@@ -63,6 +62,6 @@ def test_no_text_routes_by_the_default():
 
 
 def test_decision_reports_costs_and_probabilities():
-    decision = choose(POOL, -6.0, p, 0.07, 1000, 400)
+    decision = choose(POOL, E(-6.0), 0.07, 1000, 400)
     assert decision.estimated_cost < decision.strongest_cost
     assert set(decision.p_success) == {"cheap", "mid", "strong"}

@@ -14,7 +14,10 @@ import os
 import threading
 
 from litellm.proxy.db.db_spend_update_writer import DBSpendUpdateWriter
-from litellm.proxy.hooks.proxy_track_cost_callback import ProxyDBLogger
+try:
+    from litellm.proxy.hooks.proxy_track_cost_callback import ProxyDBLogger
+except ImportError:  # LiteLLM < 1.108 names it _ProxyDBLogger
+    from litellm.proxy.hooks.proxy_track_cost_callback import _ProxyDBLogger as ProxyDBLogger
 
 _lock = threading.Lock()
 
