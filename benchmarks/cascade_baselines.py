@@ -19,10 +19,13 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "support"))
+sys.path.insert(0, str(REPO / "scripts"))
 
-from replay_data import RB_MODELS, Prompt  # noqa: E402
+import router_data  # noqa: E402
+from replay_data import MMLU_PRO_PRICES, RB_MODELS, Prompt  # noqa: E402
+from train_router import ALIASES  # noqa: E402
 
-from litellm_fusion.routing.model import DifficultyModel  # noqa: E402
+from litellm_fusion.routing.model import ARTIFACT_PATH, DifficultyModel, _read_artifact  # noqa: E402
 from litellm_fusion.routing.strategy import DeploymentProfile, choose  # noqa: E402
 from litellm_fusion.routing.text import request_text  # noqa: E402
 
@@ -56,10 +59,11 @@ def oracle(prompts: Sequence[Prompt], pool: Sequence[str]) -> Point:
 
 # ---------------------------------------------------------------- the product's prompt-only router
 class ProductRouter:
-    """`choose()` over the pool at a price weight; strengths on the classifier's scale: RouterBench models use
-    the shipped artifact's fitted strengths, other pools are calibrated on their TRAIN prompts (each
-    deployment's strength s solves mean_i p_success(d_i, s) = its train accuracy), as an operator would set
-    `model_info.strength`."""
+    """`choose()` over the pool at a price weight, with the shipped DifficultyModel's estimate (difficulty and
+    slope) per prompt. Strengths: the artifact's fitted strength of the model each deployment replays (the
+    artifact is trained on RouterBench and MMLU-Pro among others, under their names and ALIASES); a model it
+    does not know is calibrated on the TRAIN prompts (strength s solving mean_i p_success = train accuracy),
+    as an operator would set `model_info.strength`."""
 
     def __init__(self, train: Sequence[Prompt], pool: Sequence[str]) -> None:
         self.dm = DifficultyModel.load()
@@ -68,35 +72,35 @@ class ProductRouter:
         strength = self._strengths(train)
         self.profiles = [DeploymentProfile(m, m, cost[m], 0.0, strength[m]) for m in pool]
 
-    def difficulty(self, p: Prompt) -> float:
-        return self.dm.difficulty(request_text([{"role": "user", "content": p.text}]))
+    def estimate(self, p: Prompt):
+        return self.dm.estimate(request_text([{"role": "user", "content": p.text}]))
 
     def _strengths(self, train: Sequence[Prompt]) -> dict[str, float]:
-        by_name = {v: k for k, v in RB_MODELS.items()}
-        if all(m in by_name and by_name[m] in self.dm.strengths for m in self.pool):
-            return {m: self.dm.strengths[by_name[m]] for m in self.pool}
-        d = [self.difficulty(p) for p in train]
-        out = {}
+        source = {name: model for model, name in RB_MODELS.items()}
+        source.update({name: ALIASES.get(("mmlu_pro", model), model) for model, (name, _, _) in MMLU_PRO_PRICES.items()})
+        known = {m: self.dm.strengths[source[m]] for m in self.pool if source.get(m) in self.dm.strengths}
+        estimates = [self.estimate(p) for p in train] if len(known) < len(self.pool) else []
         for m in self.pool:
+            if m in known:
+                continue
             acc = statistics.fmean(p.answers[m].score for p in train if m in p.answers)
             lo, hi = -10.0, 10.0
             for _ in range(60):
                 mid = (lo + hi) / 2
-                if statistics.fmean(self.dm.p_success(x, mid) for x in d) < acc:
+                if statistics.fmean(e.p_success(mid) for e in estimates) < acc:
                     lo = mid
                 else:
                     hi = mid
-            out[m] = (lo + hi) / 2
-        return out
+            known[m] = (lo + hi) / 2
+        return known
 
     def points(self, prompts: Sequence[Prompt], weights: Sequence[float] = PRICE_WEIGHTS) -> list[tuple[float, Point]]:
-        d = [self.difficulty(p) for p in prompts]
+        estimates = [self.estimate(p) for p in prompts]
         out = []
         for w in weights:
-            picks = [choose(self.profiles, x, self.dm.p_success, w, 1, 0).chosen.model for x in d]
+            picks = [choose(self.profiles, e, w, 1, 0).chosen.model for e in estimates]
             out.append((w, evaluate(prompts, picks)))
         return out
-
 
     def chosen_on_train(self, train: Sequence[Prompt], test: Sequence[Prompt], shares: Sequence[float],
                         strongest: str) -> list[Point]:
@@ -110,6 +114,14 @@ class ProductRouter:
             if within:
                 weights.append(max(within, key=lambda wp: (wp[1][1], -wp[1][0]))[0])
         return [pt for _, pt in self.points(test, list(dict.fromkeys(weights)))]
+
+
+def held_out_by_router(data: Path, prompts: Sequence[Prompt]) -> list[bool]:
+    """Per MMLU-Pro prompt: is its question in the shipped artifact's held-out manifest (never trained on)?
+    The router's training split (scripts/router_data.py) is not this benchmark's question-id rule."""
+    held = set(_read_artifact(ARTIFACT_PATH)["heldout"].get("mmlu_pro", []))
+    questions = {str(q["question_id"]): q for q in router_data._jsonl(data / "mmlu_pro" / "questions.jsonl")}
+    return [router_data.text_key("mmlu_pro", router_data.mmlu_pro_text(questions[p.key])) in held for p in prompts]
 
 
 # ---------------------------------------------------------------- LiteLLM's heuristic ComplexityRouter

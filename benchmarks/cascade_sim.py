@@ -1,10 +1,10 @@
-"""Cascade configurations and an offline simulation of them on recorded answers, used only to CHOOSE which
-configurations the real proxy runs (on the train split) and to cross-check the proxy's decisions.
+"""Cascade configurations and an offline simulation of them on recorded answers: it CHOOSES, on the train
+split, which configurations the real proxy runs, is checked per prompt against the proxy's decisions, and
+draws the "cascade family (simulated)" curve (labelled as such).
 
-The numbers reported for the cascade come from the real proxy (cascade_replay.py), never from here.
-Agreement and unusable answers are decided by the product's own rules (engine/answers.py,
-engine/acceptance.py), so the simulation and the proxy differ only where the cascade's other
-checks differ from what is mirrored here (the proxy's numbers are the ones reported).
+The cascade's headline numbers come from the real proxy (cascade_replay.py). Agreement and unusable answers
+are decided here by the product's own rules (engine/answers.py, engine/acceptance.py); only the grouping of a
+tier's answers is mirrored (Simulator).
 """
 
 from __future__ import annotations
