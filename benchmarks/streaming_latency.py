@@ -12,6 +12,11 @@ Panel members are called without streaming (their whole answers are needed), so 
 - cascade accepted at tier 1: tier 1's whole answers; escalated: + the last tier's first token (it streams)
 - plain:   one deployment streamed directly through the same proxy (LiteLLM alone, for reference)
 
+The client-side times include LiteLLM's own work per call (the proxy leg, each inner call through the Router,
+logging): the `strong` rows show it for one call. The plugin's own share is read from each request's spend row:
+`first_token_overhead_ms` (streamed: time to the first text minus what the inner calls account for before it,
+panel and the judge's own time to first token included) and `overhead_ms` (not streamed: whole request).
+
     LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/streaming_latency.py [--n 20]
 """
 
@@ -78,7 +83,7 @@ def config(url: str) -> dict[str, Any]:
         "router_settings": {"num_retries": 0},
         "litellm_settings": {
             "custom_provider_map": [{"provider": "fusion", "custom_handler": "litellm_fusion.fusion_handler"}],
-            "callbacks": ["litellm_fusion.fusion_callbacks"],
+            "callbacks": ["litellm_fusion.fusion_callbacks", "spend_capture.capture"],
         },
     }
 
@@ -116,15 +121,33 @@ async def measure(proxy: ProxyProcess, n: int) -> list[dict[str, Any]]:
     return rows
 
 
-def table(rows: list[dict[str, Any]]) -> str:
+def own_overheads(proxy: ProxyProcess) -> dict[tuple[str, bool], list[float]]:
+    """The plugin's own ms per request, from the spend rows: (model, streamed) -> values."""
+    out: dict[tuple[str, bool], list[float]] = {}
+    for row in proxy.spend_rows():
+        metadata = row["metadata"] if isinstance(row["metadata"], dict) else json.loads(row["metadata"])
+        fusion = (metadata.get("spend_logs_metadata") or {}).get("fusion")
+        if not isinstance(fusion, dict):
+            continue
+        streamed = "first_token_overhead_ms" in fusion
+        value = fusion["first_token_overhead_ms"] if streamed else fusion.get("overhead_ms")
+        if value is not None:
+            out.setdefault((row["model_group"], streamed), []).append(float(value))
+    return out
+
+
+def table(rows: list[dict[str, Any]], own: dict[tuple[str, bool], list[float]]) -> str:
     ms = lambda s: f"{s * 1000:.0f}"  # noqa: E731
-    lines = ["| model | streamed | first token p50 / p95 (ms) | floor | p50 over floor | last token p50 / p95 (ms) "
-             "| floor | p50 over floor |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| model | streamed | first token p50 / p95 (ms) | floor | p50 over floor | plugin's own to first token "
+             "p50 / p95 (ms) | last token p50 / p95 (ms) | floor | p50 over floor |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
+        mine = own.get((r["model"], r["stream"]), [])
+        own_text = f"{pct(mine, 0.5):.1f} / {pct(mine, 0.95):.1f}" if mine else "(plain LiteLLM)"
         lines.append(
             f"| {r['model']} | {'yes' if r['stream'] else 'no'} | {ms(r['first_p50'])} / {ms(r['first_p95'])} | "
             f"{ms(r['floor_first'] if r['stream'] else r['floor_last'])} | "
-            f"{(r['first_p50'] - (r['floor_first'] if r['stream'] else r['floor_last'])) * 1000:+.0f} | "
+            f"{(r['first_p50'] - (r['floor_first'] if r['stream'] else r['floor_last'])) * 1000:+.0f} | {own_text} | "
             f"{ms(r['last_p50'])} / {ms(r['last_p95'])} | {ms(r['floor_last'])} | "
             f"{(r['last_p50'] - r['floor_last']) * 1000:+.0f} |")
     return "\n".join(lines)
@@ -136,11 +159,13 @@ def main() -> None:
     args = parser.parse_args()
     behaviours = {m: {"text": ANSWERS[m], "latency": TTFT[m], "stream_interval": INTERVAL, "stream_chunk_chars": 4,
                       "prompt_tokens": 20, "completion_tokens": 40} for m in TTFT}
-    with upstream_process(behaviours) as url, ProxyProcess(config(url), Path(tempfile.mkdtemp()), spend_log=False) as proxy:
+    with upstream_process(behaviours) as url, ProxyProcess(config(url), Path(tempfile.mkdtemp())) as proxy:
         rows = asyncio.run(measure(proxy, args.n))
+        time.sleep(2)  # sleep-ok: a benchmark's last spend rows are written asynchronously
+        own = own_overheads(proxy)
     print(f"fake upstreams: first token after {TTFT} s, then {1 / INTERVAL:.0f} tokens/s; {args.n} requests per case, "
           "concurrency 1\n")
-    print(table(rows))
+    print(table(rows, own))
 
 
 if __name__ == "__main__":

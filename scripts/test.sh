@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Set up and run the whole test suite (unit tests, real-proxy integration tests). CI runs exactly this.
+# Set up and run the whole test suite (unit, proxy, database and browser tiers on the newest supported LiteLLM,
+# then a shorter pass on the oldest: scripts/test_oldest.sh). CI runs exactly this.
+# Arguments go to pytest and select tests of the main pass only (the oldest pass then does not run);
+# FUSION_OLDEST_PASS=0 skips the oldest pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -8,17 +11,12 @@ bash scripts/setup.sh
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v prometheus >/dev/null 2>&1 || [ -x /usr/bin/prometheus ] || missing+=(prometheus)
-if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
-  policy=""
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    policy=/usr/sbin/policy-rc.d
-    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null && $SUDO chmod +x "$policy"
-    trap '$SUDO rm -f "$policy"' EXIT
-  fi
-  $SUDO apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  [ -z "$policy" ] || { $SUDO rm -f "$policy"; trap - EXIT; }
-fi
+[ -x /usr/bin/chromium ] || missing+=(chromium)  # LiteLLM's admin UI in a browser (tests/browser)
+bash scripts/install_debian.sh "${missing[@]}"
+# The database tier (tests/db, tests/browser): Postgres, and Prisma's client for LiteLLM's database mode.
+bash scripts/setup_db.sh
 export LITELLM_LOCAL_MODEL_COST_MAP=True
-exec .venv/bin/python -m pytest -q "$@"
+.venv/bin/python -m pytest -q "$@"
+if [ $# -eq 0 ] && [ "${FUSION_OLDEST_PASS:-1}" != 0 ]; then
+  bash scripts/test_oldest.sh
+fi

@@ -1,5 +1,6 @@
 """Shared fixtures for every tier (unit, proxy, db, browser): one fake upstream per session, a real
-redis-server per module, the openai client of a module's proxy. Harnesses live in tests/support/."""
+redis-server per module, a real Postgres cluster per session, the openai client of a module's proxy.
+Harnesses live in tests/support/."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any  # noqa: E402
 import pytest  # noqa: E402
 
 from fake_upstream import FakeUpstream  # noqa: E402
+from postgres_harness import PostgresCluster  # noqa: E402
 from proxy_harness import ProxyProcess  # noqa: E402
 from redis_harness import RedisServer  # noqa: E402
 
@@ -33,6 +35,13 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """A real Postgres cluster for the session (db and browser tiers); each proxy gets its own database."""
+    with PostgresCluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="module")

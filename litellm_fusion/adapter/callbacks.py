@@ -11,6 +11,7 @@ from ..observability.metrics import metrics
 from . import prometheus_guard
 from .handler import COST_CAP_KEY, GATE_KEY, RESULT_KEY, settle_disconnect
 from .router_caller import INNER_CALL_KEY, is_inner_call
+from .routing_decision import settle_cascade
 from .routing_hook import DECISION_KEY, RoutingHook, routing_headers
 
 # Metadata keys only the plugin writes; a client's request metadata may not carry them.
@@ -66,6 +67,8 @@ class FusionCallbacks(CustomLogger):
             standard = kwargs.get("standard_logging_object")
             if isinstance(standard, dict):
                 standard["response_cost"] = cost
+        if _is_outer_fusion(kwargs, metadata):
+            settle_cascade(kwargs)  # a cascade's savings in LiteLLM's own routing record and savings tables
         return kwargs, result
 
     # ---- Prometheus metrics (observability/metrics.py), recorded when a call has been logged ----

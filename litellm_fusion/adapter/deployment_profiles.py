@@ -85,19 +85,21 @@ def profile_for(deployment: Mapping[str, Any], group: str) -> DeploymentProfile:
     return profile
 
 
+def deployment_prices(deployment: Mapping[str, Any]) -> tuple[float, float]:
+    """($/input token, $/output token) of one deployment; unpriced counts 0 (the plugin warns at start-up)."""
+    params = deployment.get("litellm_params") or {}
+    info = deployment.get("model_info") or {}
+    mapped = _cost_map_info(str(params.get("model", "")))
+    return (float(_first("input_cost_per_token", info, params, mapped) or 0.0),
+            float(_first("output_cost_per_token", info, params, mapped) or 0.0))
+
+
 def model_prices(router: Any, model_name: str) -> tuple[float, float]:
-    """Worst-case ($/input token, $/output token) of a model_name: its most expensive deployment.
-    Unpriced deployments count 0 (the plugin warns about them at start-up)."""
+    """Worst-case ($/input token, $/output token) of a model_name: its most expensive deployment."""
     worst = (0.0, 0.0)
     for deployment in router.model_list:
-        if deployment.get("model_name") != model_name:
-            continue
-        params = deployment.get("litellm_params") or {}
-        info = deployment.get("model_info") or {}
-        mapped = _cost_map_info(str(params.get("model", "")))
-        price_in = float(_first("input_cost_per_token", info, params, mapped) or 0.0)
-        price_out = float(_first("output_cost_per_token", info, params, mapped) or 0.0)
-        worst = max(worst, (price_in, price_out), key=sum)
+        if deployment.get("model_name") == model_name:
+            worst = max(worst, deployment_prices(deployment), key=sum)
     return worst
 
 

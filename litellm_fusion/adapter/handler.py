@@ -8,6 +8,7 @@ tokens as they arrive), then the tool calls and a closing chunk with the summed 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -19,7 +20,7 @@ from ..config.fusion import PROVIDER, FusionConfigError, FusionModelConfig
 from ..config.settings import PluginSettings
 from ..engine import FusionEngine, FusionError, FusionResult
 from ..engine.judge import JudgeCacheUse
-from ..engine.types import Ledger
+from ..engine.types import Ledger, first_token_wait
 from ..observability.metadata import failure_metadata, reply_details, response_headers, set_spend_entry, spend_metadata
 from .cascade_savings import cascade_baseline
 from .policies import apply_cost_cap, complexity_gate
@@ -93,6 +94,7 @@ class FusionHandler(CustomLLM):
     ) -> AsyncIterator[str | tuple[FusionModelConfig, FusionResult]]:
         """Answer text as it becomes available (only when `live`), then (config, result) once the request's
         metadata and totals are recorded (so the logging hook finds them when LiteLLM logs the call)."""
+        started = time.monotonic()
         metadata = _metadata(litellm_params, logging_obj)
         targets = _spend_targets(metadata, logging_obj)
         router = proxy_router()
@@ -121,11 +123,13 @@ class FusionHandler(CustomLLM):
 
         if live and call_id:
             _IN_FLIGHT[call_id] = settle
+        first_at: float | None = None
         try:
             async for event in events:
                 if isinstance(event, FusionResult):
                     result = event
                 else:
+                    first_at = first_at or (time.monotonic() if event else None)
                     _set_totals(metadata, engine.completed)  # what a hang-up from here on must still charge
                     yield event
         except (asyncio.CancelledError, GeneratorExit):
@@ -152,6 +156,9 @@ class FusionHandler(CustomLLM):
         assert result is not None
         _record(targets, config, result, cascade_baseline(router, config, result) if config.is_cascade else None)
         entry = metadata["spend_logs_metadata"]["fusion"]
+        if first_at is not None:  # streamed: how long the first text took, and what of that was not the calls'
+            entry["first_token_ms"] = round((first_at - started) * 1000, 1)
+            entry["first_token_overhead_ms"] = round((first_at - started - first_token_wait(result.calls, first_at)) * 1000, 2)
         if gated is not None:
             report: dict[str, Any] = {"decision": gated.decision, "difficulty": round(gated.difficulty, 4),
                                       "p_cheap": round(gated.p_cheap, 4), "p_strong": round(gated.p_strong, 4)}

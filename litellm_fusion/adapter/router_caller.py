@@ -65,20 +65,32 @@ def _completion(response: Any, cost: float | None = None) -> Completion:
     )
 
 
+def _stream_cost(logging_obj: Any, built: Any) -> float:
+    """A finished inner stream priced as LiteLLM prices it: by the call's logging object (the deployment's own
+    prices). The method is `response_cost_calculator` from LiteLLM 1.108, `_response_cost_calculator` before."""
+    price = getattr(logging_obj, "response_cost_calculator", None) or getattr(logging_obj, "_response_cost_calculator", None)
+    if price is None:
+        return 0.0
+    try:
+        return float(price(result=built) or 0.0)
+    except Exception:  # noqa: BLE001 - unpriced: as LiteLLM, count 0
+        return 0.0
+
+
 class RouterCaller:
     def __init__(self, router: Any, fusion_model: str, parent_call_id: str | None) -> None:
         self.router = router
         self.tag = {"fusion_model": fusion_model, "parent_call_id": parent_call_id}
 
+    def _call(self, model: str, messages: list[Message], params: dict[str, Any], timeout: float, **extra: Any) -> Any:
+        """The Router call: by model_name, marked as ours, with none of the caller's auth metadata."""
+        return self.router.acompletion(
+            model=model, messages=messages, timeout=timeout, metadata={INNER_CALL_KEY: dict(self.tag)}, **params, **extra
+        )
+
     async def __call__(self, model: str, messages: list[Message], params: dict[str, Any], timeout: float) -> Completion:
         try:
-            response = await self.router.acompletion(
-                model=model,
-                messages=messages,
-                timeout=timeout,
-                metadata={INNER_CALL_KEY: dict(self.tag)},
-                **params,
-            )
+            response = await self._call(model, messages, params, timeout)
         except Exception as exc:  # noqa: BLE001 - the engine records it and drops the member
             raise _inner_error(exc) from exc
         return _completion(response)
@@ -95,15 +107,7 @@ class RouterCaller:
         response: Any = None
         finished = False
         try:
-            response = await self.router.acompletion(
-                model=model,
-                messages=messages,
-                timeout=timeout,
-                metadata={INNER_CALL_KEY: dict(self.tag)},
-                stream=True,
-                stream_options={"include_usage": True},
-                **params,
-            )
+            response = await self._call(model, messages, params, timeout, stream=True, stream_options={"include_usage": True})
             async for chunk in response:
                 chunks.append(chunk)
                 delta = chunk.choices[0].delta if chunk.choices else None
@@ -121,11 +125,4 @@ class RouterCaller:
         built = litellm.stream_chunk_builder(chunks, messages=messages)
         if built is None:
             raise InnerCallError(f"{model}: the stream ended without a response")
-        logging_obj = getattr(response, "logging_obj", None)
-        cost = None
-        if logging_obj is not None:
-            try:
-                cost = logging_obj.response_cost_calculator(result=built)
-            except Exception:  # noqa: BLE001 - unpriced: as LiteLLM, count 0
-                cost = None
-        yield _completion(built, float(cost or 0.0))
+        yield _completion(built, _stream_cost(getattr(response, "logging_obj", None), built))

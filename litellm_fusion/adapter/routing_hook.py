@@ -22,6 +22,7 @@ from ..config.routing import CALLER_KEYS, GroupRouting, NoTextRoute, RoutingMode
 from ..observability.metadata import set_spend_entry
 from ..routing.strategy import Decision, DeploymentProfile, NoCandidate, choose
 from .deployment_profiles import profile_for
+from .routing_decision import stamp_routing
 
 DECISION_KEY = "litellm_fusion_routing"
 CHARS_PER_TOKEN = 4  # prompt size estimate for the context-window check (no tokenizer on the hot path)
@@ -311,6 +312,7 @@ class RoutingHook:
         record["estimate"] = None if estimate is None else [estimate.difficulty, estimate.slope, estimate.unfamiliar]
         metadata[DECISION_KEY] = record
         set_spend_entry(metadata, "routing", record)
+        stamp_routing(metadata, group, decision)  # LiteLLM's own record: its UI card and savings tables
         return [by_id[decision.chosen.id]]
 
 

@@ -38,8 +38,8 @@ def _failed(model: str, role: Role, round_no: int, started: float, exc: BaseExce
     if isinstance(exc, TimeoutError):
         what = "fusion deadline" if deadline_bound else f"{step} timeout"
         error = f"Timeout: {step} did not finish within {limit:.3g}s ({what})"
-        return CallRecord(model, role, round_no, ok=False, latency_s=latency, error=error)
-    record = CallRecord(model, role, round_no, ok=False, latency_s=latency, error=_error_text(exc))
+        return CallRecord(model, role, round_no, ok=False, latency_s=latency, error=error, started=started)
+    record = CallRecord(model, role, round_no, ok=False, latency_s=latency, error=_error_text(exc), started=started)
     if isinstance(exc, InnerCallError):
         record.cost = exc.cost
         record.status = exc.status
@@ -50,6 +50,7 @@ def _succeeded(model: str, role: Role, round_no: int, started: float, completion
     return CallRecord(
         model, role, round_no, ok=True, latency_s=time.monotonic() - started, cost=completion.cost,
         prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens, cached=completion.cached,
+        started=started,
     )
 
 
@@ -111,12 +112,14 @@ async def streamed_call(
     async def read() -> None:
         completion: Completion | None = None
         failure: BaseException | None = None
+        first: float | None = None
         try:
             async with asyncio.timeout(limit):
                 async for item in caller.stream(model, messages, params, limit):
                     if isinstance(item, Completion):
                         completion = item
                     else:
+                        first = first if first is not None else time.monotonic() - start
                         queue.put_nowait(item)
         except Exception as exc:  # noqa: BLE001 - reported in the record
             failure = exc
@@ -126,6 +129,7 @@ async def streamed_call(
             record = _failed(model, role, round_no, start, failure or InnerCallError(f"{model}: the stream ended "
                              "without a response"), limit, deadline_bound, step)
             completion = None
+        record.first_token_s = first
         if ledger is not None:
             ledger.append(record)  # here, not in the consumer: it may be paused (a client reading slowly, or gone)
         queue.put_nowait((record, completion))
@@ -136,6 +140,10 @@ async def streamed_call(
         reader.add_done_callback(ledger.readers.discard)
     try:
         while not isinstance(item := await queue.get(), tuple):
+            # Deltas that arrived while the consumer was busy go out as one piece: fewer, larger chunks for a
+            # client that reads slower than the model writes (each chunk costs the proxy a little work).
+            while not queue.empty() and isinstance(queue._queue[0], str):  # noqa: SLF001 - peek, asyncio has no API
+                item += queue.get_nowait()
             yield item
     finally:
         if not reader.done():
@@ -215,7 +223,8 @@ async def run_panel(
         c = calls[tasks[task]]
         error = f"straggler: cut off {quorum.straggler_timeout:g}s after {quorum.k} members answered"
         results[tasks[task]] = (
-            CallRecord(c.model, "member", round_no, ok=False, latency_s=time.monotonic() - started, error=error),
+            CallRecord(c.model, "member", round_no, ok=False, latency_s=time.monotonic() - started, error=error,
+                       started=started),
             None,
         )
     return [(c, *results[i]) for i, c in enumerate(calls)]

@@ -97,6 +97,12 @@ class CallRecord:
     cached: bool = False
     status: int | None = None  # HTTP status of a failed call, when known
     tier: int | None = None  # cascade tier (1-based) of the call
+    started: float = 0.0  # time.monotonic() when the call started
+    first_token_s: float | None = None  # a streamed call: seconds to its first text
+
+    @property
+    def ended(self) -> float:
+        return self.started + self.latency_s
 
     def as_metadata(self) -> dict[str, Any]:
         return {
@@ -161,11 +167,7 @@ class FusionResult:
     @property
     def critical_path_s(self) -> float:
         """Time the inner calls alone account for: the slowest call of each round, plus the judge."""
-        slowest: dict[tuple[str, int, int | None], float] = {}
-        for c in self.calls:
-            key = (c.role, c.round, c.tier)
-            slowest[key] = max(slowest.get(key, 0.0), c.latency_s)
-        return sum(slowest.values())
+        return critical_path(self.calls)
 
     @property
     def overhead_s(self) -> float:
@@ -237,6 +239,25 @@ class Ledger(list[CallRecord]):
     @property
     def cost(self) -> float:
         return sum(c.cost for c in self)
+
+
+def critical_path(calls: Any) -> float:
+    """Seconds the calls alone account for, run as the engine runs them: the slowest call of each step (role,
+    round, tier) in parallel, the steps one after another."""
+    slowest: dict[tuple[str, int, int | None], float] = {}
+    for c in calls:
+        key = (c.role, c.round, c.tier)
+        slowest[key] = max(slowest.get(key, 0.0), c.latency_s)
+    return sum(slowest.values())
+
+
+def first_token_wait(calls: Any, first_token_at: float) -> float:
+    """Seconds the calls alone account for before the reply's first text at `first_token_at` (monotonic): the
+    critical path of the calls that had ended by then, plus the time to first text of a call streaming then."""
+    done = [c for c in calls if c.ended <= first_token_at + 1e-9]
+    streaming = [c.first_token_s for c in calls if c.first_token_s is not None and c.ended > first_token_at
+                 and c.started + c.first_token_s <= first_token_at + 1e-9]
+    return critical_path(done) + max(streaming, default=0.0)
 
 
 class FusionError(Exception):

@@ -61,19 +61,29 @@ def parse_verdict(text: str | None, n_candidates: int) -> Verdict:
     The output must hold exactly one JSON object with a `winner` key: a judge that echoes a
     candidate's fake verdict next to its own is ambiguous and treated as a failed verdict.
     """
-    if not text or not text.strip():
-        raise VerdictError("the judge returned no text")
-    objects = [o for o in _json_objects(_strip_fences(text)) if "winner" in o]
-    if not objects:
-        raise VerdictError("no JSON verdict with a 'winner' field in the judge's output")
-    if len(objects) > 1:
-        raise VerdictError(f"{len(objects)} verdicts in the judge's output; expected one")
-    number = _winner_number(objects[0]["winner"])
+    verdict = _the_object(text, "winner", "judge", "verdict")
+    number = _winner_number(verdict["winner"])
     if not 1 <= number <= n_candidates:
         raise VerdictError(f"winner {number} is not a candidate (expected 1 to {n_candidates})")
-    reason = objects[0].get("reason", "")
+    return Verdict(winner=number - 1, reason=_reason(verdict))
+
+
+def _the_object(text: str | None, key: str, who: str, what: str) -> dict[str, object]:
+    """The one JSON object with `key` in `who`'s output (none, or several, is a VerdictError)."""
+    if not text or not text.strip():
+        raise VerdictError(f"the {who} returned no text")
+    objects = [o for o in _json_objects(_strip_fences(text)) if key in o]
+    if not objects:
+        raise VerdictError(f"no JSON {what} with a '{key}' field in the {who}'s output")
+    if len(objects) > 1:
+        raise VerdictError(f"{len(objects)} {what}s in the {who}'s output; expected one")
+    return objects[0]
+
+
+def _reason(obj: dict[str, object]) -> str:
+    reason = obj.get("reason", "")
     reason = reason if isinstance(reason, str) else json.dumps(reason)
-    return Verdict(winner=number - 1, reason=" ".join(reason.split())[:300])
+    return " ".join(reason.split())[:300]
 
 
 @dataclass(frozen=True)
@@ -86,19 +96,11 @@ def parse_score(text: str | None) -> Score:
     """Read a cascade verifier's `{"score": s, "reason": "..."}` (s an integer from 0 to 10). Exactly one JSON
     object with a `score` key, as for verdicts: a candidate's fake rating echoed next to the real one is
     ambiguous and unusable."""
-    if not text or not text.strip():
-        raise VerdictError("the verifier returned no text")
-    objects = [o for o in _json_objects(_strip_fences(text)) if "score" in o]
-    if not objects:
-        raise VerdictError("no JSON rating with a 'score' field in the verifier's output")
-    if len(objects) > 1:
-        raise VerdictError(f"{len(objects)} ratings in the verifier's output; expected one")
+    rating = _the_object(text, "score", "verifier", "rating")
     try:
-        number = _winner_number(objects[0]["score"])
+        number = _winner_number(rating["score"])
     except VerdictError:
-        raise VerdictError(f"score {objects[0]['score']!r} is not an integer from 0 to 10") from None
+        raise VerdictError(f"score {rating['score']!r} is not an integer from 0 to 10") from None
     if not 0 <= number <= 10:
         raise VerdictError(f"score {number} is not between 0 and 10")
-    reason = objects[0].get("reason", "")
-    reason = reason if isinstance(reason, str) else json.dumps(reason)
-    return Score(score=number, reason=" ".join(reason.split())[:300])
+    return Score(score=number, reason=_reason(rating))

@@ -28,6 +28,18 @@ def _dropped(calls: list[CallRecord]) -> list[dict[str, Any]]:
     return [{"model": c.model, "round": c.round, "error": c.error} for c in calls if c.role == "member" and not c.ok]
 
 
+def call_lines(calls: list[CallRecord]) -> list[str]:
+    """One line per inner call, in the order they finished: LiteLLM's admin UI shows a request's metadata as
+    raw JSON in a small box, where this reads at a glance (the same facts are in `members` / `judge`)."""
+    lines = []
+    for c in calls:
+        step = f"tier {c.tier} " if c.tier is not None else f"round {c.round} " if c.role == "member" else ""
+        failed = "" if c.ok else f", failed: {' '.join(str(c.error or '').split())[:80]}"
+        lines.append(f"{step}{c.role} {c.model}: ${c.cost:.6f}, {c.prompt_tokens}+{c.completion_tokens} tokens, "
+                     f"{c.latency_s * 1000:.0f} ms{', cache hit' if c.cached else ''}{failed}")
+    return lines
+
+
 def _lineup(config: FusionModelConfig) -> dict[str, Any]:
     """Who a fusion model calls: its panel, or a cascade's tiers."""
     if config.is_cascade:
@@ -46,6 +58,7 @@ def failure_metadata(
         **_lineup(config),
         "outcome": outcome,
         "error": error[:1000],
+        "calls": call_lines(calls),
         "members": [c.as_metadata() for c in calls if c.role == "member"],
         "dropped": _dropped(calls),
         "judge": {"model": config.judge or None, "outcome": "skipped", "cache": "off"},
@@ -85,6 +98,7 @@ def spend_metadata(
         **_lineup(config),
         **(_cascade_entry(result, baseline) if result.cascade is not None else {}),
         "outcome": "degraded" if degraded else "ok",
+        "calls": call_lines(result.calls),
         "rounds": result.rounds,
         "members": [c.as_metadata() for c in members],
         "dropped": _dropped(result.calls),

@@ -26,7 +26,10 @@ def proxy(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> I
     config = {
         "model_list": [fake_deployment(n, upstream.base_url, *p) for n, p in PRICES.items()]
         + [{"model_name": f"fusion/{mode}", "litellm_params": {"model": f"fusion/{mode}", "panel": PANEL, "judge": "t-judge"}}
-           for mode in ("best-of", "merge", "debate")],
+           for mode in ("best-of", "merge", "debate")]
+        # one best-of model per endpoint, so each endpoint's Prometheus spend is its own series
+        + [{"model_name": name, "litellm_params": {"model": "fusion/best-of", "panel": PANEL, "judge": "t-judge"}}
+           for name in ("fusion/for-chat", "fusion/for-messages", "fusion/for-responses")],
         "router_settings": {"num_retries": 0},
         "litellm_settings": dict(FUSION_WIRING),
     }
@@ -37,6 +40,16 @@ def proxy(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> I
 def script(upstream: FakeUpstream, **replies: Any) -> None:
     for model in PRICES:
         upstream.set(model, text=replies.get(model.replace("-", "_"), f"text of {model}"), prompt_tokens=30, completion_tokens=9)
+
+
+def prometheus_matches_spend_rows(proxy: ProxyProcess, model: str) -> None:
+    """LiteLLM's Prometheus spend for `model` equals the sum of its spend rows: each dollar counted once in both."""
+    def equal() -> bool:
+        rows = sum(r["spend"] for r in proxy.spend_rows() if r["model_group"] == model)
+        counted = metric_sum(proxy.metrics(), "litellm_spend_metric_total", requested_model=model)
+        return rows > 0 and abs(counted - rows) <= 1e-9 * rows
+
+    wait_for(equal, what=f"Prometheus spend for {model} to equal its spend rows")
 
 
 def is_followup(body: dict[str, Any]) -> bool:
@@ -127,9 +140,8 @@ def test_identical_tool_calls_are_agreement_and_skip_the_judge(proxy, client, up
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
 def test_streamed_and_plain_tool_calls_on_chat_with_exact_spend(proxy, client, upstream, stream):
     script(upstream, t_a=PARIS, t_b=PARIS, t_c="text", t_judge=json.dumps({"winner": 2, "reason": "r"}))
-    before = proxy.metrics()
     tag = new_tag()
-    kwargs = dict(model="fusion/best-of", messages=[{"role": "user", "content": "Weather?"}], tools=[WEATHER],
+    kwargs = dict(model="fusion/for-chat", messages=[{"role": "user", "content": "Weather?"}], tools=[WEATHER],
                   extra_headers={"x-litellm-tags": tag})
     if stream:
         chunks = list(client.chat.completions.create(**kwargs, stream=True))
@@ -139,15 +151,9 @@ def test_streamed_and_plain_tool_calls_on_chat_with_exact_spend(proxy, client, u
     else:
         reply = client.chat.completions.create(**kwargs)
         assert reply.choices[0].message.tool_calls[0].function.name == "get_weather"
-    cost = billed(upstream, PRICES)
     (row,) = rows(proxy, tag)
-    assert row["spend"] == pytest.approx(cost, rel=1e-9)
-
-    def counted() -> float | None:
-        delta = metric_sum(proxy.metrics(), "litellm_spend_metric_total") - metric_sum(before, "litellm_spend_metric_total")
-        return delta if delta > 0 else None
-
-    assert wait_for(counted, what="Prometheus spend") == pytest.approx(cost, rel=1e-9)
+    assert row["spend"] == pytest.approx(billed(upstream, PRICES), rel=1e-9)
+    prometheus_matches_spend_rows(proxy, "fusion/for-chat")
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
@@ -158,7 +164,7 @@ def test_anthropic_messages_with_tools(proxy, upstream, stream):
     tag = new_tag()
     client = anthropic.Anthropic(base_url=proxy.base_url, api_key=proxy.master_key, max_retries=0, timeout=30)
     tool = {"name": "get_weather", "description": "weather", "input_schema": WEATHER["function"]["parameters"]}
-    kwargs = dict(model="fusion/best-of", max_tokens=200, tools=[tool], messages=[{"role": "user", "content": "Weather?"}],
+    kwargs = dict(model="fusion/for-messages", max_tokens=200, tools=[tool], messages=[{"role": "user", "content": "Weather?"}],
                   extra_headers={"x-litellm-tags": tag})
     if stream:
         with client.messages.stream(**kwargs) as s:
@@ -170,6 +176,9 @@ def test_anthropic_messages_with_tools(proxy, upstream, stream):
     assert upstream.requests_for("t-a")[0].body["tools"][0]["function"]["name"] == "get_weather"
     (row,) = rows(proxy, tag)
     assert row["spend"] == pytest.approx(billed(upstream, PRICES), rel=1e-9)
+    metadata = row["metadata"] if isinstance(row["metadata"], dict) else json.loads(row["metadata"])
+    assert metadata["spend_logs_metadata"]["fusion"]["tool_calls"][0]["name"] == "get_weather"
+    prometheus_matches_spend_rows(proxy, "fusion/for-messages")
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
@@ -177,7 +186,7 @@ def test_responses_with_tools(proxy, client, upstream, stream):
     script(upstream, t_a=PARIS, t_b=PARIS, t_c="text", t_judge=json.dumps({"winner": 3, "reason": "r"}))
     tag = new_tag()
     tool = {"type": "function", "name": "get_weather", "parameters": WEATHER["function"]["parameters"]}
-    kwargs = dict(model="fusion/best-of", input="Weather in Paris?", tools=[tool], extra_headers={"x-litellm-tags": tag})
+    kwargs = dict(model="fusion/for-responses", input="Weather in Paris?", tools=[tool], extra_headers={"x-litellm-tags": tag})
     if stream:
         events = list(client.responses.create(**kwargs, stream=True))
         response = [e for e in events if e.type == "response.completed"][0].response
@@ -191,4 +200,5 @@ def test_responses_with_tools(proxy, client, upstream, stream):
     called = client.responses.create(**{**kwargs, "extra_headers": {"x-litellm-tags": new_tag()}})
     fn = [o for o in called.output if o.type == "function_call"][0]
     assert fn.name == "get_weather" and json.loads(fn.arguments) == {"city": "Paris"}
+    prometheus_matches_spend_rows(proxy, "fusion/for-responses")
 

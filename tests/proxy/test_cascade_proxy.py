@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -144,13 +145,20 @@ def test_self_consistency_samples_are_each_billed(proxy, client, upstream):
 
 
 def test_streamed_cascade_streams_the_last_tier_with_summed_usage_and_one_spend_row(proxy, client, upstream):
-    answers(upstream, c_a="A", c_b="B", c_s={"text": "a long strong answer, streamed as written", "stream_chunk_chars": 4})
-    stream = client.chat.completions.create(model="fusion/cascade", messages=[{"role": "user", "content": "q"}],
-                                            stream=True, stream_options={"include_usage": True})
-    chunks = list(stream)
+    hold = threading.Event()
+    answers(upstream, c_a="A", c_b="B", c_s={"text": "a long strong answer, streamed as written", "stream_chunk_chars": 4,
+                                             "stream_hold": hold})
+    stream = iter(client.chat.completions.create(model="fusion/cascade", messages=[{"role": "user", "content": "q"}],
+                                                 stream=True, stream_options={"include_usage": True}))
+    try:
+        first = next(c for c in stream if c.choices and c.choices[0].delta.content)
+        assert first.choices[0].delta.content == "a lo", "the last tier's first token, while it is still writing"
+        assert upstream.requests_for("c-s")[0].finished is None
+    finally:
+        hold.set()
+    chunks = [first, *stream]
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text == "a long strong answer, streamed as written"
-    assert sum(1 for c in chunks if c.choices and c.choices[0].delta.content) > 3, "tokens arrive as written"
     usage = [c.usage for c in chunks if c.usage][-1]
     assert usage.prompt_tokens == 20 + 21 + 22 and usage.completion_tokens == 5 + 6 + 7
     (row,) = wait_for(lambda: rows_for(proxy, chunks[0].id), what="stream spend row")

@@ -13,7 +13,7 @@ import httpx
 import openai
 import pytest
 
-from helpers import FUSION_WIRING, billed, new_tag, tagged_rows, wait_for
+from helpers import FUSION_WIRING, LITELLM_VERSION, billed, new_tag, tagged_rows, wait_for
 from fake_upstream import FakeUpstream
 from proxy_harness import ProxyProcess, fake_deployment
 
@@ -80,6 +80,8 @@ def hang_up_after(proxy: ProxyProcess, body: dict, tag: str, ready) -> None:
     asyncio.run(asyncio.wait_for(go(), 30))
 
 
+@pytest.mark.skipif(LITELLM_VERSION < (1, 108), reason="LiteLLM < 1.108 writes no spend row for a stream abandoned before "
+                    "its first chunk (README: compatibility, known limit)")
 def test_streamed_hang_up_before_the_first_byte_cancels_the_panel_and_charges_what_completed(setup):
     proxy, upstream = setup
     upstream.reset()

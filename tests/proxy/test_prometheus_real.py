@@ -35,7 +35,7 @@ PRICES = {"f-a": (1e-6, 2e-6), "f-b": (2e-6, 3e-6), "f-judge": (1e-5, 2e-5), "f-
 TOKENS = {"f-a": (10, 5), "f-b": (12, 6), "f-judge": (50, 10), "c-1": (30, 4), "c-2": (31, 5)}
 SLOW = 0.3  # f-b's latency: the slowest member of every panel it is in
 # routed group "auto": strength, $/input token, $/output token, (prompt, completion) tokens returned
-TIERS = {"route-cheap": (1.0, 1e-7, 4e-7, (100, 50)), "route-strong": (3.2, 1e-5, 4e-5, (200, 80))}
+TIERS = {"route-cheap": (2.0, 1e-7, 4e-7, (100, 50)), "route-strong": (3.2, 1e-5, 4e-5, (200, 80))}
 FUSION = {
     "fusion/cached": {"model": "fusion/best-of", "panel": ["f-a", "f-b"], "judge": "f-judge"},
     "fusion/stream": {"model": "fusion/merge", "panel": ["f-a", "f-b"], "judge": "f-judge", "judge_cache_ttl": "off"},

@@ -10,12 +10,11 @@ below asserts one check of that run. About 45 s on 2 cores (two proxy start-ups 
 from __future__ import annotations
 
 import sys
-from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
-LITELLM_VERSION = tuple(int(x) for x in version("litellm").split(".")[:2])
+from helpers import LITELLM_VERSION
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from importlib.metadata import version
 from typing import Any
+
+LITELLM_VERSION = tuple(int(x) for x in version("litellm").split(".")[:2])  # (major, minor) installed
 
 # A trivial and a hard prompt, far apart on the routing classifier's difficulty scale.
 EASY = "hi"

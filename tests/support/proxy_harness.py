@@ -25,6 +25,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def file_tail(path: Path, chars: int) -> str:
+    """The last `chars` characters of a log file ("" when it is not there)."""
+    try:
+        return path.read_text("utf-8", "replace")[-chars:]
+    except OSError:
+        return ""
+
+
 def stop_process(proc: subprocess.Popen[Any] | None, *, group: bool = False, grace: float = 15.0) -> None:
     """SIGTERM, wait `grace` seconds, then SIGKILL; `group`: signal the process group (start_new_session)."""
     if proc is None or proc.poll() is not None:
@@ -132,13 +140,10 @@ class ProxyProcess:
         return done.returncode, (done.stdout + done.stderr).decode("utf-8", "replace")
 
     def log_tail(self, chars: int = 6000) -> str:
-        try:
-            return self.log_path.read_text("utf-8", "replace")[-chars:]
-        except OSError:
-            return ""
+        return file_tail(self.log_path, chars)
 
-    def stop(self) -> None:
-        stop_process(self.proc, group=True)
+    def stop(self, grace: float = 15.0) -> None:
+        stop_process(self.proc, group=True, grace=grace)
         if getattr(self, "_log", None) is not None:
             self._log.close()
 

@@ -47,5 +47,6 @@ class ScriptedCaller:
             await asyncio.Event().wait()
         completion = self._completion(answer)
         for i in range(0, len(completion.text), self.chunk):
+            await asyncio.sleep(0)  # a network read: other tasks (the consumer) run between deltas
             yield completion.text[i : i + self.chunk]
         yield completion

@@ -1,0 +1,56 @@
+"""LiteLLM's key and team budgets hold for fusion requests: the summed cost is what they are charged, so a
+request that goes over the budget is served and the next one is refused with LiteLLM's budget error."""
+
+from __future__ import annotations
+
+import openai
+import pytest
+
+from client_calls import ask
+from db_proxy import DbProxy
+from db_scenario import steer
+from fake_upstream import FakeUpstream
+from helpers import EASY, wait_for
+
+BUDGET = 0.001  # one fusion/best-of request here costs ~$0.0018
+
+
+def spend_settled(db: DbProxy, key: str) -> float:
+    """Once LiteLLM wrote the request's spend row, its cost callback has charged the key's cached spend."""
+    rows = wait_for(lambda: db.spend_rows(key), timeout=30, what="the spend row")
+    return float(rows[0]["spend"])
+
+
+def refused(db: DbProxy, key: str) -> openai.APIStatusError:
+    with pytest.raises(openai.APIStatusError) as caught:
+        ask(db.base_url, key, "chat", "fusion/best-of", EASY)
+    return caught.value
+
+
+def test_a_key_over_its_budget_is_refused_on_its_next_request(db_proxy: DbProxy, upstream: FakeUpstream):
+    steer(upstream)
+    key = db_proxy.new_key(max_budget=BUDGET, key_alias="budgeted-key")
+    ask(db_proxy.base_url, key, "chat", "fusion/best-of", EASY)  # under budget when it starts: served
+    spent = spend_settled(db_proxy, key)
+    assert spent > BUDGET and len(upstream.seen) == 4  # 3 members and the judge
+
+    upstream.reset()
+    steer(upstream)
+    error = refused(db_proxy, key)
+    assert "Budget has been exceeded" in error.message and "budgeted-key" in error.message
+    assert f"Max budget: {BUDGET}" in error.message
+    assert upstream.seen == [], "a refused request reaches no provider"
+
+
+def test_a_team_over_its_budget_is_refused_on_its_next_request(db_proxy: DbProxy, upstream: FakeUpstream):
+    steer(upstream)
+    team = db_proxy.new_team(team_alias="budgeted-team", max_budget=BUDGET)
+    key = db_proxy.new_key(team_id=team)  # the key itself has no budget
+    ask(db_proxy.base_url, key, "chat", "fusion/best-of", EASY)
+    spend_settled(db_proxy, key)
+
+    upstream.reset()
+    steer(upstream)
+    error = refused(db_proxy, key)
+    assert "Budget has been exceeded" in error.message and team in error.message
+    assert upstream.seen == []
