@@ -3,13 +3,23 @@
 Two assistant messages agree (`same_answer`) under the first rule that decides:
 1. Tool calls: if either asks for tool calls, they agree when both ask for the same calls (function names and
    arguments equal as JSON, in any order); their text does not matter.
-2. Multiple choice: if both name one option letter A-J (e.g. "B", "(b)", "Answer: B", "The answer is B."),
-   they agree when the letters are equal; one letter and no letter disagree.
-3. Short answers (<= 200 characters after normalising case, whitespace and punctuation): exact match.
-4. Numbers: if both state a final number — explicitly ("the answer is 42", "#### 42", "\\boxed{42}"), or, for
-   short answers, by ending with it ("The total is 1,000.") — they agree when equal (to 1e-9 relative).
-5. Two short answers that reached here disagree; long answers agree when their word-trigram Jaccard
+2. Multiple choice: if both name one option letter A-J they agree when the letters are equal; one letter and no
+   letter disagree. A letter is named by an answer that is only a letter ("B", "(b)", "B)", "A:"); else by a
+   statement, the last one counting ("Answer: B", "The correct option is B) Paris", "the answer is (B)",
+   "\\boxed{B}"; a bare lowercase letter counts only before punctuation: "answer is a." but not "the answer is
+   a bit more subtle"); else by a short one-line answer opening with an option label ("B) Paris",
+   "(B) Paris", "B. Paris", "B - Paris").
+3. Yes/no and true/false: short answers that open with one of these words, alone or before punctuation
+   ("Yes, it is.", "The answer is yes", "**False**"), agree when the words are equal.
+4. Numbers: if both state a final number — explicitly ("the answer is 42", "Answer: 42", "#### 42",
+   "\\boxed{42}"), or, for short answers, by ending with it ("The total is 1,000.", "50%") — they agree when
+   equal (to 1e-9 relative), and disagree otherwise ("-3" and "3" are different answers). Thousands separators
+   (1,000 / 1 000 / 1'000), fractions (3/4, \\frac{3}{4}) and the unicode minus are read as numbers.
+5. Short answers (<= 200 characters after normalising case, whitespace and punctuation, and dropping a leading
+   "the answer is" / "Answer:"): exact match.
+6. Two short answers that reached here disagree; long answers agree when their word-trigram Jaccard
    similarity is >= 0.9.
+Markdown emphasis and code ticks, and LaTeX \\text{..} / \\mathrm{..} wrappers, are ignored by rules 2-5.
 
 `clusters` groups a tier's answers by that relation (each answer joins the first group whose first answer it
 agrees with), largest group first: a cascade accepts when the largest group has at least k answers.
@@ -24,36 +34,87 @@ from dataclasses import dataclass
 
 from .types import Candidate, ToolCall
 
-_LETTER = re.compile(
-    r"^\s*(?:the\s+)?(?:correct\s+)?(?:answer|option|choice)?\s*(?:is|:)?\s*\(?([a-j])\)?[.)]?\s*$", re.I
-)
-_LETTER_TAIL = re.compile(r"(?:answer|option|choice)\s*(?:is|:)\s*\(?([a-j])\)?(?:[.)\s]|$)", re.I)
-_ENDING_NUMBER = re.compile(r"(-?\d[\d,]*(?:\.\d+)?)\s*[.!]?\s*$")
-_STATED = re.compile(r"(?:answer\s+is|####|\\boxed\{)\s*\$?\s*(-?\d[\d,]*(?:\.\d+)?)", re.I)
 _WORD = re.compile(r"[a-z0-9]+")
 SHORT = 200
 JACCARD = 0.9
 
+# ---- plain text: markup that does not change an answer ----
+_EMPHASIS = re.compile(r"\*\*|__|`+")
+_WRAPPED = re.compile(r"(?<![\w*])[*_]([^*_\n]+?)[*_](?![\w*])")  # *B*, _B_
+_LATEX_TEXT = re.compile(r"\\(?:text|textbf|mathrm|mathbf|mbox)\s*\{([^{}]*)\}")
+
+
+def _plain(text: str) -> str:
+    text = text.replace("\u2212", "-")
+    text = _LATEX_TEXT.sub(r"\1", text)
+    text = _EMPHASIS.sub("", text)
+    return _WRAPPED.sub(r"\1", text)
+
+
+# ---- option letters ----
+_LETTER = re.compile(
+    r"^\s*(?:the\s+)?(?:correct\s+)?(?:answer|option|choice)?\s*(?:is|:)?\s*\(?([a-j])\)?[.):]?\s*$", re.I
+)
+_LEADING = re.compile(r"^\s*(?:\(([a-jA-J])\)|([a-jA-J])[.):])\s+\S|^\s*([A-J])\s+[-\u2013\u2014]\s")
+_LETTER_TAIL = re.compile(  # keyword in any case; bare lowercase letter only before punctuation; "I think" is no I
+    r"(?i:answer|option|choice)\s*(?i:is|:|would\s+be|should\s+be|must\s+be)\s*:?\s*"
+    r"(?:\(\s*([a-jA-J])\s*\)|(?!I\s+[a-z])([A-J])(?![\w'])|([a-j])(?=\s*(?:[):;,!?]|\.(?!\w)|$)))"
+)
+_BOXED_LETTER = re.compile(r"\\boxed\{\s*\(?([a-jA-J])\)?\s*\}")
+
 
 def option_letter(text: str) -> str | None:
     """The option letter an answer settles on (its last statement of one), or None."""
-    match = _LETTER.match(text)
+    plain = _plain(text)
+    match = _LETTER.match(plain)
     if match:
         return match.group(1).upper()
-    tail = _LETTER_TAIL.findall(text)
-    return tail[-1].upper() if tail else None
+    stated = [(m.start(), next(g for g in m.groups() if g)) for m in _LETTER_TAIL.finditer(plain)]
+    stated += [(m.start(), m.group(1)) for m in _BOXED_LETTER.finditer(plain)]
+    if stated:
+        return max(stated)[1].upper()
+    stripped = plain.strip()
+    lead = _LEADING.match(stripped) if "\n" not in stripped and len(stripped) <= SHORT else None
+    return next(g for g in lead.groups() if g).upper() if lead else None
+
+
+# ---- numbers ----
+_NUMBER = (r"-?\d+\s*/\s*\d+(?!\d|\.\d)"  # a fraction: 3/4
+           r"|\\d?frac\{\s*-?\d+\s*\}\{\s*\d+\s*\}"  # \frac{3}{4}
+           r"|-?\d{1,3}(?:[ \u00a0\u2009\u202f']\d{3})+(?:\.\d+)?(?!\d)"  # 1 000 000 / 1'000
+           r"|-?\d[\d,]*(?:\.\d+)?")
+_ENDING_NUMBER = re.compile(r"(" + _NUMBER + r")\s*%?\s*[.!]?\s*$")
+_STATED = re.compile(r"(?:answer\s*(?:is|:)\s*:?|####|\\boxed\{)\s*\$?\s*(" + _NUMBER + r")", re.I)
+_FRAC = re.compile(r"\\d?frac\{\s*(-?\d+)\s*\}\{\s*(\d+)\s*\}|(-?\d+)\s*/\s*(\d+)")
+
+
+def _number_value(raw: str) -> float | None:
+    frac = _FRAC.fullmatch(raw.strip())
+    try:
+        if frac:
+            num, den = (frac.group(1), frac.group(2)) if frac.group(1) is not None else (frac.group(3), frac.group(4))
+            return float(num) / float(den) if float(den) else None
+        return float(re.sub(r"[,\s\u00a0\u2009\u202f']", "", raw))
+    except ValueError:
+        return None
 
 
 def final_number(text: str, short: bool) -> float | None:
-    stated = _STATED.findall(text)
-    ending = _ENDING_NUMBER.search(text) if short else None
+    plain = _plain(text)
+    stated = _STATED.findall(plain)
+    ending = _ENDING_NUMBER.search(plain) if short else None
     found = stated or ([ending.group(1)] if ending else [])
-    if not found:
-        return None
-    try:
-        return float(found[-1].replace(",", ""))
-    except ValueError:
-        return None
+    return _number_value(found[-1]) if found else None
+
+
+# ---- yes / no / true / false, and short answers ----
+_ANSWER_PREFIX = re.compile(r"^\s*(?:the\s+)?(?:final\s+|correct\s+)?answer\s*(?:is|:)\s*:?\s*", re.I)
+_POLAR = re.compile(r"(yes|no|true|false)\s*(?:$|[.,;:!])", re.I)
+
+
+def _polar(plain: str) -> str | None:
+    match = _POLAR.match(_ANSWER_PREFIX.sub("", plain.strip(), count=1))
+    return match.group(1).lower() if match else None
 
 
 def normal_text(text: str) -> str:
@@ -85,19 +146,23 @@ class _Normalised:
     tools: tuple[tuple[str, str], ...] | None
     has_tools: bool
     letter: str | None
-    normal: str
+    normal: str  # the words of the answer without a leading "the answer is" / "Answer:"
     short: bool
+    polar: str | None  # yes / no / true / false (short answers only)
 
     @classmethod
     def of(cls, candidate: Candidate) -> _Normalised:
-        normal = normal_text(candidate.text)
+        plain = _plain(candidate.text)
+        normal = normal_text(_ANSWER_PREFIX.sub("", plain, count=1))
+        short = len(normal) <= SHORT
         return cls(
             text=candidate.text,
             tools=tool_call_key(candidate.tool_calls),
             has_tools=bool(candidate.tool_calls),
             letter=option_letter(candidate.text),
             normal=normal,
-            short=len(normal) <= SHORT,
+            short=short,
+            polar=_polar(plain) if short else None,
         )
 
 
@@ -108,12 +173,14 @@ def _same(a: _Normalised, b: _Normalised) -> str | None:
         return None
     if a.letter or b.letter:
         return "same option letter" if a.letter == b.letter else None
+    if a.polar and b.polar:
+        return "same yes/no answer" if a.polar == b.polar else None
     short = a.short and b.short
-    if short and a.normal == b.normal:
-        return "same short answer"
     na, nb = final_number(a.text, short), final_number(b.text, short)
     if na is not None and nb is not None:
         return "same final number" if abs(na - nb) <= 1e-9 * max(1.0, abs(na), abs(nb)) else None
+    if short and a.normal == b.normal:
+        return "same short answer"
     if short or na is not None or nb is not None:
         return None
     ga, gb = _trigrams(a.text), _trigrams(b.text)

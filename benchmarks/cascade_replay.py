@@ -1,0 +1,399 @@
+#!/usr/bin/env python
+"""Cascades measured through a real LiteLLM proxy on recorded answers (issue 11, "Measured, not asserted").
+
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/cascade_replay.py                # core configs
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/cascade_replay.py --all-configs  # every one
+
+A replay upstream (tests/support/replay_upstream.py) answers each (deployment, prompt) with the answer that
+model really gave (tests/support/replay_data.py: RouterBench's recorded cost billed exactly; MMLU-Pro priced
+from LiteLLM's cost map). A real `litellm` proxy with the plugin serves `fusion/cascade` models and plain
+deployments; the openai client sends every test prompt of every split: RouterBench ARC-Challenge, MBPP,
+Winogrande (upstream test files) and MMLU-Pro (question ids whose sha256 mod 5 == 0). Quality = recorded
+correctness of the deployment whose answer the proxy returned (`x-litellm-fusion-winner`, checked against the
+text); cost = `x-litellm-response-cost`, what LiteLLM billed.
+
+Every configuration is chosen on the TRAIN prompts (cascade_sim.select). By default the proxy runs the core
+two per split (the best within 50% of the strongest deployment's cost on train, and the best 3-tier one within
+50%); --all-configs adds the cheapest reaching 98% of the strongest on train and the best within 10 and 25%. A family of
+configurations (the best on train within each of 16 budgets) is also scored on test by the offline
+simulation, which mirrors the product's acceptance rules and is checked per prompt against the proxy.
+Side by side on the same prompts, offline (cascade_baselines.py): every single deployment, the product's
+prompt-only router over its price weight, LiteLLM's heuristic ComplexityRouter (tiers mapped onto the pool;
+score thresholds between frontier deployments, chosen on train per budget), the per-prompt oracle.
+Writes benchmarks/cascade_quality_cost.png and prints markdown tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "support"))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+import cascade_baselines as cb  # noqa: E402
+import cascade_sim as cs  # noqa: E402
+import replay_data as rd  # noqa: E402
+from proxy_harness import ProxyProcess  # noqa: E402
+from replay_upstream import ReplayBook, replay_process  # noqa: E402
+
+WIRING = {
+    "custom_provider_map": [{"provider": "fusion", "custom_handler": "litellm_fusion.fusion_handler"}],
+    "callbacks": ["litellm_fusion.fusion_callbacks"],
+}
+CONCURRENCY = 16
+BILLING_CHECK = 50  # plain requests per deployment checking that the proxy bills the recorded cost
+
+
+@dataclass
+class Split:
+    name: str
+    pool: list[str]
+    train: list[rd.Prompt]
+    test: list[rd.Prompt]
+    dropped: int  # test prompts without a recorded answer from every deployment of the pool
+    strongest: str = ""
+    cascades: list[cs.Cascade] = field(default_factory=list)  # run through the proxy
+    curve: list[cs.Cascade] = field(default_factory=list)  # simulated offline (chosen on train too)
+
+
+@dataclass
+class Outcome:
+    """One request through the proxy."""
+
+    cost: float
+    score: float
+    answered_by: str | None  # deployment whose recorded answer was returned
+    tier: str | None
+    accepted_by: str | None
+    escalations: str | None
+    error: str | None = None
+
+
+def load(data: Path, names: list[str]) -> list[Split]:
+    out = []
+    for name in names:
+        train, test = rd.load_split(data, name, "train"), rd.load_split(data, name, "test")
+        pool = sorted({m for p in test + train for m in p.answers})
+        complete = [p for p in test if p.complete(pool)]
+        out.append(Split(name, pool, [p for p in train if p.complete(pool)], complete, len(test) - len(complete)))
+    return out
+
+
+def deployment(name: str, url: str, price_in: float, price_out: float) -> dict:
+    return {"model_name": name,
+            "litellm_params": {"model": f"openai/{name}", "api_base": url, "api_key": "replay"},
+            "model_info": {"input_cost_per_token": price_in, "output_cost_per_token": price_out}}
+
+
+def cascade_name(split: Split, i: int) -> str:
+    return f"cascade/{split.name.replace('/', '-')}/{i}"
+
+
+def proxy_config(splits: list[Split], url: str) -> dict:
+    mp_prices = rd.mmlu_pro_prices()
+    names = sorted({m for s in splits for m in s.pool})
+    models = [deployment(m, url, *(mp_prices[m] if m in mp_prices else rd.rb_deployment_prices())) for m in names]
+    for s in splits:
+        for i, c in enumerate(s.cascades):
+            models.append({"model_name": cascade_name(s, i), "litellm_params": c.litellm_params()})
+    return {"model_list": models, "router_settings": {"num_retries": 0, "timeout": 120},
+            "litellm_settings": WIRING}
+
+
+def attribute(text: str, prompt: rd.Prompt, deployments: list[str]) -> str | None:
+    """The deployment whose recorded answer is exactly `text` (first in `deployments` order)."""
+    return next((m for m in deployments if prompt.answers[m].text == text), None)
+
+
+async def ask(client, model: str, prompt: rd.Prompt, deployments: list[str]) -> Outcome:
+    try:
+        raw = await client.chat.completions.with_raw_response.create(
+            model=model, messages=[{"role": "user", "content": prompt.text}])
+    except Exception as exc:  # noqa: BLE001 - an error is an outcome to report, not a crash
+        return Outcome(0.0, 0.0, None, None, None, None, error=f"{type(exc).__name__}: {str(exc)[:200]}")
+    reply = raw.parse()
+    h = raw.headers
+    text = reply.choices[0].message.content or ""
+    by = h.get("x-litellm-fusion-winner") or attribute(text, prompt, deployments)
+    mismatch = by is not None and prompt.answers[by].text != text
+    return Outcome(float(h.get("x-litellm-response-cost") or 0.0), prompt.answers[by].score if by else 0.0, by,
+                   h.get("x-litellm-fusion-tier"), h.get("x-litellm-fusion-accepted-by"),
+                   h.get("x-litellm-fusion-escalations"),
+                   error="returned text differs from the winner's recorded answer" if mismatch else None)
+
+
+async def run_system(client, model: str, prompts: list[rd.Prompt], deployments: list[str]) -> list[Outcome]:
+    sem = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(p: rd.Prompt) -> Outcome:
+        async with sem:
+            return await ask(client, model, p, deployments)
+
+    return await asyncio.gather(*(one(p) for p in prompts))
+
+
+async def run_all(proxy: ProxyProcess, splits: list[Split]) -> dict[tuple[str, str], list[Outcome]]:
+    import openai
+
+    client = openai.AsyncOpenAI(base_url=proxy.base_url, api_key=proxy.master_key, max_retries=0, timeout=180)
+    out = {}
+    for s in splits:
+        cheapest = min(s.pool, key=lambda m: cb.mean_costs(s.train, s.pool)[m])
+        systems = {f"always {cheapest}": (cheapest, [cheapest], s.test[:BILLING_CHECK]),
+                   f"always {s.strongest}": (s.strongest, [s.strongest], s.test[:BILLING_CHECK])}
+        for i, c in enumerate(s.cascades):
+            systems[c.name] = (cascade_name(s, i), [m for tier in c.tiers for m in tier], s.test)
+        for label, (model, deployments, prompts) in systems.items():
+            t0 = time.perf_counter()
+            out[(s.name, label)] = await run_system(client, model, prompts, deployments)
+            print(f"  {s.name}: {label}: {len(prompts)} requests in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+    await client.close()
+    return out
+
+
+# ---------------------------------------------------------------- reporting
+def summary(outcomes: list[Outcome]) -> tuple[float, float]:
+    return sum(o.cost for o in outcomes), sum(o.score for o in outcomes) / len(outcomes)
+
+
+def cost_check(s: Split, label: str, model: str, outcomes: list[Outcome]) -> str:
+    """Billed vs recorded/priced cost of a plain deployment, per request."""
+    diffs = [abs(o.cost - p.answers[model].cost) for o, p in zip(outcomes, s.test)]
+    exact = sum(o.cost == p.answers[model].cost for o, p in zip(outcomes, s.test))
+    return f"{s.name} {label}: billed == recorded on {exact}/{len(diffs)} requests, max |difference| ${max(diffs):.2e}"
+
+
+def row(label: str, how: str, c: float, q: float, top: tuple[float, float], note: str = "") -> str:
+    return f"| {label} | {how} | {q:.3f} | {q / top[1]:.1%} | {c:.3f} | {c / top[0]:.1%} | {note} |"
+
+
+def report(splits: list[Split], results: dict, plot_path: Path) -> None:
+    curves_by_split = {}
+    rules = cs.product_rules()
+    print("## Cascades through the real proxy vs baselines (test prompts)\n")
+    for s in splits:
+        single = cs.singles(s.test, s.pool)
+        top = single[s.strongest]
+        cheapest = min(s.pool, key=lambda m: cb.mean_costs(s.train, s.pool)[m])
+        product_router = cb.ProductRouter(s.train, s.pool)
+        router = product_router.points(s.test)
+        router_train_chosen = product_router.chosen_on_train(s.train, s.test, cs.CURVE_BUDGETS, s.strongest)
+        tier_point, heur_sweep = cb.litellm_points(s.train, s.test, cb.frontier(s.train, s.pool), cs.CURVE_BUDGETS)
+        oracle = cb.oracle(s.test, s.pool)
+        sim = cs.Simulator(s.test, s.pool, rules)
+        print(f"### {s.name}: {len(s.test)} test prompts ({s.dropped} dropped: a deployment of the pool has no "
+              f"record); strongest = {s.strongest}, chosen on train\n")
+        if s.name.endswith("(router held-out)"):
+            print("The MMLU-Pro test questions that the shipped router's artifact also held out (its training split "
+                  "is scripts/router_data.py's, not the question-id rule): the cascade outcomes are the same "
+                  "proxy requests as above, on this subset.\n")
+        print("| system | measured | quality | % of strongest's quality | cost $ | % of strongest's cost | notes |")
+        print("|---|---|---|---|---|---|---|")
+        for m in (cheapest, s.strongest):
+            print(row(f"always {m}", "recorded", *single[m], top, "cheapest" if m == cheapest else "strongest"))
+        cascade_pts = {}
+        tier1 = {}
+        for c in s.cascades:
+            outs = results[(s.name, c.name)]
+            cost, q = summary(outs)
+            cascade_pts[c.name] = (cost, q)
+            tier1[c.name] = sum(o.tier == "1" for o in outs) / len(outs)
+            tiers = Counter(o.tier for o in outs)
+            predicted = sim.run(c)
+            same = sum(str(t) == o.tier for t, o in zip(predicted.tier_of, outs))
+            errors = sum(o.error is not None for o in outs)
+            note = ("answered at tier " + ", ".join(f"{t}: {n / len(outs):.0%}" for t, n in sorted(tiers.items(), key=str))
+                    + f"; offline simulation: same tier on {same / len(outs):.1%}, {predicted.quality:.3f} at "
+                    f"{predicted.cost / top[0]:.1%}" + (f"; **{errors} errors**" if errors else ""))
+            print(row(f"cascade {c.name}", "proxy", cost, q, top, note))
+        for label, pts in (("product router", [pt for _, pt in router]), ("LiteLLM heuristic (thresholds)", heur_sweep)):
+            env = cb.envelope(pts + list(single.values()))
+            best = max((pt for pt in env if pt[0] <= 0.5 * top[0]), key=lambda pt: pt[1])
+            reach = cb.cost_to_reach(env, 0.98 * top[1])
+            print(row(f"{label}, best within 50% of strongest's cost", "offline", *best, top,
+                      "98% of strongest's quality " + (f"first at {reach / top[0]:.0%} of its cost" if reach else "never reached")))
+        print(row("LiteLLM heuristic, tiers mapped", "offline", *tier_point, top))
+        print(row("oracle (cheapest right deployment)", "offline", *oracle, top))
+        hit = [(lbl, c, q) for lbl, (c, q) in cascade_pts.items() if q >= 0.98 * top[1] and c <= 0.5 * top[0]]
+        real = [h for h in hit if tier1[h[0]] > 0]
+
+        def listed(items) -> str:
+            return "; ".join(f"{lbl} ({q / top[1]:.1%} at {c / top[0]:.1%}, {tier1[lbl]:.0%} accepted at tier 1)"
+                             for lbl, c, q in items)
+
+        print("\nTarget (>= 98% of strongest's quality at <= 50% of its cost): "
+              + (f"**met** by {listed(real)}" if real else
+                 f"**not met by an answer-driven decision**: only {listed(hit)}, whose first tier never accepts "
+                 "(the last tier alone is that good here)" if hit else "**not met**"))
+        simulated = {}
+        for c in s.curve:
+            r = sim.run(c)
+            simulated[c.name] = (r.cost, r.quality)
+        curves = {"cascade (proxy)": list(cascade_pts.values()),
+                  "cascade family (simulated)": list(simulated.values()),
+                  "product router": [pt for _, pt in router],
+                  "product router (weight chosen on train)": router_train_chosen,
+                  "LiteLLM heuristic (thresholds)": heur_sweep}
+        print("\nSimulated family (the best train configuration within each budget, scored on test): "
+              + "; ".join(f"{name} {q:.3f} at {c / top[0]:.1%}" for name, (c, q) in simulated.items()))
+        comparison(single, top, curves)
+        curves_by_split[s.name] = (single, curves, tier_point, oracle, s.strongest)
+    plot(curves_by_split, plot_path)
+
+
+def comparison(single: dict, top: tuple[float, float], curves: dict[str, list]) -> None:
+    """Each curve's envelope vs the product router's (every price weight, on test: the router at its best) at
+    budgets log-spaced from the cheapest single deployment's cost to the strongest's; every envelope includes the single deployments (one model is a trivial cascade
+    and a trivial route). A cascade costs at least its first tier, so below the cheapest cascade only single
+    deployments compete: the table also counts the budgets from the cheapest cascade up."""
+    singles_pts = list(single.values())
+    env = {k: cb.envelope(v + singles_pts) for k, v in curves.items()}
+    budgets = cb.budgets(min(c for c, _ in singles_pts), top[0])
+    at = {k: [cb.quality_at(e, b) for b in budgets] for k, e in env.items()}
+    router = at["product router"]
+    cascades = curves["cascade (proxy)"] + curves["cascade family (simulated)"]
+    start = min(c for c, _ in cascades) if cascades else top[0]
+    print(f"\nQuality-vs-cost curves at {len(budgets)} budgets, log-spaced from the cheapest deployment's cost to the "
+          "strongest's (each curve at its best point within the budget); in brackets: only the budgets from the "
+          f"cheapest cascade's cost (${start:.3f}) up:\n")
+    print("| curve | above the product router | level | below (largest gap) | mean quality over the budgets |")
+    print("|---|---|---|---|---|")
+    for k, qs in at.items():
+        if k == "product router":
+            print(f"| {k} | - | - | - | {sum(qs) / len(qs):.3f} |")
+            continue
+        cells = []
+        for sel in (range(len(budgets)), [i for i, b in enumerate(budgets) if b >= start]):
+            above = sum(qs[i] > router[i] + 1e-9 for i in sel)
+            below = [router[i] - qs[i] for i in sel if qs[i] < router[i] - 1e-9]
+            cells.append((above, len(sel) - above - len(below), len(below), max(below, default=0.0)))
+        (a, lv, b, gap), (a2, lv2, b2, gap2) = cells
+        print(f"| {k} | {a} ({a2}) | {lv} ({lv2}) | {b} ({b2}); {gap:.3f} ({gap2:.3f}) | {sum(qs) / len(qs):.3f} |")
+    print()
+
+
+def plot(curves_by_split: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    styles = {"product router": ("C3", "-"), "product router (weight chosen on train)": ("C3", ":"),
+              "LiteLLM heuristic (thresholds)": ("C0", "--"),
+              "cascade family (simulated)": ("C2", ":"), "cascade (proxy)": ("C2", "-")}
+    cols = min(2, len(curves_by_split))
+    rows = (len(curves_by_split) + cols - 1) // cols
+    fig, grid = plt.subplots(rows, cols, figsize=(6.2 * cols, 4.8 * rows), squeeze=False)
+    axes = [ax for line in grid for ax in line]
+    for ax, (name, (single, curves, tier_point, oracle, strongest)) in zip(axes, curves_by_split.items()):
+        singles_pts = list(single.values())
+        for label, pts in curves.items():
+            env = cb.envelope(pts + singles_pts)
+            color, ls = styles[label]
+            ax.step([c for c, _ in env], [q for _, q in env], where="post", color=color, ls=ls, label=label)
+        proxy_pts = curves["cascade (proxy)"]
+        ax.scatter([c for c, _ in proxy_pts], [q for _, q in proxy_pts], color="C2", zorder=3, s=22)
+        for m, (c, q) in single.items():
+            ax.scatter([c], [q], color="black", s=10)
+            ax.annotate(m.split("-", 1)[1][:12], (c, q), fontsize=6)
+        ax.scatter([tier_point[0]], [tier_point[1]], marker="s", color="C0", label="LiteLLM heuristic (tiers)")
+        ax.scatter([oracle[0]], [oracle[1]], marker="*", s=80, color="gold", edgecolor="black", label="oracle")
+        top_c, top_q = single[strongest]
+        ax.axhline(0.98 * top_q, color="grey", lw=0.6, ls=":")
+        ax.axvline(0.5 * top_c, color="grey", lw=0.6, ls=":")
+        ax.set_xscale("log")
+        ax.set_title(f"{name} (test)")
+        ax.set_xlabel("total cost of the split, USD (log)")
+        ax.set_ylabel("quality")
+    for ax in axes[len(curves_by_split):]:
+        ax.axis("off")
+    axes[0].legend(fontsize=6.5, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"plot: {os.path.relpath(path, REPO)}")
+
+
+def run_proxy(splits: list[Split]) -> dict[tuple[str, str], list[Outcome]]:
+    book = ReplayBook()
+    for s in splits:
+        for p in s.test:
+            for m, a in p.answers.items():
+                book.record(m, p.text, a.text, a.prompt_tokens, a.completion_tokens)
+    work = Path(tempfile.mkdtemp(prefix="cascade-replay-"))
+    with replay_process(book.save(work / "book.jsonl")) as url, \
+            ProxyProcess(proxy_config(splits, url), work, spend_log=False) as proxy:
+        return asyncio.run(run_all(proxy, splits))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--splits", nargs="+", default=list(rd.ALL_SPLITS))
+    ap.add_argument("--plot", type=Path, default=REPO / "benchmarks" / "cascade_quality_cost.png")
+    ap.add_argument("--all-configs", action="store_true",
+                    help="run every selected configuration through the proxy (default: the core two per split)")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N test prompts per split (smoke run)")
+    ap.add_argument("--dump", type=Path, help="write every request's outcome here (JSON)")
+    ap.add_argument("--from-dump", type=Path, help="report the outcomes of an earlier run (no proxy)")
+    ap.add_argument("--no-cascades", action="store_true", help="plain deployments only (checks the replay)")
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    splits = load(args.data, args.splits)
+    rules = cs.product_rules()
+    for s in splits:
+        chosen = cs.select(s.train, s.pool, rules)
+        s.strongest, s.curve = chosen.strongest, chosen.curve
+        s.cascades = [] if args.no_cascades else chosen.proxy if args.all_configs or args.from_dump else chosen.core
+        if args.limit:
+            s.test = s.test[: args.limit]
+        print(f"{s.name}: cascades chosen on {len(s.train)} train prompts: "
+              + "; ".join(c.name for c in s.cascades), file=sys.stderr)
+    if args.from_dump:
+        raw = json.loads(args.from_dump.read_text())
+        results = {tuple(k.split(" | ", 1)): [Outcome(**o) for o in v] for k, v in raw.items()}
+        for s in splits:  # report the configurations the dump has
+            s.cascades = [c for c in s.cascades if (s.name, c.name) in results]
+    else:
+        results = run_proxy(splits)
+    print(f"replay run: {time.perf_counter() - t0:.0f}s in all\n", file=sys.stderr)
+    if args.dump:
+        args.dump.write_text(json.dumps({f"{k[0]} | {k[1]}": [o.__dict__ for o in v] for k, v in results.items()}))
+    print("Billed cost of the plain deployments vs the record (RouterBench: recorded cost; MMLU-Pro: tokens x price):\n")
+    for (name, label), outs in results.items():
+        if label.startswith("always "):
+            s = next(x for x in splits if x.name == name)
+            print("- " + cost_check(s, label, label.removeprefix("always "), outs))
+    print()
+    report(splits + router_clean(args.data, splits, results), results, args.plot)
+
+
+def router_clean(data: Path, splits: list[Split], results: dict) -> list[Split]:
+    """MMLU-Pro restricted to the questions the shipped router never trained on (its own split differs from
+    this benchmark's), with the proxy's outcomes on them: the fair place to compare against the router."""
+    out = []
+    for s in splits:
+        if s.name != "mmlu_pro":
+            continue
+        keep = [i for i, held in enumerate(cb.held_out_by_router(data, s.test)) if held]
+        sub = Split(f"{s.name} (router held-out)", s.pool, s.train, [s.test[i] for i in keep], s.dropped,
+                    s.strongest, s.cascades, s.curve)
+        for (name, label), outs in list(results.items()):
+            if name == s.name and not label.startswith("always "):
+                results[(sub.name, label)] = [outs[i] for i in keep]
+        out.append(sub)
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""The answer normaliser's rules (engine/answers.py) on general answer shapes: how models write an option
+letter, a number or a yes/no across task families, and the look-alikes that must not agree."""
+
+from __future__ import annotations
+
+import pytest
+
+from litellm_fusion.engine.answers import final_number, option_letter, same_answer
+from litellm_fusion.engine.types import Candidate
+
+
+def same(a: str, b: str) -> str | None:
+    return same_answer(Candidate(0, "a", a), Candidate(1, "b", b))
+
+
+@pytest.mark.parametrize(("text", "letter"), [
+    ("B", "B"), ("(b)", "B"), ("B)", "B"), ("A:", "A"), ("c.", "C"),
+    ("**B**", "B"), ("*B*", "B"), ("`B`", "B"), ("**Answer: B**", "B"), ("The correct answer is: **C**", "C"),
+    ("Answer: **C**. Because the others are wrong.", "C"),
+    ("B) Paris", "B"), ("(B) Paris", "B"), ("B. Paris", "B"), ("b) paris", "B"), ("B - Paris", "B"),
+    ("The correct option is B) Paris", "B"), ("Answer: (b)", "B"), ("The answer would be D.", "D"),
+    ("I think the answer is B, not A.", "B"), ("the answer is (c) because of X", "C"),
+    ("\\boxed{C}", "C"), ("$\\boxed{\\text{(D)}}$", "D"),
+    ("Let's think. Option A fails. So the answer is (A)... wait, no: the answer is (E).", "E"),
+    ("Answer: B\nExplanation: A is wrong because it ignores friction.", "B"),
+])
+def test_option_letter_shapes(text, letter):
+    assert option_letter(text) == letter
+
+
+@pytest.mark.parametrize("text", [
+    "The answer is a bit more subtle than that.",  # the article "a" is not option A
+    "The answer is I think unclear.",  # nor is the pronoun "I"
+    "A questioning attitude helps scientists.",  # a sentence opening with "A"
+    "a (small) dog",
+    "Paris",
+    "I. Introduction\nThis essay is about trade.\nII. Background",  # a numbered outline, not an option
+    "",
+])
+def test_not_an_option_letter(text):
+    assert option_letter(text) is None
+
+
+@pytest.mark.parametrize(("text", "short", "value"), [
+    ("The total is 1,000.", True, 1000.0), ("So the answer is 1 000", False, 1000.0), ("1'234.5", True, 1234.5),
+    ("\\boxed{\\frac{3}{4}}", False, 0.75), ("The ratio is 1/2.", True, 0.5), ("It is 50%.", True, 50.0),
+    ("The answer is \u22123", False, -3.0), ("Answer: 12", False, 12.0), ("**Answer:** 7", False, 7.0),
+    ("#### 18", False, 18.0), ("The answer is $1,234.50.", False, 1234.5),
+])
+def test_final_number_shapes(text, short, value):
+    assert final_number(text, short) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("**B**", "B"), ("B) Paris", "The answer is B."), ("(B) Paris", "Answer: b"), ("A:", "A"),
+    ("The correct answer is: **C**", "c)"), ("\\boxed{D}", "The answer is (D)."),
+    ("\\boxed{42}", "42"), ("The answer is \\boxed{1,000}.", "1000"), ("So the answer is 1 000", "1,000"),
+    ("0.5", "1/2"), ("\\frac{3}{4}", "0.75"), ("The answer is \u22123.", "-3"), ("It is 50%.", "50"),
+    ("Yes", "yes."), ("Yes, it is.", "Yes"), ("The answer is yes.", "YES"), ("**True**", "true"),
+    ("False.", "false"), ("No, because the set is empty.", "no"),
+    ("The answer is Paris.", "Paris"), ("Answer: Paris", "paris"),
+])
+def test_same_answer_in_different_shapes(a, b):
+    assert same(a, b) is not None
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("B) Paris", "C) Paris"), ("**B**", "C"), ("The answer is (A).", "The answer is (B)."),
+    ("Yes", "No"), ("Yes, it is.", "No, it is not."), ("True", "False"), ("Yes", "True"),
+    ("-3", "3"), ("The answer is -3.", "The answer is 3."), ("50%", "0.5"), ("1/2", "2"),
+    ("The answer is a bit more subtle than that.", "The answer is a matter of taste."),
+    ("Yes and no.", "Yes"),  # hedged: not a yes
+    ("B", "Paris"),
+])
+def test_different_answers_do_not_agree(a, b):
+    assert same(a, b) is None
