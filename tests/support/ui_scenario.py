@@ -52,5 +52,6 @@ def steer(upstream: FakeUpstream, agree: bool = False) -> None:
         if model == "gpt-4o":
             text = '{"winner": 2, "reason": "the only answer that checks the edge case"}'
         else:
-            text = "The answer is B." if agree else f"{model}: the answer is B, because ..."
+            letter = "C" if model == "gemini-flash" else "B"  # the panel and the cascade's cheap tier disagree
+            text = "The answer is B." if agree else f"{model}: the answer is {letter}, because ..."
         upstream.set(model, text=text, prompt_tokens=pt, completion_tokens=ct)
