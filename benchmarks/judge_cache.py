@@ -75,7 +75,7 @@ def main() -> None:
             }
     finally:
         redis.stop()
-    print(f"| run | n | judge cache | wall p50 ms | wall p95 ms | over panel p50 ms | fusion's own p50 ms | cost per request $ |")
+    print("| run | n | judge cache | wall p50 ms | wall p95 ms | over panel p50 ms | fusion's own p50 ms | cost per request $ |")
     print("|---|---|---|---|---|---|---|---|")
     for name, r in results.items():
         statuses = sorted(set(r["cache"]))  # type: ignore[arg-type]

@@ -30,7 +30,6 @@ Strengths are the full training fit's; the slope constants are the shipped artif
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 import time

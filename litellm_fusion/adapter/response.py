@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 from litellm.types.utils import ChatCompletionMessageToolCall, Function, GenericStreamingChunk, ModelResponse, Usage
 
@@ -64,12 +64,12 @@ def closing_chunks(result: FusionResult) -> list[GenericStreamingChunk]:
         text="",
         is_finished=True,
         finish_reason=result.finish_reason,
-        usage={  # type: ignore[typeddict-unknown-key]
+        usage=cast(Any, {  # LiteLLM's usage block, plus the summed cost (Usage takes a `cost`)
             "prompt_tokens": result.prompt_tokens,
             "completion_tokens": result.completion_tokens,
             "total_tokens": result.prompt_tokens + result.completion_tokens,
             "cost": result.cost,
-        },
+        }),
         index=0,
         tool_use=None,
     ))

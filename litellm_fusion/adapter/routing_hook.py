@@ -14,7 +14,7 @@ disallowed or invalid value with a 400 naming it; `filter` applies what was sent
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,7 +90,7 @@ def request_headers(kwargs: Mapping[str, Any] | None) -> Mapping[str, Any]:
 
 def _raw_caller_values(kwargs: Mapping[str, Any] | None) -> dict[str, tuple[str, Any]]:
     """field -> (how the caller named it, raw value); request metadata before headers."""
-    metadata = {}
+    metadata: Mapping[str, Any] = {}
     for key in ("metadata", "litellm_metadata"):
         value = (kwargs or {}).get(key)
         if isinstance(value, Mapping):
@@ -117,7 +117,7 @@ def deployment_names(deployment: Mapping[str, Any]) -> set[str]:
 
 
 def caller_routing(group: str, routing: GroupRouting, kwargs: Mapping[str, Any] | None,
-                   deployments: list[Mapping[str, Any]]) -> CallerRouting:
+                   deployments: Sequence[Mapping[str, Any]]) -> CallerRouting:
     """Parse and check the caller's routing values against the group's policy and its deployments."""
     raw = _raw_caller_values(kwargs)
     where = f"litellm_fusion.routing.{group}.caller_may_set"
@@ -156,7 +156,7 @@ def caller_routing(group: str, routing: GroupRouting, kwargs: Mapping[str, Any] 
     return CallerRouting(mode, candidates, max_cost)
 
 
-def allowed_ids(caller: CallerRouting, deployments: list[Mapping[str, Any]]) -> set[str] | None:
+def allowed_ids(caller: CallerRouting, deployments: Sequence[Mapping[str, Any]]) -> set[str] | None:
     """Ids of the deployments the caller's candidates name (None: no restriction)."""
     if caller.candidates is None:
         return None

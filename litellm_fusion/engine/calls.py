@@ -139,12 +139,17 @@ async def streamed_call(
         ledger.readers.add(reader)
         reader.add_done_callback(ledger.readers.discard)
     try:
-        while not isinstance(item := await queue.get(), tuple):
+        item = await queue.get()
+        while isinstance(item, str):
             # Deltas that arrived while the consumer was busy go out as one piece: fewer, larger chunks for a
             # client that reads slower than the model writes (each chunk costs the proxy a little work).
-            while not queue.empty() and isinstance(queue._queue[0], str):  # noqa: SLF001 - peek, asyncio has no API
-                item += queue.get_nowait()
+            following: Any = None
+            while following is None and not queue.empty():
+                following = queue.get_nowait()
+                if isinstance(following, str):
+                    item, following = item + following, None
             yield item
+            item = following if following is not None else await queue.get()
     finally:
         if not reader.done():
             reader.cancel()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from litellm_fusion.routing.model import Estimate
-from litellm_fusion.routing.strategy import DeploymentProfile, NoCandidate, choose
+from litellm_fusion.routing.strategy import DeploymentProfile, choose
 
 CHEAP = DeploymentProfile("1", "cheap", 1e-7, 4e-7, strength=0.0, max_input_tokens=8000)
 MID = DeploymentProfile("2", "mid", 1e-6, 4e-6, strength=1.5, max_input_tokens=128000)
