@@ -43,6 +43,7 @@ for p in (REPO, REPO / "scripts", REPO / "benchmarks"):
 
 import router_data as rd  # noqa: E402
 import train_router as tr  # noqa: E402
+from routing_eval import make_litellm_classifiers  # noqa: E402
 
 PAIRS = {
     "routerbench": ("gpt-4-1106-preview", "mistralai/mixtral-8x7b-chat"),
@@ -127,27 +128,6 @@ def compare(routers: dict[str, list[float]], gains, strata, base_w, rng, boot: i
     ra = res["ours"][0][1:]
     out["ours_ci"] = tuple(np.nanpercentile(ra, [2.5, 97.5]))
     return out
-
-
-def litellm_scorers():
-    import litellm
-    from litellm.router_strategy.complexity_router.complexity_router import ComplexityRouter
-
-    router = litellm.Router(model_list=[{"model_name": "m", "litellm_params": {"model": "openai/gpt-4o-mini",
-                                                                               "api_key": "x"}}])
-    tiers = {"SIMPLE": "m", "MEDIUM": "m", "COMPLEX": "m", "REASONING": "m"}
-    v1 = ComplexityRouter(model_name="cr", litellm_router_instance=router, complexity_router_config={"tiers": tiers})
-    v2 = ComplexityRouter(model_name="cr2", litellm_router_instance=router,
-                          complexity_router_config={"classifier_type": "heuristic_v2", "tiers": tiers})
-
-    def heuristic(text: str) -> float:
-        return float(v1.classify(text)[1])
-
-    def heuristic_v2(text: str) -> float:
-        probs = v2._classify_with_heuristic_v2(text).heuristic_v2_forecast["probabilities"]
-        return float(sum(1.0 - p for p in probs.values()))
-
-    return heuristic, heuristic_v2
 
 
 def lofo_estimates(items, train, strengths, y, slope_of, bar=None):
@@ -288,7 +268,7 @@ def main() -> None:
     bar.set_postfix_str("irt")
     bar.update()
 
-    heuristic, heuristic_v2 = litellm_scorers()
+    _, heuristic, heuristic_v2 = make_litellm_classifiers()
     base = {"length": {}, "heuristic": {}, "heuristic_v2": {}, "random": {}}
     for it in items:
         base["length"][id(it)] = float(len(it.text))
