@@ -1,5 +1,6 @@
 """Shared fixtures for every tier (unit, proxy, db, browser): one fake upstream per session, a real
-redis-server per module, a real Postgres cluster per session, the openai client of a module's proxy.
+redis-server per module, a real Postgres cluster per session, the fleet of proxies the selected modules declare
+(started together), the openai client of a module's proxy.
 Harnesses live in tests/support/."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest  # noqa: E402
 
 from fake_upstream import FakeUpstream  # noqa: E402
 from postgres_harness import PostgresCluster  # noqa: E402
+from proxy_fleet import Fleet, declarations  # noqa: E402
 from proxy_harness import ProxyProcess  # noqa: E402
 from redis_harness import RedisServer  # noqa: E402
 
@@ -42,6 +44,20 @@ def postgres() -> Iterator[PostgresCluster]:
     """A real Postgres cluster for the session (db and browser tiers); each proxy gets its own database."""
     with PostgresCluster() as cluster:
         yield cluster
+
+
+@pytest.fixture(scope="session")
+def fleet(request: pytest.FixtureRequest, upstream: FakeUpstream) -> Iterator[Fleet]:
+    """Every proxy the selected modules declare (their `fleet_proxies(fleet)`), started together before the first
+    test that uses one (tests/support/proxy_fleet.py); all stopped at the end of the session."""
+    proxies = Fleet(request, upstream)
+    try:
+        for declare in declarations(request.session):
+            declare(proxies)
+        proxies.start()
+        yield proxies
+    finally:
+        proxies.stop()
 
 
 @pytest.fixture(scope="module")

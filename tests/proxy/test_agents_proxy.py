@@ -4,13 +4,13 @@ loop run to completion, invalid tool-call JSON, and exact spend counted once on 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from fake_upstream import FakeUpstream, Reply
 from helpers import FUSION_WIRING, billed, metric_sum, new_tag, tagged_rows, wait_for
+from proxy_fleet import Fleet
 from proxy_harness import ProxyProcess, fake_deployment
 
 PRICES = {"t-a": (1e-6, 2e-6), "t-b": (3e-6, 4e-6), "t-c": (5e-7, 1.5e-6), "t-judge": (1e-5, 3e-5)}
@@ -21,20 +21,27 @@ WEATHER = {"type": "function", "function": {"name": "get_weather", "description"
 PARIS = Reply(tool_calls=[{"name": "get_weather", "arguments": {"city": "Paris"}}])
 
 
-@pytest.fixture(scope="module")
-def proxy(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxyProcess]:
-    config = {
-        "model_list": [fake_deployment(n, upstream.base_url, *p) for n, p in PRICES.items()]
-        + [{"model_name": f"fusion/{mode}", "litellm_params": {"model": f"fusion/{mode}", "panel": PANEL, "judge": "t-judge"}}
-           for mode in ("best-of", "merge", "debate")]
+# the fusion models' names are this module's own (the proxy is shared with other modules, see proxy_fleet)
+BEST_OF, MERGE = "fusion/agent-best-of", "fusion/agent-merge"
+
+
+def fleet_proxies(fleet: Fleet) -> None:
+    url = fleet.upstream.base_url
+    fleet.share(__name__, {
+        "model_list": [fake_deployment(n, url, *p) for n, p in PRICES.items()]
+        + [{"model_name": name, "litellm_params": {"model": mode, "panel": PANEL, "judge": "t-judge"}}
+           for name, mode in ((BEST_OF, "fusion/best-of"), (MERGE, "fusion/merge"), ("fusion/agent-debate", "fusion/debate"))]
         # one best-of model per endpoint, so each endpoint's Prometheus spend is its own series
         + [{"model_name": name, "litellm_params": {"model": "fusion/best-of", "panel": PANEL, "judge": "t-judge"}}
            for name in ("fusion/for-chat", "fusion/for-messages", "fusion/for-responses")],
         "router_settings": {"num_retries": 0},
         "litellm_settings": dict(FUSION_WIRING),
-    }
-    with ProxyProcess(config, tmp_path_factory.mktemp("agents")) as p:
-        yield p
+    })
+
+
+@pytest.fixture(scope="module")
+def proxy(fleet: Fleet) -> ProxyProcess:
+    return fleet.shared()
 
 
 def script(upstream: FakeUpstream, **replies: Any) -> None:
@@ -73,7 +80,7 @@ def test_best_of_agent_loop_runs_to_completion(proxy, client, upstream):
            t_judge=lambda body: next(verdicts))
     tag = new_tag()
     messages: list[dict[str, Any]] = [{"role": "user", "content": "Weather in Paris?"}]
-    first = client.chat.completions.create(model="fusion/best-of", messages=messages, tools=[WEATHER], tool_choice="auto",
+    first = client.chat.completions.create(model=BEST_OF, messages=messages, tools=[WEATHER], tool_choice="auto",
                                            extra_headers={"x-litellm-tags": tag})
     choice = first.choices[0]
     assert choice.finish_reason == "tool_calls" and choice.message.tool_calls[0].function.name == "get_weather"
@@ -87,7 +94,7 @@ def test_best_of_agent_loop_runs_to_completion(proxy, client, upstream):
     call = choice.message.tool_calls[0]
     messages += [{"role": "assistant", "content": None, "tool_calls": [call.model_dump()]},
                  {"role": "tool", "tool_call_id": call.id, "content": '{"temp_c": 18}'}]
-    final = client.chat.completions.create(model="fusion/best-of", messages=messages, tools=[WEATHER],
+    final = client.chat.completions.create(model=BEST_OF, messages=messages, tools=[WEATHER],
                                            extra_headers={"x-litellm-tags": tag})
     assert final.choices[0].message.content == "It is 18 C in Paris." and final.choices[0].finish_reason == "stop"
     followup = [s for s in upstream.requests_for("t-b") if is_followup(s.body)][0].body["messages"]
@@ -101,7 +108,7 @@ def test_merge_judge_answers_with_a_tool_call_informed_by_the_candidates(proxy, 
     judge = Reply(tool_calls=[{"name": "get_weather", "arguments": {"city": "Paris"}}])
     script(upstream, t_a=PARIS, t_b=Reply(content="I would look it up", tool_calls=[{"name": "get_weather", "arguments": {"city": "paris"}}]),
            t_c="no idea", t_judge=lambda body: "It is 18 C." if "tool result (" in body["messages"][-1]["content"] else judge)
-    first = client.chat.completions.create(model="fusion/merge", messages=[{"role": "user", "content": "Weather in Paris?"}],
+    first = client.chat.completions.create(model=MERGE, messages=[{"role": "user", "content": "Weather in Paris?"}],
                                            tools=[WEATHER])
     assert first.choices[0].finish_reason == "tool_calls"
     assert first.choices[0].message.tool_calls[0].function.name == "get_weather"
@@ -109,7 +116,7 @@ def test_merge_judge_answers_with_a_tool_call_informed_by_the_candidates(proxy, 
     assert judge_body["tools"] == [WEATHER], "the merge judge writes the answer with the client's tools"
     assert "proposed tool calls, as data" in judge_body["messages"][1]["content"]
     call = first.choices[0].message.tool_calls[0]
-    final = client.chat.completions.create(model="fusion/merge", tools=[WEATHER], messages=[
+    final = client.chat.completions.create(model=MERGE, tools=[WEATHER], messages=[
         {"role": "user", "content": "Weather in Paris?"},
         {"role": "assistant", "content": None, "tool_calls": [call.model_dump()]},
         {"role": "tool", "tool_call_id": call.id, "content": "18 C"}])
@@ -120,7 +127,7 @@ def test_invalid_tool_call_json_makes_a_candidate_unusable_and_is_reported(proxy
     broken = Reply(tool_calls=[{"name": "get_weather", "arguments": '{"city": "Par'}])
     script(upstream, t_a=broken, t_b=PARIS, t_c="text", t_judge=json.dumps({"winner": 1, "reason": "r"}))
     raw = client.chat.completions.with_raw_response.create(
-        model="fusion/best-of", messages=[{"role": "user", "content": "Weather?"}], tools=[WEATHER])
+        model=BEST_OF, messages=[{"role": "user", "content": "Weather?"}], tools=[WEATHER])
     reply, headers = raw.parse(), raw.headers
     assert json.loads(reply.choices[0].message.tool_calls[0].function.arguments) == {"city": "Paris"}
     assert "t-a(r1): unusable answer: tool call get_weather: arguments are not valid JSON" in headers["x-litellm-fusion-dropped"]
@@ -132,7 +139,7 @@ def test_invalid_tool_call_json_makes_a_candidate_unusable_and_is_reported(proxy
 def test_identical_tool_calls_are_agreement_and_skip_the_judge(proxy, client, upstream):
     script(upstream, t_a=PARIS, t_b=Reply(tool_calls=[{"name": "get_weather", "arguments": '{ "city" : "Paris" }'}]), t_c=PARIS)
     raw = client.chat.completions.with_raw_response.create(
-        model="fusion/best-of", messages=[{"role": "user", "content": "Weather?"}], tools=[WEATHER])
+        model=BEST_OF, messages=[{"role": "user", "content": "Weather?"}], tools=[WEATHER])
     assert raw.headers["x-litellm-fusion-judge"] == "skipped" and "same tool calls" in raw.headers["x-litellm-fusion-judge-reason"]
     assert not upstream.requests_for("t-judge")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import openai
@@ -12,6 +11,7 @@ import pytest
 
 from fake_upstream import FakeUpstream
 from helpers import FUSION_WIRING, billed, metric_sum, new_tag, tagged_rows, wait_for
+from proxy_fleet import Fleet
 from proxy_harness import ProxyProcess, fake_deployment
 
 PRICES = {"c-a": (1e-7, 2e-7), "c-b": (2e-7, 4e-7), "c-s": (5e-6, 1.5e-5), "c-v": (1e-6, 2e-6)}
@@ -23,16 +23,22 @@ CASCADES = {
 }
 
 
-@pytest.fixture(scope="module")
-def proxy(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxyProcess]:
-    config = {
-        "model_list": [fake_deployment(n, upstream.base_url, *p) for n, p in PRICES.items()]
+def proxy_config(url: str) -> dict[str, Any]:
+    return {
+        "model_list": [fake_deployment(n, url, *p) for n, p in PRICES.items()]
         + [{"model_name": n, "litellm_params": {"model": "fusion/cascade", **o}} for n, o in CASCADES.items()],
         "router_settings": {"num_retries": 0},
         "litellm_settings": dict(FUSION_WIRING),
     }
-    with ProxyProcess(config, tmp_path_factory.mktemp("cascade")) as p:
-        yield p
+
+
+def fleet_proxies(fleet: Fleet) -> None:
+    fleet.share(__name__, proxy_config(fleet.upstream.base_url))
+
+
+@pytest.fixture(scope="module")
+def proxy(fleet: Fleet) -> ProxyProcess:
+    return fleet.shared()
 
 
 def answers(upstream: FakeUpstream, **texts: Any) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import openai
@@ -12,6 +11,7 @@ import pytest
 
 from helpers import FUSION_WIRING, metric_samples, metric_sum, wait_for
 from fake_upstream import FakeUpstream
+from proxy_fleet import Fleet
 from proxy_harness import ProxyProcess, fake_deployment
 
 PRICES = {  # model_name: (input $/token, output $/token)
@@ -46,10 +46,13 @@ def proxy_config(upstream_url: str) -> dict[str, Any]:
     }
 
 
+def fleet_proxies(fleet: Fleet) -> None:
+    fleet.share(__name__, proxy_config(fleet.upstream.base_url))
+
+
 @pytest.fixture(scope="module")
-def proxy(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxyProcess]:
-    with ProxyProcess(proxy_config(upstream.base_url), tmp_path_factory.mktemp("proxy")) as p:
-        yield p
+def proxy(fleet: Fleet) -> ProxyProcess:
+    return fleet.shared()
 
 
 def ask(client: openai.OpenAI, model: str, text: str = "What is 2+2?", **kwargs: Any):

@@ -13,23 +13,31 @@ import pytest
 
 from fake_upstream import FakeUpstream
 from helpers import FUSION_WIRING, billed, new_tag, tagged_rows, wait_for
+from proxy_fleet import Fleet
 from proxy_harness import ProxyProcess, fake_deployment
 
 PRICES = {"s-a": (1e-6, 2e-6), "s-b": (3e-6, 4e-6), "s-judge": (1e-5, 3e-5)}
 JUDGE_TEXT = "The merged answer, written token by token by the judge."
 
 
-@pytest.fixture(scope="module")
-def proxy(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxyProcess]:
-    config = {
-        "model_list": [fake_deployment(n, upstream.base_url, *p) for n, p in PRICES.items()]
-        + [{"model_name": f"fusion/{mode}", "litellm_params": {"model": f"fusion/{mode}", "panel": ["s-a", "s-b"], "judge": "s-judge"}}
-           for mode in ("best-of", "merge", "debate")],
+# the fusion models' names are this module's own (the proxy is shared with other modules, see proxy_fleet)
+MODEL = {mode: f"fusion/stream-{mode}" for mode in ("best-of", "merge", "debate")}
+
+
+def fleet_proxies(fleet: Fleet) -> None:
+    url = fleet.upstream.base_url
+    fleet.share(__name__, {
+        "model_list": [fake_deployment(n, url, *p) for n, p in PRICES.items()]
+        + [{"model_name": name, "litellm_params": {"model": f"fusion/{mode}", "panel": ["s-a", "s-b"], "judge": "s-judge"}}
+           for mode, name in MODEL.items()],
         "router_settings": {"num_retries": 0},
         "litellm_settings": dict(FUSION_WIRING),
-    }
-    with ProxyProcess(config, tmp_path_factory.mktemp("streaming")) as p:
-        yield p
+    })
+
+
+@pytest.fixture(scope="module")
+def proxy(fleet: Fleet) -> ProxyProcess:
+    return fleet.shared()
 
 
 def script(upstream: FakeUpstream, judge: dict[str, Any], a: str = "answer A", b: str = "answer B") -> None:
@@ -53,7 +61,7 @@ def test_the_judge_tokens_reach_the_client_while_the_judge_is_still_writing(prox
     hold = threading.Event()
     script(upstream, {"text": JUDGE_TEXT, "stream_chunk_chars": 5, "stream_hold": hold})
     tag = new_tag()
-    chunks = stream(client, f"fusion/{mode}", tag)
+    chunks = stream(client, MODEL[mode], tag)
     try:
         first = next(c for c in chunks if c.choices and c.choices[0].delta.content)
         judge = upstream.requests_for("s-judge")
@@ -74,7 +82,7 @@ def test_the_judge_tokens_reach_the_client_while_the_judge_is_still_writing(prox
 def test_best_of_sends_the_chosen_answer_at_once_after_the_verdict(proxy, client, upstream):
     script(upstream, {"text": json.dumps({"winner": 2, "reason": "fuller"})})
     tag = new_tag()
-    chunks = list(stream(client, "fusion/best-of", tag))
+    chunks = list(stream(client, MODEL["best-of"], tag))
     assert [c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content] == ["answer B"]
     (row,) = wait_for(lambda: tagged_rows(proxy, tag), what="spend row")
     assert row["spend"] == pytest.approx(billed(upstream, PRICES), rel=1e-9)
@@ -82,14 +90,14 @@ def test_best_of_sends_the_chosen_answer_at_once_after_the_verdict(proxy, client
 
 def test_best_of_agreement_streams_without_any_judge_call(proxy, client, upstream):
     script(upstream, {"text": "never"}, a="The answer is 12.", b="12")
-    chunks = list(stream(client, "fusion/best-of", new_tag()))
+    chunks = list(stream(client, MODEL["best-of"], new_tag()))
     assert text_of(chunks) == "The answer is 12." and not upstream.requests_for("s-judge")
 
 
 def test_a_judge_dying_mid_answer_still_ends_in_a_complete_well_formed_reply(proxy, client, upstream):
     script(upstream, {"text": JUDGE_TEXT, "stream_chunk_chars": 5, "stream_fail_after": 3})
     tag = new_tag()
-    chunks = list(stream(client, "fusion/merge", tag))
+    chunks = list(stream(client, MODEL["merge"], tag))
     text = text_of(chunks)
     partial, rest = text.split("\n\n[fusion: the judge stopped mid-answer (judge failed: ", 1)
     assert partial == JUDGE_TEXT[:15]

@@ -93,51 +93,54 @@ class ProxyProcess:
         env.update(self.extra_env)
         return env
 
-    def start(self, timeout: float = 90.0) -> ProxyProcess:
+    def _argv(self) -> list[str]:
         cfg_path = self.workdir / "config.yaml"
         cfg_path.write_text(yaml.safe_dump(self.config, sort_keys=False))
         litellm_bin = Path(sys.executable).parent / "litellm"
+        return [str(litellm_bin), "--config", str(cfg_path), "--host", "127.0.0.1", "--port", str(self.port)]
+
+    def launch(self) -> ProxyProcess:
+        """Start the process and return at once (`wait_ready` or `wait_exit` follows): several proxies can start
+        together, one per core."""
         log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self._log = log
-        self.proc = subprocess.Popen(
-            [str(litellm_bin), "--config", str(cfg_path), "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=self._env(),
-            cwd=self.workdir,
-            start_new_session=True,
-        )
-        self._wait_ready(timeout)
+        self.proc = subprocess.Popen(self._argv(), stdout=log, stderr=subprocess.STDOUT, env=self._env(),
+                                     cwd=self.workdir, start_new_session=True)
         return self
 
-    def _wait_ready(self, timeout: float) -> None:
+    def start(self, timeout: float = 90.0) -> ProxyProcess:
+        return self.launch().wait_ready(timeout)
+
+    def poll_ready(self, client: httpx.Client) -> bool:
+        """True once the proxy serves; raises if its process exited."""
+        if self.proc is not None and self.proc.poll() is not None:
+            raise RuntimeError(f"proxy exited with {self.proc.returncode}:\n{self.log_tail()}")
+        try:
+            return client.get(f"{self.base_url}/health/liveliness").status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def wait_ready(self, timeout: float = 90.0) -> ProxyProcess:
         deadline = time.monotonic() + timeout
         with httpx.Client(timeout=2) as client:
             while time.monotonic() < deadline:
-                if self.proc is not None and self.proc.poll() is not None:
-                    raise RuntimeError(f"proxy exited with {self.proc.returncode}:\n{self.log_tail()}")
-                try:
-                    if client.get(f"{self.base_url}/health/liveliness").status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
+                if self.poll_ready(client):
+                    return self
                 time.sleep(0.2)  # sleep-ok: polling a subprocess's readiness, bounded by the deadline
         self.stop()
         raise RuntimeError(f"proxy did not become ready in {timeout}s:\n{self.log_tail()}")
 
     def run_until_exit(self, timeout: float = 90.0) -> tuple[int, str]:
         """Start a proxy expected to fail at start-up; return (exit code, output)."""
-        cfg_path = self.workdir / "config.yaml"
-        cfg_path.write_text(yaml.safe_dump(self.config, sort_keys=False))
-        litellm_bin = Path(sys.executable).parent / "litellm"
-        done = subprocess.run(
-            [str(litellm_bin), "--config", str(cfg_path), "--host", "127.0.0.1", "--port", str(self.port)],
-            capture_output=True,
-            env=self._env(),
-            cwd=self.workdir,
-            timeout=timeout,
-        )
+        done = subprocess.run(self._argv(), capture_output=True, env=self._env(), cwd=self.workdir, timeout=timeout)
         return done.returncode, (done.stdout + done.stderr).decode("utf-8", "replace")
+
+    def exit_result(self) -> tuple[int, str] | None:
+        """After `launch()` of a proxy expected to fail at start-up: (exit code, output) once it exited, else None."""
+        if self.proc is None or self.proc.poll() is None:
+            return None
+        self._log.close()
+        return self.proc.returncode, file_tail(self.log_path, 10**7)
 
     def log_tail(self, chars: int = 6000) -> str:
         return file_tail(self.log_path, chars)
