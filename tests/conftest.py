@@ -1,6 +1,6 @@
-"""Shared fixtures for every tier (unit, proxy, db, browser): one fake upstream per session, a real
-redis-server per module, a real Postgres cluster per session, the fleet of proxies the selected modules declare
-(started together), the openai client of a module's proxy.
+"""Shared fixtures for every tier (unit, proxy, db, browser): one fake upstream per session, a real Postgres
+cluster per session, the fleet of proxies (and their redis-servers) the selected modules declare, started together,
+the openai client of a module's proxy.
 Harnesses live in tests/support/."""
 
 from __future__ import annotations
@@ -21,20 +21,11 @@ from fake_upstream import FakeUpstream  # noqa: E402
 from postgres_harness import PostgresCluster  # noqa: E402
 from proxy_fleet import Fleet, declarations  # noqa: E402
 from proxy_harness import ProxyProcess  # noqa: E402
-from redis_harness import RedisServer  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def upstream() -> Iterator[FakeUpstream]:
     server = FakeUpstream().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    """A real redis-server for one test module."""
-    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     yield server
     server.stop()
 

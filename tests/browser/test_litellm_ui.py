@@ -17,11 +17,12 @@ import pytest
 from playwright.sync_api import expect
 
 from client_calls import ask
-from db_proxy import DbProxy, sql_text, token_hash
+from db_proxy import DbProxy, declare_db_proxy, sql_text, token_hash
 from fake_upstream import FakeUpstream
 from helpers import EASY, HARD, billed, wait_for
 from litellm_ui import browser_page, login, scroll_box_to
-from postgres_harness import REPO, PostgresCluster
+from postgres_harness import REPO
+from proxy_fleet import Fleet
 from ui_scenario import PRICES, ROUTED_GROUP, steer, ui_config
 
 REQUESTS = [  # (model, prompt, the cascade's cheap tier agrees, stream)
@@ -45,22 +46,26 @@ class Served:
         return next(r for r in self.rows if r["model_group"] == model)
 
 
+def fleet_proxies(fleet: Fleet) -> None:
+    declare_db_proxy(fleet, "ui_tier", ui_config(fleet.upstream.base_url))
+
+
 @pytest.fixture(scope="module")
-def served(postgres: PostgresCluster, upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    with DbProxy(postgres, ui_config(upstream.base_url), tmp_path_factory.mktemp("ui-proxy"), "ui_tier") as proxy:
-        key = proxy.new_key(team_id=proxy.new_team(team_alias="research"), key_alias="research-app")
-        costs = []
-        for model, text, agree, stream in REQUESTS:
-            upstream.reset()
-            steer(upstream, agree)
-            ask(proxy.base_url, key, "chat", model, text, stream=stream)
-            costs.append(billed(upstream, PRICES))
-        rows = wait_for(lambda: len(r := proxy.spend_rows(key)) == len(REQUESTS) and r, timeout=30, what="the spend rows")
-        # the key page and the Savings tab read the batched tables: wait until LiteLLM wrote them
-        wait_for(lambda: proxy.key_spend(key) >= sum(costs) * (1 - 1e-9), timeout=30, what="the key's spend")
-        daily = f'SELECT sum(api_requests) FROM "LiteLLM_DailyUserSpend" WHERE api_key = {sql_text(token_hash(key))}'
-        wait_for(lambda: proxy.value(daily) == len(REQUESTS), timeout=30, what="the daily table")
-        yield Served(proxy, key, rows, costs)
+def served(fleet: Fleet, upstream: FakeUpstream) -> Served:
+    proxy: DbProxy = fleet.proxy("ui_tier")
+    key = proxy.new_key(team_id=proxy.new_team(team_alias="research"), key_alias="research-app")
+    costs = []
+    for model, text, agree, stream in REQUESTS:
+        upstream.reset()
+        steer(upstream, agree)
+        ask(proxy.base_url, key, "chat", model, text, stream=stream)
+        costs.append(billed(upstream, PRICES))
+    rows = wait_for(lambda: len(r := proxy.spend_rows(key)) == len(REQUESTS) and r, timeout=30, what="the spend rows")
+    # the key page and the Savings tab read the batched tables: wait until LiteLLM wrote them
+    wait_for(lambda: proxy.key_spend(key) >= sum(costs) * (1 - 1e-9), timeout=30, what="the key's spend")
+    daily = f'SELECT sum(api_requests) FROM "LiteLLM_DailyUserSpend" WHERE api_key = {sql_text(token_hash(key))}'
+    wait_for(lambda: proxy.value(daily) == len(REQUESTS), timeout=30, what="the daily table")
+    return Served(proxy, key, rows, costs)
 
 
 @pytest.fixture(scope="module")

@@ -3,17 +3,13 @@ Postgres cluster) for every module of tests/db, with fusion models, a routed gro
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from db_proxy import DbProxy
-from db_scenario import db_config
-from fake_upstream import FakeUpstream
-from postgres_harness import PostgresCluster
+from proxy_fleet import Fleet
 
 
 @pytest.fixture(scope="package")
-def db_proxy(postgres: PostgresCluster, upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbProxy]:
-    with DbProxy(postgres, db_config(upstream.base_url), tmp_path_factory.mktemp("db-proxy"), "db_tier") as proxy:
-        yield proxy
+def db_proxy(fleet: Fleet) -> DbProxy:
+    """Declared by db_scenario.fleet_proxies, which each module imports."""
+    return fleet.proxy("db_tier")

@@ -13,6 +13,7 @@ import pytest
 from client_calls import ask
 from db_proxy import DbProxy, sql_text, token_hash
 from db_scenario import AGREEING, ROUTED_GROUP, steer
+from db_scenario import fleet_proxies  # noqa: F401 - the tier's proxy joins the session's fleet
 from fake_upstream import FakeUpstream
 from helpers import EASY, HARD, metric_sum, wait_for
 

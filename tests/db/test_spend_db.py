@@ -14,6 +14,7 @@ import pytest
 from client_calls import CALL_TYPES, ENDPOINTS, ask
 from db_proxy import DbProxy, sql_text, token_hash
 from db_scenario import AGREEING, FAILING, FUSION, PANEL, PRICES, ROUTED_GROUP, TOKENS, steer
+from db_scenario import fleet_proxies  # noqa: F401 - the tier's proxy joins the session's fleet
 from fake_upstream import FakeUpstream
 from helpers import EASY, billed, wait_for
 

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from helpers import FUSION_WIRING
-from proxy_harness import ProxyProcess, fake_deployment
+from proxy_fleet import Fleet
+from proxy_harness import fake_deployment
 
 BASE = [fake_deployment("m-a", "http://127.0.0.1:9/v1", 1e-6, 1e-6), fake_deployment("judge", "http://127.0.0.1:9/v1", 1e-6, 1e-6)]
 
@@ -30,13 +31,8 @@ BAD = {  # one proxy start: every problem of every fusion model is reported toge
 }
 
 
-def test_bad_fusion_configs_stop_the_proxy_naming_each_model_and_field(tmp_path):
-    config = {
-        "model_list": [*BASE, *({"model_name": name, "litellm_params": {"model": "fusion/debate", **params}}
-                                for name, (params, _) in BAD.items())],
-        "litellm_settings": dict(FUSION_WIRING),
-    }
-    code, output = ProxyProcess(config, tmp_path, spend_log=False).run_until_exit(timeout=120)
+def test_bad_fusion_configs_stop_the_proxy_naming_each_model_and_field(fleet: Fleet):
+    code, output = fleet.exit_of("bad-fusion")
     assert code != 0 and "Application startup failed" in output, output[-3000:]
     for name, (_, message) in BAD.items():
         assert f"fusion model '{name}'" in output and message in output, (name, output[-3000:])
@@ -63,8 +59,19 @@ BAD_ROUTING = {
 }
 
 
+def fleet_proxies(fleet: Fleet) -> None:
+    """Every bad config's proxy start runs alongside the session's other proxy starts."""
+    fleet.add_failing("bad-fusion", {
+        "model_list": [*BASE, *({"model_name": name, "litellm_params": {"model": "fusion/debate", **params}}
+                                for name, (params, _) in BAD.items())],
+        "litellm_settings": dict(FUSION_WIRING),
+    })
+    for case, (config, _) in BAD_ROUTING.items():
+        fleet.add_failing(f"bad-routing-{case}", config)
+
+
 @pytest.mark.parametrize("case", sorted(BAD_ROUTING))
-def test_bad_routing_config_stops_the_proxy_naming_the_field(case: str, tmp_path):
-    config, message = BAD_ROUTING[case]
-    code, output = ProxyProcess(config, tmp_path, spend_log=False).run_until_exit(timeout=120)
+def test_bad_routing_config_stops_the_proxy_naming_the_field(case: str, fleet: Fleet):
+    _, message = BAD_ROUTING[case]
+    code, output = fleet.exit_of(f"bad-routing-{case}")
     assert code != 0 and message in output and "Application startup failed" in output, output[-3000:]

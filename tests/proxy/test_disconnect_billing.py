@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Iterator
 
 import httpx
 import openai
@@ -15,25 +14,25 @@ import pytest
 
 from helpers import FUSION_WIRING, LITELLM_VERSION, billed, new_tag, tagged_rows, wait_for
 from fake_upstream import FakeUpstream
+from proxy_fleet import Fleet
 from proxy_harness import ProxyProcess, fake_deployment
 
 
-@pytest.fixture(scope="module")
-def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ProxyProcess, FakeUpstream]]:
-    upstream = FakeUpstream(handler_cancellation=True).start()
-    config = {
+def fleet_proxies(fleet: Fleet) -> None:
+    upstream = fleet.cancelling_upstream()
+    fleet.add("disconnect", {
         "model_list": [fake_deployment(n, upstream.base_url, 1e-6, 2e-6) for n in ("d-a", "d-b", "d-slow", "d-judge")]
         + [{"model_name": "fusion/best-of", "litellm_params": {"model": "fusion/best-of", "panel": ["d-a", "d-b", "d-slow"], "judge": "d-judge"}},
            {"model_name": "fusion/merge", "litellm_params": {"model": "fusion/merge", "panel": ["d-a", "d-b"], "judge": "d-judge"}}],
         "router_settings": {"num_retries": 0},
         "general_settings": {"cancel_on_disconnect": True},
         "litellm_settings": dict(FUSION_WIRING),
-    }
-    try:
-        with ProxyProcess(config, tmp_path_factory.mktemp("disconnect")) as proxy:
-            yield proxy, upstream
-    finally:
-        upstream.stop()
+    })
+
+
+@pytest.fixture(scope="module")
+def setup(fleet: Fleet) -> tuple[ProxyProcess, FakeUpstream]:
+    return fleet.proxy("disconnect"), fleet.cancelling_upstream()
 
 
 def test_disconnect_cancels_the_panel_and_charges_what_completed(setup):

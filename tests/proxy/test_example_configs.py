@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from litellm_fusion.config.validate import fusion_configs
-from proxy_harness import ProxyProcess
+from proxy_fleet import Fleet
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,13 +25,17 @@ def test_shipped_configs_validate(path: str):
     assert "litellm_fusion.fusion_callbacks" in wiring["callbacks"]
 
 
-def test_example_config_starts_a_real_proxy(tmp_path):
+def fleet_proxies(fleet: Fleet) -> None:
     config = yaml.safe_load((ROOT / "config.example.yaml").read_text())
     keys = {"OPENAI_API_KEY": "sk-test", "ANTHROPIC_API_KEY": "sk-ant-test", "GEMINI_API_KEY": "test"}
-    with ProxyProcess(config, tmp_path, spend_log=False, env=keys) as proxy:
-        models = httpx.get(f"{proxy.base_url}/v1/models", headers={"Authorization": f"Bearer {proxy.master_key}"}, timeout=10).json()
-        names = {m["id"] for m in models["data"]}
-        assert {"fusion/best-of", "fusion/merge", "fusion/debate", "fusion/best-of-cheap"} <= names
-        client = openai.OpenAI(base_url=proxy.base_url, api_key=proxy.master_key, max_retries=0)
-        with pytest.raises(openai.BadRequestError, match="'n'"):
-            client.chat.completions.create(model="fusion/debate", messages=[{"role": "user", "content": "x"}], n=3)
+    fleet.add("example", config, spend_log=False, env=keys)
+
+
+def test_example_config_starts_a_real_proxy(fleet: Fleet):
+    proxy = fleet.proxy("example")
+    models = httpx.get(f"{proxy.base_url}/v1/models", headers={"Authorization": f"Bearer {proxy.master_key}"}, timeout=10).json()
+    names = {m["id"] for m in models["data"]}
+    assert {"fusion/best-of", "fusion/merge", "fusion/debate", "fusion/best-of-cheap"} <= names
+    client = openai.OpenAI(base_url=proxy.base_url, api_key=proxy.master_key, max_retries=0)
+    with pytest.raises(openai.BadRequestError, match="'n'"):
+        client.chat.completions.create(model="fusion/debate", messages=[{"role": "user", "content": "x"}], n=3)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import openai
@@ -14,6 +12,7 @@ import pytest
 
 from helpers import FUSION_WIRING, wait_for
 from fake_upstream import FakeUpstream
+from proxy_fleet import Fleet
 from proxy_harness import ProxyProcess, fake_deployment
 from redis_harness import RedisServer
 
@@ -40,12 +39,24 @@ def config(upstream_url: str, redis_port: int, response_cache: bool = False) -> 
     return cfg
 
 
+def fleet_proxies(fleet: Fleet) -> None:
+    """Two replicas of one proxy sharing one Redis (which a test stops and restarts), and a third proxy with
+    LiteLLM's response cache, on a Redis of its own."""
+    port = fleet.redis("judge-cache").port
+    for name in ("judge-cache-1", "judge-cache-2"):
+        fleet.add(name, config(fleet.upstream.base_url, port))
+    fleet.add("judge-cache-response-cache",
+              config(fleet.upstream.base_url, fleet.redis("judge-cache-response-cache").port, response_cache=True))
+
+
 @pytest.fixture(scope="module")
-def proxies(upstream: FakeUpstream, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ProxyProcess, ProxyProcess]]:
-    """Two replicas of one proxy sharing one Redis."""
-    cfg = config(upstream.base_url, redis_server.port)
-    with ProxyProcess(cfg, tmp_path_factory.mktemp("replica1")) as one, ProxyProcess(cfg, tmp_path_factory.mktemp("replica2")) as two:
-        yield one, two
+def redis_server(fleet: Fleet) -> RedisServer:
+    return fleet.redis("judge-cache")
+
+
+@pytest.fixture(scope="module")
+def proxies(fleet: Fleet) -> tuple[ProxyProcess, ProxyProcess]:
+    return fleet.proxy("judge-cache-1"), fleet.proxy("judge-cache-2")
 
 
 def client(proxy: ProxyProcess) -> openai.OpenAI:
@@ -150,13 +161,13 @@ def test_redis_stopped_mid_run_every_request_still_succeeds(proxies, upstream, r
         redis_server.start()
 
 
-def test_fully_repeated_request_costs_nothing_with_litellms_response_cache(upstream, redis_server, tmp_path: Path):
+def test_fully_repeated_request_costs_nothing_with_litellms_response_cache(upstream, fleet):
     steer(upstream, json.dumps({"winner": 2, "reason": "beta"}))
-    with ProxyProcess(config(upstream.base_url, redis_server.port, response_cache=True), tmp_path) as proxy:
-        question = unique("repeat")
-        first, h1 = ask(proxy, "fusion/best-of", question)
-        seen = len(upstream.seen)
-        second, h2 = ask(proxy, "fusion/best-of", question)
+    proxy = fleet.proxy("judge-cache-response-cache")
+    question = unique("repeat")
+    first, h1 = ask(proxy, "fusion/best-of", question)
+    seen = len(upstream.seen)
+    second, h2 = ask(proxy, "fusion/best-of", question)
     assert len(upstream.seen) == seen == 3, "the repeat reached no upstream: panel from LiteLLM's cache, judge from ours"
     assert h2["x-litellm-fusion-judge-cache"] == "hit"
     assert second.choices[0].message.content == first.choices[0].message.content == "beta"

@@ -24,8 +24,8 @@ import yaml
 
 from helpers import EASY, FUSION_WIRING, HARD, wait_for
 from fake_upstream import FakeUpstream
+from proxy_fleet import Fleet
 from proxy_harness import ProxyProcess, fake_deployment, free_port, stop_process
-from redis_harness import RedisServer
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboards" / "litellm-fusion.json"
 RATE_INTERVAL = "1m"  # what Grafana's $__rate_interval stands for here (scrape interval 1s)
@@ -151,10 +151,13 @@ class PrometheusServer:
             self._log.close()
 
 
+def fleet_proxies(fleet: Fleet) -> None:
+    fleet.add("prometheus", proxy_config(fleet.upstream.base_url, fleet.redis("prometheus").port))
+
+
 @pytest.fixture(scope="module")
-def proxy(upstream: FakeUpstream, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxyProcess]:
-    with ProxyProcess(proxy_config(upstream.base_url, redis_server.port), tmp_path_factory.mktemp("proxy")) as p:
-        yield p
+def proxy(fleet: Fleet) -> ProxyProcess:
+    return fleet.proxy("prometheus")
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ spend metadata, the classifier_plugin inside LiteLLM's complexity router, a rout
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import openai
@@ -12,6 +11,7 @@ import pytest
 
 from helpers import EASY, FUSION_WIRING, HARD, metric_sum, wait_for
 from fake_upstream import FakeUpstream
+from proxy_fleet import Fleet
 from proxy_harness import ProxyProcess, fake_deployment
 
 # strength on the classifier's scale, and $/token
@@ -55,10 +55,13 @@ def proxy_config(url: str) -> dict[str, Any]:
     }
 
 
+def fleet_proxies(fleet: Fleet) -> None:
+    fleet.add("routing", proxy_config(fleet.upstream.base_url))  # its own: cooldowns and retries, a "judge" of its own
+
+
 @pytest.fixture(scope="module")
-def proxy(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxyProcess]:
-    with ProxyProcess(proxy_config(upstream.base_url), tmp_path_factory.mktemp("routing")) as p:
-        yield p
+def proxy(fleet: Fleet) -> ProxyProcess:
+    return fleet.proxy("routing")
 
 
 def answered_by(upstream: FakeUpstream) -> list[str]:

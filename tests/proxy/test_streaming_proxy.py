@@ -28,7 +28,8 @@ def fleet_proxies(fleet: Fleet) -> None:
     url = fleet.upstream.base_url
     fleet.share(__name__, {
         "model_list": [fake_deployment(n, url, *p) for n, p in PRICES.items()]
-        + [{"model_name": name, "litellm_params": {"model": f"fusion/{mode}", "panel": ["s-a", "s-b"], "judge": "s-judge"}}
+        + [{"model_name": name,
+            "litellm_params": {"model": f"fusion/{mode}", "panel": ["s-a", "s-b"], "judge": "s-judge"}}
            for mode, name in MODEL.items()],
         "router_settings": {"num_retries": 0},
         "litellm_settings": dict(FUSION_WIRING),

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from postgres_harness import PostgresCluster, prisma_env
+from proxy_fleet import Fleet
 from proxy_harness import ProxyProcess
 
 # LiteLLM flushes key/team/user spend and the daily tables every `proxy_batch_write_at` (+ 0-5 s of its
@@ -26,6 +27,13 @@ def token_hash(key: str) -> str:
 def sql_text(value: str) -> str:
     """A SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
+
+
+def declare_db_proxy(fleet: Fleet, name: str, config: dict[str, Any]) -> None:
+    """A DbProxy (database `name` in the session's Postgres cluster) started with the session's fleet of proxies;
+    `fleet.proxy(name)` returns it."""
+    proxy = DbProxy(fleet.resource("postgres"), config, fleet.workdir(name), name)
+    fleet.add_process(name, proxy, proxy.proxy)
 
 
 class DbProxy:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from db_proxy import declare_db_proxy
 from fake_upstream import FakeUpstream
 from helpers import FUSION_WIRING
+from proxy_fleet import Fleet
 from proxy_harness import fake_deployment
 
 PRICES = {  # model_name on the fake upstream: (input $/token, output $/token)
@@ -56,6 +58,12 @@ def db_config(upstream_url: str) -> dict[str, Any]:
                              "use_chat_completions_url_for_anthropic_messages": True},
         "litellm_fusion": {"routing": {ROUTED_GROUP: {"mode": "balanced"}}},
     }
+
+
+def fleet_proxies(fleet: Fleet) -> None:
+    """The tier's one proxy, started with the session's other proxies: every module of tests/db imports this as its
+    own `fleet_proxies` (tests/support/proxy_fleet.py)."""
+    declare_db_proxy(fleet, "db_tier", db_config(fleet.upstream.base_url))
 
 
 def steer(upstream: FakeUpstream, **overrides: dict[str, Any]) -> None:

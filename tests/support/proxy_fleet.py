@@ -56,7 +56,8 @@ def merge_configs(parts: dict[str, dict[str, Any]]) -> dict[str, Any]:
         for key in MERGED_SETTINGS:
             if key in config:
                 if key in merged and merged[key] != config[key]:
-                    raise FleetError(f"{origin}: {key} differs from another sharing module's ({merged[key]} != {config[key]})")
+                    raise FleetError(f"{origin}: {key} differs from another sharing module's: "
+                                     f"{merged[key]} != {config[key]}")
                 merged[key] = config[key]
         for key, value in (config.get("litellm_fusion") or {}).items():
             section = merged.setdefault("litellm_fusion", {})

@@ -100,8 +100,8 @@ class ProxyProcess:
         return [str(litellm_bin), "--config", str(cfg_path), "--host", "127.0.0.1", "--port", str(self.port)]
 
     def launch(self) -> ProxyProcess:
-        """Start the process and return at once (`wait_ready` or `wait_exit` follows): several proxies can start
-        together, one per core."""
+        """Start the process and return at once; `wait_ready` follows (`exit_result` for a config that must fail).
+        Several proxies can start together, one per core."""
         log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self._log = log
         self.proc = subprocess.Popen(self._argv(), stdout=log, stderr=subprocess.STDOUT, env=self._env(),
@@ -129,11 +129,6 @@ class ProxyProcess:
                 time.sleep(0.2)  # sleep-ok: polling a subprocess's readiness, bounded by the deadline
         self.stop()
         raise RuntimeError(f"proxy did not become ready in {timeout}s:\n{self.log_tail()}")
-
-    def run_until_exit(self, timeout: float = 90.0) -> tuple[int, str]:
-        """Start a proxy expected to fail at start-up; return (exit code, output)."""
-        done = subprocess.run(self._argv(), capture_output=True, env=self._env(), cwd=self.workdir, timeout=timeout)
-        return done.returncode, (done.stdout + done.stderr).decode("utf-8", "replace")
 
     def exit_result(self) -> tuple[int, str] | None:
         """After `launch()` of a proxy expected to fail at start-up: (exit code, output) once it exited, else None."""
