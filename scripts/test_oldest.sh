@@ -15,6 +15,13 @@ if ! .venv-oldest/bin/python -c "import importlib.metadata as m, sys; sys.exit(m
 fi
 export LITELLM_LOCAL_MODEL_COST_MAP=True
 echo "== second pass: litellm[proxy]==$OLDEST"
-exec .venv-oldest/bin/python -m pytest -q -p no:cacheprovider \
+# Left out: the unit modules that never load LiteLLM (answer normaliser, verdict parsing, judge prompt fencing, the
+# routing classifier and strategy, the replay book, the routing benchmark's metrics): the same code on either
+# version, already run by the main pass. Every other unit module reaches LiteLLM (its litellm_params names in config
+# validation, RedisCache, the routing hook, the cost map through the CLI). The proxy modules' proxies start together
+# (tests/support/proxy_fleet.py); fusion, cascade and streaming share one.
+PURE_UNIT=(test_answer_rules_unit.py test_verdict_unit.py test_judge_steering_unit.py test_routing_classifier_unit.py
+  test_routing_strategy_unit.py test_replay_book_unit.py test_routing_eval_metrics.py)
+exec .venv-oldest/bin/python -m pytest -q -p no:cacheprovider "${PURE_UNIT[@]/#/--ignore=tests/unit/}" \
   tests/unit tests/proxy/test_fusion_proxy.py tests/proxy/test_cascade_proxy.py tests/proxy/test_streaming_proxy.py \
   tests/proxy/test_routing_proxy.py tests/proxy/test_disconnect_billing.py "$@"

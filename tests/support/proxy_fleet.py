@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -179,12 +180,17 @@ class Fleet:
             return True
 
     def stop(self) -> None:
-        for member in self._members.values():
-            member.stop()
-        for server in self._redis.values():
-            server.stop()
-        if self._cancelling is not None:
-            self._cancelling.stop()
+        """Stop every proxy (together: each may take its grace period to exit), then the Redis servers and the
+        cancelling upstream."""
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, len(self._members))) as pool:
+                for done in [pool.submit(member.stop) for member in self._members.values()]:
+                    done.result()
+        finally:
+            for server in self._redis.values():
+                server.stop()
+            if self._cancelling is not None:
+                self._cancelling.stop()
 
 
 def declarations(session: pytest.Session) -> list[Callable[[Fleet], None]]:
