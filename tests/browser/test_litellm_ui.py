@@ -51,21 +51,22 @@ def fleet_proxies(fleet: Fleet) -> None:
 
 
 @pytest.fixture(scope="module")
-def served(fleet: Fleet, upstream: FakeUpstream) -> Served:
-    proxy: DbProxy = fleet.proxy("ui_tier")
-    key = proxy.new_key(team_id=proxy.new_team(team_alias="research"), key_alias="research-app")
-    costs = []
-    for model, text, agree, stream in REQUESTS:
-        upstream.reset()
-        steer(upstream, agree)
-        ask(proxy.base_url, key, "chat", model, text, stream=stream)
-        costs.append(billed(upstream, PRICES))
-    rows = wait_for(lambda: len(r := proxy.spend_rows(key)) == len(REQUESTS) and r, timeout=30, what="the spend rows")
-    # the key page and the Savings tab read the batched tables: wait until LiteLLM wrote them
-    wait_for(lambda: proxy.key_spend(key) >= sum(costs) * (1 - 1e-9), timeout=30, what="the key's spend")
-    daily = f'SELECT sum(api_requests) FROM "LiteLLM_DailyUserSpend" WHERE api_key = {sql_text(token_hash(key))}'
-    wait_for(lambda: proxy.value(daily) == len(REQUESTS), timeout=30, what="the daily table")
-    return Served(proxy, key, rows, costs)
+def served(fleet: Fleet, upstream: FakeUpstream) -> Iterator[Served]:
+    proxy: DbProxy
+    with fleet.lease("ui_tier") as proxy:
+        key = proxy.new_key(team_id=proxy.new_team(team_alias="research"), key_alias="research-app")
+        costs = []
+        for model, text, agree, stream in REQUESTS:
+            upstream.reset()
+            steer(upstream, agree)
+            ask(proxy.base_url, key, "chat", model, text, stream=stream)
+            costs.append(billed(upstream, PRICES))
+        rows = wait_for(lambda: len(r := proxy.spend_rows(key)) == len(REQUESTS) and r, timeout=30, what="the spend rows")
+        # the key page and the Savings tab read the batched tables: wait until LiteLLM wrote them
+        wait_for(lambda: proxy.key_spend(key) >= sum(costs) * (1 - 1e-9), timeout=30, what="the key's spend")
+        daily = f'SELECT sum(api_requests) FROM "LiteLLM_DailyUserSpend" WHERE api_key = {sql_text(token_hash(key))}'
+        wait_for(lambda: proxy.value(daily) == len(REQUESTS), timeout=30, what="the daily table")
+        yield Served(proxy, key, rows, costs)
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,8 @@ Postgres cluster) for every module of tests/db, with fusion models, a routed gro
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from db_proxy import DbProxy
@@ -10,6 +12,7 @@ from proxy_fleet import Fleet
 
 
 @pytest.fixture(scope="package")
-def db_proxy(fleet: Fleet) -> DbProxy:
+def db_proxy(fleet: Fleet) -> Iterator[DbProxy]:
     """Declared by db_scenario.fleet_proxies, which each module imports."""
-    return fleet.proxy("db_tier")
+    with fleet.lease("db_tier") as proxy:
+        yield proxy

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections.abc import Iterator
 
 import httpx
 import openai
@@ -31,8 +32,9 @@ def fleet_proxies(fleet: Fleet) -> None:
 
 
 @pytest.fixture(scope="module")
-def setup(fleet: Fleet) -> tuple[ProxyProcess, FakeUpstream]:
-    return fleet.proxy("disconnect"), fleet.cancelling_upstream()
+def setup(fleet: Fleet) -> Iterator[tuple[ProxyProcess, FakeUpstream]]:
+    with fleet.lease("disconnect") as proxy:
+        yield proxy, fleet.cancelling_upstream()
 
 
 def test_disconnect_cancels_the_panel_and_charges_what_completed(setup):

@@ -32,10 +32,10 @@ def fleet_proxies(fleet: Fleet) -> None:
 
 
 def test_example_config_starts_a_real_proxy(fleet: Fleet):
-    proxy = fleet.proxy("example")
-    models = httpx.get(f"{proxy.base_url}/v1/models", headers={"Authorization": f"Bearer {proxy.master_key}"}, timeout=10).json()
-    names = {m["id"] for m in models["data"]}
-    assert {"fusion/best-of", "fusion/merge", "fusion/debate", "fusion/best-of-cheap"} <= names
-    client = openai.OpenAI(base_url=proxy.base_url, api_key=proxy.master_key, max_retries=0)
-    with pytest.raises(openai.BadRequestError, match="'n'"):
-        client.chat.completions.create(model="fusion/debate", messages=[{"role": "user", "content": "x"}], n=3)
+    with fleet.lease("example") as proxy:
+        models = httpx.get(f"{proxy.base_url}/v1/models", headers={"Authorization": f"Bearer {proxy.master_key}"}, timeout=10).json()
+        names = {m["id"] for m in models["data"]}
+        assert {"fusion/best-of", "fusion/merge", "fusion/debate", "fusion/best-of-cheap"} <= names
+        client = openai.OpenAI(base_url=proxy.base_url, api_key=proxy.master_key, max_retries=0)
+        with pytest.raises(openai.BadRequestError, match="'n'"):
+            client.chat.completions.create(model="fusion/debate", messages=[{"role": "user", "content": "x"}], n=3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import openai
@@ -55,8 +56,9 @@ def redis_server(fleet: Fleet) -> RedisServer:
 
 
 @pytest.fixture(scope="module")
-def proxies(fleet: Fleet) -> tuple[ProxyProcess, ProxyProcess]:
-    return fleet.proxy("judge-cache-1"), fleet.proxy("judge-cache-2")
+def proxies(fleet: Fleet) -> Iterator[tuple[ProxyProcess, ProxyProcess]]:
+    with fleet.lease("judge-cache-1") as one, fleet.lease("judge-cache-2") as two:
+        yield one, two
 
 
 def client(proxy: ProxyProcess) -> openai.OpenAI:
@@ -163,11 +165,11 @@ def test_redis_stopped_mid_run_every_request_still_succeeds(proxies, upstream, r
 
 def test_fully_repeated_request_costs_nothing_with_litellms_response_cache(upstream, fleet):
     steer(upstream, json.dumps({"winner": 2, "reason": "beta"}))
-    proxy = fleet.proxy("judge-cache-response-cache")
-    question = unique("repeat")
-    first, h1 = ask(proxy, "fusion/best-of", question)
-    seen = len(upstream.seen)
-    second, h2 = ask(proxy, "fusion/best-of", question)
+    with fleet.lease("judge-cache-response-cache") as proxy:
+        question = unique("repeat")
+        first, h1 = ask(proxy, "fusion/best-of", question)
+        seen = len(upstream.seen)
+        second, h2 = ask(proxy, "fusion/best-of", question)
     assert len(upstream.seen) == seen == 3, "the repeat reached no upstream: panel from LiteLLM's cache, judge from ours"
     assert h2["x-litellm-fusion-judge-cache"] == "hit"
     assert second.choices[0].message.content == first.choices[0].message.content == "beta"

@@ -156,8 +156,9 @@ def fleet_proxies(fleet: Fleet) -> None:
 
 
 @pytest.fixture(scope="module")
-def proxy(fleet: Fleet) -> ProxyProcess:
-    return fleet.proxy("prometheus")
+def proxy(fleet: Fleet) -> Iterator[ProxyProcess]:
+    with fleet.lease("prometheus") as p:
+        yield p
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ spend metadata, the classifier_plugin inside LiteLLM's complexity router, a rout
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import openai
@@ -60,8 +61,9 @@ def fleet_proxies(fleet: Fleet) -> None:
 
 
 @pytest.fixture(scope="module")
-def proxy(fleet: Fleet) -> ProxyProcess:
-    return fleet.proxy("routing")
+def proxy(fleet: Fleet) -> Iterator[ProxyProcess]:
+    with fleet.lease("routing") as p:
+        yield p
 
 
 def answered_by(upstream: FakeUpstream) -> list[str]:

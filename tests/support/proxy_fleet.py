@@ -6,7 +6,8 @@ module-level `fleet_proxies(fleet)` function; the session's `fleet` fixture (tes
 module's function, then starts all the declared proxies at once, `PARALLEL` at a time, and waits until every one
 serves (or, for a config that must fail, has exited) before the first test that uses the fleet runs: no proxy starts
 while a test runs. Each module then takes its own proxy (`fleet.proxy(name)`) and steers the session's fake upstream
-per test, as before. Every process the fleet started is stopped at the end of the session.
+per test, as before. A module that alone uses a proxy takes it with `fleet.lease(name)`, which stops it when the
+module ends; every process the fleet started is stopped at the end of the session at the latest.
 
 `fleet.share(origin, config)` contributes to the one *shared* proxy instead: the union of the contributing modules'
 configs. Their model names must not overlap and their router, LiteLLM and general settings must be the same
@@ -19,7 +20,8 @@ own proxy with `fleet.add`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -133,6 +135,16 @@ class Fleet:
         if name not in self._members or name in self._failing:
             raise FleetError(f"no serving proxy {name!r} was declared by a selected module's fleet_proxies()")
         return self._members[name]
+
+    @contextmanager
+    def lease(self, name: str) -> Iterator[Any]:
+        """`proxy(name)` for a module (or package) fixture, stopped when the fixture ends rather than idling until
+        the end of the session."""
+        member = self.proxy(name)
+        try:
+            yield member
+        finally:
+            member.stop()
 
     def shared(self) -> ProxyProcess:
         return self.proxy(SHARED)
