@@ -8,20 +8,35 @@ cd "$(dirname "$0")/.."
 OLDEST=1.102.4
 PY=${PYTHON:-$(command -v python3.11 || command -v python3)}
 [ -x .venv-oldest/bin/python ] || "$PY" -m venv .venv-oldest
+pip=(.venv-oldest/bin/python -m pip install)
+stamp="litellm[proxy]==$OLDEST, pyproject $(sha256sum pyproject.toml | cut -d' ' -f1)"
+ready() {
+  [ "$(cat .venv-oldest/ready 2>/dev/null)" = "$stamp" ] \
+    && .venv-oldest/bin/python -c "import importlib.metadata as m, sys; sys.exit(m.version('litellm') != '$OLDEST')" 2>/dev/null
+}
+# `--prepare` (scripts/test.sh runs it in the background while it sets up the main venv): LiteLLM and its
+# dependencies only, the bulk of the downloading and byte-compiling. This package and its test extra come next,
+# in the foreground (both venvs' editable installs build in this one source tree).
+if [ "${1:-}" = --prepare ]; then
+  ready || { "${pip[@]}" --upgrade pip && "${pip[@]}" "litellm[proxy]==$OLDEST"; } > .venv-oldest/prepare.log 2>&1
+  exit
+fi
 log=.venv-oldest/setup.log
-if ! .venv-oldest/bin/python -c "import importlib.metadata as m, sys; sys.exit(m.version('litellm') != '$OLDEST')" 2>/dev/null; then
-  { .venv-oldest/bin/python -m pip install --upgrade pip && .venv-oldest/bin/python -m pip install -e ".[test]" "litellm[proxy]==$OLDEST"; } \
+if ! ready; then
+  { "${pip[@]}" --upgrade pip && "${pip[@]}" -e ".[test]" "litellm[proxy]==$OLDEST"; } \
     > "$log" 2>&1 || { cat "$log"; echo "oldest-LiteLLM setup failed (log: $log)" >&2; exit 1; }
+  echo "$stamp" > .venv-oldest/ready
 fi
 export LITELLM_LOCAL_MODEL_COST_MAP=True
 echo "== second pass: litellm[proxy]==$OLDEST"
 # Left out: the unit modules that never load LiteLLM (answer normaliser, verdict parsing, judge prompt fencing, the
-# routing classifier and strategy, the replay book, the routing benchmark's metrics): the same code on either
+# routing classifier and strategy, the replay book, the routing benchmark's metrics, the test fleet's config merge):
+# the same code on either
 # version, already run by the main pass. Every other unit module reaches LiteLLM (its litellm_params names in config
 # validation, RedisCache, the routing hook, the cost map through the CLI). The proxy modules' proxies start together
 # (tests/support/proxy_fleet.py); fusion, cascade and streaming share one.
 PURE_UNIT=(test_answer_rules_unit.py test_verdict_unit.py test_judge_steering_unit.py test_routing_classifier_unit.py
-  test_routing_strategy_unit.py test_replay_book_unit.py test_routing_eval_metrics.py)
+  test_routing_strategy_unit.py test_replay_book_unit.py test_routing_eval_metrics.py test_proxy_fleet_unit.py)
 exec .venv-oldest/bin/python -m pytest -q -p no:cacheprovider "${PURE_UNIT[@]/#/--ignore=tests/unit/}" \
   tests/unit tests/proxy/test_fusion_proxy.py tests/proxy/test_cascade_proxy.py tests/proxy/test_streaming_proxy.py \
   tests/proxy/test_routing_proxy.py tests/proxy/test_disconnect_billing.py "$@"

@@ -44,9 +44,11 @@ class FleetError(RuntimeError):
 
 
 def merge_configs(parts: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """One proxy config serving every part: {origin (a module name): its config}. Raises FleetError on a conflict."""
+    """One proxy config serving every part: {origin (a module name): its config}. Raises FleetError on a conflict:
+    a model_name or routed group declared twice, or settings that are not the same in every part (absent included)."""
     merged: dict[str, Any] = {"model_list": []}
     owner: dict[str, str] = {}
+    first = next(iter(parts), None)
     for origin, config in parts.items():
         unknown = set(config) - {"model_list", "litellm_fusion", *MERGED_SETTINGS}
         if unknown:
@@ -57,10 +59,9 @@ def merge_configs(parts: dict[str, dict[str, Any]]) -> dict[str, Any]:
                 raise FleetError(f"model_name {name!r} is declared by both {owner[name]} and {origin}")
             merged["model_list"].append(entry)
         for key in MERGED_SETTINGS:
+            if config.get(key) != parts[first].get(key):
+                raise FleetError(f"{origin}: {key} {config.get(key)} differs from {first}'s {parts[first].get(key)}")
             if key in config:
-                if key in merged and merged[key] != config[key]:
-                    raise FleetError(f"{origin}: {key} differs from another sharing module's: "
-                                     f"{merged[key]} != {config[key]}")
                 merged[key] = config[key]
         for key, value in (config.get("litellm_fusion") or {}).items():
             section = merged.setdefault("litellm_fusion", {})
