@@ -5,15 +5,20 @@
 # FUSION_OLDEST_PASS=0 skips the oldest pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The oldest pass's venv is prepared in the background meanwhile (LiteLLM 1.102.4 and its dependencies: mostly
-# downloading and byte-compiling on one core); it is finished before the first test runs.
-prepare=""
+# The oldest pass's venv is set up in the background meanwhile (mostly downloading and byte-compiling on one core),
+# in two steps (scripts/test_oldest.sh); it is finished before the first test runs.
+oldest=""
 if [ $# -eq 0 ] && [ "${FUSION_OLDEST_PASS:-1}" != 0 ]; then
   bash scripts/test_oldest.sh --prepare &
-  prepare=$!
-  trap 'wait "$prepare" 2>/dev/null || true' EXIT
+  oldest=$!
+  trap 'wait "$oldest" 2>/dev/null || true' EXIT
 fi
 bash scripts/setup.sh
+if [ -n "$oldest" ]; then
+  wait "$oldest" || true  # on failure the next step shows why
+  bash scripts/test_oldest.sh --setup-only &
+  oldest=$!
+fi
 # Integration tests use a real redis-server and a real prometheus (Debian packages). Tests start their
 # own on free loopback ports; the packages' system services are kept from starting (policy-rc.d).
 missing=()
@@ -27,7 +32,7 @@ bash scripts/setup_db.sh
 # set every proxy start would compile it again (~5 s of CPU each; LiteLLM imports it at start-up): compile it
 # once (a no-op when up to date).
 .venv/bin/python -m compileall -q -j 0 "$(.venv/bin/python -c 'import importlib.util as u; print(u.find_spec("prisma").submodule_search_locations[0])')" >/dev/null
-[ -z "$prepare" ] || wait "$prepare" || echo "(preparing .venv-oldest failed: the second pass sets it up again)" >&2
+[ -z "$oldest" ] || wait "$oldest"
 export LITELLM_LOCAL_MODEL_COST_MAP=True
 .venv/bin/python -m pytest -q "$@"
 if [ $# -eq 0 ] && [ "${FUSION_OLDEST_PASS:-1}" != 0 ]; then

@@ -14,9 +14,9 @@ ready() {
   [ "$(cat .venv-oldest/ready 2>/dev/null)" = "$stamp" ] \
     && .venv-oldest/bin/python -c "import importlib.metadata as m, sys; sys.exit(m.version('litellm') != '$OLDEST')" 2>/dev/null
 }
-# `--prepare` (scripts/test.sh runs it in the background while it sets up the main venv): LiteLLM and its
-# dependencies only, the bulk of the downloading and byte-compiling. This package and its test extra come next,
-# in the foreground (both venvs' editable installs build in this one source tree).
+# scripts/test.sh sets this venv up in the background, in two steps: `--prepare` (while the main venv is set up)
+# installs LiteLLM and its dependencies only, the bulk of the downloading and byte-compiling; `--setup-only` (after
+# it: both venvs' editable installs build in this one source tree) adds this package and its test extra.
 if [ "${1:-}" = --prepare ]; then
   ready || { "${pip[@]}" --upgrade pip && "${pip[@]}" "litellm[proxy]==$OLDEST"; } > .venv-oldest/prepare.log 2>&1
   exit
@@ -27,6 +27,7 @@ if ! ready; then
     > "$log" 2>&1 || { cat "$log"; echo "oldest-LiteLLM setup failed (log: $log)" >&2; exit 1; }
   echo "$stamp" > .venv-oldest/ready
 fi
+[ "${1:-}" != --setup-only ] || exit 0
 export LITELLM_LOCAL_MODEL_COST_MAP=True
 echo "== second pass: litellm[proxy]==$OLDEST"
 # Left out: the unit modules that never load LiteLLM (answer normaliser, verdict parsing, judge prompt fencing, the
