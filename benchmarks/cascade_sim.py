@@ -287,9 +287,10 @@ def select(prompts: list[Prompt], pool: Sequence[str], rules: tuple[Agree, Usabl
     CURVE_BUDGETS.
     With `strengths` (the deployments' routing strengths), classifier skip too: every train-front and core
     configuration with each of SKIP_TARGETS; `curve_skip` = the best within each budget when skip variants
-    compete; per core configuration the `chosen_skip` target; `skip_check` = the skip variants the proxy runs
-    (the chosen ones, else, to check the product against the simulation, the core configuration's variant
-    that skips closest to half the train prompts)."""
+    compete; per core configuration the `chosen_skip` target; `skip_check` = the skip variants the proxy runs:
+    the chosen ones and, when the best configuration within 50% has none skipping at least a quarter of the
+    train prompts, its variant skipping closest to half of them (to check the product against the simulation
+    where skipping matters)."""
     single = singles(prompts, pool)
     strongest = max(pool, key=lambda m: (single[m][1], -single[m][0]))
     top_cost, top_q = single[strongest]
@@ -314,19 +315,22 @@ def select(prompts: list[Prompt], pool: Sequence[str], rules: tuple[Agree, Usabl
     proxy = unique([target] + [best_within(b) for b in PROXY_BUDGETS])
     if all(len(c.tiers) < 3 for c in proxy):
         proxy = unique(proxy + [three_tier])
-    core = unique([best_within(0.5), three_tier])
+    best50 = best_within(0.5)
+    core = unique([best50, three_tier])
     chosen = Selection(strongest, core, unique(proxy + core), unique(best_within(b) for b in CURVE_BUDGETS))
     if strengths is None:
         return chosen
+    def skipping(v: Cascade) -> float:
+        return sum(t > 1 for t in results[v].start_of) / len(prompts)
+
     for base in unique(train_front(results) + chosen.proxy):
         variants = skip_variants(sim, base)
         results.update(variants)
         if base in core:
-            pick = chosen_skip(results[base], variants)
-            chosen.skip[base] = pick
-            half = min(variants, default=None, key=lambda v: abs(sum(t > 1 for t in variants[v].start_of)
-                                                                  / len(prompts) - 0.5))
-            chosen.skip_check.append(pick or half)
+            chosen.skip[base] = pick = chosen_skip(results[base], variants)
+            chosen.skip_check.append(pick)
+            if base == best50 and (pick is None or skipping(pick) < 0.25):
+                chosen.skip_check.append(min(variants, default=None, key=lambda v: abs(skipping(v) - 0.5)))
     chosen.skip_check = unique(chosen.skip_check)
     chosen.curve_skip = unique(best_within(b, list(results)) for b in CURVE_BUDGETS)
     return chosen
