@@ -346,6 +346,10 @@ def comparison(single: dict, top: tuple[float, float], curves: dict[str, list]) 
         (a, lv, b, gap), (a2, lv2, b2, gap2) = cells
         print(f"| {k} | {a} ({a2}) | {lv} ({lv2}) | {b} ({b2}); {gap:.3f} ({gap2:.3f}) | {sum(qs) / len(qs):.3f} |")
     print()
+    for k in (k for k in at if k.startswith("cascade family")):
+        below = [f"{b / top[0]:.1%} ({at[k][i]:.3f} vs {router[i]:.3f})" for i, b in enumerate(budgets)
+                 if at[k][i] < router[i] - 1e-9]
+        print(f"{k} below the product router at: " + (", ".join(below) or "no budget") + "\n")
 
 
 def plot(curves_by_split: dict, path: Path) -> None:
