@@ -315,6 +315,7 @@ def skip_table(s: Split, sim: cs.Simulator, results: dict, top: tuple[float, flo
         print(f"| {base.name} | p < {v.skip:g} ({label}) | {how} | {sum(st > 1 for st in started) / n:.0%} | "
               f"{qb:.3f} → {qv:.3f} ({qv - qb:+.3f}) | {cb_ / top[0]:.1%} → {cv / top[0]:.1%} | {rounds_b:.2f} → "
               f"{rounds_v:.2f} | {lost:.0%} | {saved:.0%} |")
+    print()
 
 
 def comparison(single: dict, top: tuple[float, float], curves: dict[str, list]) -> None:
