@@ -14,9 +14,12 @@ text); cost = `x-litellm-response-cost`, what LiteLLM billed.
 
 Every configuration is chosen on the TRAIN prompts (cascade_sim.select). By default the proxy runs the core
 two per split (the best within 50% of the strongest deployment's cost on train, and the best 3-tier one within
-50%); --all-configs adds the cheapest reaching 98% of the strongest on train and the best within 10 and 25%. A family of
-configurations (the best on train within each of 16 budgets) is also scored on test by the offline
-simulation, which mirrors the product's acceptance rules and is checked per prompt against the proxy.
+50%) and their classifier-skip variants (`skip_tiers`, target chosen on train; --no-skip leaves them out);
+--all-configs adds the cheapest reaching 98% of the strongest on train and the best within 10 and 25%. Every
+deployment carries model_info.strength (the artifact's fitted strength, what skip_tiers compares). A family of
+configurations (the best on train within each of 48 budgets; and again with skip variants competing) is also
+scored on test by the offline simulation, which mirrors the product's acceptance and skip rules and is checked
+per prompt against the proxy (same start tier, same answering tier).
 Side by side on the same prompts, offline (cascade_baselines.py): every single deployment, the product's
 prompt-only router over its price weight, LiteLLM's heuristic ComplexityRouter (tiers mapped onto the pool;
 score thresholds between frontier deployments, chosen on train per budget), the per-prompt oracle.
