@@ -175,13 +175,17 @@ class FakeUpstream:
     async def _models(self, request: web.Request) -> web.Response:
         return web.json_response({"object": "list", "data": [{"id": m, "object": "model"} for m in self.behaviours]})
 
-    async def _chat(self, request: web.Request) -> web.StreamResponse:
+    async def _arrive(self, request: web.Request) -> tuple[dict[str, Any], Seen, Behaviour]:
+        """A request's body, its record in `seen` and the behaviour its model is steered to."""
         body = await request.json()
-        model = str(body.get("model"))
-        seen = Seen(model=model, body=body, started=time.monotonic())
+        seen = Seen(model=str(body.get("model")), body=body, started=time.monotonic())
         with self._lock:
             self.seen.append(seen)
-            behaviour = self.behaviours.get(model, Behaviour())
+            return body, seen, self.behaviours.get(seen.model, Behaviour())
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        body, seen, behaviour = await self._arrive(request)
+        model = seen.model
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
@@ -220,12 +224,8 @@ class FakeUpstream:
     async def _responses(self, request: web.Request) -> web.Response:
         """OpenAI's Responses API, not streamed: what LiteLLM sends an `openai/` deployment for /v1/responses
         (text answers, latency, status and usage as for chat)."""
-        body = await request.json()
-        model = str(body.get("model"))
-        seen = Seen(model=model, body=body, started=time.monotonic())
-        with self._lock:
-            self.seen.append(seen)
-            behaviour = self.behaviours.get(model, Behaviour())
+        body, seen, behaviour = await self._arrive(request)
+        model = seen.model
         try:
             latency = _value(behaviour.latency, body)
             if latency:
