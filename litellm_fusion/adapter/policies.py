@@ -40,7 +40,11 @@ def cascade_start(router: Any, config: FusionModelConfig, messages: list[dict[st
     estimate = DifficultyModel.load().estimate_of(messages)
     if estimate is None:
         return None
-    strengths = [max(model_strength(router.model_list, m) or float("-inf") for m in tier.models) for tier in config.tiers]
+    def strongest(models: list[str]) -> float:  # start-up checked that each model has a strength (0.0 included)
+        found = [model_strength(router.model_list, m) for m in models]
+        return max(s for s in found if s is not None)
+
+    strengths = [strongest(tier.models) for tier in config.tiers]
     return start_tier(estimate, strengths, config.skip_tiers.target_p_success)
 
 

@@ -250,3 +250,15 @@ def test_skip_tiers_needs_a_strength_for_every_tier_model():
         check_gate_strengths({config.name: config}, model_list)
     assert "fusion model 'fusion/cascade': litellm_params.tiers[0]: no strength for 'b'" in str(info.value)
     check_gate_strengths({config.name: cascade()}, model_list)  # without skip_tiers no strength is needed
+
+
+def test_a_tier_model_of_strength_zero_is_a_strength_not_a_missing_one():
+    from types import SimpleNamespace
+
+    from litellm_fusion.adapter.policies import cascade_start
+
+    model_list = [{"model_name": n, "litellm_params": {"model": f"openai/in-house-{n}"}, "model_info": {"strength": v}}
+                  for n, v in (("a", 0.0), ("b", -9.0), ("s", 3.0))]
+    config = cascade(skip_tiers={"target_p_success": 0.01})
+    start = cascade_start(SimpleNamespace(model_list=model_list), config, [{"role": "user", "content": "What is 2 + 2?"}])
+    assert start is not None and start.tier == 1 and start.p_success[0] > 0.01
