@@ -5,7 +5,8 @@ inner call in the engine, the Router call, the provider's HTTP request inside Li
 of each call); the same fake upstreams and cascades as cascade_latency.py, one request at a time. Each row is the
 p50 (p90) over the requests of one step; *whose* says who spends that time.
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/cascade_timeline.py      # ~1.5 minutes
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/cascade_timeline.py               # ~1.5 minutes
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/cascade_timeline.py --base main   # another version
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 
 import openai
-from bench_common import TESTS, pct, upstream_process
+from bench_common import TESTS, pct, plugin_at, upstream_process
 from cascade_latency import ANSWER, LATENCY, config
 from proxy_harness import ProxyProcess
 
@@ -105,13 +106,23 @@ def table(model: str, own: list[float], per_request: list[dict[str, float]]) -> 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--base", help="run litellm_fusion as it was at this git revision instead of this checkout's")
     args = parser.parse_args()
+    if args.base:
+        with plugin_at(args.base) as plugin:
+            timelines(args.requests, [plugin])
+    else:
+        timelines(args.requests, [])
+
+
+def timelines(requests: int, plugin: list[Path]) -> None:
     behaviours = {name: {"text": ANSWER[name], "latency": latency} for name, latency in LATENCY.items()}
     for model in ("cascade-accepts", "cascade-escalates"):
         out = Path(tempfile.mkdtemp()) / "timeline.jsonl"
-        env = {"PYTHONPATH": os.pathsep.join([str(PROBE), str(TESTS / "plugins")]), "FUSION_TIMELINE": str(out)}
+        path = [str(PROBE), *map(str, plugin), str(TESTS / "plugins")]
+        env = {"PYTHONPATH": os.pathsep.join(path), "FUSION_TIMELINE": str(out)}
         with upstream_process(behaviours) as url, ProxyProcess(config(url), out.parent, spend_log=False, env=env) as proxy:
-            own = asyncio.run(drive(proxy, model, args.requests))
+            own = asyncio.run(drive(proxy, model, requests))
             assert proxy.proc is not None
             os.kill(proxy.proc.pid, signal.SIGUSR1)
             deadline = time.monotonic() + 10
