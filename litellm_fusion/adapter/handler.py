@@ -156,6 +156,8 @@ class FusionHandler(CustomLLM):
             if call_id:
                 _IN_FLIGHT.pop(call_id, None)
         assert result is not None
+        # The request's wall time as the handler saw it: its own set-up (config, request, gate) counts too.
+        result.elapsed_s = time.monotonic() - started
         _record(targets, config, result, cascade_baseline(router, config, result) if config.is_cascade else None)
         entry = metadata["spend_logs_metadata"]["fusion"]
         if first_at is not None:  # streamed: how long the first text took, and what of that was not the calls'
