@@ -42,3 +42,19 @@ def first_text(raw: str) -> str:
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+@contextmanager
+def plugin_at(rev: str) -> Iterator[Path]:
+    """litellm_fusion as it was at git revision `rev`, unpacked into a temporary folder; put the folder first on a
+    proxy's PYTHONPATH to run that version (a proxy runs outside the repo, so it wins over the editable install)."""
+    import io
+    import tarfile
+    import tempfile
+
+    repo = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(["git", "-C", str(repo), "archive", rev, "litellm_fusion"], capture_output=True, check=True)
+    with tempfile.TemporaryDirectory() as folder:
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(folder, filter="data")
+        yield Path(folder)

@@ -116,6 +116,12 @@ class ProductRouter:
         return [pt for _, pt in self.points(test, list(dict.fromkeys(weights)))]
 
 
+def deployment_strengths(train: Sequence[Prompt], pool: Sequence[str]) -> dict[str, float]:
+    """Deployment -> the routing strength the product router baseline uses (ProductRouter), which the replay
+    proxy also sets as each deployment's model_info.strength (what skip_tiers compares)."""
+    return {p.model: p.strength for p in ProductRouter(train, pool).profiles}
+
+
 def held_out_by_router(data: Path, prompts: Sequence[Prompt]) -> list[bool]:
     """Per MMLU-Pro prompt: is its question in the shipped artifact's held-out manifest (never trained on)?
     The router's training split (scripts/router_data.py) is not this benchmark's question-id rule."""

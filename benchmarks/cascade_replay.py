@@ -14,9 +14,12 @@ text); cost = `x-litellm-response-cost`, what LiteLLM billed.
 
 Every configuration is chosen on the TRAIN prompts (cascade_sim.select). By default the proxy runs the core
 two per split (the best within 50% of the strongest deployment's cost on train, and the best 3-tier one within
-50%); --all-configs adds the cheapest reaching 98% of the strongest on train and the best within 10 and 25%. A family of
-configurations (the best on train within each of 16 budgets) is also scored on test by the offline
-simulation, which mirrors the product's acceptance rules and is checked per prompt against the proxy.
+50%) and their classifier-skip variants (`skip_tiers`, target chosen on train; --no-skip leaves them out);
+--all-configs adds the cheapest reaching 98% of the strongest on train and the best within 10 and 25%. Every
+deployment carries model_info.strength (the artifact's fitted strength, what skip_tiers compares). A family of
+configurations (the best on train within each of 48 budgets; and again with skip variants competing) is also
+scored on test by the offline simulation, which mirrors the product's acceptance and skip rules and is checked
+per prompt against the proxy (same start tier, same answering tier).
 Side by side on the same prompts, offline (cascade_baselines.py): every single deployment, the product's
 prompt-only router over its price weight, LiteLLM's heuristic ComplexityRouter (tiers mapped onto the pool;
 score thresholds between frontier deployments, chosen on train per budget), the per-prompt oracle.
@@ -33,7 +36,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -65,6 +68,9 @@ class Split:
     strongest: str = ""
     cascades: list[cs.Cascade] = field(default_factory=list)  # run through the proxy
     curve: list[cs.Cascade] = field(default_factory=list)  # simulated offline (chosen on train too)
+    curve_skip: list[cs.Cascade] = field(default_factory=list)  # the same, classifier-skip variants allowed
+    skip: dict[cs.Cascade, cs.Cascade | None] = field(default_factory=dict)  # core config -> chosen skip variant
+    strengths: dict[str, float] = field(default_factory=dict)  # model_info.strength of each deployment
 
 
 @dataclass
@@ -79,6 +85,14 @@ class Outcome:
     escalations: str | None
     error: str | None = None
 
+    @property
+    def start(self) -> int:
+        """The tier the cascade started at: 1 + the tiers the classifier skipped (x-litellm-fusion-escalations
+        lists them as "<tier>: classifier: predicted success ...")."""
+        skipped = [int(part.split(":", 1)[0]) for part in (self.escalations or "").split("; ")
+                   if part.split(": ", 1)[-1].startswith("classifier:")]
+        return max(skipped, default=0) + 1
+
 
 def load(data: Path, names: list[str]) -> list[Split]:
     out = []
@@ -90,10 +104,13 @@ def load(data: Path, names: list[str]) -> list[Split]:
     return out
 
 
-def deployment(name: str, url: str, price_in: float, price_out: float) -> dict:
-    return {"model_name": name,
-            "litellm_params": {"model": f"openai/{name}", "api_base": url, "api_key": "replay"},
-            "model_info": {"input_cost_per_token": price_in, "output_cost_per_token": price_out}}
+def deployment(name: str, url: str, price_in: float, price_out: float, strength: float | None) -> dict:
+    """A replayed deployment; `strength` (model_info.strength) is what skip_tiers' classifier compares."""
+    info = {"input_cost_per_token": price_in, "output_cost_per_token": price_out}
+    if strength is not None:
+        info["strength"] = strength
+    return {"model_name": name, "litellm_params": {"model": f"openai/{name}", "api_base": url, "api_key": "replay"},
+            "model_info": info}
 
 
 def cascade_name(split: Split, i: int) -> str:
@@ -103,7 +120,9 @@ def cascade_name(split: Split, i: int) -> str:
 def proxy_config(splits: list[Split], url: str) -> dict:
     mp_prices = rd.mmlu_pro_prices()
     names = sorted({m for s in splits for m in s.pool})
-    models = [deployment(m, url, *(mp_prices[m] if m in mp_prices else rd.rb_deployment_prices())) for m in names]
+    strengths = {m: v for s in splits for m, v in s.strengths.items()}
+    models = [deployment(m, url, *(mp_prices[m] if m in mp_prices else rd.rb_deployment_prices()), strengths.get(m))
+              for m in names]
     for s in splits:
         for i, c in enumerate(s.cascades):
             models.append({"model_name": cascade_name(s, i), "litellm_params": c.litellm_params()})
@@ -191,7 +210,7 @@ def report(splits: list[Split], results: dict, plot_path: Path) -> None:
         router_train_chosen = product_router.chosen_on_train(s.train, s.test, cs.CURVE_BUDGETS, s.strongest)
         tier_point, heur_sweep = cb.litellm_points(s.train, s.test, cb.frontier(s.train, s.pool), cs.CURVE_BUDGETS)
         oracle = cb.oracle(s.test, s.pool)
-        sim = cs.Simulator(s.test, s.pool, rules)
+        sim = cs.Simulator(s.test, s.pool, rules, s.strengths)
         print(f"### {s.name}: {len(s.test)} test prompts ({s.dropped} dropped: a deployment of the pool has no "
               f"record); strongest = {s.strongest}, chosen on train\n")
         if s.name.endswith("(router held-out)"):
@@ -211,11 +230,15 @@ def report(splits: list[Split], results: dict, plot_path: Path) -> None:
             tier1[c.name] = sum(o.tier == "1" for o in outs) / len(outs)
             tiers = Counter(o.tier for o in outs)
             predicted = sim.run(c)
-            same = sum(str(t) == o.tier for t, o in zip(predicted.tier_of, outs))
+            same = sum(str(t) == o.tier and st == o.start
+                       for t, st, o in zip(predicted.tier_of, predicted.start_of, outs))
             errors = sum(o.error is not None for o in outs)
+            started = sum(o.start > 1 for o in outs) / len(outs)
             note = ("answered at tier " + ", ".join(f"{t}: {n / len(outs):.0%}" for t, n in sorted(tiers.items(), key=str))
-                    + f"; offline simulation: same tier on {same / len(outs):.1%}, {predicted.quality:.3f} at "
-                    f"{predicted.cost / top[0]:.1%}" + (f"; **{errors} errors**" if errors else ""))
+                    + (f"; classifier skipped tier 1 for {started:.0%}" if c.skip is not None else "")
+                    + f"; offline simulation: same {'start and ' if c.skip is not None else ''}tier on "
+                    f"{same / len(outs):.1%}, {predicted.quality:.3f} at {predicted.cost / top[0]:.1%}"
+                    + (f"; **{errors} errors**" if errors else ""))
             print(row(f"cascade {c.name}", "proxy", cost, q, top, note))
         for label, pts in (("product router", [pt for _, pt in router]), ("LiteLLM heuristic (thresholds)", heur_sweep)):
             env = cb.envelope(pts + list(single.values()))
@@ -240,16 +263,62 @@ def report(splits: list[Split], results: dict, plot_path: Path) -> None:
         for c in s.curve:
             r = sim.run(c)
             simulated[c.name] = (r.cost, r.quality)
+        with_skip = [(r.cost, r.quality) for r in map(sim.run, s.curve_skip)]
         curves = {"cascade (proxy)": list(cascade_pts.values()),
                   "cascade family (simulated)": list(simulated.values()),
+                  "cascade family with classifier skip (simulated)": with_skip,
                   "product router": [pt for _, pt in router],
                   "product router (weight chosen on train)": router_train_chosen,
                   "LiteLLM heuristic (thresholds)": heur_sweep}
         print("\nSimulated family (the best train configuration within each budget, scored on test): "
               + "; ".join(f"{name} {q:.3f} at {c / top[0]:.1%}" for name, (c, q) in simulated.items()))
         comparison(single, top, curves)
+        skip_table(s, sim, results, top)
         curves_by_split[s.name] = (single, curves, tier_point, oracle, s.strongest)
     plot(curves_by_split, plot_path)
+
+
+def skip_table(s: Split, sim: cs.Simulator, results: dict, top: tuple[float, float]) -> None:
+    """Classifier skip vs the same cascade without it, on the test prompts: proxy outcomes where the proxy ran
+    both, else the simulation (labelled)."""
+    pairs = [(base, v) for base, v in s.skip.items()]
+    pairs += [(v.with_skip(None), v) for v in s.cascades if v.skip is not None and v not in s.skip.values()]
+    if not pairs:
+        return
+    print("\nClassifier skip (`skip_tiers`) vs the same cascade without it (target chosen on train: the one saving "
+          "the most rounds at no more train cost and at most "
+          f"{cs.SKIP_TOLERANCE:g} less train quality; *check* = not chosen, run to compare product and simulation):\n")
+    print("| cascade | skip target | measured | started past tier 1 | quality (without → with) | cost % of strongest "
+          "(without → with) | mean tiers run one after another | skipped a tier 1 that would have accepted | "
+          "skipped a tier 1 that would have escalated |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for base, v in pairs:
+        if v is None:
+            print(f"| {base.name} | none qualifies on train | - | - | - | - | - | - | - |")
+            continue
+        b, r = sim.run(base), sim.run(v)
+        label = "chosen" if s.skip.get(base) == v else "check"
+        key_b, key_v = (s.name, base.name), (s.name, v.name)
+        if key_b in results and key_v in results:
+            ob, ov = results[key_b], results[key_v]
+            how = "proxy"
+            qb, cb_ = summary(ob)[1], summary(ob)[0]
+            qv, cv = summary(ov)[1], summary(ov)[0]
+            started = [o.start for o in ov]
+            rounds_b = sum(int(o.tier or 0) for o in ob) / len(ob)
+            rounds_v = sum(int(o.tier or 0) - o.start + 1 for o in ov) / len(ov)
+            base_tier = [int(o.tier or 0) for o in ob]
+        else:
+            how = "simulated"
+            qb, cb_, qv, cv = b.quality, b.cost, r.quality, r.cost
+            started, rounds_b, rounds_v, base_tier = r.start_of, b.rounds, r.rounds, b.tier_of
+        n = len(started)
+        lost = sum(st > 1 and t == 1 for st, t in zip(started, base_tier)) / n
+        saved = sum(st > 1 and t > 1 for st, t in zip(started, base_tier)) / n
+        print(f"| {base.name} | p < {v.skip:g} ({label}) | {how} | {sum(st > 1 for st in started) / n:.0%} | "
+              f"{qb:.3f} → {qv:.3f} ({qv - qb:+.3f}) | {cb_ / top[0]:.1%} → {cv / top[0]:.1%} | {rounds_b:.2f} → "
+              f"{rounds_v:.2f} | {lost:.0%} | {saved:.0%} |")
+    print()
 
 
 def comparison(single: dict, top: tuple[float, float], curves: dict[str, list]) -> None:
@@ -281,6 +350,10 @@ def comparison(single: dict, top: tuple[float, float], curves: dict[str, list]) 
         (a, lv, b, gap), (a2, lv2, b2, gap2) = cells
         print(f"| {k} | {a} ({a2}) | {lv} ({lv2}) | {b} ({b2}); {gap:.3f} ({gap2:.3f}) | {sum(qs) / len(qs):.3f} |")
     print()
+    for k in (k for k in at if k.startswith("cascade family")):
+        below = [f"{b / top[0]:.1%} ({at[k][i]:.3f} vs {router[i]:.3f})" for i, b in enumerate(budgets)
+                 if at[k][i] < router[i] - 1e-9]
+        print(f"{k} below the product router at: " + (", ".join(below) or "no budget") + "\n")
 
 
 def plot(curves_by_split: dict, path: Path) -> None:
@@ -291,7 +364,8 @@ def plot(curves_by_split: dict, path: Path) -> None:
 
     styles = {"product router": ("C3", "-"), "product router (weight chosen on train)": ("C3", ":"),
               "LiteLLM heuristic (thresholds)": ("C0", "--"),
-              "cascade family (simulated)": ("C2", ":"), "cascade (proxy)": ("C2", "-")}
+              "cascade family (simulated)": ("C2", ":"), "cascade (proxy)": ("C2", "-"),
+              "cascade family with classifier skip (simulated)": ("C1", ":")}
     cols = min(2, len(curves_by_split))
     rows = (len(curves_by_split) + cols - 1) // cols
     fig, grid = plt.subplots(rows, cols, figsize=(6.2 * cols, 4.8 * rows), squeeze=False)
@@ -347,14 +421,19 @@ def main() -> None:
     ap.add_argument("--dump", type=Path, help="write every request's outcome here (JSON)")
     ap.add_argument("--from-dump", type=Path, help="report the outcomes of an earlier run (no proxy)")
     ap.add_argument("--no-cascades", action="store_true", help="plain deployments only (checks the replay)")
+    ap.add_argument("--no-skip", action="store_true",
+                    help="do not run the classifier-skip (skip_tiers) variants through the proxy")
     args = ap.parse_args()
     t0 = time.perf_counter()
     splits = load(args.data, args.splits)
     rules = cs.product_rules()
     for s in splits:
-        chosen = cs.select(s.train, s.pool, rules)
-        s.strongest, s.curve = chosen.strongest, chosen.curve
+        s.strengths = cb.deployment_strengths(s.train, s.pool)
+        chosen = cs.select(s.train, s.pool, rules, s.strengths)
+        s.strongest, s.curve, s.curve_skip, s.skip = chosen.strongest, chosen.curve, chosen.curve_skip, chosen.skip
         s.cascades = [] if args.no_cascades else chosen.proxy if args.all_configs or args.from_dump else chosen.core
+        if not (args.no_cascades or args.no_skip):
+            s.cascades = s.cascades + chosen.skip_check
         if args.limit:
             s.test = s.test[: args.limit]
         print(f"{s.name}: cascades chosen on {len(s.train)} train prompts: "
@@ -386,8 +465,7 @@ def router_clean(data: Path, splits: list[Split], results: dict) -> list[Split]:
         if s.name != "mmlu_pro":
             continue
         keep = [i for i, held in enumerate(cb.held_out_by_router(data, s.test)) if held]
-        sub = Split(f"{s.name} (router held-out)", s.pool, s.train, [s.test[i] for i in keep], s.dropped,
-                    s.strongest, s.cascades, s.curve)
+        sub = replace(s, name=f"{s.name} (router held-out)", test=[s.test[i] for i in keep])
         for (name, label), outs in list(results.items()):
             if name == s.name and not label.startswith("always "):
                 results[(sub.name, label)] = [outs[i] for i in keep]

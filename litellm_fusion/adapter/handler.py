@@ -23,7 +23,7 @@ from ..engine.judge import JudgeCacheUse
 from ..engine.types import Ledger, first_token_wait
 from ..observability.metadata import failure_metadata, reply_details, response_headers, set_spend_entry, spend_metadata
 from .cascade_savings import cascade_baseline
-from .policies import apply_cost_cap, complexity_gate
+from .policies import apply_cost_cap, cascade_start, complexity_gate
 from .redis_judge_store import JudgeStores
 from .registry import config_for
 from .request import RequestError, parse_request
@@ -107,13 +107,15 @@ class FusionHandler(CustomLLM):
         run_config = config if cap is None else config.model_copy(update=cap.update)
         caller = RouterCaller(router, config.name, (litellm_params or {}).get("litellm_call_id"))
         gated = complexity_gate(router, config, request.messages) if config.gate is not None else None
+        start = cascade_start(router, config, request.messages) if config.skip_tiers is not None else None
         engine = FusionEngine(run_config, caller, self._judge_cache(config))
         if gated is not None and gated.decision != "fuse":
             single = config.gate.cheap if gated.decision == "cheap" else config.gate.strong  # type: ignore[union-attr]
             reason = f"gate: {gated.decision} ({single}) predicted to succeed, p={max(gated.p_cheap, gated.p_strong):.2f}"
             events = engine.single_events(single, request.messages, request.params, reason, live)
         else:
-            events = engine.events(request.messages, request.params, live)
+            skip = {t: start.skip_reason(t) for t in range(1, start.tier)} if start is not None else None
+            events = engine.events(request.messages, request.params, live, skip)
         result: FusionResult | None = None
         call_id = (litellm_params or {}).get("litellm_call_id")
 
@@ -154,6 +156,8 @@ class FusionHandler(CustomLLM):
             if call_id:
                 _IN_FLIGHT.pop(call_id, None)
         assert result is not None
+        # The request's wall time as the handler saw it: its own set-up (config, request, gate) counts too.
+        result.elapsed_s = time.monotonic() - started
         _record(targets, config, result, cascade_baseline(router, config, result) if config.is_cascade else None)
         entry = metadata["spend_logs_metadata"]["fusion"]
         if first_at is not None:  # streamed: how long the first text took, and what of that was not the calls'
@@ -163,6 +167,9 @@ class FusionHandler(CustomLLM):
             report: dict[str, Any] = {"decision": gated.decision, "difficulty": round(gated.difficulty, 4),
                                       "p_cheap": round(gated.p_cheap, 4), "p_strong": round(gated.p_strong, 4)}
             entry["gate"] = metadata[GATE_KEY] = report
+        if start is not None:
+            entry["skip_tiers"] = {"start_tier": start.tier, "difficulty": round(start.difficulty, 4),
+                                   "p_success": [round(p, 4) for p in start.p_success], "target": start.target}
         if cap is not None:
             entry["cost_cap"] = metadata[COST_CAP_KEY] = {
                 "cap": config.max_cost_per_request, "estimate": cap.estimate, "actual": result.cost, **cap.report}

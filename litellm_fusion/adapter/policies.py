@@ -1,4 +1,4 @@
-"""Per-request policies decided before fan-out: the complexity gate and the cost cap."""
+"""Per-request policies decided before fan-out: the complexity gate, the cascade's start tier and the cost cap."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import litellm
 from ..config.fusion import PROVIDER, FusionModelConfig
 from ..engine.cost_cap import ASSUMED_OUTPUT_TOKENS, CostEstimate, fit_panel
 from ..routing.gate import Gate, gate
+from ..routing.tier_start import TierStart, start_tier
 from .deployment_profiles import model_prices, model_strength
 
 
@@ -29,6 +30,22 @@ def complexity_gate(router: Any, config: FusionModelConfig, messages: list[dict[
             "(set model_info.strength)", model=config.name, llm_provider=PROVIDER,
         )
     return gate(estimate, strengths[0], strengths[1], gate_cfg.target_p_success)  # type: ignore[arg-type]
+
+
+def cascade_start(router: Any, config: FusionModelConfig, messages: list[dict[str, Any]]) -> TierStart | None:
+    """The tier a cascade with `skip_tiers` starts at; None (tier 1) when the request has no text to classify."""
+    from ..routing.model import DifficultyModel
+
+    assert config.skip_tiers is not None
+    estimate = DifficultyModel.load().estimate_of(messages)
+    if estimate is None:
+        return None
+    def strongest(models: list[str]) -> float:  # start-up checked that each model has a strength (0.0 included)
+        found = [model_strength(router.model_list, m) for m in models]
+        return max(s for s in found if s is not None)
+
+    strengths = [strongest(tier.models) for tier in config.tiers]
+    return start_tier(estimate, strengths, config.skip_tiers.target_p_success)
 
 
 def apply_cost_cap(router: Any, config: FusionModelConfig, request: Any) -> CostEstimate:

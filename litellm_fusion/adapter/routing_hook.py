@@ -21,6 +21,7 @@ from typing import Any
 from ..config.routing import CALLER_KEYS, GroupRouting, NoTextRoute, RoutingMode
 from ..observability.metadata import set_spend_entry
 from ..routing.strategy import Decision, DeploymentProfile, NoCandidate, choose
+from ..routing.text import responses_messages
 from .deployment_profiles import profile_for
 from .routing_decision import stamp_routing
 
@@ -284,6 +285,8 @@ class RoutingHook:
         if routing is None:
             return healthy
         kwargs = request_kwargs or {}
+        if messages is None and kwargs.get("input") is not None:  # /v1/responses: the Router passes no messages
+            messages = list(responses_messages(kwargs["input"]))
         caller = caller_routing(group, routing, kwargs, healthy) if routing.caller_may_set else CallerRouting()
         if len(healthy) < 2 and caller.candidates is None and caller.max_cost is None:
             return healthy

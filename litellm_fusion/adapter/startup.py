@@ -87,15 +87,20 @@ def validate_settings(section: Any, model_list: list[dict[str, Any]]) -> PluginS
 
 
 def check_gate_strengths(fusion: dict[str, FusionModelConfig], model_list: list[dict[str, Any]]) -> None:
+    """Every model the classifier decides about (a gate's two, the tiers of a cascade with skip_tiers) has a
+    strength."""
     from .deployment_profiles import model_strength
 
     for config in fusion.values():
-        if config.gate is None:
-            continue
-        for field, name in (("cheap", config.gate.cheap), ("strong", config.gate.strong)):
+        needed: list[tuple[str, str]] = []
+        if config.gate is not None:
+            needed += [("gate.cheap", config.gate.cheap), ("gate.strong", config.gate.strong)]
+        if config.skip_tiers is not None:
+            needed += [(f"tiers[{i}]", m) for i, tier in enumerate(config.tiers) for m in tier.models]
+        for field, name in needed:
             if model_strength(model_list, name) is None:
                 raise RoutingConfigError(
-                    f"fusion model {config.name!r}: litellm_params.gate.{field}: no strength for {name!r} "
+                    f"fusion model {config.name!r}: litellm_params.{field}: no strength for {name!r} "
                     "(set model_info.strength on its deployments)"
                 )
 

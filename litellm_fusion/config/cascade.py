@@ -7,6 +7,7 @@ tiers:                                  # cheapest first; the last tier's answer
   - [gpt-4o]
 accept: agreement                       # default check of every tier but the last (see AcceptConfig)
 verifier: {model: gpt-4o-mini, threshold: 0.7}
+skip_tiers: {target_p_success: 0.3}     # optional: the prompt classifier starts hard prompts at a later tier
 ```
 """
 
@@ -28,6 +29,17 @@ class VerifierConfig(BaseModel):
     threshold: float = Field(default=0.7, gt=0, le=1, description="accept when the rating / 10 is at least this")
     timeout: float = Field(default=30.0, gt=0, description="seconds the verifier call may take")
     max_tokens: int | None = Field(default=None, ge=1, description="cap on the verifier's output tokens")
+
+
+class SkipTiersConfig(BaseModel):
+    """Classifier skip: the cascade starts at the first tier whose strongest model the routing classifier
+    predicts answers the prompt with at least `target_p_success` (the last tier always qualifies). Tiers before
+    it are skipped: no calls, no latency. Off by default (see README: Cascades, for what it measured)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    target_p_success: float = Field(gt=0, lt=1, description="a tier runs only when its strongest model's predicted "
+                                    "success on the prompt is at least this")
 
 
 class AcceptConfig(BaseModel):

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from .cascade import AcceptConfig, TierConfig, VerifierConfig, cascade_problems
+from .cascade import AcceptConfig, SkipTiersConfig, TierConfig, VerifierConfig, cascade_problems
 
 PROVIDER = "fusion"
 
@@ -78,6 +78,8 @@ class FusionModelConfig(BaseModel):
     accept: AcceptConfig | None = Field(default=None, description="cascade: when a tier's answer is accepted "
                                         "(default: agreement of all its answers)")
     verifier: VerifierConfig | None = Field(default=None, description="cascade: the model that rates a tier's answer")
+    skip_tiers: SkipTiersConfig | None = Field(default=None, description="cascade: the prompt classifier starts a "
+                                               "prompt it predicts early tiers fail at a later tier (SkipTiersConfig)")
     rounds: int = Field(default=1, ge=1, le=10, description="debate rounds (round 1 = independent answers)")
     min_panel: int = Field(default=1, ge=1, description="members that must answer for the request to succeed")
     member_timeout: float = Field(default=60.0, gt=0, description="seconds one panel call may take")
@@ -165,7 +167,7 @@ class FusionModelConfig(BaseModel):
     def _consistent(self) -> FusionModelConfig:
         if self.is_cascade:
             return self._consistent_cascade()
-        for key in ("tiers", "accept", "verifier"):
+        for key in ("tiers", "accept", "verifier", "skip_tiers"):
             if getattr(self, key):
                 raise ValueError(f"{key} only applies to mode cascade (mode is {self.mode.value})")
         if self.min_panel > len(self.panel):

@@ -43,7 +43,7 @@ def is_refusal(text: str) -> bool:
     return len(flat) <= REFUSAL_MAX_CHARS and _REFUSAL.search(flat) is not None
 
 
-ESCALATION_CODES = ("disagreement", "verifier", "failed", "refusal", "empty", "length", "invalid_tool_call")
+ESCALATION_CODES = ("disagreement", "verifier", "failed", "refusal", "empty", "length", "invalid_tool_call", "skipped")
 
 
 def unusable_code(c: Candidate) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,10 +72,14 @@ async def timed_call(
     limit, deadline_bound = deadline.bound(timeout)
     start = time.monotonic()
     if limit <= 0:
-        return CallRecord(model, role, round_no, ok=False, latency_s=0.0, error=f"deadline exceeded before {step}"), None
+        return (CallRecord(model, role, round_no, ok=False, latency_s=0.0, error=f"deadline exceeded before {step}",
+                           started=start), None)
     completion: Completion | None = None
     try:
-        completion = await asyncio.wait_for(caller(model, messages, params, limit), timeout=limit)
+        # In this task, under a timeout scope: `wait_for` would run the call in a task of its own (one more task
+        # per call, and two more event-loop hops before the result reaches the engine).
+        async with asyncio.timeout(limit):
+            completion = await caller(model, messages, params, limit)
     except Exception as exc:  # noqa: BLE001 - any provider error drops this member, it must not fail the request
         record = _failed(model, role, round_no, start, exc, limit, deadline_bound, step)
     else:
@@ -105,7 +109,8 @@ async def streamed_call(
     limit, deadline_bound = deadline.bound(timeout)
     start = time.monotonic()
     if limit <= 0:
-        yield CallRecord(model, role, round_no, ok=False, latency_s=0.0, error=f"deadline exceeded before {step}"), None
+        yield (CallRecord(model, role, round_no, ok=False, latency_s=0.0, error=f"deadline exceeded before {step}",
+                          started=start), None)
         return
     queue: asyncio.Queue[Any] = asyncio.Queue()
 
@@ -185,25 +190,15 @@ async def run_panel(
 ) -> list[tuple[PanelCall, CallRecord, Completion | None]]:
     """Run every member's call concurrently; results in panel order. Cancelling this cancels all calls.
     `completed` receives each call's record as soon as it finishes (kept even if this is cancelled)."""
+    def call(c: PanelCall) -> Coroutine[Any, Any, tuple[CallRecord, Completion | None]]:
+        return timed_call(caller, model=c.model, messages=c.messages, params=params, timeout=timeout, deadline=deadline,
+                          role="member", round_no=round_no, step="panel member", ledger=completed)
+
+    if len(calls) == 1:  # a panel of one (a cascade's single-model tier): no task, no quorum to wait for
+        return [(calls[0], *await call(calls[0]))]
     loop = asyncio.get_running_loop()
     started = time.monotonic()
-    tasks = {
-        asyncio.ensure_future(
-            timed_call(
-                caller,
-                model=c.model,
-                messages=c.messages,
-                params=params,
-                timeout=timeout,
-                deadline=deadline,
-                role="member",
-                round_no=round_no,
-                step="panel member",
-                ledger=completed,
-            )
-        ): i
-        for i, c in enumerate(calls)
-    }
+    tasks = {asyncio.ensure_future(call(c)): i for i, c in enumerate(calls)}
     results: dict[int, tuple[CallRecord, Completion | None]] = {}
     pending = set(tasks)
     cutoff: float | None = None

@@ -7,13 +7,16 @@ checks pass (engine/acceptance.py); otherwise the next tier runs. The last tier'
 answer of the highest earlier tier that had a usable one is returned instead (outcome degraded); with none,
 the request fails.
 
+Tiers in `skip` (the classifier's start tier, adapter/policies.py) are reported, escalated with code
+`skipped`, and not run.
+
 Streamed (`live`): an accepted answer is sent at once; a last tier of one call streams as it is written.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from ..config.cascade import TierConfig, VerifierConfig
@@ -100,7 +103,9 @@ async def cascade_events(
     params: dict[str, Any],
     live: bool,
     ledger: Ledger,
+    skip: Mapping[int, str] | None = None,
 ) -> AsyncIterator[str | FusionResult]:
+    """`skip`: tiers (1-based, never the last) not to run, each with the reason (classifier skip)."""
     started = time.monotonic()
     deadline = Deadline(cfg.deadline)
     calls: list[CallRecord] = []
@@ -115,6 +120,9 @@ async def cascade_events(
     for t, tier in enumerate(cfg.tiers, start=1):
         report = TierReport(t, list(tier.models))
         reports.append(report)
+        if skip and t in skip and t != last:
+            report.escalated, report.code = skip[t], "skipped"
+            continue
         tier_params = _tier_params(tier, params)
         models = tier.call_models()
         if t == last and live and len(models) == 1:

@@ -15,7 +15,7 @@ collected, with no inner call streamed.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from ..config.fusion import FusionMode, FusionModelConfig
@@ -50,9 +50,12 @@ class FusionEngine:
         it writes the answer). Raises FusionError when too few members answer."""
         return await collect(self.events(messages, params, live=False))
 
-    async def events(self, messages: list[Message], params: dict[str, Any], live: bool) -> AsyncIterator[Event]:
+    async def events(
+        self, messages: list[Message], params: dict[str, Any], live: bool, skip: Mapping[int, str] | None = None
+    ) -> AsyncIterator[Event]:
+        """`skip`: cascade tiers not to run, with the reason (the classifier's start tier)."""
         if self.config.mode is FusionMode.CASCADE:
-            async for event in cascade_events(self.config, self.caller, messages, params, live, self.completed):
+            async for event in cascade_events(self.config, self.caller, messages, params, live, self.completed, skip):
                 yield event
             return
         cfg = self.config

@@ -242,13 +242,16 @@ class Ledger(list[CallRecord]):
 
 
 def critical_path(calls: Any) -> float:
-    """Seconds the calls alone account for, run as the engine runs them: the slowest call of each step (role,
-    round, tier) in parallel, the steps one after another."""
-    slowest: dict[tuple[str, int, int | None], float] = {}
+    """Seconds the calls alone account for, run as the engine runs them: each step (role, round, tier) from its
+    first call's start to its last call's end, the steps one after another. A step's calls start together; the
+    span, not its slowest call, is what they take: the Router's synchronous work for one call (routing, request
+    building) runs on the shared event loop before the next call can start, and that is LiteLLM's time."""
+    spans: dict[tuple[str, int, int | None], tuple[float, float]] = {}
     for c in calls:
         key = (c.role, c.round, c.tier)
-        slowest[key] = max(slowest.get(key, 0.0), c.latency_s)
-    return sum(slowest.values())
+        first, last = spans.get(key, (c.started, c.ended))
+        spans[key] = (min(first, c.started), max(last, c.ended))
+    return sum(last - first for first, last in spans.values())
 
 
 def first_token_wait(calls: Any, first_token_at: float) -> float:

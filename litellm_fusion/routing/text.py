@@ -95,6 +95,17 @@ def request_text(messages: Sequence[Mapping[str, Any]] | None, max_chars: int = 
     return CONTEXT_MARK + "\n" + "\n".join(parts) + "\n" + NOW_MARK + "\n" + now
 
 
+def responses_messages(input: Any, instructions: Any = None) -> list[Mapping[str, Any]]:
+    """A Responses API request's `input` as chat-like messages for `request_text`: a string is one user message;
+    a list keeps its items that have a role (messages, with string or input_text parts); tool outputs and other
+    items are left out. `instructions` (the system prompt) are not classified, as for chat."""
+    if isinstance(input, str):
+        return [{"role": "user", "content": input}]
+    if isinstance(input, Sequence):
+        return [item for item in input if isinstance(item, Mapping) and isinstance(item.get("role"), str)]
+    return []
+
+
 def prompt_text(prompt: str | None, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     """Text to classify for a plain completion prompt (cut head + tail like a chat message)."""
     if not prompt:

@@ -10,6 +10,7 @@ import openai
 import pytest
 
 from fake_upstream import FakeUpstream
+from litellm_fusion.routing.model import DifficultyModel
 from helpers import FUSION_WIRING, billed, metric_sum, new_tag, tagged_rows, wait_for
 from proxy_fleet import Fleet
 from proxy_harness import ProxyProcess, fake_deployment
@@ -20,12 +21,19 @@ CASCADES = {
     "fusion/cascade-verified": {"tiers": [["c-a"], ["c-s"]], "accept": "verifier",
                                 "verifier": {"model": "c-v", "threshold": 0.7}},
     "fusion/cascade-sc": {"tiers": [{"models": ["c-a"], "samples": 3, "accept": {"agreement": 2}}, ["c-s"]]},
+    "fusion/cascade-skip": {"tiers": [["c-a", "c-b"], ["c-s"]], "skip_tiers": {"target_p_success": 0.5}},
 }
+# Classifier skip: the cheap tier's strength lies between the classifier's difficulty of an easy and a hard prompt.
+EASY = "What is 2 + 2?"
+HARD = ("Let f be holomorphic on the unit disc with |f(z)|<1. Using the Schwarz-Pick lemma, derive a sharp bound for "
+        "|f'(0)| given f(0)=1/2, and characterise the extremal functions.")
+DIFFICULTY = {text: DifficultyModel.load().estimate(text) for text in (EASY, HARD)}
+STRENGTHS = {"c-a": (DIFFICULTY[EASY].difficulty + DIFFICULTY[HARD].difficulty) / 2, "c-b": -3.0, "c-s": 4.0, "c-v": 4.0}
 
 
 def proxy_config(url: str) -> dict[str, Any]:
     return {
-        "model_list": [fake_deployment(n, url, *p) for n, p in PRICES.items()]
+        "model_list": [_with_strength(fake_deployment(n, url, *p), STRENGTHS[n]) for n, p in PRICES.items()]
         + [{"model_name": n, "litellm_params": {"model": "fusion/cascade", **o}} for n, o in CASCADES.items()],
         "router_settings": {"num_retries": 0},
         "litellm_settings": dict(FUSION_WIRING),
@@ -39,6 +47,11 @@ def fleet_proxies(fleet: Fleet) -> None:
 @pytest.fixture(scope="module")
 def proxy(fleet: Fleet) -> ProxyProcess:
     return fleet.shared()
+
+
+def _with_strength(deployment: dict[str, Any], strength: float) -> dict[str, Any]:
+    deployment["model_info"]["strength"] = strength
+    return deployment
 
 
 def answers(upstream: FakeUpstream, **texts: Any) -> None:
@@ -139,6 +152,25 @@ def test_a_candidate_cannot_steer_the_verifier(proxy, client, upstream):
     tag = prompt.split("<candidate-", 1)[1][:16]
     block = prompt.split(f'<candidate-{tag} index="1">', 1)[1].split(f"</candidate-{tag}>", 1)[0]
     assert attack in block and prompt.count(f"</candidate-{tag}>") == 1
+
+
+@pytest.mark.parametrize("text, tier", [(EASY, 1), (HARD, 2)])
+def test_classifier_skip_starts_a_hard_prompt_at_the_last_tier(proxy, client, upstream, text, tier):
+    assert DIFFICULTY[HARD].difficulty - DIFFICULTY[EASY].difficulty > 0.5, "the classifier no longer tells them apart"
+    answers(upstream, c_a="4", c_b="4", c_s="strong answer")
+    reply, headers = ask(client, "fusion/cascade-skip", text=text)
+    assert headers["x-litellm-fusion-tier"] == str(tier)
+    assert bool(upstream.requests_for("c-a")) == (tier == 1) and bool(upstream.requests_for("c-s")) == (tier == 2)
+    (row,) = wait_for(lambda: rows_for(proxy, reply.id), what="spend row")
+    assert row["spend"] == pytest.approx(billed(upstream, PRICES), rel=1e-9)
+    entry = fusion_entry(row)
+    p_cheap = DIFFICULTY[text].p_success(STRENGTHS["c-a"])  # the tier's strongest model (c-b is weaker)
+    assert entry["skip_tiers"]["start_tier"] == tier
+    assert entry["skip_tiers"]["p_success"][0] == pytest.approx(p_cheap, abs=1e-4)
+    if tier == 2:
+        assert headers["x-litellm-fusion-escalations"] == f"1: classifier: predicted success {p_cheap:.2f} < 0.5"
+        assert entry["escalations"] == [{"tier": 1, "code": "skipped", "reason": entry["tier_reports"][0]["escalated"]}]
+        assert entry["baseline"] == "last tier ran" and entry["savings"] == pytest.approx(0.0, abs=1e-12)
 
 
 def test_self_consistency_samples_are_each_billed(proxy, client, upstream):

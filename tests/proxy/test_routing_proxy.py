@@ -124,6 +124,14 @@ def test_multi_turn_classifies_the_current_ask_in_context(client, upstream):
     assert difficulty[1] - difficulty[0] > 1.0, "the same 'yes' is harder after a hard question"
 
 
+def test_responses_endpoint_is_routed_by_its_input(client, upstream):
+    steer(upstream)  # /v1/responses reaches the Router without `messages`: the input is what is classified
+    client.responses.create(model="auto-thrifty", input=EASY)
+    client.responses.create(model="auto-thrifty", input=[
+        {"role": "user", "content": [{"type": "input_text", "text": HARD}]}])
+    assert answered_by(upstream) == ["route-cheap", "route-mid"]  # as for chat (test_mode_changes_the_choice)
+
+
 def test_request_without_text_routes_by_the_default(client, upstream):
     steer(upstream)
     image = [{"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]

@@ -144,6 +144,7 @@ class FakeUpstream:
             asyncio.set_event_loop(loop)
             app = web.Application()
             app.router.add_post("/v1/chat/completions", self._chat)
+            app.router.add_post("/v1/responses", self._responses)
             app.router.add_get("/v1/models", self._models)
             self._runner = web.AppRunner(app, access_log=None, handler_cancellation=self.handler_cancellation,
                                        shutdown_timeout=1)  # a hung test request must not hold up teardown
@@ -174,13 +175,17 @@ class FakeUpstream:
     async def _models(self, request: web.Request) -> web.Response:
         return web.json_response({"object": "list", "data": [{"id": m, "object": "model"} for m in self.behaviours]})
 
-    async def _chat(self, request: web.Request) -> web.StreamResponse:
+    async def _arrive(self, request: web.Request) -> tuple[dict[str, Any], Seen, Behaviour]:
+        """A request's body, its record in `seen` and the behaviour its model is steered to."""
         body = await request.json()
-        model = str(body.get("model"))
-        seen = Seen(model=model, body=body, started=time.monotonic())
+        seen = Seen(model=str(body.get("model")), body=body, started=time.monotonic())
         with self._lock:
             self.seen.append(seen)
-            behaviour = self.behaviours.get(model, Behaviour())
+            return body, seen, self.behaviours.get(seen.model, Behaviour())
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        body, seen, behaviour = await self._arrive(request)
+        model = seen.model
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
@@ -214,6 +219,35 @@ class FakeUpstream:
             raise
         finally:
             self.in_flight -= 1
+            seen.finished = time.monotonic()
+
+    async def _responses(self, request: web.Request) -> web.Response:
+        """OpenAI's Responses API, not streamed: what LiteLLM sends an `openai/` deployment for /v1/responses
+        (text answers, latency, status and usage as for chat)."""
+        body, seen, behaviour = await self._arrive(request)
+        model = seen.model
+        try:
+            latency = _value(behaviour.latency, body)
+            if latency:
+                await asyncio.sleep(latency)
+            status = _value(behaviour.status, body)
+            if status is not None or body.get("stream"):
+                seen.status = status or 400
+                message = behaviour.error_message if status else "the fake upstream does not stream /v1/responses"
+                return web.json_response({"error": {"message": message, "type": "server_error"}}, status=seen.status)
+            answer = behaviour.text(body) if callable(behaviour.text) else behaviour.text
+            reply = answer if isinstance(answer, Reply) else Reply(content=answer)
+            usage = seen.usage = self._usage(behaviour, reply)
+            text = {"type": "output_text", "text": reply.content or "", "annotations": []}
+            return web.json_response({
+                "id": f"resp_{uuid.uuid4().hex[:12]}", "object": "response", "created_at": int(time.time()),
+                "model": model, "status": "completed", "parallel_tool_calls": True, "tool_choice": "auto", "tools": [],
+                "output": [{"type": "message", "id": f"msg_{uuid.uuid4().hex[:12]}", "role": "assistant",
+                            "status": "completed", "content": [text]}],
+                "usage": {"input_tokens": usage["prompt_tokens"], "output_tokens": usage["completion_tokens"],
+                          "total_tokens": usage["total_tokens"]},
+            })
+        finally:
             seen.finished = time.monotonic()
 
     async def _wait_barrier(self, model: str) -> bool:

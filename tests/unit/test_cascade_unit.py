@@ -13,6 +13,7 @@ from litellm_fusion.config.fusion import FusionConfigError
 from litellm_fusion.config.validate import fusion_configs
 from litellm_fusion.engine import Completion, FusionEngine, FusionError, InnerCallError
 from litellm_fusion.engine.acceptance import is_refusal
+from litellm_fusion.engine.runner import collect
 from litellm_fusion.engine.types import ToolCall
 from scripted_caller import ScriptedCaller
 
@@ -191,3 +192,73 @@ def test_cross_check_names_unknown_and_fusion_models_in_tiers():
     text = str(info.value)
     assert "litellm_params.tiers[0].models[1]: 'fusion/merge' is a fusion model" in text
     assert "litellm_params.tiers[1].models[0]: 'nope' is not a model_name" in text
+
+
+async def collect_events(config, caller, skip):
+    return await collect(FusionEngine(config, caller).events([{"role": "user", "content": "q?"}], {}, False, skip))
+
+
+def test_skipped_tiers_are_reported_and_never_called():
+    caller = ScriptedCaller({"a": "B", "b": "B", "m": "C", "n": "C", "s": "D"})
+    config = cascade(tiers=[["a", "b"], ["m", "n"], ["s"]], skip_tiers={"target_p_success": 0.4})
+    result = asyncio.run(FusionEngine(config, caller).run([{"role": "user", "content": "q?"}], {}))
+    assert result.cascade.tier_reached == 1  # no skip asked for this run: tier 1 agrees
+    skip = {1: "classifier: predicted success 0.10 < 0.4"}
+    result = asyncio.run(collect_events(config, caller, skip))
+    assert result.answer == "C" and result.cascade.tier_reached == 2
+    first = result.cascade.tiers[0]
+    assert (first.code, first.escalated, first.checks) == ("skipped", skip[1], [])
+    assert [c.model for c in result.calls] == ["m", "n"] and result.cost == pytest.approx(0.002)
+
+
+def test_the_last_tier_is_never_skipped():
+    caller = ScriptedCaller({"a": "A", "b": "B", "s": "S"})
+    result = asyncio.run(collect_events(cascade(), caller, {1: "hard", 2: "hard"}))
+    assert result.answer == "S" and [t.code for t in result.cascade.tiers] == ["skipped", None]
+
+
+def test_start_tier_is_the_first_whose_strongest_model_is_predicted_to_succeed():
+    from litellm_fusion.routing.model import Estimate
+    from litellm_fusion.routing.tier_start import start_tier
+
+    hard = Estimate(difficulty=2.0, slope=1.0)
+    assert start_tier(hard, [-1.0, 1.5, 3.0], 0.5).tier == 3  # p = 0.05, 0.38: both cheap tiers skipped
+    assert start_tier(hard, [-1.0, 2.5, 3.0], 0.5).tier == 2
+    assert start_tier(hard, [2.0, 2.5, 3.0], 0.5).tier == 1  # p = 0.5 qualifies
+    decision = start_tier(hard, [-5.0, -5.0], 0.9)
+    assert decision.tier == 2 and decision.skip_reason(1) == "classifier: predicted success 0.00 < 0.9"
+
+
+def test_skip_tiers_is_a_cascade_option():
+    with pytest.raises(FusionConfigError) as info:
+        parse_fusion_params("fusion/merge", {"model": "fusion/merge", "panel": ["a"], "judge": "s",
+                                             "skip_tiers": {"target_p_success": 0.3}})
+    assert "skip_tiers only applies to mode cascade" in str(info.value)
+    with pytest.raises(FusionConfigError) as info:
+        cascade(skip_tiers={"target_p_success": 1.5})
+    assert "litellm_params.skip_tiers.target_p_success" in str(info.value)
+
+
+def test_skip_tiers_needs_a_strength_for_every_tier_model():
+    from litellm_fusion.adapter.startup import check_gate_strengths
+    from litellm_fusion.config.routing import RoutingConfigError
+
+    model_list = [{"model_name": n, "litellm_params": {"model": f"openai/in-house-{n}"}, "model_info": info}
+                  for n, info in (("a", {"strength": 0.1}), ("b", {}), ("s", {"strength": 2.0}))]
+    config = cascade(skip_tiers={"target_p_success": 0.3})
+    with pytest.raises(RoutingConfigError) as info:
+        check_gate_strengths({config.name: config}, model_list)
+    assert "fusion model 'fusion/cascade': litellm_params.tiers[0]: no strength for 'b'" in str(info.value)
+    check_gate_strengths({config.name: cascade()}, model_list)  # without skip_tiers no strength is needed
+
+
+def test_a_tier_model_of_strength_zero_is_a_strength_not_a_missing_one():
+    from types import SimpleNamespace
+
+    from litellm_fusion.adapter.policies import cascade_start
+
+    model_list = [{"model_name": n, "litellm_params": {"model": f"openai/in-house-{n}"}, "model_info": {"strength": v}}
+                  for n, v in (("a", 0.0), ("b", -9.0), ("s", 3.0))]
+    config = cascade(skip_tiers={"target_p_success": 0.01})
+    start = cascade_start(SimpleNamespace(model_list=model_list), config, [{"role": "user", "content": "What is 2 + 2?"}])
+    assert start is not None and start.tier == 1 and start.p_success[0] > 0.01

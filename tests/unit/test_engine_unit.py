@@ -132,3 +132,16 @@ def test_cost_cap_estimate_and_shrink():
     assert fitted.report["panel"] == ["a", "c"] and fitted.estimate <= 0.0145
     debate = cfg("debate", rounds=3)
     assert worst_case_cost(debate, ["a", "b", "c"], 10, 100, prices.__getitem__) > full
+
+
+def test_overhead_counts_each_step_from_its_first_start_to_its_last_end():
+    """A step's calls start together, but the Router's synchronous work for one call delays the next one's start
+    on the shared event loop: that is the calls' time (LiteLLM's), not the engine's."""
+    from litellm_fusion.engine.types import CallRecord, FusionResult, JudgeResult, critical_path
+
+    calls = [CallRecord("a", "member", 1, True, latency_s=0.05, started=10.0),
+             CallRecord("b", "member", 1, True, latency_s=0.05, started=10.02),
+             CallRecord("j", "judge", 1, True, latency_s=0.03, started=10.075)]
+    assert critical_path(calls) == pytest.approx(0.07 + 0.03)
+    result = FusionResult("best-of", "x", [], JudgeResult("ok", ""), calls=calls, elapsed_s=0.105)
+    assert result.overhead_s == pytest.approx(0.005)
