@@ -39,6 +39,11 @@ def first_text(raw: str) -> str:
     return str(value[0]) if isinstance(value, list) and value else str(value)
 
 
+def ms_cell(value: float | None) -> str:
+    """A milliseconds table cell: two decimals, or '-' for a model without the figure."""
+    return "-" if value is None else f"{value:.2f}"
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 import openai
-from bench_common import pct, upstream_process
+from bench_common import ms_cell, pct, upstream_process
 from proxy_harness import ProxyProcess, fake_deployment
 
 LATENCY = {"cheap-a": 0.10, "cheap-b": 0.12, "cheap-c": 0.12, "strong": 0.30}
@@ -112,10 +112,6 @@ def engine_only(requests: int) -> list[tuple[str, float, float]]:
     return out
 
 
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
@@ -129,7 +125,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['model']} | {r['concurrency']} | {r['n']} | {r['ideal_ms']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | "
-              f"{r['over_p50']:.1f} | {r['over_p95']:.1f} | {_ms(r['own_p50'])} | {_ms(r['own_p95'])} |")
+              f"{r['over_p50']:.1f} | {r['over_p95']:.1f} | {ms_cell(r['own_p50'])} | {ms_cell(r['own_p95'])} |")
     print("\nThe engine alone, in process (caller sleeps the same latencies; no proxy, no LiteLLM):\n")
     print("| cascade | engine's own p50 ms | engine's own p95 ms |")
     print("|---|---|---|")

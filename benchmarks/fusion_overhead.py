@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import openai
-from bench_common import pct, upstream_process
+from bench_common import ms_cell, pct, upstream_process
 from proxy_harness import ProxyProcess, fake_deployment
 
 LATENCY = {"m-a": 0.10, "m-b": 0.15, "m-c": 0.20, "judge": 0.05, "plain": 0.20}
@@ -83,10 +83,6 @@ async def bench(proxy: ProxyProcess, quick: bool) -> list[dict]:
     return rows
 
 
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
@@ -108,7 +104,7 @@ def main() -> None:
         print(
             f"| {r['model']} | {r['concurrency']} | {r['n']} | {CASES[r['model']] * 1000:.0f} | {r['wall_p50_ms']:.1f} | "
             f"{r['over_p50_ms']:.1f} | {r['over_p95_ms']:.1f} | {r['over_p50_pct']:.1f}% | {ratio} | "
-            f"{_ms(r['own_p50_ms'])} | {_ms(r['own_p95_ms'])} |"
+            f"{ms_cell(r['own_p50_ms'])} | {ms_cell(r['own_p95_ms'])} |"
         )
 
 

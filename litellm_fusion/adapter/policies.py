@@ -9,43 +9,50 @@ import litellm
 from ..config.fusion import PROVIDER, FusionModelConfig
 from ..engine.cost_cap import ASSUMED_OUTPUT_TOKENS, CostEstimate, fit_panel
 from ..routing.gate import Gate, gate
+from ..routing.model import Estimate
 from ..routing.tier_start import TierStart, start_tier
 from .deployment_profiles import model_prices, model_strength
 
 
-def complexity_gate(router: Any, config: FusionModelConfig, messages: list[dict[str, Any]]) -> Gate | None:
-    """Complexity gate: None (fuse) when the request has no text to classify."""
+def _estimate(messages: list[dict[str, Any]]) -> Estimate | None:
+    """The routing classifier's estimate of a request; None when it has no text to classify."""
     from ..routing.model import DifficultyModel
 
+    return DifficultyModel.load().estimate_of(messages)
+
+
+def _strongest(router: Any, names: list[str]) -> float | None:
+    """The strength of the strongest of these model_names (None: none has one)."""
+    found = [s for s in (model_strength(router.model_list, n) for n in names) if s is not None]
+    return max(found) if found else None
+
+
+def complexity_gate(router: Any, config: FusionModelConfig, messages: list[dict[str, Any]]) -> Gate | None:
+    """Complexity gate: None (fuse) when the request has no text to classify."""
     gate_cfg = config.gate
     assert gate_cfg is not None
-    model = DifficultyModel.load()
-    estimate = model.estimate_of(messages)
+    estimate = _estimate(messages)
     if estimate is None:
         return None
-    strengths = [model_strength(router.model_list, name) for name in (gate_cfg.cheap, gate_cfg.strong)]
-    if None in strengths:
+    cheap, strong = (_strongest(router, [name]) for name in (gate_cfg.cheap, gate_cfg.strong))
+    if cheap is None or strong is None:
         raise litellm.BadRequestError(
             message=f"{config.name}: litellm_params.gate: no strength for {gate_cfg.cheap!r} or {gate_cfg.strong!r} "
             "(set model_info.strength)", model=config.name, llm_provider=PROVIDER,
         )
-    return gate(estimate, strengths[0], strengths[1], gate_cfg.target_p_success)  # type: ignore[arg-type]
+    return gate(estimate, cheap, strong, gate_cfg.target_p_success)
 
 
 def cascade_start(router: Any, config: FusionModelConfig, messages: list[dict[str, Any]]) -> TierStart | None:
-    """The tier a cascade with `skip_tiers` starts at; None (tier 1) when the request has no text to classify."""
-    from ..routing.model import DifficultyModel
-
+    """The tier a cascade with `skip_tiers` starts at; None (tier 1) when the request has no text to classify.
+    Start-up checked that every tier model has a strength (check_classifier_strengths)."""
     assert config.skip_tiers is not None
-    estimate = DifficultyModel.load().estimate_of(messages)
+    estimate = _estimate(messages)
     if estimate is None:
         return None
-    def strongest(models: list[str]) -> float:  # start-up checked that each model has a strength (0.0 included)
-        found = [model_strength(router.model_list, m) for m in models]
-        return max(s for s in found if s is not None)
-
-    strengths = [strongest(tier.models) for tier in config.tiers]
-    return start_tier(estimate, strengths, config.skip_tiers.target_p_success)
+    strengths = [_strongest(router, tier.models) for tier in config.tiers]
+    return start_tier(estimate, [s if s is not None else float("-inf") for s in strengths],
+                      config.skip_tiers.target_p_success)
 
 
 def apply_cost_cap(router: Any, config: FusionModelConfig, request: Any) -> CostEstimate:

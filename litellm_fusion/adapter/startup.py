@@ -86,7 +86,7 @@ def validate_settings(section: Any, model_list: list[dict[str, Any]]) -> PluginS
     return settings
 
 
-def check_gate_strengths(fusion: dict[str, FusionModelConfig], model_list: list[dict[str, Any]]) -> None:
+def check_classifier_strengths(fusion: dict[str, FusionModelConfig], model_list: list[dict[str, Any]]) -> None:
     """Every model the classifier decides about (a gate's two, the tiers of a cascade with skip_tiers) has a
     strength."""
     from .deployment_profiles import model_strength
@@ -117,7 +117,7 @@ def validate_proxy_config() -> ProxySetup:
     model_list = list(config.get("model_list") or [])
     try:
         fusion = fusion_configs(model_list)
-        check_gate_strengths(fusion, model_list)
+        check_classifier_strengths(fusion, model_list)
         settings = validate_settings(config.get("litellm_fusion"), model_list)
     except ValueError as exc:
         print(f"litellm_fusion: {exc}", file=sys.stderr, flush=True)

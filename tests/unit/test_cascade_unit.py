@@ -240,16 +240,16 @@ def test_skip_tiers_is_a_cascade_option():
 
 
 def test_skip_tiers_needs_a_strength_for_every_tier_model():
-    from litellm_fusion.adapter.startup import check_gate_strengths
+    from litellm_fusion.adapter.startup import check_classifier_strengths
     from litellm_fusion.config.routing import RoutingConfigError
 
     model_list = [{"model_name": n, "litellm_params": {"model": f"openai/in-house-{n}"}, "model_info": info}
                   for n, info in (("a", {"strength": 0.1}), ("b", {}), ("s", {"strength": 2.0}))]
     config = cascade(skip_tiers={"target_p_success": 0.3})
     with pytest.raises(RoutingConfigError) as info:
-        check_gate_strengths({config.name: config}, model_list)
+        check_classifier_strengths({config.name: config}, model_list)
     assert "fusion model 'fusion/cascade': litellm_params.tiers[0]: no strength for 'b'" in str(info.value)
-    check_gate_strengths({config.name: cascade()}, model_list)  # without skip_tiers no strength is needed
+    check_classifier_strengths({config.name: cascade()}, model_list)  # without skip_tiers no strength is needed
 
 
 def test_a_tier_model_of_strength_zero_is_a_strength_not_a_missing_one():
