@@ -12,12 +12,23 @@ Two assistant messages agree (`same_answer`) under the first rule that decides:
 3. Yes/no and true/false: short answers that open with one of these words, alone or before punctuation
    ("Yes, it is.", "The answer is yes", "**False**"), agree when the words are equal.
 4. Numbers: if both state a final number — explicitly ("the answer is 42", "Answer: 42", "#### 42",
-   "\\boxed{42}"), or, for short answers, by ending with it ("The total is 1,000.", "50%") — they agree when
-   equal (to 1e-9 relative), and disagree otherwise ("-3" and "3" are different answers). Thousands separators
+   "\\boxed{42}"), or, for short answers, by being or ending with it ("The total is 1,000.", "50%", "42 apples")
+   — they agree when equal (to 1e-9 relative), and disagree otherwise ("-3" and "3" are different answers).
+   A number that is a term of an expression is not one ("the answer is 3x + 2", "x + 2": see rule 5), and a long
+   answer that states no number has none (the last number of a worked answer is as often a step's). Thousands separators
    (1,000 / 1 000 / 1'000), fractions (3/4, \\frac{3}{4}) and the unicode minus are read as numbers.
-5. Short answers (<= 200 characters after normalising case, whitespace and punctuation, and dropping a leading
+5. Stated final answers: if both state one that is not a number — the last `\\boxed{...}` (any LaTeX inside),
+   or the rest of the line after the last "final answer:", "the answer is", "Answer:" or "####", at most
+   60 characters — they agree when those are equal after normalising case, spacing, `$`, `\\left`/`\\right`,
+   `\\dfrac`/`\\tfrac` and a closing period: a worked answer ending "so the answer is Paris." agrees with
+   "Final answer: paris", and `\\boxed{\\dfrac{\\sqrt{3}}{2}}` with "The final answer is $\\frac{\\sqrt{3}}{2}$.".
+   Braces are kept, so `\\frac{1}{23}` and `\\frac{12}{3}` differ; equal values written differently
+   (`\\sqrt3`, `0.866`) are not recognised: they disagree and the cascade escalates. Two that state different
+   answers disagree, however alike the rest of their text. A stated answer also agrees with a short answer
+   that is exactly it (`\\boxed{x^2+1}` and "$x^2 + 1$").
+6. Short answers (<= 200 characters after normalising case, whitespace and punctuation, and dropping a leading
    "the answer is" / "Answer:"): exact match.
-6. Two short answers that reached here disagree; long answers agree when their word-trigram Jaccard
+7. Two short answers that reached here disagree; long answers agree when their word-trigram Jaccard
    similarity is >= 0.9.
 Markdown emphasis and code ticks, and LaTeX \\text{..} / \\mathrm{..} wrappers, are ignored by rules 2-5.
 
@@ -83,8 +94,13 @@ _NUMBER = (r"-?\d+\s*/\s*\d+(?!\d|\.\d)"  # a fraction: 3/4
            r"|\\d?frac\{\s*-?\d+\s*\}\{\s*\d+\s*\}"  # \frac{3}{4}
            r"|-?\d{1,3}(?:[ \u00a0\u2009\u202f']\d{3})+(?:\.\d+)?(?!\d)"  # 1 000 000 / 1'000
            r"|-?\d[\d,]*(?:\.\d+)?")
-_ENDING_NUMBER = re.compile(r"(" + _NUMBER + r")\s*%?\s*[.!]?\s*$")
-_STATED = re.compile(r"(?:answer\s*(?:is|:)\s*:?|####|\\boxed\{)\s*\$?\s*(" + _NUMBER + r")", re.I)
+# a number that is not a term of an expression ("3x", "9 * 2", "x + 2"; "= 18" is a result, so it counts)
+_NUM_START = r"(?<![\w.^])(?<![-+*/^\u00d7\u00f7]\s)(?<![-+*/^\u00d7\u00f7])"
+_NUM_END = r"(?![\w^(\\])(?!\s*[-+*/^=\u00d7\u00f7]\s*[\w(\\$])"
+_ENDING_NUMBER = re.compile(_NUM_START + r"(" + _NUMBER + r")\s*%?\s*[.!]?\s*$")
+_NUMBER_WITH_UNIT = re.compile(r"\$?\s*(" + _NUMBER + r")\s*%?(?:\s*[a-z\u00b0\u00b5][a-z\u00b0\u00b5/\u00b2\u00b3]*){0,2}\s*[.!]?",
+                               re.I)
+_STATED = re.compile(r"(?:answer\s*(?:is|:)\s*:?|####|\\boxed\{)\s*\$?\s*(" + _NUMBER + r")" + _NUM_END, re.I)
 _FRAC = re.compile(r"\\d?frac\{\s*(-?\d+)\s*\}\{\s*(\d+)\s*\}|(-?\d+)\s*/\s*(\d+)")
 
 
@@ -100,11 +116,60 @@ def _number_value(raw: str) -> float | None:
 
 
 def final_number(text: str, short: bool) -> float | None:
+    """The number an answer settles on: the last one it states ("the answer is 42", "#### 42", "\\boxed{42}");
+    else, for a short answer, the number it ends with or is ("The total is 1,000.", "42 apples"); None for a long
+    answer that states none (its last number is as often an example's or a step's as the answer)."""
     plain = _plain(text)
     stated = _STATED.findall(plain)
-    ending = _ENDING_NUMBER.search(plain) if short else None
-    found = stated or ([ending.group(1)] if ending else [])
-    return _number_value(found[-1]) if found else None
+    if stated:
+        return _number_value(stated[-1])
+    if stated_answer(text) is not None:  # it states an answer that is not a number ("the answer is 3x + 2")
+        return None
+    if short:  # a long answer must state its number: the last number of prose is too often an example's
+        whole = _NUMBER_WITH_UNIT.fullmatch(_ANSWER_PREFIX.sub("", plain.strip(), count=1))
+        ending = whole or _ENDING_NUMBER.search(plain)
+        return _number_value(ending.group(1)) if ending else None
+    return None
+
+
+# ---- a stated final answer that is not a number or an option: "the answer is Paris.", \\boxed{x^2+1} ----
+STATED_MAX = 60
+_STATEMENT = re.compile(  # up to the end of its line or sentence
+    r"(?:(?:the\s+)?final\s+answer\s*(?:is|:)|the\s+answer\s+is|(?<![\w])answer\s*:|####)[ \t:]*([^\n]*?)(?=[.!?](?:\s|$)|\n|$)",
+    re.I)
+_LATEX_NOISE = re.compile(r"\\left|\\right|\\[,;!: ]|\\displaystyle|[$\s]")
+
+
+def _boxed(text: str) -> str | None:
+    """The content of the last \\boxed{...}, braces balanced; None if there is none (or it never closes)."""
+    start = text.rfind("\\boxed{")
+    if start < 0:
+        return None
+    depth, i = 1, start + len("\\boxed{")
+    for j in range(i, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[j], 0)
+        if depth == 0:
+            return text[i:j]
+    return None
+
+
+def _stated_form(found: str) -> str | None:
+    found = found.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").strip().rstrip(".").strip()
+    normal = _LATEX_NOISE.sub("", found).lower()
+    return normal if normal and len(found) <= STATED_MAX else None
+
+
+def stated_answer(text: str) -> str | None:
+    """The final answer a worked answer states (boxed, or after "the answer is" / "final answer:" / "####"),
+    normalised for comparison; None when it states none, or states something too long to be an answer."""
+    plain = _plain(text)
+    found = _boxed(plain)
+    if found is None:
+        statements = _STATEMENT.findall(plain)
+        found = statements[-1] if statements else None
+        while found is not None and (inner := _STATEMENT.match(found.strip())):  # "Final Answer: The answer is x"
+            found = inner.group(1)
+    return None if found is None else _stated_form(found)
 
 
 # ---- yes / no / true / false, and short answers ----
@@ -149,6 +214,8 @@ class _Normalised:
     normal: str  # the words of the answer without a leading "the answer is" / "Answer:"
     short: bool
     polar: str | None  # yes / no / true / false (short answers only)
+    stated: str | None  # the final answer it states, normalised (rule 5)
+    whole: str | None  # a short answer as a whole, normalised like a stated one (rule 5)
 
     @classmethod
     def of(cls, candidate: Candidate) -> _Normalised:
@@ -163,6 +230,8 @@ class _Normalised:
             normal=normal,
             short=short,
             polar=_polar(plain) if short else None,
+            stated=stated_answer(candidate.text),
+            whole=_stated_form(plain) if short and "\n" not in plain.strip() else None,
         )
 
 
@@ -179,6 +248,11 @@ def _same(a: _Normalised, b: _Normalised) -> str | None:
     na, nb = final_number(a.text, short), final_number(b.text, short)
     if na is not None and nb is not None:
         return "same final number" if abs(na - nb) <= 1e-9 * max(1.0, abs(na), abs(nb)) else None
+    if na is None and nb is None:
+        if a.stated is not None and b.stated is not None:
+            return "same stated final answer" if a.stated == b.stated else None
+        if (a.stated or a.whole) == (b.stated or b.whole) is not None and (a.stated or b.stated):
+            return "same stated final answer"
     if short and a.normal == b.normal:
         return "same short answer"
     if short or na is not None or nb is not None:

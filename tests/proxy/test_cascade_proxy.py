@@ -119,6 +119,28 @@ def test_disagreement_escalates_and_every_call_is_billed_once(proxy, client, ups
     assert metric_sum(after, "litellm_spend_metric_total") - metric_sum(before, "litellm_spend_metric_total") == pytest.approx(cost, rel=1e-9)
 
 
+WORKING = "We expand the square term by term, multiply out each product and then collect like terms. " * 3
+
+
+@pytest.mark.parametrize("c_b, tier", [
+    ("Final Answer: The final answer is $x^2+2x+1$. I hope it is correct.", "1"),
+    ("Final Answer: The final answer is $x^2+2x-1$. I hope it is correct.", "2"),
+], ids=["same-stated-answer", "different-stated-answer"])
+def test_worked_answers_agree_on_the_final_answer_they_state(proxy, client, upstream, c_b, tier):
+    """Two long worked solutions agree on their stated (boxed / "final answer is") expression, not their wording."""
+    c_a = WORKING + "Therefore $(x+1)^2 = \\boxed{x^2 + 2x + 1}$."
+    answers(upstream, c_a=c_a, c_b=WORKING.upper() + c_b, c_s="strong answer")
+    reply, headers = ask(client, text="Expand (x+1)^2.")
+    assert headers["x-litellm-fusion-tier"] == tier
+    (row,) = wait_for(lambda: rows_for(proxy, reply.id), what="spend row")
+    agreement = next(c for c in fusion_entry(row)["tier_reports"][0]["checks"] if c["check"] == "agreement")
+    if tier == "1":
+        assert reply.choices[0].message.content == c_a
+        assert agreement["passed"] and "same stated final answer" in agreement["reason"]
+    else:
+        assert reply.choices[0].message.content == "strong answer" and not agreement["passed"]
+
+
 @pytest.mark.parametrize("cheap, code", [
     ({"text": "I'm sorry, but I can't help with that."}, "refusal"),
     ({"text": ""}, "empty"),

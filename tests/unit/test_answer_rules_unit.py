@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from litellm_fusion.engine.answers import final_number, option_letter, same_answer
+from litellm_fusion.engine.answers import final_number, option_letter, same_answer, stated_answer
 from litellm_fusion.engine.types import Candidate
 
 
@@ -46,9 +46,20 @@ def test_not_an_option_letter(text):
     ("\\boxed{\\frac{3}{4}}", False, 0.75), ("The ratio is 1/2.", True, 0.5), ("It is 50%.", True, 50.0),
     ("The answer is \u22123", False, -3.0), ("Answer: 12", False, 12.0), ("**Answer:** 7", False, 7.0),
     ("#### 18", False, 18.0), ("The answer is $1,234.50.", False, 1234.5),
+    ("42 apples", True, 42.0), ("3.5 km/h", True, 3.5), ("The total is 40 + 2 = 42.", True, 42.0),
 ])
 def test_final_number_shapes(text, short, value):
     assert final_number(text, short) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(("text", "short"), [
+    ("The answer is 3x + 2.", False), ("3x + 2", True), ("x - 3", True),  # terms of an expression
+    ("First we add 9 * 2 = 18 eggs.\nThen she sells them at the market for a profit.", False),
+    # a long answer that states no number has none, however its last sentence ends
+    ("The loop runs until the number is 0. " * 8, False),
+])
+def test_no_final_number(text, short):
+    assert final_number(text, short) is None
 
 
 @pytest.mark.parametrize(("a", "b"), [
@@ -59,6 +70,12 @@ def test_final_number_shapes(text, short, value):
     ("Yes", "yes."), ("Yes, it is.", "Yes"), ("The answer is yes.", "YES"), ("**True**", "true"),
     ("False.", "false"), ("No, because the set is empty.", "no"),
     ("The answer is Paris.", "Paris"), ("Answer: Paris", "paris"),
+    # worked answers that state a final answer that is not a number or an option
+    ("First, ... so the capital is Paris.\n\nThe answer is Paris.", "Reasoning ...\nFinal answer: **paris**"),
+    ("We simplify ... and get $\\boxed{\\dfrac{\\sqrt{3}}{2}}$.", "The final answer is $\\frac{\\sqrt{3}}{2}$."),
+    ("Expanding gives \\boxed{x^2 + 2x + 1}", "$x^2+2x+1$"), ("#### y = 2x", "The answer is $y=2x$."),
+    ("Final Answer: The final answer is $x^2$. I hope it is correct.", "so \\boxed{x^2}"),
+    ("42 apples", "The answer is 42."),
 ])
 def test_same_answer_in_different_shapes(a, b):
     assert same(a, b) is not None
@@ -71,6 +88,24 @@ def test_same_answer_in_different_shapes(a, b):
     ("The answer is a bit more subtle than that.", "The answer is a matter of taste."),
     ("Yes and no.", "Yes"),  # hedged: not a yes
     ("B", "Paris"),
+    ("\\boxed{\\frac{1}{23}}", "\\boxed{\\frac{12}{3}}"), ("\\boxed{x^2+1}", "\\boxed{x^2-1}"),
+    ("\\boxed{\\sqrt{3}}", "\\boxed{\\sqrt3}"),  # equal, written differently: not recognised, so escalate
+    ("The answer is 3x + 2.", "The answer is 5x + 2."), ("x + 2", "y + 2"),
+    ("The loop runs until the number is 0. " * 8, "The sum of the digits of 100 is 1, since the digit is 0. " * 8),
+    # near-identical worked answers whose stated answers differ
+    ("The steps are the same for both. " * 12 + "\nThe answer is Paris.",
+     "The steps are the same for both. " * 12 + "\nThe answer is Lyon."),
 ])
 def test_different_answers_do_not_agree(a, b):
     assert same(a, b) is None
+
+
+@pytest.mark.parametrize(("text", "stated"), [
+    ("So the answer is Paris.", "paris"), ("Final answer: New York", "newyork"), ("#### x = 4", "x=4"),
+    ("$\\boxed{\\left(1, \\tfrac{1}{2}\\right)}$", "(1,\\frac{1}{2})"),
+    ("\\boxed{a} first, then \\boxed{\\{1, 2\\}}", "\\{1,2\\}"),  # the last box, braces balanced
+    ("The answer is that it depends on far too many things to be a short final answer here.", None),
+    ("\\boxed{unclosed", None), ("No statement at all.", None),
+])
+def test_stated_answer_shapes(text, stated):
+    assert stated_answer(text) == stated
