@@ -36,7 +36,8 @@ sys.path.insert(0, str(REPO / "tests" / "support"))
 
 import replay_data as rd  # noqa: E402
 
-from litellm_fusion.engine.answers import SHORT, final_number, normal_text, option_letter, same_answer  # noqa: E402
+from litellm_fusion.engine.answer_forms import SHORT, final_number, normal_text, option_letter  # noqa: E402
+from litellm_fusion.engine.answers import same_answer  # noqa: E402
 from litellm_fusion.engine.types import Candidate  # noqa: E402
 
 

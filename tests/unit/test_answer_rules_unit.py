@@ -1,11 +1,12 @@
-"""The answer normaliser's rules (engine/answers.py) on general answer shapes: how models write an option
+"""The answer normaliser's rules (engine/answers.py, engine/answer_forms.py) on general answer shapes: how models write an option
 letter, a number or a yes/no across task families, and the look-alikes that must not agree."""
 
 from __future__ import annotations
 
 import pytest
 
-from litellm_fusion.engine.answers import final_number, option_letter, same_answer, stated_answer
+from litellm_fusion.engine.answer_forms import final_number, option_letter, stated_answer
+from litellm_fusion.engine.answers import same_answer
 from litellm_fusion.engine.types import Candidate
 
 

@@ -1,0 +1,151 @@
+"""What an answer says, read from its text: the option letter, final number, stated final answer, yes/no word
+and plain words the agreement rules (engine/answers.py) compare. Each reader is total: None when the text does
+not say one."""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[a-z0-9]+")
+SHORT = 200
+
+# ---- plain text: markup that does not change an answer ----
+_EMPHASIS = re.compile(r"\*\*|__|`+")
+_WRAPPED = re.compile(r"(?<![\w*])[*_]([^*_\n]+?)[*_](?![\w*])")  # *B*, _B_
+_LATEX_TEXT = re.compile(r"\\(?:text|textbf|mathrm|mathbf|mbox)\s*\{([^{}]*)\}")
+
+
+def plain_text(text: str) -> str:
+    text = text.replace("\u2212", "-")
+    text = _LATEX_TEXT.sub(r"\1", text)
+    text = _EMPHASIS.sub("", text)
+    return _WRAPPED.sub(r"\1", text)
+
+
+# ---- option letters ----
+_LETTER = re.compile(
+    r"^\s*(?:the\s+)?(?:correct\s+)?(?:answer|option|choice)?\s*(?:is|:)?\s*\(?([a-j])\)?[.):]?\s*$", re.I
+)
+_LEADING = re.compile(r"^\s*(?:\(([a-jA-J])\)|([a-jA-J])[.):])\s+\S|^\s*([A-J])\s+[-\u2013\u2014]\s")
+_LETTER_TAIL = re.compile(  # keyword in any case; bare lowercase letter only before punctuation; "I think" is no I
+    r"(?i:answer|option|choice)\s*(?i:is|:|would\s+be|should\s+be|must\s+be)\s*:?\s*"
+    r"(?:\(\s*([a-jA-J])\s*\)|(?!I\s+[a-z])([A-J])(?![\w'])|([a-j])(?=\s*(?:[):;,!?]|\.(?!\w)|$)))"
+)
+_BOXED_LETTER = re.compile(r"\\boxed\{\s*\(?([a-jA-J])\)?\s*\}")
+
+
+def option_letter(text: str) -> str | None:
+    """The option letter an answer settles on (its last statement of one), or None."""
+    plain = plain_text(text)
+    match = _LETTER.match(plain)
+    if match:
+        return match.group(1).upper()
+    stated = [(m.start(), next(g for g in m.groups() if g)) for m in _LETTER_TAIL.finditer(plain)]
+    stated += [(m.start(), m.group(1)) for m in _BOXED_LETTER.finditer(plain)]
+    if stated:
+        return max(stated)[1].upper()
+    stripped = plain.strip()
+    lead = _LEADING.match(stripped) if "\n" not in stripped and len(stripped) <= SHORT else None
+    return next(g for g in lead.groups() if g).upper() if lead else None
+
+
+# ---- numbers ----
+_NUMBER = (r"-?\d+\s*/\s*\d+(?!\d|\.\d)"  # a fraction: 3/4
+           r"|\\d?frac\{\s*-?\d+\s*\}\{\s*\d+\s*\}"  # \frac{3}{4}
+           r"|-?\d{1,3}(?:[ \u00a0\u2009\u202f']\d{3})+(?:\.\d+)?(?!\d)"  # 1 000 000 / 1'000
+           r"|-?\d[\d,]*(?:\.\d+)?")
+# a number that is not a term of an expression ("3x", "9 * 2", "x + 2"; "= 18" is a result, so it counts)
+_NUM_START = r"(?<![\w.^])(?<![-+*/^\u00d7\u00f7]\s)(?<![-+*/^\u00d7\u00f7])"
+_NUM_END = r"(?![\w^(\\])(?!\s*[-+*/^=\u00d7\u00f7]\s*[\w(\\$])"
+_ENDING_NUMBER = re.compile(_NUM_START + r"(" + _NUMBER + r")\s*%?\s*[.!]?\s*$")
+_NUMBER_WITH_UNIT = re.compile(r"\$?\s*(" + _NUMBER + r")\s*%?(?:\s*[a-z\u00b0\u00b5][a-z\u00b0\u00b5/\u00b2\u00b3]*){0,2}\s*[.!]?",
+                               re.I)
+_STATED = re.compile(r"(?:answer\s*(?:is|:)\s*:?|####|\\boxed\{)\s*\$?\s*(" + _NUMBER + r")" + _NUM_END, re.I)
+_FRAC = re.compile(r"\\d?frac\{\s*(-?\d+)\s*\}\{\s*(\d+)\s*\}|(-?\d+)\s*/\s*(\d+)")
+
+
+def _number_value(raw: str) -> float | None:
+    frac = _FRAC.fullmatch(raw.strip())
+    try:
+        if frac:
+            num, den = (frac.group(1), frac.group(2)) if frac.group(1) is not None else (frac.group(3), frac.group(4))
+            return float(num) / float(den) if float(den) else None
+        return float(re.sub(r"[,\s\u00a0\u2009\u202f']", "", raw))
+    except ValueError:
+        return None
+
+
+def final_number(text: str, short: bool) -> float | None:
+    """The number an answer settles on: the last one it states ("the answer is 42", "#### 42", "\\boxed{42}");
+    else, for a short answer, the number it ends with or is ("The total is 1,000.", "42 apples"); None for a long
+    answer that states none (its last number is as often an example's or a step's as the answer)."""
+    plain = plain_text(text)
+    stated = _STATED.findall(plain)
+    if stated:
+        return _number_value(stated[-1])
+    if stated_answer(text) is not None:  # it states an answer that is not a number ("the answer is 3x + 2")
+        return None
+    if short:  # a long answer must state its number: the last number of prose is too often an example's
+        whole = _NUMBER_WITH_UNIT.fullmatch(ANSWER_PREFIX.sub("", plain.strip(), count=1))
+        ending = whole or _ENDING_NUMBER.search(plain)
+        return _number_value(ending.group(1)) if ending else None
+    return None
+
+
+# ---- a stated final answer that is not a number or an option: "the answer is Paris.", \\boxed{x^2+1} ----
+STATED_MAX = 60
+_STATEMENT = re.compile(  # up to the end of its line or sentence
+    r"(?:(?:the\s+)?final\s+answer\s*(?:is|:)|the\s+answer\s+is|(?<![\w])answer\s*:|####)[ \t:]*([^\n]*?)(?=[.!?](?:\s|$)|\n|$)",
+    re.I)
+_LATEX_NOISE = re.compile(r"\\left|\\right|\\[,;!: ]|\\displaystyle|[$\s]")
+
+
+def _boxed(text: str) -> str | None:
+    """The content of the last \\boxed{...}, braces balanced; None if there is none (or it never closes)."""
+    start = text.rfind("\\boxed{")
+    if start < 0:
+        return None
+    depth, i = 1, start + len("\\boxed{")
+    for j in range(i, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[j], 0)
+        if depth == 0:
+            return text[i:j]
+    return None
+
+
+def stated_form(found: str) -> str | None:
+    found = found.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").strip().rstrip(".").strip()
+    normal = _LATEX_NOISE.sub("", found).lower()
+    return normal if normal and len(found) <= STATED_MAX else None
+
+
+def stated_answer(text: str) -> str | None:
+    """The final answer a worked answer states (boxed, or after "the answer is" / "final answer:" / "####"),
+    normalised for comparison; None when it states none, or states something too long to be an answer."""
+    plain = plain_text(text)
+    found = _boxed(plain)
+    if found is None:
+        statements = _STATEMENT.findall(plain)
+        found = statements[-1] if statements else None
+        while found is not None and (inner := _STATEMENT.match(found.strip())):  # "Final Answer: The answer is x"
+            found = inner.group(1)
+    return None if found is None else stated_form(found)
+
+
+# ---- yes / no / true / false, and short answers ----
+ANSWER_PREFIX = re.compile(r"^\s*(?:the\s+)?(?:final\s+|correct\s+)?answer\s*(?:is|:)\s*:?\s*", re.I)
+_POLAR = re.compile(r"(yes|no|true|false)\s*(?:$|[.,;:!])", re.I)
+
+
+def polar_word(plain: str) -> str | None:
+    match = _POLAR.match(ANSWER_PREFIX.sub("", plain.strip(), count=1))
+    return match.group(1).lower() if match else None
+
+
+def normal_text(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def trigrams(text: str) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text.lower())
+    return {tuple(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
