@@ -22,6 +22,10 @@ from ..config.validate import fusion_configs
 log = logging.getLogger("litellm_fusion")
 
 
+class ConfigError(ValueError):
+    """The proxy's config has fusion or routing problems; the message names every one."""
+
+
 def _proxy_config() -> dict[str, Any]:
     """The config of the proxy being started (resolved), or {} outside a proxy."""
     proxy_server = sys.modules.get("litellm.proxy.proxy_server")
@@ -71,38 +75,46 @@ def warn_unpriced(model_list: list[dict[str, Any]], configs: dict[str, FusionMod
 
 
 def validate_settings(section: Any, model_list: list[dict[str, Any]]) -> PluginSettings:
-    """Parse the `litellm_fusion:` section and check every routed group's deployments."""
+    """Parse the `litellm_fusion:` section and check every routed group's deployments; raise one error naming
+    every problem."""
     from .deployment_profiles import build_profile
 
     settings = parse_settings(section)
+    problems: list[str] = []
     for group in settings.routing:
         deployments = [e for e in model_list if e.get("model_name") == group]
         if not deployments:
-            raise RoutingConfigError(f"litellm_fusion.routing.{group}: no model_name {group!r} in model_list")
+            problems.append(f"litellm_fusion.routing.{group}: no model_name {group!r} in model_list")
+            continue
         for deployment in deployments:
-            build_profile(deployment, group)
+            try:
+                build_profile(deployment, group)
+            except RoutingConfigError as exc:
+                problems.append(str(exc))
         if len(deployments) < 2:
             log.warning("litellm_fusion: routed group %r has a single deployment: nothing to route", group)
+    if problems:
+        raise RoutingConfigError("; ".join(problems))
     return settings
 
 
 def check_classifier_strengths(fusion: dict[str, FusionModelConfig], model_list: list[dict[str, Any]]) -> None:
     """Every model the classifier decides about (a gate's two, the tiers of a cascade with skip_tiers) has a
-    strength."""
+    strength; raise one error naming every one that has none."""
     from .deployment_profiles import model_strength
 
+    problems: list[str] = []
     for config in fusion.values():
         needed: list[tuple[str, str]] = []
         if config.gate is not None:
             needed += [("gate.cheap", config.gate.cheap), ("gate.strong", config.gate.strong)]
         if config.skip_tiers is not None:
             needed += [(f"tiers[{i}]", m) for i, tier in enumerate(config.tiers) for m in tier.models]
-        for field, name in needed:
-            if model_strength(model_list, name) is None:
-                raise RoutingConfigError(
-                    f"fusion model {config.name!r}: litellm_params.{field}: no strength for {name!r} "
-                    "(set model_info.strength on its deployments)"
-                )
+        problems += [f"fusion model {config.name!r}: litellm_params.{field}: no strength for {name!r} "
+                     "(set model_info.strength on its deployments)"
+                     for field, name in needed if model_strength(model_list, name) is None]
+    if problems:
+        raise RoutingConfigError("; ".join(problems))
 
 
 @dataclass(frozen=True)
@@ -112,16 +124,28 @@ class ProxySetup:
 
 
 def validate_proxy_config() -> ProxySetup:
-    """Validate the fusion models and routing section of the proxy being started; raise on any error."""
+    """Validate the fusion models and routing section of the proxy being started; raise one error naming every
+    problem (the fusion models', their strengths', the routing section's), so one restart shows them all."""
     config = _proxy_config()
     model_list = list(config.get("model_list") or [])
+    problems: list[str] = []
+    fusion: dict[str, FusionModelConfig] = {}
+    settings = PluginSettings()
     try:
         fusion = fusion_configs(model_list)
+    except ValueError as exc:
+        problems.append(str(exc))
+    try:
         check_classifier_strengths(fusion, model_list)
+    except ValueError as exc:
+        problems.append(str(exc))
+    try:
         settings = validate_settings(config.get("litellm_fusion"), model_list)
     except ValueError as exc:
-        print(f"litellm_fusion: {exc}", file=sys.stderr, flush=True)
-        raise
+        problems.append(str(exc))
+    if problems:
+        print("litellm_fusion: " + "\nlitellm_fusion: ".join(problems), file=sys.stderr, flush=True)
+        raise ConfigError(" | ".join(problems))
     warn_unpriced(model_list, fusion)
     if fusion and not (config.get("general_settings") or {}).get("cancel_on_disconnect"):
         log.warning(

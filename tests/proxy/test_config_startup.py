@@ -1,4 +1,5 @@
-"""A broken fusion config stops a real proxy at start-up with a message naming the model and field."""
+"""A broken fusion or routing config stops a real proxy at start-up with a message naming the model and field of
+every problem at once."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def test_bad_fusion_configs_stop_the_proxy_naming_each_model_and_field(fleet: Fl
     assert code != 0 and "Application startup failed" in output, output[-3000:]
     for name, (_, message) in BAD.items():
         assert f"fusion model '{name}'" in output and message in output, (name, output[-3000:])
+    assert "litellm_fusion.routing.nope: no model_name 'nope' in model_list" in output, output[-3000:]
 
 
 def routing_config(routing: dict[str, Any], deployments: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -46,25 +48,30 @@ def routing_config(routing: dict[str, Any], deployments: list[dict[str, Any]] | 
     return {"model_list": [*BASE, *group], "litellm_settings": dict(FUSION_WIRING), "litellm_fusion": {"routing": routing}}
 
 
-BAD_ROUTING = {
-    "unknown-group": (routing_config({"nope": {"mode": "cost"}}), "litellm_fusion.routing.nope: no model_name 'nope' in model_list"),
-    "invalid-mode": (routing_config({"auto": {"mode": "cheapest"}}), "litellm_fusion.routing.auto.mode: mode must be cost, balanced, quality or a number"),
-    "no-price": (
-        routing_config({"auto": {}}, [
-            {"model_name": "auto", "litellm_params": {"model": "openai/gpt-4o-mini", "api_key": "x"}},
-            {"model_name": "auto", "litellm_params": {"model": "openai/in-house-model", "api_key": "x"}, "model_info": {"strength": 1.0}},
+NO_PRICE = {"model_name": "auto", "litellm_params": {"model": "openai/in-house-model", "api_key": "x"}, "model_info": {"strength": 1.0}}
+NO_STRENGTH = {"model_name": "auto", "litellm_params": {"model": "openai/in-house-priced", "api_key": "x"},
+               "model_info": {"input_cost_per_token": 1e-6, "output_cost_per_token": 1e-6}}
+BAD_ROUTING = {  # case -> (config, the messages its one failed start must print)
+    "invalid-mode": (routing_config({"auto": {"mode": "cheapest"}}),
+                     ["litellm_fusion.routing.auto.mode: mode must be cost, balanced, quality or a number"]),
+    "every-group-problem": (  # an unknown group and two bad deployments of another: all three named
+        routing_config({"nope": {"mode": "cost"}, "auto": {}}, [
+            {"model_name": "auto", "litellm_params": {"model": "openai/gpt-4o-mini", "api_key": "x"}}, NO_PRICE, NO_STRENGTH,
         ]),
-        "routed group 'auto': deployment 'openai/in-house-model' has no price",
+        ["litellm_fusion.routing.nope: no model_name 'nope' in model_list",
+         "routed group 'auto': deployment 'openai/in-house-model' has no price",
+         "routed group 'auto': deployment 'openai/in-house-priced' has no strength"],
     ),
 }
 
 
 def fleet_proxies(fleet: Fleet) -> None:
     """Every bad config's proxy start runs alongside the session's other proxy starts."""
-    fleet.add_failing("bad-fusion", {
+    fleet.add_failing("bad-fusion", {  # and a routing problem: fusion and routing problems are reported together
         "model_list": [*BASE, *({"model_name": name, "litellm_params": {"model": "fusion/debate", **params}}
                                 for name, (params, _) in BAD.items())],
         "litellm_settings": dict(FUSION_WIRING),
+        "litellm_fusion": {"routing": {"nope": {"mode": "cost"}}},
     })
     for case, (config, _) in BAD_ROUTING.items():
         fleet.add_failing(f"bad-routing-{case}", config)
@@ -72,6 +79,8 @@ def fleet_proxies(fleet: Fleet) -> None:
 
 @pytest.mark.parametrize("case", sorted(BAD_ROUTING))
 def test_bad_routing_config_stops_the_proxy_naming_the_field(case: str, fleet: Fleet):
-    _, message = BAD_ROUTING[case]
+    _, messages = BAD_ROUTING[case]
     code, output = fleet.exit_of(f"bad-routing-{case}")
-    assert code != 0 and message in output and "Application startup failed" in output, output[-3000:]
+    assert code != 0 and "Application startup failed" in output, output[-3000:]
+    for message in messages:
+        assert message in output, (message, output[-3000:])
