@@ -72,3 +72,13 @@ def test_bad_line_is_reported_not_fatal(runs):
     assert done.returncode == 1
     out = [json.loads(line) for line in done.stdout.splitlines()]
     assert "error" in out[0] and "error" in out[1] and "difficulty" in out[2]
+
+
+def test_classify_without_a_config_does_not_load_litellm():
+    """Scoring prompts needs only the classifier: LiteLLM (seconds to import) loads only for --config."""
+    code = ("import io, sys; from litellm_fusion.cli import classify; out = io.StringIO(); "
+            "classify(io.StringIO('{\"prompt\": \"hi\"}\\n'), out, None, None, None); "
+            "print(json.dumps([json.loads(out.getvalue())['slope'] > 0, 'litellm' in sys.modules]))")
+    done = subprocess.run([sys.executable, "-c", "import json; " + code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout) == [True, False]
