@@ -9,11 +9,11 @@ litellm_fusion:
 ```
 
 Each request to a routed group goes to the deployment with the highest
-`p_success - price_weight * estimated_cost / estimated_cost_of_the_most_expensive_candidate`: the price
-weight is how much predicted success probability paying the top candidate's full price must buy. The
-named modes are price weights. A price weight (unlike a fixed tolerance in probability) lets a
-slightly dearer, clearly stronger mid-tier model win over the cheapest one while the most expensive
-model has to earn its price: on RouterBench's 11 models it dominates the tolerance rule it replaced
+`p_success - price_weight * estimated_cost / estimated_cost_of_the_strongest_candidate`: the price
+weight is how much predicted success probability paying the strongest candidate's full price must buy
+(a dearer but weaker candidate is never chosen and does not move the scale). The named modes are price
+weights. A price weight (unlike a fixed tolerance in probability) lets a slightly dearer, clearly stronger
+mid-tier model win over the cheapest one while the strongest model has to earn its price: on RouterBench's 11 models it dominates the tolerance rule it replaced
 (benchmarks/RESULTS.md).
 """
 
@@ -31,7 +31,7 @@ class RoutingMode(str, Enum):
     QUALITY = "quality"
 
 
-# Predicted success probability that the most expensive candidate's full price must buy.
+# Predicted success probability that the strongest candidate's full price must buy.
 MODE_PRICE_WEIGHT: dict[RoutingMode, float] = {
     RoutingMode.COST: 0.2,
     RoutingMode.BALANCED: 0.1,
@@ -62,7 +62,7 @@ class GroupRouting(BaseModel):
     mode: RoutingMode | float = Field(
         default=RoutingMode.BALANCED,
         description="cost | balanced | quality, or a price weight in [0, 10]: the predicted success "
-        "probability that the most expensive candidate's full price must buy (0 = always the most likely "
+        "probability that the strongest candidate's full price must buy (0 = always the most likely "
         "to succeed; 1 and above = nearly always the cheapest)",
     )
     no_text: NoTextRoute = Field(

@@ -1,9 +1,12 @@
 """Pick a deployment for a routed request: the best trade of predicted success against price.
 
-Each candidate scores `p_success - price_weight * cost / max_cost` (cost of this request on it, max_cost
-the most expensive candidate's); the highest score wins, ties go to the cheaper. With two deployments
-this is a difficulty threshold; with more, a clearly stronger mid-priced model beats the cheapest one
-without the most expensive one being chosen for every hard-ish prompt.
+Each candidate scores `p_success - price_weight * cost / top_cost` (cost of this request on it, top_cost the
+strongest candidate's: the price of the best predicted success); the highest score wins, ties go to the
+cheaper. With two deployments this is a difficulty threshold; with more, a clearly stronger mid-priced model
+beats the cheapest one without the strongest one being chosen for every hard-ish prompt. A deployment dearer
+than the strongest is never chosen (its success is predicted lower at a higher price) and does not change the
+choice among the others: normalising by the dearest candidate instead made a dominated, expensive deployment
+(claude-sonnet-4-5 next to o3) make the strongest look half price.
 
 Pure functions over DeploymentProfiles, so the policy is testable without a proxy.
 """
@@ -110,13 +113,13 @@ def choose(
                         None, considered=considered, excluded=excluded, estimated_cost=cost,
                         strongest=strongest, strongest_cost=strongest_cost)
     probs = [estimate.p_success(p.strength) for p, _ in fits]
-    top = max(c for _, c in fits)
+    top = strongest_cost  # what the best predicted success costs; a dearer, weaker deployment changes nothing
     scale = price_weight / top if top > 0 else 0.0
     i = max(range(len(fits)), key=lambda k: (probs[k] - scale * fits[k][1], -fits[k][1], fits[k][0].strength))
     chosen, cost = fits[i]
     reason = (
         f"difficulty {estimate.difficulty:.2f} (slope {estimate.slope:.2f}): p_success {probs[i]:.2f} (best {max(probs):.2f}) at "
-        f"{cost / top if top > 0 else 0.0:.0%} of the top price, price weight {price_weight:g}"
+        f"{cost / top if top > 0 else 0.0:.0%} of the strongest's price, price weight {price_weight:g}"
     )
     return Decision(chosen, reason, difficulty, estimate.slope, p_success={p.model: pr for (p, _), pr in zip(fits, probs)},
                     considered=considered, excluded=excluded, estimated_cost=cost,

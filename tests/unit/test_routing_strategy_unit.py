@@ -36,6 +36,20 @@ def test_a_clearly_stronger_mid_tier_beats_the_cheapest():
     assert pick(-3.0, price_weight=0.5) == "cheap"
 
 
+def test_a_dearer_weaker_deployment_is_never_chosen_and_changes_nothing():
+    """A deployment that costs more than the strongest but is weaker (claude-sonnet-4-5 next to o3) must not make
+    the strongest look cheap: the price weight is measured against what the best predicted success costs."""
+    dominated = DeploymentProfile("4", "dominated", 2e-5, 8e-5, strength=2.5, max_input_tokens=200000)
+    for difficulty in (-4.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 4.0):
+        for weight in (0.07, 0.1, 0.2, 0.5):
+            alone = choose(POOL, E(difficulty), weight, 100, 400).chosen.model
+            with_it = choose([*POOL, dominated], E(difficulty), weight, 100, 400).chosen.model
+            assert with_it == alone != "dominated", (difficulty, weight)
+    # the case it was written for: at difficulty 1 and weight 0.5 the mid deployment wins (scores .26 / .57 /
+    # .38); normalised by the dominated one's price (twice the strongest's) the strongest would win (.63 vs .60)
+    assert choose([*POOL, dominated], E(1.0), 0.5, 100, 400).chosen.model == "mid"
+
+
 def test_price_weight_zero_means_most_likely_to_succeed():
     assert pick(-6.0, price_weight=0.0) == "strong"
 
