@@ -121,7 +121,7 @@ def test_a_fusion_requests_detail_shows_its_summed_cost_and_every_call(served, p
 def test_routed_and_cascade_requests_show_litellms_routing_card(served, page, shots):
     row = next(r for r in served.rows if r["model_group"] == ROUTED_GROUP and "gpt-4o-mini" in r["model"])
     panel = open_request(page, served, row)
-    for text in ("Routing", "Custom classifier plugin", "Routed to", "openai/gpt-4o-mini", "6% of the top price"):
+    for text in ("Routing", "Custom classifier plugin", "Routed to", "openai/gpt-4o-mini", "6% of the strongest's price"):
         expect(panel).to_contain_text(text)
     page.get_by_text("Decided by").first.scroll_into_view_if_needed()
     page.screenshot(path=shots / "ui-routing.png")

@@ -31,7 +31,7 @@ def test_highest_success_net_of_price():
 
 def test_a_clearly_stronger_mid_tier_beats_the_cheapest():
     # p: cheap .953, mid .989, strong .998. A fixed tolerance of 0.07 in probability would take the cheapest;
-    # +3.6 points of success for 9% of the top price is worth it at price weight 0.1.
+    # +3.6 points of success for 9% of the strongest's price is worth it at price weight 0.1.
     assert pick(-3.0) == "mid"
     assert pick(-3.0, price_weight=0.5) == "cheap"
 
