@@ -241,7 +241,7 @@ def main() -> None:
               + f" | {mean_q['ours (price weight)'] - best_b:+.3f} |")
 
     print("\nOurs on all three RouterBench test sets, by price weight (the product's policy: highest p_success "
-          "- weight x cost / top cost), and the tolerance rule it replaced (cheapest deployment with p_success >= "
+          "- weight x cost / the strongest's cost), and the tolerance rule it replaced (cheapest deployment with p_success >= "
           "max - tol), side by side:\n")
     print("| price weight | quality | cost $ | % of best-single cost | | tolerance (old rule) | quality | cost $ | % |")
     print("|---|---|---|---|---|---|---|---|---|")
