@@ -54,7 +54,7 @@ class FusionHandler(CustomLLM):
         self.stores = JudgeStores(self.settings.judge_cache)
 
     def _judge_cache(self, config: FusionModelConfig) -> JudgeCacheUse | None:
-        if config.judge_cache_ttl == "off" or config.is_cascade:
+        if config.judge_cache_ttl == "off" or (config.is_cascade and config.verifier is None):
             return None
         store = self.stores.current()
         if store is None:

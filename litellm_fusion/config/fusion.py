@@ -107,7 +107,7 @@ class FusionModelConfig(BaseModel):
     judge_max_tokens: int | None = Field(default=None, ge=1, description="cap on the judge's output tokens")
     judge_response_format: JudgeFormat = JudgeFormat.JSON_OBJECT
     judge_cache_ttl: int | Literal["off"] | None = Field(
-        default=None, description="seconds this model's judge decisions stay cached, or off; "
+        default=None, description="seconds this model's judge decisions (a cascade's: its verifier's ratings) stay cached, or off; "
         "default: litellm_fusion.judge_cache.ttl"
     )
     return_candidates: bool = Field(

@@ -19,13 +19,12 @@ import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
-from ..config.cascade import TierConfig, VerifierConfig
+from ..config.cascade import TierConfig
 from ..config.fusion import FusionModelConfig
 from .acceptance import accept_tier, unusable
 from .answers import clusters
-from .calls import Deadline, PanelCall, Quorum, run_panel, streamed_call, timed_call
-from .judge import midstream_notice
-from .prompts import SCORE_SCHEMA, verdict_response_format, verifier_prompt
+from .calls import Deadline, PanelCall, Quorum, run_panel, streamed_call
+from .judge import JudgeCacheUse, midstream_notice
 from .types import (
     CallRecord,
     Caller,
@@ -40,41 +39,7 @@ from .types import (
     Message,
     TierReport,
 )
-from .verdict import VerdictError, parse_score
-
-
-async def verify_answer(
-    caller: Caller,
-    cfg: FusionModelConfig,
-    verifier: VerifierConfig,
-    messages: Sequence[Message],
-    answer: Candidate,
-    deadline: Deadline,
-    tier: int,
-    calls: list[CallRecord],
-    ledger: Ledger,
-) -> CheckResult:
-    params: dict[str, Any] = {"temperature": 0.0}
-    fmt = verdict_response_format(cfg.judge_response_format.value, SCORE_SCHEMA, "rating")
-    if fmt is not None:
-        params["response_format"] = fmt
-    if verifier.max_tokens is not None:
-        params["max_tokens"] = verifier.max_tokens
-    record, completion = await timed_call(
-        caller, model=verifier.model, messages=verifier_prompt(messages, answer), params=params,
-        timeout=verifier.timeout, deadline=deadline, role="verifier", round_no=1, step="verifier", ledger=ledger,
-    )
-    record.tier = tier
-    calls.append(record)
-    if completion is None:
-        return CheckResult("verifier", False, f"verifier failed: {record.error}")
-    try:
-        score = parse_score(completion.text)
-    except VerdictError as exc:
-        return CheckResult("verifier", False, f"unusable rating: {exc}")
-    passed = score.score / 10 >= verifier.threshold - 1e-9
-    return CheckResult("verifier", passed, f"{verifier.model} rated {score.score}/10 (threshold "
-                       f"{verifier.threshold:g}): {score.reason}")
+from .verifier import verify_answer
 
 
 def _tier_params(tier: TierConfig, params: dict[str, Any]) -> dict[str, Any]:
@@ -104,8 +69,10 @@ async def cascade_events(
     live: bool,
     ledger: Ledger,
     skip: Mapping[int, str] | None = None,
+    cache: JudgeCacheUse | None = None,
 ) -> AsyncIterator[str | FusionResult]:
-    """`skip`: tiers (1-based, never the last) not to run, each with the reason (classifier skip)."""
+    """`skip`: tiers (1-based, never the last) not to run, each with the reason (classifier skip); `cache`: the
+    judge cache, for the verifier's ratings."""
     started = time.monotonic()
     deadline = Deadline(cfg.deadline)
     calls: list[CallRecord] = []
@@ -159,7 +126,7 @@ async def cascade_events(
             verifier = cfg.verifier
 
             async def verify(a: Candidate, t: int = t) -> CheckResult:
-                return await verify_answer(caller, cfg, verifier, messages, a, deadline, t, calls, ledger)
+                return await verify_answer(caller, cfg, verifier, messages, a, deadline, t, calls, ledger, cache)
 
         verdict = await accept_tier(cfg.tier_accept(tier), tier.calls, answers, failures, verify)
         report.checks = verdict.checks

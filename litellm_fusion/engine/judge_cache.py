@@ -1,4 +1,5 @@
-"""Judge decisions keyed by everything they depend on, stored in a versioned format.
+"""Judge decisions (and cascade verifier ratings, engine/verifier.py) keyed by everything they depend on, stored
+in a versioned format.
 
 The key covers: mode, judge model, judge prompt version, debate rounds, the judge's parameters,
 the conversation and the candidate answers in order (canonical JSON). A stored value names its
@@ -17,6 +18,7 @@ from typing import Any, Literal, Protocol
 
 from .prompts import PROMPT_VERSION, render_candidate
 from .types import Candidate, JudgeResult, Message, ToolCall, invalid_tool_call
+from .verdict import Score
 
 FORMAT = "litellm-fusion/judge-decision"
 VALUE_VERSION = 1
@@ -103,6 +105,31 @@ def decode(raw: str | bytes | None, key: str, n_candidates: int, writes_text: bo
     if isinstance(winner, bool) or not isinstance(winner, int) or not 0 <= winner < n_candidates:
         return None
     return CachedDecision(JudgeResult("ok", reason, winner=winner, cache="hit"), finish)
+
+
+def encode_rating(key: str, score: Score) -> str:
+    """A cascade verifier's rating, in the same versioned envelope as judge decisions."""
+    return _canonical({"format": FORMAT, "v": VALUE_VERSION, "key": key, "rating": {"score": score.score,
+                                                                                    "reason": score.reason}})
+
+
+def decode_rating(raw: str | bytes | None, key: str) -> Score | None:
+    """The stored rating, or None for anything foreign, corrupt, stale or of another key."""
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(value, dict) or value.get("format") != FORMAT or value.get("v") != VALUE_VERSION:
+        return None
+    rating = value.get("rating")
+    if value.get("key") != key or not isinstance(rating, dict):
+        return None
+    score, reason = rating.get("score"), rating.get("reason")
+    if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 10 or not isinstance(reason, str):
+        return None
+    return Score(score, reason)
 
 
 def _tool_calls(raw: object) -> tuple[ToolCall, ...] | None:

@@ -55,7 +55,8 @@ class FusionEngine:
     ) -> AsyncIterator[Event]:
         """`skip`: cascade tiers not to run, with the reason (the classifier's start tier)."""
         if self.config.mode is FusionMode.CASCADE:
-            async for event in cascade_events(self.config, self.caller, messages, params, live, self.completed, skip):
+            async for event in cascade_events(self.config, self.caller, messages, params, live, self.completed, skip,
+                                              self.judge_cache):
                 yield event
             return
         cfg = self.config

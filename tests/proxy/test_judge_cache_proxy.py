@@ -27,6 +27,9 @@ def config(upstream_url: str, redis_port: int, response_cache: bool = False) -> 
         {"model_name": "fusion/best-of", "litellm_params": {"model": "fusion/best-of", "panel": ["c-a", "c-b"], "judge": "c-judge"}},
         {"model_name": "fusion/merge", "litellm_params": {"model": "fusion/merge", "panel": ["c-a", "c-b"], "judge": "c-judge", "judge_cache_ttl": 120}},
         {"model_name": "fusion/merge-nocache", "litellm_params": {"model": "fusion/merge", "mode": "merge", "panel": ["c-a", "c-b"], "judge": "c-judge", "judge_cache_ttl": "off"}},
+        {"model_name": "fusion/cascade-verified", "litellm_params": {
+            "model": "fusion/cascade", "mode": "cascade", "tiers": [["c-a"], ["c-b"]], "accept": "verifier",
+            "verifier": {"model": "c-judge", "threshold": 0.7}}},
     ]
     settings: dict[str, Any] = dict(FUSION_WIRING)
     cfg: dict[str, Any] = {
@@ -107,6 +110,21 @@ def test_decision_made_in_one_replica_is_a_hit_in_the_other(proxies, upstream):
     reply, h2 = ask(two, "fusion/best-of", question)
     assert (h1["x-litellm-fusion-judge-cache"], h2["x-litellm-fusion-judge-cache"]) == ("miss", "hit")
     assert reply.choices[0].message.content == "alpha" and h2["x-litellm-fusion-winner"] == "c-a"
+
+
+@pytest.mark.parametrize("score, tier", [(9, "1"), (3, "2")])
+def test_a_cascade_verifiers_rating_is_cached_across_replicas(proxies, upstream, score, tier):
+    one, two = proxies
+    steer(upstream, json.dumps({"score": score, "reason": "looked at it"}))
+    question = unique("verified")
+    first, h1 = ask(one, "fusion/cascade-verified", question)
+    second, h2 = ask(two, "fusion/cascade-verified", question)
+    assert h1["x-litellm-fusion-tier"] == h2["x-litellm-fusion-tier"] == tier
+    assert first.choices[0].message.content == second.choices[0].message.content
+    assert len(upstream.requests_for("c-judge")) == 1, "the second replica rates from the shared cache"
+    assert float(h1["x-litellm-response-cost"]) - float(h2["x-litellm-response-cost"]) == pytest.approx(JUDGE_COST, rel=1e-9)
+    if tier == "2":
+        assert "cached rating" in h2["x-litellm-fusion-escalations"] and "cached rating" not in h1["x-litellm-fusion-escalations"]
 
 
 def test_ttl_is_set_and_an_expired_decision_is_a_miss(proxies, upstream, redis_server):

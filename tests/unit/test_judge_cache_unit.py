@@ -131,6 +131,45 @@ def test_winner_out_of_range_for_these_candidates_is_not_returned(server: redis.
     assert ask(engine("best-of", caller, store)).judge.cache == "miss"
 
 
+def verified_cascade(caller: Counting, store: Any) -> FusionEngine:
+    cfg = parse_fusion_params("fusion/cascade", {"model": "fusion/cascade", "mode": "cascade", "tiers": [["a"], ["s"]],
+                                                 "accept": "verifier", "verifier": {"model": "v", "threshold": 0.7}})
+    return FusionEngine(cfg, caller, JudgeCacheUse(store, 300))
+
+
+@pytest.mark.parametrize("score, tier", [(8, 1), (5, 2)])
+def test_a_cascade_verifiers_rating_is_cached_like_a_judge_decision(server: redis.Redis, score: int, tier: int):
+    store = RedisJudgeStore(SETTINGS, redis_cache(server))
+    caller = Counting({"a": "Paris", "s": "strong", "v": json.dumps({"score": score, "reason": "checked"})})
+    first = ask(verified_cascade(caller, store))
+    second = ask(verified_cascade(caller, store))
+    assert caller.calls.count("v") == 1, "the repeat is rated from the cache"
+    assert first.cascade.tier_reached == second.cascade.tier_reached == tier and first.answer == second.answer
+    check = next(c for c in second.cascade.tiers[0].checks if c.check == "verifier")
+    assert f"rated {score}/10 (threshold 0.7, cached rating): checked" in check.reason
+    assert [c.role for c in second.calls if c.role == "verifier"] == [], "no verifier call billed on a hit"
+    (key,) = server.keys("*")
+    assert json.loads(server.get(key))["rating"] == {"score": score, "reason": "checked"}
+    caller.answers["a"] = "Lyon"  # another answer to rate: a miss
+    ask(verified_cascade(caller, store))
+    assert caller.calls.count("v") == 2
+
+
+def test_an_unusable_or_corrupt_rating_is_never_used(server: redis.Redis):
+    store = RedisJudgeStore(SETTINGS, redis_cache(server))
+    caller = Counting({"a": "Paris", "s": "strong", "v": "no rating here"})
+    ask(verified_cascade(caller, store))
+    assert server.keys("*") == [], "an unusable rating is not stored"
+    caller.answers["v"] = json.dumps({"score": 9, "reason": "fine"})
+    ask(verified_cascade(caller, store))
+    (key,) = server.keys("*")
+    value = json.loads(server.get(key))
+    value["rating"]["score"] = 11
+    server.set(key, json.dumps(value))
+    result = ask(verified_cascade(caller, store))
+    assert caller.calls.count("v") == 3 and result.cascade.tier_reached == 1, "out of range: a miss, rated again"
+
+
 def test_unavailable_redis_degrades_and_warns_once(server: redis.Redis, caplog: pytest.LogCaptureFixture):
     cache = redis_cache(server)
 
