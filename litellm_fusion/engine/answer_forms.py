@@ -4,6 +4,7 @@ not say one."""
 
 from __future__ import annotations
 
+import json
 import re
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -32,6 +33,10 @@ _LETTER_TAIL = re.compile(  # keyword in any case; bare lowercase letter only be
     r"(?:\(\s*([a-jA-J])\s*\)|(?!I\s+[a-z])([A-J])(?![\w'])|([a-j])(?=\s*(?:[):;,!?]|\.(?!\w)|$)))"
 )
 _BOXED_LETTER = re.compile(r"\\boxed\{\s*\(?([a-jA-J])\)?\s*\}")
+_LETTER_IS_RIGHT = re.compile(  # "Option B is correct", "(C) is the right answer", "B is the best choice"
+    r"(?:(?i:option|choice)\s+\(?([a-jA-J])\)?|(?:^|(?<=[\n.:;!?]))\s*\(?([A-HJ])\)?)"  # a bare "I is ..." is a numeral
+    r"\s+is\s+(?:the\s+)?(?:correct|right|best)\b(?!\s*\?)"
+)
 
 
 def option_letter(text: str) -> str | None:
@@ -42,6 +47,7 @@ def option_letter(text: str) -> str | None:
         return match.group(1).upper()
     stated = [(m.start(), next(g for g in m.groups() if g)) for m in _LETTER_TAIL.finditer(plain)]
     stated += [(m.start(), m.group(1)) for m in _BOXED_LETTER.finditer(plain)]
+    stated += [(m.start(), next(g for g in m.groups() if g)) for m in _LETTER_IS_RIGHT.finditer(plain)]
     if stated:
         return max(stated)[1].upper()
     stripped = plain.strip()
@@ -149,3 +155,27 @@ def normal_text(text: str) -> str:
 def trigrams(text: str) -> set[tuple[str, ...]]:
     words = _WORD.findall(text.lower())
     return {tuple(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
+
+
+# ---- an answer given as a JSON object: {"answer": "B", "reasoning": "..."} ----
+_JSON_FENCE = re.compile(r"^```(?:json)?\s*\n(.*)\n```$", re.S)
+ANSWER_KEYS = ("answer", "final_answer", "finalAnswer", "result")
+
+
+def json_answer(text: str) -> str | None:
+    """The answer field of an answer that is one JSON object (fenced or not), as text; None otherwise."""
+    stripped = text.strip()
+    fenced = _JSON_FENCE.match(stripped)
+    body = fenced.group(1).strip() if fenced else stripped
+    if not body.startswith("{"):
+        return None
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(value, dict):
+        return None
+    found = next((value[k] for k in ANSWER_KEYS if k in value), None)
+    if isinstance(found, bool) or not isinstance(found, (str, int, float)):
+        return None
+    return str(found)

@@ -6,7 +6,7 @@ Two assistant messages agree (`same_answer`) under the first rule that decides:
 2. Multiple choice: if both name one option letter A-J they agree when the letters are equal; one letter and no
    letter disagree. A letter is named by an answer that is only a letter ("B", "(b)", "B)", "A:"); else by a
    statement, the last one counting ("Answer: B", "The correct option is B) Paris", "the answer is (B)",
-   "\\boxed{B}"; a bare lowercase letter counts only before punctuation: "answer is a." but not "the answer is
+   "\\boxed{B}", "Option B is correct", "(B) is the right answer"; a bare lowercase letter counts only before punctuation: "answer is a." but not "the answer is
    a bit more subtle"); else by a short one-line answer opening with an option label ("B) Paris",
    "(B) Paris", "B. Paris", "B - Paris").
 3. Yes/no and true/false: short answers that open with one of these words, alone or before punctuation
@@ -30,7 +30,9 @@ Two assistant messages agree (`same_answer`) under the first rule that decides:
    "the answer is" / "Answer:"): exact match.
 7. Two short answers that reached here disagree; long answers agree when their word-trigram Jaccard
    similarity is >= 0.9.
-Markdown emphasis and code ticks, and LaTeX \\text{..} / \\mathrm{..} wrappers, are ignored by rules 2-5.
+Markdown emphasis and code ticks, and LaTeX \\text{..} / \\mathrm{..} wrappers, are ignored by rules 2-5. An answer
+that is one JSON object with an `answer` (or `final_answer`, `finalAnswer`, `result`) field, fenced or not, is
+read as that field: `{"answer": "B", "reasoning": "..."}` agrees with "The answer is (B).".
 
 `clusters` groups a tier's answers by that relation (each answer joins the first group whose first answer it
 agrees with), largest group first: a cascade accepts when the largest group has at least k answers.
@@ -46,6 +48,7 @@ from .answer_forms import (
     ANSWER_PREFIX,
     SHORT,
     final_number,
+    json_answer,
     normal_text,
     option_letter,
     plain_text,
@@ -87,18 +90,19 @@ class _Normalised:
 
     @classmethod
     def of(cls, candidate: Candidate) -> _Normalised:
-        plain = plain_text(candidate.text)
+        text = json_answer(candidate.text) or candidate.text  # {"answer": "B", ...}: its answer is the answer
+        plain = plain_text(text)
         normal = normal_text(ANSWER_PREFIX.sub("", plain, count=1))
         short = len(normal) <= SHORT
         return cls(
-            text=candidate.text,
+            text=text,
             tools=tool_call_key(candidate.tool_calls),
             has_tools=bool(candidate.tool_calls),
-            letter=option_letter(candidate.text),
+            letter=option_letter(text),
             normal=normal,
             short=short,
             polar=polar_word(plain) if short else None,
-            stated=stated_answer(candidate.text),
+            stated=stated_answer(text),
             whole=stated_form(plain) if short and "\n" not in plain.strip() else None,
         )
 

@@ -24,6 +24,8 @@ def same(a: str, b: str) -> str | None:
     ("\\boxed{C}", "C"), ("$\\boxed{\\text{(D)}}$", "D"),
     ("Let's think. Option A fails. So the answer is (A)... wait, no: the answer is (E).", "E"),
     ("Answer: B\nExplanation: A is wrong because it ignores friction.", "B"),
+    ("Option B is correct.", "B"), ("B is the correct answer.", "B"), ("(C) is the right answer", "C"),
+    ("Option A is incorrect. Option B is correct. The answer is (D).", "D"),  # the last statement counts
 ])
 def test_option_letter_shapes(text, letter):
     assert option_letter(text) == letter
@@ -34,6 +36,8 @@ def test_option_letter_shapes(text, letter):
     "The answer is I think unclear.",  # nor is the pronoun "I"
     "A questioning attitude helps scientists.",  # a sentence opening with "A"
     "a (small) dog",
+    "I is correct, II is not.",  # a bare I is a numeral
+    "Option C is correct? Let me check again.",  # a question is no statement
     "Paris",
     "I. Introduction\nThis essay is about trade.\nII. Background",  # a numbered outline, not an option
     "",
@@ -77,6 +81,9 @@ def test_no_final_number(text, short):
     ("Expanding gives \\boxed{x^2 + 2x + 1}", "$x^2+2x+1$"), ("#### y = 2x", "The answer is $y=2x$."),
     ("Final Answer: The final answer is $x^2$. I hope it is correct.", "so \\boxed{x^2}"),
     ("42 apples", "The answer is 42."),
+    # an answer given as one JSON object is its answer field
+    ('{"answer": "B", "reasoning": "the others ignore friction"}', "The answer is (B)."),
+    ('```json\n{"final_answer": 42}\n```', "#### 42"), ('{"answer": "Paris"}', "paris"),
 ])
 def test_same_answer_in_different_shapes(a, b):
     assert same(a, b) is not None
@@ -92,6 +99,7 @@ def test_same_answer_in_different_shapes(a, b):
     ("\\boxed{\\frac{1}{23}}", "\\boxed{\\frac{12}{3}}"), ("\\boxed{x^2+1}", "\\boxed{x^2-1}"),
     ("\\boxed{\\sqrt{3}}", "\\boxed{\\sqrt3}"),  # equal, written differently: not recognised, so escalate
     ("The answer is 3x + 2.", "The answer is 5x + 2."), ("x + 2", "y + 2"),
+    ('{"answer": "B"}', '{"answer": "C"}'), ('{"answer": "B"}', "The answer is (C)."),
     ("The loop runs until the number is 0. " * 8, "The sum of the digits of 100 is 1, since the digit is 0. " * 8),
     # near-identical worked answers whose stated answers differ
     ("The steps are the same for both. " * 12 + "\nThe answer is Paris.",
