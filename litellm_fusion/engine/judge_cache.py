@@ -78,8 +78,8 @@ class CachedDecision:
     finish_reason: str
 
 
-def decode(raw: str | bytes | None, key: str, n_candidates: int, writes_text: bool) -> CachedDecision | None:
-    """The stored decision, or None for anything foreign, corrupt, stale or not fitting these candidates."""
+def _payload(raw: str | bytes | None, key: str, field: str) -> dict[str, Any] | None:
+    """`field` of a stored value in our envelope (format, version, this key); None for anything else."""
     if raw is None:
         return None
     try:
@@ -88,8 +88,14 @@ def decode(raw: str | bytes | None, key: str, n_candidates: int, writes_text: bo
         return None
     if not isinstance(value, dict) or value.get("format") != FORMAT or value.get("v") != VALUE_VERSION:
         return None
-    decision = value.get("decision")
-    if value.get("key") != key or not isinstance(decision, dict):
+    payload = value.get(field)
+    return payload if value.get("key") == key and isinstance(payload, dict) else None
+
+
+def decode(raw: str | bytes | None, key: str, n_candidates: int, writes_text: bool) -> CachedDecision | None:
+    """The stored decision, or None for anything foreign, corrupt, stale or not fitting these candidates."""
+    decision = _payload(raw, key, "decision")
+    if decision is None:
         return None
     reason = decision.get("reason")
     finish = decision.get("finish_reason", "stop")
@@ -115,16 +121,8 @@ def encode_rating(key: str, score: Score) -> str:
 
 def decode_rating(raw: str | bytes | None, key: str) -> Score | None:
     """The stored rating, or None for anything foreign, corrupt, stale or of another key."""
-    if raw is None:
-        return None
-    try:
-        value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(value, dict) or value.get("format") != FORMAT or value.get("v") != VALUE_VERSION:
-        return None
-    rating = value.get("rating")
-    if value.get("key") != key or not isinstance(rating, dict):
+    rating = _payload(raw, key, "rating")
+    if rating is None:
         return None
     score, reason = rating.get("score"), rating.get("reason")
     if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 10 or not isinstance(reason, str):
