@@ -62,7 +62,8 @@ _NUMBER = (r"-?\d+\s*/\s*\d+(?!\d|\.\d)"  # a fraction: 3/4
            r"|-?\d[\d,]*(?:\.\d+)?")
 # a number that is not a term of an expression ("3x", "9 * 2", "x + 2"; "= 18" is a result, so it counts)
 _NUM_START = r"(?<![\w.^])(?<![-+*/^\u00d7\u00f7]\s)(?<![-+*/^\u00d7\u00f7])"
-_NUM_END = r"(?![\w^(\\])(?!\s*[-+*/^=\u00d7\u00f7]\s*[\w(\\$])"
+_NUM_END = (r"(?![\w^(\\])(?!\s*[-+*/^=\u00d7\u00f7]\s*[\w(\\$])"
+            r"(?!\s*(?:and|or|to|,|\u2013)\s*-?\d)(?!\s*\(?\s*\\?p?mod\b)")  # nor one of a list: "2 and 3", "5 (mod 7)"
 _ENDING_NUMBER = re.compile(_NUM_START + r"(" + _NUMBER + r")\s*%?\s*[.!]?\s*$")
 _NUMBER_WITH_UNIT = re.compile(r"\$?\s*(" + _NUMBER + r")\s*%?(?:\s*[a-z\u00b0\u00b5][a-z\u00b0\u00b5/\u00b2\u00b3]*){0,2}\s*[.!]?",
                                re.I)
@@ -85,17 +86,37 @@ def final_number(text: str, short: bool) -> float | None:
     """The number an answer settles on: the last one it states ("the answer is 42", "#### 42", "\\boxed{42}");
     else, for a short answer, the number it ends with or is ("The total is 1,000.", "42 apples"); None for a long
     answer that states none (its last number is as often an example's or a step's as the answer)."""
+    found = final_quantity(text, short)
+    return None if found is None else found[0]
+
+
+_UNIT_TAIL = re.compile(r"[\s}$)\]*]*%?\s*((?:[a-z\u00b0\u00b5][\w\u00b0\u00b5/\u00b2\u00b3^]*\s*){0,2}?)[\s}$)\]*]*[.!]?\s*$",
+                        re.I)
+
+
+def final_quantity(text: str, short: bool) -> tuple[float, str | None] | None:
+    """`final_number` and the unit written after it ("hours" in "3 hours."; "" for none), or None for the unit
+    when more than a unit follows the number: two answers agree on a number only if their known units do."""
     plain = plain_text(text)
-    stated = _STATED.findall(plain)
+    stated = list(_STATED.finditer(plain))
     if stated:
-        return _number_value(stated[-1])
-    if stated_answer(text) is not None:  # it states an answer that is not a number ("the answer is 3x + 2")
+        match = stated[-1]
+    elif stated_answer(text) is not None:  # it states an answer that is not a number ("the answer is 3x + 2")
         return None
-    if short:  # a long answer must state its number: the last number of prose is too often an example's
-        whole = _NUMBER_WITH_UNIT.fullmatch(ANSWER_PREFIX.sub("", plain.strip(), count=1))
-        ending = whole or _ENDING_NUMBER.search(plain)
-        return _number_value(ending.group(1)) if ending else None
-    return None
+    elif short:  # a long answer must state its number: the last number of prose is too often an example's
+        body = ANSWER_PREFIX.sub("", plain.strip(), count=1)
+        match = _NUMBER_WITH_UNIT.fullmatch(body) or _ENDING_NUMBER.search(plain)
+        plain = body if match is not None and match.string is body else plain
+    else:
+        return None
+    if match is None:
+        return None
+    value = _number_value(match.group(1))
+    if value is None:
+        return None
+    rest = re.split(r"(?<=[.!?])\s|\n", plain[match.end(1):], maxsplit=1)[0]
+    tail = _UNIT_TAIL.fullmatch(rest)
+    return value, (" ".join(tail.group(1).lower().split()) if tail else None)
 
 
 # ---- a stated final answer that is not a number or an option: "the answer is Paris.", \\boxed{x^2+1} ----

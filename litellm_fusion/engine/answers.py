@@ -14,8 +14,10 @@ Two assistant messages agree (`same_answer`) under the first rule that decides:
 4. Numbers: if both state a final number — explicitly ("the answer is 42", "Answer: 42", "#### 42",
    "\\boxed{42}"), or, for short answers, by being or ending with it ("The total is 1,000.", "50%", "42 apples")
    — they agree when equal (to 1e-9 relative), and disagree otherwise ("-3" and "3" are different answers).
-   A number that is a term of an expression is not one ("the answer is 3x + 2", "x + 2": see rule 5), and a long
-   answer that states no number has none (the last number of a worked answer is as often a step's). Thousands separators
+   A number that is a term of an expression or one item of a list is not one ("the answer is 3x + 2", "x + 2",
+   "2 and 3", "5 (mod 7)": see rule 5), two numbers with different units disagree ("3 hours" / "3 minutes"; a
+   number without a unit agrees with one with), and a long answer that states no number has none (the last
+   number of a worked answer is as often a step's). Thousands separators
    (1,000 / 1 000 / 1'000), fractions (3/4, \\frac{3}{4}) and the unicode minus are read as numbers.
 5. Stated final answers: if both state one that is not a number — the last `\\boxed{...}` (any LaTeX inside),
    or the rest of the line after the last "final answer:", "the answer is", "Answer:" or "####", at most
@@ -47,7 +49,7 @@ from dataclasses import dataclass
 from .answer_forms import (
     ANSWER_PREFIX,
     SHORT,
-    final_number,
+    final_quantity,
     json_answer,
     normal_text,
     option_letter,
@@ -117,9 +119,12 @@ def _same(a: _Normalised, b: _Normalised) -> str | None:
     if a.polar and b.polar:
         return "same yes/no answer" if a.polar == b.polar else None
     short = a.short and b.short
-    na, nb = final_number(a.text, short), final_number(b.text, short)
-    if na is not None and nb is not None:
-        return "same final number" if abs(na - nb) <= 1e-9 * max(1.0, abs(na), abs(nb)) else None
+    qa, qb = final_quantity(a.text, short), final_quantity(b.text, short)
+    na, nb = (None if qa is None else qa[0]), (None if qb is None else qb[0])
+    if qa is not None and qb is not None:
+        if qa[1] and qb[1] and qa[1] != qb[1]:  # both name a unit, different ones: "3 hours" / "3 minutes"
+            return None
+        return "same final number" if abs(qa[0] - qb[0]) <= 1e-9 * max(1.0, abs(qa[0]), abs(qb[0])) else None
     if na is None and nb is None:
         if a.stated is not None and b.stated is not None:
             return "same stated final answer" if a.stated == b.stated else None

@@ -80,7 +80,8 @@ def test_no_final_number(text, short):
     ("We simplify ... and get $\\boxed{\\dfrac{\\sqrt{3}}{2}}$.", "The final answer is $\\frac{\\sqrt{3}}{2}$."),
     ("Expanding gives \\boxed{x^2 + 2x + 1}", "$x^2+2x+1$"), ("#### y = 2x", "The answer is $y=2x$."),
     ("Final Answer: The final answer is $x^2$. I hope it is correct.", "so \\boxed{x^2}"),
-    ("42 apples", "The answer is 42."),
+    ("42 apples", "The answer is 42."), ("The answer is $\\boxed{42}$.", "42"),
+    ("The answer is 42, because of X and Y.", "The answer is 42, since Z."),
     # an answer given as one JSON object is its answer field
     ('{"answer": "B", "reasoning": "the others ignore friction"}', "The answer is (B)."),
     ('```json\n{"final_answer": 42}\n```', "#### 42"), ('{"answer": "Paris"}', "paris"),
@@ -100,6 +101,9 @@ def test_same_answer_in_different_shapes(a, b):
     ("\\boxed{\\sqrt{3}}", "\\boxed{\\sqrt3}"),  # equal, written differently: not recognised, so escalate
     ("The answer is 3x + 2.", "The answer is 5x + 2."), ("x + 2", "y + 2"),
     ('{"answer": "B"}', '{"answer": "C"}'), ('{"answer": "B"}', "The answer is (C)."),
+    # the same number with different units, or as one item of a list
+    ("3 hours", "3 minutes"), ("3 cm\u00b2", "3 cm\u00b3"), ("The answer is 2 and 3.", "The answer is 2 and 5."),
+    ("The answer is 5 (mod 7)", "The answer is 5 (mod 11)"), ("Answer: 3 or 4 apples", "Answer: 3 apples"),
     ("The loop runs until the number is 0. " * 8, "The sum of the digits of 100 is 1, since the digit is 0. " * 8),
     # near-identical worked answers whose stated answers differ
     ("The steps are the same for both. " * 12 + "\nThe answer is Paris.",
