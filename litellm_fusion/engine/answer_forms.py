@@ -34,15 +34,16 @@ _LETTER_TAIL = re.compile(  # keyword in any case; bare lowercase letter only be
 )
 _BOXED_LETTER = re.compile(r"\\boxed\{\s*\(?([a-jA-J])\)?\s*\}")
 _LETTER_IS_RIGHT = re.compile(  # "Option B is correct", "(C) is the right answer", "B is the best choice"
-    r"(?:(?i:option|choice)\s+\(?([a-jA-J])\)?|(?:^|(?<=[\n.:;!?]))\s*\(?([A-HJ])\)?)"  # a bare "I is ..." is a numeral
-    r"\s+is\s+(?:the\s+)?(?:correct|right|best)\b(?!\s*\?)"
+    r"(?:(?i:option|choice)\s+\(?([a-jA-J])\)?|(?:^|(?<=[\n.:;!?]))[ \t]*\(?([A-HJ])\)?)"  # a bare "I is ..." is a numeral
+    r"[ \t]+is[ \t]+(?:the[ \t]+)?(?:correct|right|best)(?:[ \t]+(?:answer|option|choice))?[ \t]*(?:[.!,;:]|$)"
 )
 
 
 def option_letter(text: str) -> str | None:
     """The option letter an answer settles on (its last statement of one), or None."""
     plain = plain_text(text)
-    match = _LETTER.match(plain)
+    short = plain.strip()
+    match = _LETTER.match(short) if len(short) <= 40 else None
     if match:
         return match.group(1).upper()
     stated = [(m.start(), next(g for g in m.groups() if g)) for m in _LETTER_TAIL.finditer(plain)]
@@ -62,10 +63,10 @@ _NUMBER = (r"-?\d+\s*/\s*\d+(?!\d|\.\d)"  # a fraction: 3/4
            r"|-?\d[\d,]*(?:\.\d+)?")
 # a number that is not a term of an expression ("3x", "9 * 2", "x + 2"; "= 18" is a result, so it counts)
 _NUM_START = r"(?<![\w.^])(?<![-+*/^\u00d7\u00f7]\s)(?<![-+*/^\u00d7\u00f7])"
-_NUM_END = (r"(?![\w^(\\])(?!\s*[-+*/^=\u00d7\u00f7]\s*[\w(\\$])"
+_NUM_END = (r"(?![.,]\d)(?![\w^(\\])(?!\s*[-+*/^=\u00d7\u00f7]\s*[\w(\\$])"
             r"(?!\s*(?:and|or|to|,|\u2013)\s*-?\d)(?!\s*\(?\s*\\?p?mod\b)")  # nor one of a list: "2 and 3", "5 (mod 7)"
 _ENDING_NUMBER = re.compile(_NUM_START + r"(" + _NUMBER + r")\s*%?\s*[.!]?\s*$")
-_NUMBER_WITH_UNIT = re.compile(r"\$?\s*(" + _NUMBER + r")\s*%?(?:\s*[a-z\u00b0\u00b5][a-z\u00b0\u00b5/\u00b2\u00b3]*){0,2}\s*[.!]?",
+_NUMBER_WITH_UNIT = re.compile(r"\$?\s*(" + _NUMBER + r")\s*%?(?:\s+[a-z\u00b0\u00b5][a-z\u00b0\u00b5/\u00b2\u00b3]*){0,2}\s*[.!]?",
                                re.I)
 _STATED = re.compile(r"(?:answer\s*(?:is|:)\s*:?|####|\\boxed\{)\s*\$?\s*(" + _NUMBER + r")" + _NUM_END, re.I)
 _FRAC = re.compile(r"\\d?frac\{\s*(-?\d+)\s*\}\{\s*(\d+)\s*\}|(-?\d+)\s*/\s*(\d+)")
@@ -122,9 +123,9 @@ def final_quantity(text: str, short: bool) -> tuple[float, str | None] | None:
 # ---- a stated final answer that is not a number or an option: "the answer is Paris.", \\boxed{x^2+1} ----
 STATED_MAX = 60
 _STATEMENT = re.compile(  # up to the end of its line or sentence
-    r"(?:(?:the\s+)?final\s+answer\s*(?:is|:)|the\s+answer\s+is|(?<![\w])answer\s*:|####)[ \t:]*([^\n]*?)(?=[.!?](?:\s|$)|\n|$)",
+    r"(?:(?:the\s+)?final\s+answer\s*(?:is|:)|the\s+answer\s+is|(?<![\w])answer\s*:|####)[ \t:]*([^\n]*?)(?=(?<!\b[A-Z])(?<!\b[A-Z][a-z])(?<!\b[A-Z][a-z]{2})(?<!\bca)(?<!\bapprox)(?<!\bvs)[.!?](?:\s|$)|\n|$)",
     re.I)
-_LATEX_NOISE = re.compile(r"\\left|\\right|\\[,;!: ]|\\displaystyle|[$\s]")
+_LATEX_NOISE = re.compile(r"\\left(?![a-zA-Z])|\\right(?![a-zA-Z])|\\[,;!: ]|\\displaystyle|[$\s]")
 
 
 def _boxed(text: str) -> str | None:
@@ -142,7 +143,9 @@ def _boxed(text: str) -> str | None:
 
 def stated_form(found: str) -> str | None:
     found = found.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").strip().rstrip(".").strip()
-    normal = _LATEX_NOISE.sub("", found).lower()
+    normal = _LATEX_NOISE.sub("", found)
+    if "\\" not in found and "$" not in found:  # text: case does not matter ("Paris"); in math it does (\Delta, X)
+        normal = normal.lower()
     return normal if normal and len(found) <= STATED_MAX else None
 
 
@@ -154,7 +157,8 @@ def stated_answer(text: str) -> str | None:
     if found is None:
         statements = _STATEMENT.findall(plain)
         found = statements[-1] if statements else None
-        while found is not None and (inner := _STATEMENT.match(found.strip())):  # "Final Answer: The answer is x"
+        while found is not None and len(found) <= 4 * STATED_MAX and (inner := _STATEMENT.match(found.strip())):
+            # "Final Answer: The final answer is x"; a longer statement is no answer anyway (stated_form)
             found = inner.group(1)
     return None if found is None else stated_form(found)
 
@@ -180,7 +184,7 @@ def trigrams(text: str) -> set[tuple[str, ...]]:
 
 # ---- an answer given as a JSON object: {"answer": "B", "reasoning": "..."} ----
 _JSON_FENCE = re.compile(r"^```(?:json)?\s*\n(.*)\n```$", re.S)
-ANSWER_KEYS = ("answer", "final_answer", "finalAnswer", "result")
+ANSWER_KEYS = ("answer", "final_answer", "finalAnswer")
 
 
 def json_answer(text: str) -> str | None:

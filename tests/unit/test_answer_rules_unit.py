@@ -81,6 +81,7 @@ def test_no_final_number(text, short):
     ("Expanding gives \\boxed{x^2 + 2x + 1}", "$x^2+2x+1$"), ("#### y = 2x", "The answer is $y=2x$."),
     ("Final Answer: The final answer is $x^2$. I hope it is correct.", "so \\boxed{x^2}"),
     ("42 apples", "The answer is 42."), ("The answer is $\\boxed{42}$.", "42"),
+    ("The answer is 3.5 hours.", "3.5 hours"), ("\\boxed{\\left(1,2\\right)}", "The answer is $(1,2)$."),
     ("The answer is 42, because of X and Y.", "The answer is 42, since Z."),
     # an answer given as one JSON object is its answer field
     ('{"answer": "B", "reasoning": "the others ignore friction"}', "The answer is (B)."),
@@ -104,6 +105,16 @@ def test_same_answer_in_different_shapes(a, b):
     # the same number with different units, or as one item of a list
     ("3 hours", "3 minutes"), ("3 cm\u00b2", "3 cm\u00b3"), ("The answer is 2 and 3.", "The answer is 2 and 5."),
     ("The answer is 5 (mod 7)", "The answer is 5 (mod 11)"), ("Answer: 3 or 4 apples", "Answer: 3 apples"),
+    # found by review: a decimal cut before its variable, glued or spelled-out units, abbreviations ending a
+    # statement, a letter in prose, a JSON status field, \\leftarrow read as \\left, case inside math
+    ("The answer is 1.5x.", "The answer is 1.25x."), ("\\boxed{0.5\\pi}", "\\boxed{0.7\\sqrt{2}}"),
+    ("The answer is 1,000x", "The answer is 1,500y"), ("3 million", "3 billion"), ("2x", "2"), ("2x", "2y"),
+    ("10 or more", "10 or fewer"), ("The answer is Dr. Smith.", "The answer is Dr. Jones."),
+    ("The answer is St. Louis.", "The answer is St. Paul."),
+    ("Triangle ABC has legs 3 and 4. C is the right angle, so AB = 5.",
+     "Triangle ABC has legs 5 and 12. C is the right angle, so AB = 13."),
+    ('{"result": "success", "value": 42}', '{"result": "success", "value": 17}'),
+    ("\\boxed{A \\leftarrow B}", "\\boxed{A \\rightarrow B}"), ("\\boxed{\\Delta}", "\\boxed{\\delta}"),
     ("The loop runs until the number is 0. " * 8, "The sum of the digits of 100 is 1, since the digit is 0. " * 8),
     # near-identical worked answers whose stated answers differ
     ("The steps are the same for both. " * 12 + "\nThe answer is Paris.",
