@@ -63,7 +63,7 @@ _NUMBER = (r"-?\d+\s*/\s*\d+(?!\d|\.\d)"  # a fraction: 3/4
            r"|-?\d[\d,]*(?:\.\d+)?")
 # a number that is not a term of an expression ("3x", "9 * 2", "x + 2"; "= 18" is a result, so it counts)
 _NUM_START = r"(?<![\w.^])(?<![-+*/^\u00d7\u00f7]\s)(?<![-+*/^\u00d7\u00f7])"
-_NUM_END = (r"(?![.,]\d)(?![\w^(\\])(?!\s*[-+*/^=\u00d7\u00f7]\s*[\w(\\$])"
+_NUM_END = (r"(?![.,]\d)(?!\s*\\[a-zA-Z])(?![\w^(\\])(?!\s*[-+*/^=\u00d7\u00f7]\s*[\w(\\$])"
             r"(?!\s*(?:and|or|to|,|\u2013)\s*-?\d)(?!\s*\(?\s*\\?p?mod\b)")  # nor one of a list: "2 and 3", "5 (mod 7)"
 _ENDING_NUMBER = re.compile(_NUM_START + r"(" + _NUMBER + r")\s*%?\s*[.!]?\s*$")
 _NUMBER_WITH_UNIT = re.compile(r"\$?\s*(" + _NUMBER + r")\s*%?(?:\s+[a-z\u00b0\u00b5][a-z\u00b0\u00b5/\u00b2\u00b3]*){0,2}\s*[.!]?",

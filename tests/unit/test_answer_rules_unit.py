@@ -115,6 +115,7 @@ def test_same_answer_in_different_shapes(a, b):
      "Triangle ABC has legs 5 and 12. C is the right angle, so AB = 13."),
     ('{"result": "success", "value": 42}', '{"result": "success", "value": 17}'),
     ("\\boxed{A \\leftarrow B}", "\\boxed{A \\rightarrow B}"), ("\\boxed{\\Delta}", "\\boxed{\\delta}"),
+    ("\\boxed{3 \\times 10^8}", "\\boxed{3 \\times 10^5}"), ("\\boxed{2 \\sqrt{3}}", "\\boxed{2 \\pi}"),
     ("The loop runs until the number is 0. " * 8, "The sum of the digits of 100 is 1, since the digit is 0. " * 8),
     # near-identical worked answers whose stated answers differ
     ("The steps are the same for both. " * 12 + "\nThe answer is Paris.",
