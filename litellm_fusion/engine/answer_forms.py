@@ -98,11 +98,16 @@ _UNIT_TAIL = re.compile(r"[\s}$)\]*]*%?\s*((?:[a-z\u00b0\u00b5][\w\u00b0\u00b5/\
 def final_quantity(text: str, short: bool) -> tuple[float, str | None] | None:
     """`final_number` and the unit written after it ("hours" in "3 hours."; "" for none), or None for the unit
     when more than a unit follows the number: two answers agree on a number only if their known units do."""
-    plain = plain_text(text)
+    return quantity_of(plain_text(text), stated_answer(text) is not None, short)
+
+
+def quantity_of(plain: str, states_answer: bool, short: bool) -> tuple[float, str | None] | None:
+    """`final_quantity` from what the caller already read: the answer's plain text and whether it states a final
+    answer (`stated_answer`)."""
     stated = list(_STATED.finditer(plain))
     if stated:
         match = stated[-1]
-    elif stated_answer(text) is not None:  # it states an answer that is not a number ("the answer is 3x + 2")
+    elif states_answer:  # it states an answer that is not a number ("the answer is 3x + 2")
         return None
     elif short:  # a long answer must state its number: the last number of prose is too often an example's
         body = ANSWER_PREFIX.sub("", plain.strip(), count=1)

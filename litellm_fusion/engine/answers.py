@@ -49,12 +49,12 @@ from dataclasses import dataclass
 from .answer_forms import (
     ANSWER_PREFIX,
     SHORT,
-    final_quantity,
     json_answer,
     normal_text,
     option_letter,
     plain_text,
     polar_word,
+    quantity_of,
     stated_answer,
     stated_form,
     trigrams,
@@ -89,6 +89,8 @@ class _Normalised:
     polar: str | None  # yes / no / true / false (short answers only)
     stated: str | None  # the final answer it states, normalised (rule 5)
     whole: str | None  # a short answer as a whole, normalised like a stated one (rule 5)
+    quantity: tuple[float, str | None] | None  # final number and unit, read as this answer's length allows
+    quantity_long: tuple[float, str | None] | None  # the same read as a long answer (next to a long one)
 
     @classmethod
     def of(cls, candidate: Candidate) -> _Normalised:
@@ -96,6 +98,8 @@ class _Normalised:
         plain = plain_text(text)
         normal = normal_text(ANSWER_PREFIX.sub("", plain, count=1))
         short = len(normal) <= SHORT
+        stated = stated_answer(text)
+        quantity = quantity_of(plain, stated is not None, short)
         return cls(
             text=text,
             tools=tool_call_key(candidate.tool_calls),
@@ -104,8 +108,10 @@ class _Normalised:
             normal=normal,
             short=short,
             polar=polar_word(plain) if short else None,
-            stated=stated_answer(text),
+            stated=stated,
             whole=stated_form(plain) if short and "\n" not in plain.strip() else None,
+            quantity=quantity,
+            quantity_long=quantity_of(plain, stated is not None, False) if short else quantity,
         )
 
 
@@ -119,20 +125,19 @@ def _same(a: _Normalised, b: _Normalised) -> str | None:
     if a.polar and b.polar:
         return "same yes/no answer" if a.polar == b.polar else None
     short = a.short and b.short
-    qa, qb = final_quantity(a.text, short), final_quantity(b.text, short)
-    na, nb = (None if qa is None else qa[0]), (None if qb is None else qb[0])
+    qa, qb = (a.quantity, b.quantity) if short else (a.quantity_long, b.quantity_long)
     if qa is not None and qb is not None:
         if qa[1] and qb[1] and qa[1] != qb[1]:  # both name a unit, different ones: "3 hours" / "3 minutes"
             return None
         return "same final number" if abs(qa[0] - qb[0]) <= 1e-9 * max(1.0, abs(qa[0]), abs(qb[0])) else None
-    if na is None and nb is None:
+    if qa is None and qb is None:
         if a.stated is not None and b.stated is not None:
             return "same stated final answer" if a.stated == b.stated else None
         if (a.stated or a.whole) == (b.stated or b.whole) is not None and (a.stated or b.stated):
             return "same stated final answer"
     if short and a.normal == b.normal:
         return "same short answer"
-    if short or na is not None or nb is not None:
+    if short or qa is not None or qb is not None:
         return None
     ga, gb = trigrams(a.text), trigrams(b.text)
     if len(ga & gb) / max(1, len(ga | gb)) >= JACCARD:
