@@ -18,9 +18,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench_common import first_text  # noqa: E402
-from litellm_fusion.engine.answers import agreement  # noqa: E402
-from litellm_fusion.engine.types import Candidate  # noqa: E402
+from bench_common import first_text
+
+from litellm_fusion.engine.answers import agreement
+from litellm_fusion.engine.types import Candidate
 
 ROUTERBENCH_PANELS = {
     "cheap": ["gpt-3.5-turbo-1106", "mistralai/mixtral-8x7b-chat", "claude-instant-v1"],
@@ -50,10 +51,17 @@ def routerbench(data: Path) -> list[dict]:
                     oracle_on_skipped += max(scores_f)
                     member_totals = [t + s for t, s in zip(member_totals, scores_f)]
             best_single_on_skipped = max(member_totals) if skipped else 0.0
-            rows.append({"data": f"routerbench/{path.stem}", "panel": name, "n": n, "skipped": skipped,
-                         "agreed_quality": first_on_skipped / skipped if skipped else None,
-                         "best_single_quality": best_single_on_skipped / skipped if skipped else None,
-                         "oracle_quality": oracle_on_skipped / skipped if skipped else None})
+            rows.append(
+                {
+                    "data": f"routerbench/{path.stem}",
+                    "panel": name,
+                    "n": n,
+                    "skipped": skipped,
+                    "agreed_quality": first_on_skipped / skipped if skipped else None,
+                    "best_single_quality": best_single_on_skipped / skipped if skipped else None,
+                    "oracle_quality": oracle_on_skipped / skipped if skipped else None,
+                }
+            )
     return rows
 
 
@@ -74,10 +82,15 @@ def alpaca(data: Path) -> dict:
             first += p[0]
             oracle += max(p)
             totals = [t + x for t, x in zip(totals, p)]
-    return {"data": "alpaca_eval", "panel": "+".join(ALPACA_PANEL), "n": len(common), "skipped": skipped,
-            "agreed_quality": first / skipped if skipped else None,
-            "best_single_quality": max(totals) / skipped if skipped else None,
-            "oracle_quality": oracle / skipped if skipped else None}
+    return {
+        "data": "alpaca_eval",
+        "panel": "+".join(ALPACA_PANEL),
+        "n": len(common),
+        "skipped": skipped,
+        "agreed_quality": first / skipped if skipped else None,
+        "best_single_quality": max(totals) / skipped if skipped else None,
+        "oracle_quality": oracle / skipped if skipped else None,
+    }
 
 
 def fmt(x: float | None) -> str:
@@ -89,12 +102,16 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared" / "data")
     args = parser.parse_args()
     rows = routerbench(args.data) + [alpaca(args.data)]
-    print("| data | panel | prompts | judge skipped | skip rate | quality of agreed reply | best single member (same prompts) | oracle pick (same prompts) |")
+    print(
+        "| data | panel | prompts | judge skipped | skip rate | quality of agreed reply | best single member (same prompts) | oracle pick (same prompts) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         rate = r["skipped"] / r["n"] if r["n"] else 0
-        print(f"| {r['data']} | {r['panel']} | {r['n']} | {r['skipped']} | {rate:.1%} | {fmt(r['agreed_quality'])} | "
-              f"{fmt(r['best_single_quality'])} | {fmt(r['oracle_quality'])} |")
+        print(
+            f"| {r['data']} | {r['panel']} | {r['n']} | {r['skipped']} | {rate:.1%} | {fmt(r['agreed_quality'])} | "
+            f"{fmt(r['best_single_quality'])} | {fmt(r['oracle_quality'])} |"
+        )
 
 
 if __name__ == "__main__":

@@ -19,7 +19,9 @@ def upstream_process(behaviours: dict[str, dict[str, Any]]) -> Iterator[str]:
     """The fake upstream in a process of its own (no GIL shared with the client); yields its base URL."""
     proc = subprocess.Popen(
         [sys.executable, str(TESTS / "fake_upstream.py"), json.dumps(behaviours)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         yield f"http://127.0.0.1:{int(proc.stdout.readline())}/v1"  # type: ignore[union-attr]
@@ -58,7 +60,9 @@ def plugin_at(rev: str) -> Iterator[Path]:
     import tempfile
 
     repo = Path(__file__).resolve().parent.parent
-    archive = subprocess.run(["git", "-C", str(repo), "archive", rev, "litellm_fusion"], capture_output=True, check=True)
+    archive = subprocess.run(
+        ["git", "-C", str(repo), "archive", rev, "litellm_fusion"], capture_output=True, check=True
+    )
     with tempfile.TemporaryDirectory() as folder:
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
             tar.extractall(folder, filter="data")

@@ -26,15 +26,20 @@ async def one(client: openai.AsyncOpenAI, model: str, i: int) -> tuple[float, fl
     """(wall ms, x-litellm-fusion-overhead-ms or None)."""
     start = time.perf_counter()
     raw = await client.chat.completions.with_raw_response.create(
-        model=model, messages=[{"role": "user", "content": f"Which option, A, B or C? ({i})"}])
+        model=model, messages=[{"role": "user", "content": f"Which option, A, B or C? ({i})"}]
+    )
     own = raw.headers.get("x-litellm-fusion-overhead-ms")
     return (time.perf_counter() - start) * 1000, None if own is None else float(own)
 
 
 async def bench(a: ProxyProcess, b: ProxyProcess, requests: int) -> None:
-    clients = [openai.AsyncOpenAI(base_url=p.base_url, api_key=p.master_key, max_retries=0, timeout=120) for p in (a, b)]
-    print("| model | requests each | A wall p50 ms | B wall p50 ms | B - A, p50 of paired differences ms "
-          "| A wall p95 ms | B wall p95 ms | A own p50 ms | B own p50 ms |")
+    clients = [
+        openai.AsyncOpenAI(base_url=p.base_url, api_key=p.master_key, max_retries=0, timeout=120) for p in (a, b)
+    ]
+    print(
+        "| model | requests each | A wall p50 ms | B wall p50 ms | B - A, p50 of paired differences ms "
+        "| A wall p95 ms | B wall p95 ms | A own p50 ms | B own p50 ms |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for model in CASES:
         for i in range(4):  # warm-up
@@ -43,15 +48,17 @@ async def bench(a: ProxyProcess, b: ProxyProcess, requests: int) -> None:
         walls: tuple[list[float], list[float]] = ([], [])
         owns: tuple[list[float], list[float]] = ([], [])
         for i in range(requests):
-            for side in ((0, 1) if i % 2 == 0 else (1, 0)):
+            for side in (0, 1) if i % 2 == 0 else (1, 0):
                 wall, own = await one(clients[side], model, i)
                 walls[side].append(wall)
                 if own is not None:
                     owns[side].append(own)
         diffs = [y - x for x, y in zip(*walls)]
         own_a, own_b = (f"{pct(o, 0.5):.2f}" if o else "-" for o in owns)
-        print(f"| {model} | {requests} | {pct(walls[0], 0.5):.1f} | {pct(walls[1], 0.5):.1f} | {pct(diffs, 0.5):+.1f} | "
-              f"{pct(walls[0], 0.95):.1f} | {pct(walls[1], 0.95):.1f} | {own_a} | {own_b} |")
+        print(
+            f"| {model} | {requests} | {pct(walls[0], 0.5):.1f} | {pct(walls[1], 0.5):.1f} | {pct(diffs, 0.5):+.1f} | "
+            f"{pct(walls[0], 0.95):.1f} | {pct(walls[1], 0.95):.1f} | {own_a} | {own_b} |"
+        )
     for client in clients:
         await client.close()
 
@@ -64,8 +71,10 @@ def main() -> None:
     behaviours = {name: {"text": ANSWER[name], "latency": latency} for name, latency in LATENCY.items()}
     with plugin_at(args.base) as base, upstream_process(behaviours) as url:
         env = {"PYTHONPATH": os.pathsep.join([str(base), str(TESTS / "plugins")])}
-        with ProxyProcess(config(url), Path(tempfile.mkdtemp()), spend_log=False, env=env) as a, \
-                ProxyProcess(config(url), Path(tempfile.mkdtemp()), spend_log=False) as b:
+        with (
+            ProxyProcess(config(url), Path(tempfile.mkdtemp()), spend_log=False, env=env) as a,
+            ProxyProcess(config(url), Path(tempfile.mkdtemp()), spend_log=False) as b,
+        ):
             asyncio.run(bench(a, b, args.requests))
 
 

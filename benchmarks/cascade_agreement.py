@@ -34,11 +34,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "support"))
 
-import replay_data as rd  # noqa: E402
+import replay_data as rd
 
-from litellm_fusion.engine.answer_forms import SHORT, final_number, normal_text, option_letter  # noqa: E402
-from litellm_fusion.engine.answers import same_answer  # noqa: E402
-from litellm_fusion.engine.types import Candidate  # noqa: E402
+from litellm_fusion.engine.answer_forms import SHORT, final_number, normal_text, option_letter
+from litellm_fusion.engine.answers import same_answer
+from litellm_fusion.engine.types import Candidate
 
 
 def key_kind(text: str) -> str:
@@ -63,14 +63,20 @@ def keys_table(name: str, ps: list[rd.Prompt], models: list[str]) -> None:
         kinds = Counter(key_kind(t) for t in texts)
         odd = Counter(" ".join(t.split())[:24] for t in texts if key_kind(t) in ("none", "short"))
         common = ", ".join(f"`{o}` x{n}" for o, n in odd.most_common(3)) if odd else "-"
-        print(f"| {m} | " + " | ".join(f"{kinds[k] / len(texts):.1%}" for k in ("letter", "number", "short", "none"))
-              + f" | {common} |")
+        print(
+            f"| {m} | "
+            + " | ".join(f"{kinds[k] / len(texts):.1%}" for k in ("letter", "number", "short", "none"))
+            + f" | {common} |"
+        )
 
 
 def pairs_table(name: str, ps: list[rd.Prompt], models: list[str], multiple_choice: bool) -> None:
     print(f"\n#### {name}: pairs of models\n")
-    print("| pair | prompts | agree | agreeing answers both right | both right, seen as different"
-          + (" (misses)" if multiple_choice else "") + " | both wrong, agreeing |")
+    print(
+        "| pair | prompts | agree | agreeing answers both right | both right, seen as different"
+        + (" (misses)" if multiple_choice else "")
+        + " | both wrong, agreeing |"
+    )
     print("|---|---|---|---|---|---|")
     totals = Counter()
     for a, b in itertools.combinations(models, 2):
@@ -82,14 +88,25 @@ def pairs_table(name: str, ps: list[rd.Prompt], models: list[str], multiple_choi
             agree = same_answer(Candidate(0, a, ra.text), Candidate(1, b, rb_.text)) is not None
             right = ra.score == 1 and rb_.score == 1
             wrong = ra.score == 0 and rb_.score == 0
-            c.update(n=1, agree=agree, agree_right=agree and right, right=right, right_missed=right and not agree,
-                     wrong=wrong, wrong_agree=wrong and agree)
+            c.update(
+                n=1,
+                agree=agree,
+                agree_right=agree and right,
+                right=right,
+                right_missed=right and not agree,
+                wrong=wrong,
+                wrong_agree=wrong and agree,
+            )
         totals.update(c)
-        print(f"| {a} + {b} | {c['n']} | {c['agree'] / c['n']:.1%} | {_share(c['agree_right'], c['agree'])} | "
-              f"{_share(c['right_missed'], c['right'])} | {_share(c['wrong_agree'], c['wrong'])} |")
+        print(
+            f"| {a} + {b} | {c['n']} | {c['agree'] / c['n']:.1%} | {_share(c['agree_right'], c['agree'])} | "
+            f"{_share(c['right_missed'], c['right'])} | {_share(c['wrong_agree'], c['wrong'])} |"
+        )
     t = totals
-    print(f"| **all pairs** | {t['n']} | {t['agree'] / t['n']:.1%} | {_share(t['agree_right'], t['agree'])} | "
-          f"{_share(t['right_missed'], t['right'])} | {_share(t['wrong_agree'], t['wrong'])} |")
+    print(
+        f"| **all pairs** | {t['n']} | {t['agree'] / t['n']:.1%} | {_share(t['agree_right'], t['agree'])} | "
+        f"{_share(t['right_missed'], t['right'])} | {_share(t['wrong_agree'], t['wrong'])} |"
+    )
 
 
 def _share(part: int, whole: int) -> str:
@@ -99,8 +116,10 @@ def _share(part: int, whole: int) -> str:
 def mmlu_pro_letters(data: Path, ps: list[rd.Prompt]) -> None:
     print("\n#### MMLU-Pro full responses: the normaliser's letter vs upstream's extracted `pred`\n")
     print("Upstream's extraction: `answer is (X)`, then (Llama-3.1 runs) the last standalone letter, a guess.\n")
-    print("| model | responses | same letter (or both none) | normaliser none, upstream guessed | normaliser reads one, "
-          "upstream none | different letters |")
+    print(
+        "| model | responses | same letter (or both none) | normaliser none, upstream guessed | normaliser reads one, "
+        "upstream none | different letters |"
+    )
     print("|---|---|---|---|---|---|")
     for model in rd.MMLU_PRO_FULL_RESPONSES:
         name = rd.MMLU_PRO_PRICES[model][0]
@@ -111,10 +130,20 @@ def mmlu_pro_letters(data: Path, ps: list[rd.Prompt]) -> None:
             if name in p.answers and p.key in pred:
                 ours, theirs = option_letter(p.answers[name].text), pred[p.key]
                 c["n"] += 1
-                c["same" if ours == theirs else "ours_none" if ours is None else "theirs_none" if theirs is None
-                  else "diff"] += 1
-        print(f"| {name} | {c['n']} | " + " | ".join(f"{c[k] / c['n']:.1%}" for k in ("same", "ours_none", "theirs_none", "diff"))
-              + " |")
+                c[
+                    "same"
+                    if ours == theirs
+                    else "ours_none"
+                    if ours is None
+                    else "theirs_none"
+                    if theirs is None
+                    else "diff"
+                ] += 1
+        print(
+            f"| {name} | {c['n']} | "
+            + " | ".join(f"{c[k] / c['n']:.1%}" for k in ("same", "ours_none", "theirs_none", "diff"))
+            + " |"
+        )
 
 
 def main() -> None:

@@ -21,21 +21,23 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "support"))
 sys.path.insert(0, str(REPO / "scripts"))
 
-import router_data  # noqa: E402
-from replay_data import MMLU_PRO_PRICES, RB_MODELS, Prompt  # noqa: E402
-from train_router import ALIASES  # noqa: E402
+import router_data
+from replay_data import MMLU_PRO_PRICES, RB_MODELS, Prompt
+from train_router import ALIASES
 
-from litellm_fusion.routing.model import ARTIFACT_PATH, DifficultyModel, _read_artifact  # noqa: E402
-from litellm_fusion.routing.strategy import DeploymentProfile, choose  # noqa: E402
-from litellm_fusion.routing.text import request_text  # noqa: E402
+from litellm_fusion.routing.model import ARTIFACT_PATH, DifficultyModel, _read_artifact
+from litellm_fusion.routing.strategy import DeploymentProfile, choose
+from litellm_fusion.routing.text import request_text
 
 Point = tuple[float, float]  # (total cost USD, mean quality)
 PRICE_WEIGHTS = [0.0] + [0.002 * 10 ** (k / 12) for k in range(49)]  # 0, 0.002 .. 20
 
 
 def evaluate(prompts: Sequence[Prompt], picks: Sequence[str]) -> Point:
-    return (sum(p.answers[m].cost for p, m in zip(prompts, picks)),
-            statistics.fmean(p.answers[m].score for p, m in zip(prompts, picks)))
+    return (
+        sum(p.answers[m].cost for p, m in zip(prompts, picks)),
+        statistics.fmean(p.answers[m].score for p, m in zip(prompts, picks)),
+    )
 
 
 def mean_costs(train: Sequence[Prompt], pool: Sequence[str]) -> dict[str, float]:
@@ -46,8 +48,11 @@ def frontier(train: Sequence[Prompt], pool: Sequence[str]) -> list[str]:
     """Deployments not dominated on train (mean cost, mean quality), cheapest first."""
     cost = mean_costs(train, pool)
     q = {m: statistics.fmean(p.answers[m].score for p in train if m in p.answers) for m in pool}
-    keep = [m for m in pool if not any(cost[o] <= cost[m] and q[o] >= q[m] and (cost[o], q[o]) != (cost[m], q[m])
-                                       for o in pool)]
+    keep = [
+        m
+        for m in pool
+        if not any(cost[o] <= cost[m] and q[o] >= q[m] and (cost[o], q[o]) != (cost[m], q[m]) for o in pool)
+    ]
     return sorted(keep, key=lambda m: cost[m])
 
 
@@ -77,7 +82,9 @@ class ProductRouter:
 
     def _strengths(self, train: Sequence[Prompt]) -> dict[str, float]:
         source = {name: model for model, name in RB_MODELS.items()}
-        source.update({name: ALIASES.get(("mmlu_pro", model), model) for model, (name, _, _) in MMLU_PRO_PRICES.items()})
+        source.update(
+            {name: ALIASES.get(("mmlu_pro", model), model) for model, (name, _, _) in MMLU_PRO_PRICES.items()}
+        )
         known = {m: self.dm.strengths[source[m]] for m in self.pool if source.get(m) in self.dm.strengths}
         estimates = [self.estimate(p) for p in train] if len(known) < len(self.pool) else []
         for m in self.pool:
@@ -102,8 +109,9 @@ class ProductRouter:
             out.append((w, evaluate(prompts, picks)))
         return out
 
-    def chosen_on_train(self, train: Sequence[Prompt], test: Sequence[Prompt], shares: Sequence[float],
-                        strongest: str) -> list[Point]:
+    def chosen_on_train(
+        self, train: Sequence[Prompt], test: Sequence[Prompt], shares: Sequence[float], strongest: str
+    ) -> list[Point]:
         """For each budget (a share of the strongest deployment's train cost), the price weight with the best
         train quality within it, scored on test (chosen on train, like the cascades)."""
         on_train = self.points(train)
@@ -139,8 +147,9 @@ def litellm_classifier() -> Callable[[str], tuple[str, float]]:
     from litellm.router_strategy.complexity_router.complexity_router import ComplexityRouter
 
     router = litellm.Router(model_list=[{"model_name": "m", "litellm_params": {"model": "openai/m", "api_key": "x"}}])
-    cr = ComplexityRouter(model_name="cr", litellm_router_instance=router,
-                          complexity_router_config={"tiers": {t: "m" for t in TIERS}})
+    cr = ComplexityRouter(
+        model_name="cr", litellm_router_instance=router, complexity_router_config={"tiers": {t: "m" for t in TIERS}}
+    )
 
     def classify(text: str) -> tuple[str, float]:
         tier, score, _ = cr.classify(text)
@@ -155,8 +164,9 @@ def litellm_tier_mapping(front: Sequence[str]) -> dict[str, str]:
     return {t: front[round(i * (n - 1) / (len(TIERS) - 1))] for i, t in enumerate(TIERS)}
 
 
-def litellm_points(train: Sequence[Prompt], test: Sequence[Prompt], front: Sequence[str],
-                   shares: Sequence[float]) -> tuple[Point, list[Point]]:
+def litellm_points(
+    train: Sequence[Prompt], test: Sequence[Prompt], front: Sequence[str], shares: Sequence[float]
+) -> tuple[Point, list[Point]]:
     """(the tier mapping's point on test, the score-threshold sweep): for every pair of frontier deployments
     (cheap, strong) and every threshold among the train prompts' scores, prompts scoring at or above it go to
     the strong one; for each budget (a share of the strongest deployment's train cost) the configuration with
@@ -166,7 +176,7 @@ def litellm_points(train: Sequence[Prompt], test: Sequence[Prompt], front: Seque
     test_cls = [classify(p.text) for p in test]
     tier_point = evaluate(test, [litellm_tier_mapping(front)[t] for t, _ in test_cls])
     thresholds = sorted(set(train_scores)) + [float("inf")]
-    configs = [(cheap, strong, th) for a, cheap in enumerate(front) for strong in front[a + 1:] for th in thresholds]
+    configs = [(cheap, strong, th) for a, cheap in enumerate(front) for strong in front[a + 1 :] for th in thresholds]
 
     def point(prompts, scores, cfg):
         cheap, strong, th = cfg

@@ -43,10 +43,14 @@ CASES = {  # model: (ideal seconds, tier expected to answer or None for a plain 
 def config(url: str) -> dict:
     models = [fake_deployment(name, url, 1e-7, 4e-7) for name in LATENCY]
     models += [
-        {"model_name": "cascade-accepts",
-         "litellm_params": {"model": "fusion/cascade", "tiers": [["cheap-a", "cheap-b"], ["strong"]]}},
-        {"model_name": "cascade-escalates",
-         "litellm_params": {"model": "fusion/cascade", "tiers": [["cheap-a", "cheap-c"], ["strong"]]}},
+        {
+            "model_name": "cascade-accepts",
+            "litellm_params": {"model": "fusion/cascade", "tiers": [["cheap-a", "cheap-b"], ["strong"]]},
+        },
+        {
+            "model_name": "cascade-escalates",
+            "litellm_params": {"model": "fusion/cascade", "tiers": [["cheap-a", "cheap-c"], ["strong"]]},
+        },
     ]
     return {"model_list": models, "router_settings": {"num_retries": 0}, "litellm_settings": WIRING}
 
@@ -62,7 +66,8 @@ async def run_case(client: openai.AsyncOpenAI, model: str, concurrency: int, req
         async with sem:
             start = time.perf_counter()
             raw = await client.chat.completions.with_raw_response.create(
-                model=model, messages=[{"role": "user", "content": f"Which option, A, B or C? ({i})"}])
+                model=model, messages=[{"role": "user", "content": f"Which option, A, B or C? ({i})"}]
+            )
             walls.append(time.perf_counter() - start)
             tiers.add(raw.headers.get("x-litellm-fusion-tier"))
             if "x-litellm-fusion-overhead-ms" in raw.headers:
@@ -82,10 +87,20 @@ async def bench(proxy: ProxyProcess, quick: bool) -> list[dict]:
             if tier is not None and tiers != {tier}:
                 raise SystemExit(f"{model}: expected every reply from tier {tier}, got {sorted(map(str, tiers))}")
             over = [(w - ideal) * 1000 for w in walls]
-            rows.append({"model": model, "concurrency": concurrency, "n": n, "ideal_ms": ideal * 1000,
-                         "p50": pct(walls, 0.5) * 1000, "p95": pct(walls, 0.95) * 1000,
-                         "over_p50": pct(over, 0.5), "over_p95": pct(over, 0.95),
-                         "own_p50": pct(own, 0.5) if own else None, "own_p95": pct(own, 0.95) if own else None})
+            rows.append(
+                {
+                    "model": model,
+                    "concurrency": concurrency,
+                    "n": n,
+                    "ideal_ms": ideal * 1000,
+                    "p50": pct(walls, 0.5) * 1000,
+                    "p95": pct(walls, 0.95) * 1000,
+                    "over_p50": pct(over, 0.5),
+                    "over_p95": pct(over, 0.95),
+                    "own_p50": pct(own, 0.5) if own else None,
+                    "own_p95": pct(own, 0.95) if own else None,
+                }
+            )
     await client.close()
     return rows
 
@@ -104,8 +119,10 @@ def engine_only(requests: int) -> list[tuple[str, float, float]]:
         cfg = parse_fusion_params(case, {"model": "fusion/cascade", "tiers": [tier1, ["strong"]]})
 
         async def run(cfg=cfg) -> list[float]:
-            return [(await FusionEngine(cfg, caller).run([{"role": "user", "content": "Which?"}], {})).overhead_s
-                    for _ in range(requests)]
+            return [
+                (await FusionEngine(cfg, caller).run([{"role": "user", "content": "Which?"}], {})).overhead_s
+                for _ in range(requests)
+            ]
 
         own = asyncio.run(run())
         out.append((case, pct(own, 0.5) * 1000, pct(own, 0.95) * 1000))
@@ -118,14 +135,21 @@ def main() -> None:
     args = parser.parse_args()
     behaviours = {name: {"text": ANSWER[name], "latency": latency} for name, latency in LATENCY.items()}
     engine = engine_only(10 if args.quick else 50)
-    with upstream_process(behaviours) as url, ProxyProcess(config(url), Path(tempfile.mkdtemp()), spend_log=False) as proxy:
+    with (
+        upstream_process(behaviours) as url,
+        ProxyProcess(config(url), Path(tempfile.mkdtemp()), spend_log=False) as proxy,
+    ):
         rows = asyncio.run(bench(proxy, args.quick))
-    print("| model | concurrency | requests | ideal ms | wall p50 ms | wall p95 ms | overhead p50 ms | overhead p95 ms "
-          "| cascade's own p50 ms | cascade's own p95 ms |")
+    print(
+        "| model | concurrency | requests | ideal ms | wall p50 ms | wall p95 ms | overhead p50 ms | overhead p95 ms "
+        "| cascade's own p50 ms | cascade's own p95 ms |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['model']} | {r['concurrency']} | {r['n']} | {r['ideal_ms']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | "
-              f"{r['over_p50']:.1f} | {r['over_p95']:.1f} | {ms_cell(r['own_p50'])} | {ms_cell(r['own_p95'])} |")
+        print(
+            f"| {r['model']} | {r['concurrency']} | {r['n']} | {r['ideal_ms']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | "
+            f"{r['over_p50']:.1f} | {r['over_p95']:.1f} | {ms_cell(r['own_p50'])} | {ms_cell(r['own_p95'])} |"
+        )
     print("\nThe engine alone, in process (caller sleeps the same latencies; no proxy, no LiteLLM):\n")
     print("| cascade | engine's own p50 ms | engine's own p95 ms |")
     print("|---|---|---|")

@@ -44,11 +44,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "support"))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-import cascade_baselines as cb  # noqa: E402
-import cascade_sim as cs  # noqa: E402
-import replay_data as rd  # noqa: E402
-from proxy_harness import ProxyProcess  # noqa: E402
-from replay_upstream import ReplayBook, replay_process  # noqa: E402
+import cascade_baselines as cb
+import cascade_sim as cs
+import replay_data as rd
+from proxy_harness import ProxyProcess
+from replay_upstream import ReplayBook, replay_process
 
 WIRING = {
     "custom_provider_map": [{"provider": "fusion", "custom_handler": "litellm_fusion.fusion_handler"}],
@@ -89,8 +89,11 @@ class Outcome:
     def start(self) -> int:
         """The tier the cascade started at: 1 + the tiers the classifier skipped (x-litellm-fusion-escalations
         lists them as "<tier>: classifier: predicted success ...")."""
-        skipped = [int(part.split(":", 1)[0]) for part in (self.escalations or "").split("; ")
-                   if part.split(": ", 1)[-1].startswith("classifier:")]
+        skipped = [
+            int(part.split(":", 1)[0])
+            for part in (self.escalations or "").split("; ")
+            if part.split(": ", 1)[-1].startswith("classifier:")
+        ]
         return max(skipped, default=0) + 1
 
 
@@ -109,8 +112,11 @@ def deployment(name: str, url: str, price_in: float, price_out: float, strength:
     info = {"input_cost_per_token": price_in, "output_cost_per_token": price_out}
     if strength is not None:
         info["strength"] = strength
-    return {"model_name": name, "litellm_params": {"model": f"openai/{name}", "api_base": url, "api_key": "replay"},
-            "model_info": info}
+    return {
+        "model_name": name,
+        "litellm_params": {"model": f"openai/{name}", "api_base": url, "api_key": "replay"},
+        "model_info": info,
+    }
 
 
 def cascade_name(split: Split, i: int) -> str:
@@ -121,13 +127,14 @@ def proxy_config(splits: list[Split], url: str) -> dict:
     mp_prices = rd.mmlu_pro_prices()
     names = sorted({m for s in splits for m in s.pool})
     strengths = {m: v for s in splits for m, v in s.strengths.items()}
-    models = [deployment(m, url, *(mp_prices[m] if m in mp_prices else rd.rb_deployment_prices()), strengths.get(m))
-              for m in names]
+    models = [
+        deployment(m, url, *(mp_prices[m] if m in mp_prices else rd.rb_deployment_prices()), strengths.get(m))
+        for m in names
+    ]
     for s in splits:
         for i, c in enumerate(s.cascades):
             models.append({"model_name": cascade_name(s, i), "litellm_params": c.litellm_params()})
-    return {"model_list": models, "router_settings": {"num_retries": 0, "timeout": 120},
-            "litellm_settings": WIRING}
+    return {"model_list": models, "router_settings": {"num_retries": 0, "timeout": 120}, "litellm_settings": WIRING}
 
 
 def attribute(text: str, prompt: rd.Prompt, deployments: list[str]) -> str | None:
@@ -138,7 +145,8 @@ def attribute(text: str, prompt: rd.Prompt, deployments: list[str]) -> str | Non
 async def ask(client, model: str, prompt: rd.Prompt, deployments: list[str]) -> Outcome:
     try:
         raw = await client.chat.completions.with_raw_response.create(
-            model=model, messages=[{"role": "user", "content": prompt.text}])
+            model=model, messages=[{"role": "user", "content": prompt.text}]
+        )
     except Exception as exc:  # noqa: BLE001 - an error is an outcome to report, not a crash
         return Outcome(0.0, 0.0, None, None, None, None, error=f"{type(exc).__name__}: {str(exc)[:200]}")
     reply = raw.parse()
@@ -146,10 +154,15 @@ async def ask(client, model: str, prompt: rd.Prompt, deployments: list[str]) -> 
     text = reply.choices[0].message.content or ""
     by = h.get("x-litellm-fusion-winner") or attribute(text, prompt, deployments)
     mismatch = by is not None and prompt.answers[by].text != text
-    return Outcome(float(h.get("x-litellm-response-cost") or 0.0), prompt.answers[by].score if by else 0.0, by,
-                   h.get("x-litellm-fusion-tier"), h.get("x-litellm-fusion-accepted-by"),
-                   h.get("x-litellm-fusion-escalations"),
-                   error="returned text differs from the winner's recorded answer" if mismatch else None)
+    return Outcome(
+        float(h.get("x-litellm-response-cost") or 0.0),
+        prompt.answers[by].score if by else 0.0,
+        by,
+        h.get("x-litellm-fusion-tier"),
+        h.get("x-litellm-fusion-accepted-by"),
+        h.get("x-litellm-fusion-escalations"),
+        error="returned text differs from the winner's recorded answer" if mismatch else None,
+    )
 
 
 async def run_system(client, model: str, prompts: list[rd.Prompt], deployments: list[str]) -> list[Outcome]:
@@ -169,8 +182,10 @@ async def run_all(proxy: ProxyProcess, splits: list[Split]) -> dict[tuple[str, s
     out = {}
     for s in splits:
         cheapest = min(s.pool, key=lambda m: cb.mean_costs(s.train, s.pool)[m])
-        systems = {f"always {cheapest}": (cheapest, [cheapest], s.test[:BILLING_CHECK]),
-                   f"always {s.strongest}": (s.strongest, [s.strongest], s.test[:BILLING_CHECK])}
+        systems = {
+            f"always {cheapest}": (cheapest, [cheapest], s.test[:BILLING_CHECK]),
+            f"always {s.strongest}": (s.strongest, [s.strongest], s.test[:BILLING_CHECK]),
+        }
         for i, c in enumerate(s.cascades):
             systems[c.name] = (cascade_name(s, i), [m for tier in c.tiers for m in tier], s.test)
         for label, (model, deployments, prompts) in systems.items():
@@ -211,12 +226,16 @@ def report(splits: list[Split], results: dict, plot_path: Path) -> None:
         tier_point, heur_sweep = cb.litellm_points(s.train, s.test, cb.frontier(s.train, s.pool), cs.CURVE_BUDGETS)
         oracle = cb.oracle(s.test, s.pool)
         sim = cs.Simulator(s.test, s.pool, rules, s.strengths)
-        print(f"### {s.name}: {len(s.test)} test prompts ({s.dropped} dropped: a deployment of the pool has no "
-              f"record); strongest = {s.strongest}, chosen on train\n")
+        print(
+            f"### {s.name}: {len(s.test)} test prompts ({s.dropped} dropped: a deployment of the pool has no "
+            f"record); strongest = {s.strongest}, chosen on train\n"
+        )
         if s.name.endswith("(router held-out)"):
-            print("The MMLU-Pro test questions that the shipped router's artifact also held out (its training split "
-                  "is scripts/router_data.py's, not the question-id rule): the cascade outcomes are the same "
-                  "proxy requests as above, on this subset.\n")
+            print(
+                "The MMLU-Pro test questions that the shipped router's artifact also held out (its training split "
+                "is scripts/router_data.py's, not the question-id rule): the cascade outcomes are the same "
+                "proxy requests as above, on this subset.\n"
+            )
         print("| system | measured | quality | % of strongest's quality | cost $ | % of strongest's cost | notes |")
         print("|---|---|---|---|---|---|---|")
         for m in (cheapest, s.strongest):
@@ -230,48 +249,76 @@ def report(splits: list[Split], results: dict, plot_path: Path) -> None:
             tier1[c.name] = sum(o.tier == "1" for o in outs) / len(outs)
             tiers = Counter(o.tier for o in outs)
             predicted = sim.run(c)
-            same = sum(str(t) == o.tier and st == o.start
-                       for t, st, o in zip(predicted.tier_of, predicted.start_of, outs))
+            same = sum(
+                str(t) == o.tier and st == o.start for t, st, o in zip(predicted.tier_of, predicted.start_of, outs)
+            )
             errors = sum(o.error is not None for o in outs)
             started = sum(o.start > 1 for o in outs) / len(outs)
-            note = ("answered at tier " + ", ".join(f"{t}: {n / len(outs):.0%}" for t, n in sorted(tiers.items(), key=str))
-                    + (f"; classifier skipped tier 1 for {started:.0%}" if c.skip is not None else "")
-                    + f"; offline simulation: same {'start and ' if c.skip is not None else ''}tier on "
-                    f"{same / len(outs):.1%}, {predicted.quality:.3f} at {predicted.cost / top[0]:.1%}"
-                    + (f"; **{errors} errors**" if errors else ""))
+            note = (
+                "answered at tier "
+                + ", ".join(f"{t}: {n / len(outs):.0%}" for t, n in sorted(tiers.items(), key=str))
+                + (f"; classifier skipped tier 1 for {started:.0%}" if c.skip is not None else "")
+                + f"; offline simulation: same {'start and ' if c.skip is not None else ''}tier on "
+                f"{same / len(outs):.1%}, {predicted.quality:.3f} at {predicted.cost / top[0]:.1%}"
+                + (f"; **{errors} errors**" if errors else "")
+            )
             print(row(f"cascade {c.name}", "proxy", cost, q, top, note))
-        for label, pts in (("product router", [pt for _, pt in router]), ("LiteLLM heuristic (thresholds)", heur_sweep)):
+        for label, pts in (
+            ("product router", [pt for _, pt in router]),
+            ("LiteLLM heuristic (thresholds)", heur_sweep),
+        ):
             env = cb.envelope(pts + list(single.values()))
             best = max((pt for pt in env if pt[0] <= 0.5 * top[0]), key=lambda pt: pt[1])
             reach = cb.cost_to_reach(env, 0.98 * top[1])
-            print(row(f"{label}, best within 50% of strongest's cost", "offline", *best, top,
-                      "98% of strongest's quality " + (f"first at {reach / top[0]:.0%} of its cost" if reach else "never reached")))
+            print(
+                row(
+                    f"{label}, best within 50% of strongest's cost",
+                    "offline",
+                    *best,
+                    top,
+                    "98% of strongest's quality "
+                    + (f"first at {reach / top[0]:.0%} of its cost" if reach else "never reached"),
+                )
+            )
         print(row("LiteLLM heuristic, tiers mapped", "offline", *tier_point, top))
         print(row("oracle (cheapest right deployment)", "offline", *oracle, top))
         hit = [(lbl, c, q) for lbl, (c, q) in cascade_pts.items() if q >= 0.98 * top[1] and c <= 0.5 * top[0]]
         real = [h for h in hit if tier1[h[0]] > 0]
 
         def listed(items) -> str:
-            return "; ".join(f"{lbl} ({q / top[1]:.1%} at {c / top[0]:.1%}, {tier1[lbl]:.0%} accepted at tier 1)"
-                             for lbl, c, q in items)
+            return "; ".join(
+                f"{lbl} ({q / top[1]:.1%} at {c / top[0]:.1%}, {tier1[lbl]:.0%} accepted at tier 1)"
+                for lbl, c, q in items
+            )
 
-        print("\nTarget (>= 98% of strongest's quality at <= 50% of its cost): "
-              + (f"**met** by {listed(real)}" if real else
-                 f"**not met by an answer-driven decision**: only {listed(hit)}, whose first tier never accepts "
-                 "(the last tier alone is that good here)" if hit else "**not met**"))
+        print(
+            "\nTarget (>= 98% of strongest's quality at <= 50% of its cost): "
+            + (
+                f"**met** by {listed(real)}"
+                if real
+                else f"**not met by an answer-driven decision**: only {listed(hit)}, whose first tier never accepts "
+                "(the last tier alone is that good here)"
+                if hit
+                else "**not met**"
+            )
+        )
         simulated = {}
         for c in s.curve:
             r = sim.run(c)
             simulated[c.name] = (r.cost, r.quality)
         with_skip = [(r.cost, r.quality) for r in map(sim.run, s.curve_skip)]
-        curves = {"cascade (proxy)": list(cascade_pts.values()),
-                  "cascade family (simulated)": list(simulated.values()),
-                  "cascade family with classifier skip (simulated)": with_skip,
-                  "product router": [pt for _, pt in router],
-                  "product router (weight chosen on train)": router_train_chosen,
-                  "LiteLLM heuristic (thresholds)": heur_sweep}
-        print("\nSimulated family (the best train configuration within each budget, scored on test): "
-              + "; ".join(f"{name} {q:.3f} at {c / top[0]:.1%}" for name, (c, q) in simulated.items()))
+        curves = {
+            "cascade (proxy)": list(cascade_pts.values()),
+            "cascade family (simulated)": list(simulated.values()),
+            "cascade family with classifier skip (simulated)": with_skip,
+            "product router": [pt for _, pt in router],
+            "product router (weight chosen on train)": router_train_chosen,
+            "LiteLLM heuristic (thresholds)": heur_sweep,
+        }
+        print(
+            "\nSimulated family (the best train configuration within each budget, scored on test): "
+            + "; ".join(f"{name} {q:.3f} at {c / top[0]:.1%}" for name, (c, q) in simulated.items())
+        )
         comparison(single, top, curves)
         skip_table(s, sim, results, top)
         curves_by_split[s.name] = (single, curves, tier_point, oracle, s.strongest)
@@ -285,12 +332,16 @@ def skip_table(s: Split, sim: cs.Simulator, results: dict, top: tuple[float, flo
     pairs += [(v.with_skip(None), v) for v in s.cascades if v.skip is not None and v not in s.skip.values()]
     if not pairs:
         return
-    print("\nClassifier skip (`skip_tiers`) vs the same cascade without it (target chosen on train: the one saving "
-          "the most rounds at no more train cost and at most "
-          f"{cs.SKIP_TOLERANCE:g} less train quality; *check* = not chosen, run to compare product and simulation):\n")
-    print("| cascade | skip target | measured | started past tier 1 | quality (without → with) | cost % of strongest "
-          "(without → with) | mean tiers run one after another | skipped a tier 1 that would have accepted | "
-          "skipped a tier 1 that would have escalated |")
+    print(
+        "\nClassifier skip (`skip_tiers`) vs the same cascade without it (target chosen on train: the one saving "
+        "the most rounds at no more train cost and at most "
+        f"{cs.SKIP_TOLERANCE:g} less train quality; *check* = not chosen, run to compare product and simulation):\n"
+    )
+    print(
+        "| cascade | skip target | measured | started past tier 1 | quality (without → with) | cost % of strongest "
+        "(without → with) | mean tiers run one after another | skipped a tier 1 that would have accepted | "
+        "skipped a tier 1 that would have escalated |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for base, v in pairs:
         if v is None:
@@ -315,9 +366,11 @@ def skip_table(s: Split, sim: cs.Simulator, results: dict, top: tuple[float, flo
         n = len(started)
         lost = sum(st > 1 and t == 1 for st, t in zip(started, base_tier)) / n
         saved = sum(st > 1 and t > 1 for st, t in zip(started, base_tier)) / n
-        print(f"| {base.name} | p < {v.skip:g} ({label}) | {how} | {sum(st > 1 for st in started) / n:.0%} | "
-              f"{qb:.3f} → {qv:.3f} ({qv - qb:+.3f}) | {cb_ / top[0]:.1%} → {cv / top[0]:.1%} | {rounds_b:.2f} → "
-              f"{rounds_v:.2f} | {lost:.0%} | {saved:.0%} |")
+        print(
+            f"| {base.name} | p < {v.skip:g} ({label}) | {how} | {sum(st > 1 for st in started) / n:.0%} | "
+            f"{qb:.3f} → {qv:.3f} ({qv - qb:+.3f}) | {cb_ / top[0]:.1%} → {cv / top[0]:.1%} | {rounds_b:.2f} → "
+            f"{rounds_v:.2f} | {lost:.0%} | {saved:.0%} |"
+        )
     print()
 
 
@@ -333,9 +386,11 @@ def comparison(single: dict, top: tuple[float, float], curves: dict[str, list]) 
     router = at["product router"]
     cascades = curves["cascade (proxy)"] + curves["cascade family (simulated)"]
     start = min(c for c, _ in cascades) if cascades else top[0]
-    print(f"\nQuality-vs-cost curves at {len(budgets)} budgets, log-spaced from the cheapest deployment's cost to the "
-          "strongest's (each curve at its best point within the budget); in brackets: only the budgets from the "
-          f"cheapest cascade's cost (${start:.3f}) up:\n")
+    print(
+        f"\nQuality-vs-cost curves at {len(budgets)} budgets, log-spaced from the cheapest deployment's cost to the "
+        "strongest's (each curve at its best point within the budget); in brackets: only the budgets from the "
+        f"cheapest cascade's cost (${start:.3f}) up:\n"
+    )
     print("| curve | above the product router | level | below (largest gap) | mean quality over the budgets |")
     print("|---|---|---|---|---|")
     for k, qs in at.items():
@@ -351,8 +406,11 @@ def comparison(single: dict, top: tuple[float, float], curves: dict[str, list]) 
         print(f"| {k} | {a} ({a2}) | {lv} ({lv2}) | {b} ({b2}); {gap:.3f} ({gap2:.3f}) | {sum(qs) / len(qs):.3f} |")
     print()
     for k in (k for k in at if k.startswith("cascade family")):
-        below = [f"{b / top[0]:.1%} ({at[k][i]:.3f} vs {router[i]:.3f})" for i, b in enumerate(budgets)
-                 if at[k][i] < router[i] - 1e-9]
+        below = [
+            f"{b / top[0]:.1%} ({at[k][i]:.3f} vs {router[i]:.3f})"
+            for i, b in enumerate(budgets)
+            if at[k][i] < router[i] - 1e-9
+        ]
         print(f"{k} below the product router at: " + (", ".join(below) or "no budget") + "\n")
 
 
@@ -362,10 +420,14 @@ def plot(curves_by_split: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    styles = {"product router": ("C3", "-"), "product router (weight chosen on train)": ("C3", ":"),
-              "LiteLLM heuristic (thresholds)": ("C0", "--"),
-              "cascade family (simulated)": ("C2", ":"), "cascade (proxy)": ("C2", "-"),
-              "cascade family with classifier skip (simulated)": ("C1", ":")}
+    styles = {
+        "product router": ("C3", "-"),
+        "product router (weight chosen on train)": ("C3", ":"),
+        "LiteLLM heuristic (thresholds)": ("C0", "--"),
+        "cascade family (simulated)": ("C2", ":"),
+        "cascade (proxy)": ("C2", "-"),
+        "cascade family with classifier skip (simulated)": ("C1", ":"),
+    }
     cols = min(2, len(curves_by_split))
     rows = (len(curves_by_split) + cols - 1) // cols
     fig, grid = plt.subplots(rows, cols, figsize=(6.2 * cols, 4.8 * rows), squeeze=False)
@@ -390,7 +452,7 @@ def plot(curves_by_split: dict, path: Path) -> None:
         ax.set_title(f"{name} (test)")
         ax.set_xlabel("total cost of the split, USD (log)")
         ax.set_ylabel("quality")
-    for ax in axes[len(curves_by_split):]:
+    for ax in axes[len(curves_by_split) :]:
         ax.axis("off")
     axes[0].legend(fontsize=6.5, loc="lower right")
     fig.tight_layout()
@@ -405,8 +467,10 @@ def run_proxy(splits: list[Split]) -> dict[tuple[str, str], list[Outcome]]:
             for m, a in p.answers.items():
                 book.record(m, p.text, a.text, a.prompt_tokens, a.completion_tokens)
     work = Path(tempfile.mkdtemp(prefix="cascade-replay-"))
-    with replay_process(book.save(work / "book.jsonl")) as url, \
-            ProxyProcess(proxy_config(splits, url), work, spend_log=False) as proxy:
+    with (
+        replay_process(book.save(work / "book.jsonl")) as url,
+        ProxyProcess(proxy_config(splits, url), work, spend_log=False) as proxy,
+    ):
         return asyncio.run(run_all(proxy, splits))
 
 
@@ -415,14 +479,18 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     ap.add_argument("--splits", nargs="+", default=list(rd.ALL_SPLITS))
     ap.add_argument("--plot", type=Path, default=REPO / "benchmarks" / "cascade_quality_cost.png")
-    ap.add_argument("--all-configs", action="store_true",
-                    help="run every selected configuration through the proxy (default: the core two per split)")
+    ap.add_argument(
+        "--all-configs",
+        action="store_true",
+        help="run every selected configuration through the proxy (default: the core two per split)",
+    )
     ap.add_argument("--limit", type=int, default=0, help="only the first N test prompts per split (smoke run)")
     ap.add_argument("--dump", type=Path, help="write every request's outcome here (JSON)")
     ap.add_argument("--from-dump", type=Path, help="report the outcomes of an earlier run (no proxy)")
     ap.add_argument("--no-cascades", action="store_true", help="plain deployments only (checks the replay)")
-    ap.add_argument("--no-skip", action="store_true",
-                    help="do not run the classifier-skip (skip_tiers) variants through the proxy")
+    ap.add_argument(
+        "--no-skip", action="store_true", help="do not run the classifier-skip (skip_tiers) variants through the proxy"
+    )
     args = ap.parse_args()
     t0 = time.perf_counter()
     splits = load(args.data, args.splits)
@@ -436,8 +504,10 @@ def main() -> None:
             s.cascades = s.cascades + chosen.skip_check
         if args.limit:
             s.test = s.test[: args.limit]
-        print(f"{s.name}: cascades chosen on {len(s.train)} train prompts: "
-              + "; ".join(c.name for c in s.cascades), file=sys.stderr)
+        print(
+            f"{s.name}: cascades chosen on {len(s.train)} train prompts: " + "; ".join(c.name for c in s.cascades),
+            file=sys.stderr,
+        )
     if args.from_dump:
         raw = json.loads(args.from_dump.read_text())
         results = {tuple(k.split(" | ", 1)): [Outcome(**o) for o in v] for k, v in raw.items()}
@@ -448,7 +518,9 @@ def main() -> None:
     print(f"replay run: {time.perf_counter() - t0:.0f}s in all\n", file=sys.stderr)
     if args.dump:
         args.dump.write_text(json.dumps({f"{k[0]} | {k[1]}": [o.__dict__ for o in v] for k, v in results.items()}))
-    print("Billed cost of the plain deployments vs the record (RouterBench: recorded cost; MMLU-Pro: tokens x price):\n")
+    print(
+        "Billed cost of the plain deployments vs the record (RouterBench: recorded cost; MMLU-Pro: tokens x price):\n"
+    )
     for (name, label), outs in results.items():
         if label.startswith("always "):
             s = next(x for x in splits if x.name == name)

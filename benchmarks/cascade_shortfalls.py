@@ -32,19 +32,27 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-import cascade_replay as cr  # noqa: E402
-import cascade_sim as cs  # noqa: E402
+import cascade_replay as cr
+import cascade_sim as cs
 
 CHEAP_END = {  # split -> [(tier 1, the deployments a cheap cascade ends at)]: the cheapest tiers of each family
-    "rb/arc_challenge": [(("rb-mistral-7b", "rb-wizardlm-13b"), ("rb-mixtral-8x7b", "rb-yi-34b")),
-                         (("rb-mistral-7b", "rb-mixtral-8x7b"), ("rb-yi-34b",))],
+    "rb/arc_challenge": [
+        (("rb-mistral-7b", "rb-wizardlm-13b"), ("rb-mixtral-8x7b", "rb-yi-34b")),
+        (("rb-mistral-7b", "rb-mixtral-8x7b"), ("rb-yi-34b",)),
+    ],
     "rb/winograde": [(("rb-mistral-7b", "rb-wizardlm-13b"), ("rb-mixtral-8x7b", "rb-yi-34b"))],
-    "mmlu_pro": [(("mp-phi-3-mini", "mp-llama-8b"), ("mp-gemini-flash",)),
-                 (("mp-deepseek", "mp-llama-70b"), ("mp-gemini-flash",))],
+    "mmlu_pro": [
+        (("mp-phi-3-mini", "mp-llama-8b"), ("mp-gemini-flash",)),
+        (("mp-deepseek", "mp-llama-70b"), ("mp-gemini-flash",)),
+    ],
 }
-SKIP_MODEL = {"rb/arc_challenge": "rb-yi-34b", "rb/winograde": "rb-yi-34b", "rb/mbpp": "rb-mixtral-8x7b",
-              "mmlu_pro": "mp-gemini-pro"}  # the strongest member of the core configurations' first tier
-FENCE = re.compile(r"```[A-Za-z0-9_+-]*\n(.*?)```", re.S)
+SKIP_MODEL = {
+    "rb/arc_challenge": "rb-yi-34b",
+    "rb/winograde": "rb-yi-34b",
+    "rb/mbpp": "rb-mixtral-8x7b",
+    "mmlu_pro": "mp-gemini-pro",
+}  # the strongest member of the core configurations' first tier
+FENCE = re.compile(r"```[A-Za-z0-9_+-]*\n(.*?)```", re.DOTALL)
 
 
 class _Canon(ast.NodeTransformer):
@@ -90,10 +98,15 @@ def cheap_end(s: cr.Split, sim: cs.Simulator) -> None:
     top = sim.cost[:, sim.index[s.strongest]].sum()
     for tier, lasts in CHEAP_END.get(s.name, []):
         ok, _, cost, score = sim.decide(tuple(sim.index[m] for m in tier), len(tier))
-        parts = [f"{m} right {sim.score[ok, sim.index[m]].mean():.3f} on them (alone: {sim.score[:, sim.index[m]].mean():.3f} "
-                 f"at {sim.cost[:, sim.index[m]].sum() / top:.1%})" for m in lasts]
-        print(f"- {s.name}: [{' + '.join(tier)}] costs {cost.sum() / top:.1%} of {s.strongest}, agrees on {ok.mean():.0%} "
-              f"of prompts, right {score[ok].mean():.3f} there; " + "; ".join(parts))
+        parts = [
+            f"{m} right {sim.score[ok, sim.index[m]].mean():.3f} on them (alone: {sim.score[:, sim.index[m]].mean():.3f} "
+            f"at {sim.cost[:, sim.index[m]].sum() / top:.1%})"
+            for m in lasts
+        ]
+        print(
+            f"- {s.name}: [{' + '.join(tier)}] costs {cost.sum() / top:.1%} of {s.strongest}, agrees on {ok.mean():.0%} "
+            f"of prompts, right {score[ok].mean():.3f} there; " + "; ".join(parts)
+        )
 
 
 def winogrande(s: cr.Split, train: cs.Simulator, test: cs.Simulator) -> None:
@@ -109,14 +122,18 @@ def winogrande(s: cr.Split, train: cs.Simulator, test: cs.Simulator) -> None:
                     best = (score[ok].mean(), tier, ok.mean(), sim.score[ok, g].mean())
         assert best is not None
         q, tier, share, strong = best
-        print(f"- {s.name} {label}: most accurate agreeing tier accepting >= 50%: [{' + '.join(tier)}] accepts "
-              f"{share:.0%}, right {q:.3f} there; {s.strongest} on the same prompts {strong:.3f} "
-              f"(overall {sim.score[:, g].mean():.3f})")
+        print(
+            f"- {s.name} {label}: most accurate agreeing tier accepting >= 50%: [{' + '.join(tier)}] accepts "
+            f"{share:.0%}, right {q:.3f} there; {s.strongest} on the same prompts {strong:.3f} "
+            f"(overall {sim.score[:, g].mean():.3f})"
+        )
     a, b = test.index["rb-mixtral-8x7b"], test.index["rb-yi-34b"]
     wa, wb = test.score[:, a] < 0.5, test.score[:, b] < 0.5
-    print(f"- {s.name} test: mixtral-8x7b wrong on {wa.mean():.1%}, yi-34b on {wb.mean():.1%}, both on "
-          f"{(wa & wb).mean():.1%} (if independent: {wa.mean() * wb.mean():.1%}); both wrong with the same answer "
-          f"{(wa & wb & test.pairs[:, a, b]).mean():.1%}")
+    print(
+        f"- {s.name} test: mixtral-8x7b wrong on {wa.mean():.1%}, yi-34b on {wb.mean():.1%}, both on "
+        f"{(wa & wb).mean():.1%} (if independent: {wa.mean() * wb.mean():.1%}); both wrong with the same answer "
+        f"{(wa & wb & test.pairs[:, a, b]).mean():.1%}"
+    )
 
 
 def mbpp(s: cr.Split, rules: tuple[cs.Agree, cs.Usable]) -> None:
@@ -138,8 +155,10 @@ def mbpp(s: cr.Split, rules: tuple[cs.Agree, cs.Usable]) -> None:
                     both_wrong += not ra and not rb
         sim._tiers = {}
         sims[label] = sim
-        print(f"- {s.name} {label}: answer pairs agreeing under the product's rules {text_same}/{n_pairs}; with the "
-              f"same canonical code {same} ({same / n_pairs:.1%}): both right {both_right}, both wrong {both_wrong}")
+        print(
+            f"- {s.name} {label}: answer pairs agreeing under the product's rules {text_same}/{n_pairs}; with the "
+            f"same canonical code {same} ({same / n_pairs:.1%}): both right {both_right}, both wrong {both_wrong}"
+        )
     single_tr, single_te = cs.singles(s.train, s.pool), cs.singles(s.test, s.pool)
     results = {c: sims["train"].run(c) for c in cs.candidates(s.pool, s.strongest, single_tr)}
     (top_c, top_q), (test_c, test_q) = single_tr[s.strongest], single_te[s.strongest]
@@ -147,15 +166,16 @@ def mbpp(s: cr.Split, rules: tuple[cs.Agree, cs.Usable]) -> None:
         within = [c for c in results if results[c].cost <= share * top_c]
         best = max(within, key=lambda c: (results[c].quality, -results[c].cost))
         r = sims["test"].run(best)
-        print(f"- {s.name}, canonical-code agreement, best within {share:.0%} on train: {best.name}: train "
-              f"{results[best].quality / top_q:.1%} at {results[best].cost / top_c:.1%}; test {r.quality / test_q:.1%} "
-              f"at {r.cost / test_c:.1%}, accepted at tier 1: {r.tier_share[0]:.0%}")
+        print(
+            f"- {s.name}, canonical-code agreement, best within {share:.0%} on train: {best.name}: train "
+            f"{results[best].quality / top_q:.1%} at {results[best].cost / top_c:.1%}; test {r.quality / test_q:.1%} "
+            f"at {r.cost / test_c:.1%}, accepted at tier 1: {r.tier_share[0]:.0%}"
+        )
 
 
 def skip_spread(s: cr.Split) -> None:
-    import numpy as np
-
     import cascade_baselines as cb
+    import numpy as np
 
     model = SKIP_MODEL[s.name]
     sim = cs.Simulator(s.test, [model], cs.product_rules(), cb.deployment_strengths(s.train, s.pool))
@@ -164,9 +184,11 @@ def skip_spread(s: cr.Split) -> None:
     right = sim.score[:, 0]
     low, high = p <= np.quantile(p, 0.25), p >= np.quantile(p, 0.75)
     q10, q50, q90 = np.quantile(p, [0.1, 0.5, 0.9])
-    print(f"- {s.name}: predicted success of {model} (strength {strength:.2f}): 10/50/90% quantiles {q10:.2f} / {q50:.2f} / "
-          f"{q90:.2f}; right on the quarter predicted worst {right[low].mean():.3f}, on the quarter predicted best "
-          f"{right[high].mean():.3f} (all: {right.mean():.3f})")
+    print(
+        f"- {s.name}: predicted success of {model} (strength {strength:.2f}): 10/50/90% quantiles {q10:.2f} / {q50:.2f} / "
+        f"{q90:.2f}; right on the quarter predicted worst {right[low].mean():.3f}, on the quarter predicted best "
+        f"{right[high].mean():.3f} (all: {right.mean():.3f})"
+    )
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "support"))
 
-from replay_data import Prompt  # noqa: E402
+from replay_data import Prompt
 
 Agree = Callable[[str, str], bool]  # are these two answers the same answer?
 Usable = Callable[[str], bool]  # may this answer be accepted at all (not empty, not a refusal)?
@@ -91,8 +91,13 @@ class Simulator:
     at the first tier whose strongest member (by `strengths`, what the proxy's `model_info.strength` says) the
     shipped DifficultyModel predicts to answer it with p >= target; the last tier always qualifies."""
 
-    def __init__(self, prompts: list[Prompt], pool: Sequence[str], rules: tuple[Agree, Usable],
-                 strengths: dict[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        prompts: list[Prompt],
+        pool: Sequence[str],
+        rules: tuple[Agree, Usable],
+        strengths: dict[str, float] | None = None,
+    ) -> None:
         import numpy as np
 
         agree, usable = rules
@@ -108,8 +113,9 @@ class Simulator:
         self.pairs = np.zeros((n, k, k), dtype=bool)
         for i, p in enumerate(prompts):
             for a, b in itertools.combinations(range(k), 2):
-                self.pairs[i, a, b] = self.pairs[i, b, a] = agree(p.answers[self.pool[a]].text,
-                                                                  p.answers[self.pool[b]].text)
+                self.pairs[i, a, b] = self.pairs[i, b, a] = agree(
+                    p.answers[self.pool[a]].text, p.answers[self.pool[b]].text
+                )
         self._tiers: dict[tuple[tuple[int, ...], int], tuple] = {}
 
     def decide(self, idx: tuple[int, ...], k: int):
@@ -132,8 +138,12 @@ class Simulator:
                 if groups:
                     top = max(groups, key=len)  # max keeps the first of equal sizes
                     accepted[i], chosen[i] = len(top) >= k, top[0]
-            self._tiers[(idx, k)] = (accepted, chosen, self.cost[:, list(idx)].sum(axis=1),
-                                     self.score[np.arange(len(self.prompts)), chosen])
+            self._tiers[(idx, k)] = (
+                accepted,
+                chosen,
+                self.cost[:, list(idx)].sum(axis=1),
+                self.score[np.arange(len(self.prompts)), chosen],
+            )
         return self._tiers[(idx, k)]
 
     def estimates(self) -> list:
@@ -185,14 +195,17 @@ class Simulator:
             shares.append(float(done.mean()))
             tier_of[done] = t + 1
             open_ &= ~done
-        return SimResult(float(cost.sum()), float(quality.mean()), shares, tier_of.tolist(), start.tolist(),
-                         float(rounds.mean()))
+        return SimResult(
+            float(cost.sum()), float(quality.mean()), shares, tier_of.tolist(), start.tolist(), float(rounds.mean())
+        )
 
 
 def singles(prompts: list[Prompt], pool: Sequence[str]) -> dict[str, tuple[float, float]]:
     """Deployment -> (total cost, mean quality) of always using it."""
-    return {m: (sum(p.answers[m].cost for p in prompts), statistics.fmean(p.answers[m].score for p in prompts))
-            for m in pool}
+    return {
+        m: (sum(p.answers[m].cost for p in prompts), statistics.fmean(p.answers[m].score for p in prompts))
+        for m in pool
+    }
 
 
 def candidates(pool: Sequence[str], strongest: str, single: dict[str, tuple[float, float]]) -> list[Cascade]:
@@ -219,8 +232,13 @@ def candidates(pool: Sequence[str], strongest: str, single: dict[str, tuple[floa
     for n in (2, 3):
         for t1 in itertools.combinations(others, n):
             rest = [m for m in others if m not in t1]
-            middles = [(t2, k2) for size in (2, 3) for t2 in itertools.combinations(rest, size)
-                       if mean_q(t2) > mean_q(t1) for k2 in range(2, size + 1)]
+            middles = [
+                (t2, k2)
+                for size in (2, 3)
+                for t2 in itertools.combinations(rest, size)
+                if mean_q(t2) > mean_q(t1)
+                for k2 in range(2, size + 1)
+            ]
             for k in range(2, n + 1):
                 out.extend(Cascade((t1, (last,)), (k,)) for last in lasts(t1, rest))
                 for t2, k2 in middles:
@@ -274,12 +292,17 @@ def chosen_skip(base: SimResult, variants: dict[Cascade, SimResult]) -> Cascade 
     """The skip target chosen on train for a configuration: the one saving the most rounds (tiers run one after
     another: latency) among those costing no more than without skipping and losing at most SKIP_TOLERANCE of
     quality; None when no target qualifies."""
-    ok = [v for v, r in variants.items() if r.cost <= base.cost * (1 + 1e-9) and r.quality >= base.quality - SKIP_TOLERANCE]
+    ok = [
+        v
+        for v, r in variants.items()
+        if r.cost <= base.cost * (1 + 1e-9) and r.quality >= base.quality - SKIP_TOLERANCE
+    ]
     return min(ok, key=lambda v: (variants[v].rounds, -variants[v].quality)) if ok else None
 
 
-def select(prompts: list[Prompt], pool: Sequence[str], rules: tuple[Agree, Usable],
-           strengths: dict[str, float] | None = None) -> Selection:
+def select(
+    prompts: list[Prompt], pool: Sequence[str], rules: tuple[Agree, Usable], strengths: dict[str, float] | None = None
+) -> Selection:
     """Everything decided on the TRAIN prompts. Core: the best configuration within 50% of the strongest
     deployment's cost (what the target asks for) and the best 3-tier one within 50%.
     All proxy configurations: the cheapest reaching 98% (if any), the best within each of PROXY_BUDGETS, and
@@ -320,6 +343,7 @@ def select(prompts: list[Prompt], pool: Sequence[str], rules: tuple[Agree, Usabl
     chosen = Selection(strongest, core, unique(proxy + core), unique(best_within(b) for b in CURVE_BUDGETS))
     if strengths is None:
         return chosen
+
     def skipping(v: Cascade) -> float:
         return sum(t > 1 for t in results[v].start_of) / len(prompts)
 

@@ -35,7 +35,8 @@ async def drive(proxy: ProxyProcess, model: str, requests: int) -> list[float]:
     own = []
     for i in range(requests + 5):
         raw = await client.chat.completions.with_raw_response.create(
-            model=model, messages=[{"role": "user", "content": f"Which option, A, B or C? ({i})"}])
+            model=model, messages=[{"role": "user", "content": f"Which option, A, B or C? ({i})"}]
+        )
         if i >= 5:
             own.append(float(raw.headers["x-litellm-fusion-overhead-ms"]))
     await client.close()
@@ -54,6 +55,7 @@ def requests_of(events: list[Event]) -> list[list[Event]]:
 
 def steps(request: list[Event]) -> dict[str, float]:
     """Milliseconds of each step of one request."""
+
     def at(name: str, tag: str | None = None, nth: int = 0) -> float:
         return [t for t, n, g in request if n == name and (tag is None or g == tag)][nth]
 
@@ -64,8 +66,8 @@ def steps(request: list[Event]) -> dict[str, float]:
     ms = {
         "ours: handler entry -> first call started": first - at("handler>"),
         "calls: tier 1, first call started -> last call ended": last - first,
-        "  of which: 2nd call started after the 1st (the Router's synchronous work for the 1st)":
-            tier1[1][0][0] - tier1[0][0][0],
+        "  of which: 2nd call started after the 1st (the Router's synchronous work for the 1st)": tier1[1][0][0]
+        - tier1[0][0][0],
         "  of which: provider HTTP request of the tier's last call": at("http<", last_model) - at("http>", last_model),
     }
     end = last
@@ -80,16 +82,24 @@ def steps(request: list[Event]) -> dict[str, float]:
         ms["LiteLLM logging of tier 1's last call ran before tier 2's call started (1 = yes)"] = float(logged < start2)
     ms["ours: last call ended -> handler returned"] = at("handler<") - end
     ms["LiteLLM success logging of one inner call (each)"] = [  # type: ignore[assignment]
-        b - a for (a, n, g), (b, n2, g2) in zip(
+        b - a
+        for (a, n, g), (b, n2, g2) in zip(
             [e for e in request if e[1] == "logging>" and e[2] != "outer"],
-            [e for e in request if e[1] == "logging<" and e[2] != "outer"]) if g == g2]
-    return {k: (v * 1000 if not k.endswith("(1 = yes)") else v) if not isinstance(v, list) else [x * 1000 for x in v]
-            for k, v in ms.items()}
+            [e for e in request if e[1] == "logging<" and e[2] != "outer"],
+        )
+        if g == g2
+    ]
+    return {
+        k: (v * 1000 if not k.endswith("(1 = yes)") else v) if not isinstance(v, list) else [x * 1000 for x in v]
+        for k, v in ms.items()
+    }
 
 
 def table(model: str, own: list[float], per_request: list[dict[str, float]]) -> None:
-    print(f"\n{model}: {len(per_request)} requests, x-litellm-fusion-overhead-ms p50 {pct(own, 0.5):.2f} "
-          f"(p90 {pct(own, 0.9):.2f})\n")
+    print(
+        f"\n{model}: {len(per_request)} requests, x-litellm-fusion-overhead-ms p50 {pct(own, 0.5):.2f} "
+        f"(p90 {pct(own, 0.9):.2f})\n"
+    )
     print("| step | p50 ms | p90 ms |")
     print("|---|---|---|")
     for key in per_request[0]:
@@ -98,7 +108,7 @@ def table(model: str, own: list[float], per_request: list[dict[str, float]]) -> 
             value = r.get(key)
             values.extend(value if isinstance(value, list) else [] if value is None else [value])
         if key.endswith("(1 = yes)"):
-            print(f"| {key[:-len(' (1 = yes)')]} | {sum(values):.0f} of {len(values)} requests | |")
+            print(f"| {key[: -len(' (1 = yes)')]} | {sum(values):.0f} of {len(values)} requests | |")
         elif values:
             print(f"| {key} | {pct(values, 0.5):.2f} | {pct(values, 0.9):.2f} |")
 
@@ -121,7 +131,10 @@ def timelines(requests: int, plugin: list[Path]) -> None:
         out = Path(tempfile.mkdtemp()) / "timeline.jsonl"
         path = [str(PROBE), *map(str, plugin), str(TESTS / "plugins")]
         env = {"PYTHONPATH": os.pathsep.join(path), "FUSION_TIMELINE": str(out)}
-        with upstream_process(behaviours) as url, ProxyProcess(config(url), out.parent, spend_log=False, env=env) as proxy:
+        with (
+            upstream_process(behaviours) as url,
+            ProxyProcess(config(url), out.parent, spend_log=False, env=env) as proxy,
+        ):
             own = asyncio.run(drive(proxy, model, requests))
             assert proxy.proc is not None
             os.kill(proxy.proc.pid, signal.SIGUSR1)

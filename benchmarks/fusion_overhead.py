@@ -37,13 +37,21 @@ CASES = {  # model: ideal seconds
 def config(url: str) -> dict:
     models = [fake_deployment(name, url, 1e-6, 2e-6) for name in LATENCY]
     models += [
-        {"model_name": "fusion/best-of", "litellm_params": {"model": "fusion/best-of", "panel": ["m-a", "m-b", "m-c"], "judge": "judge"}},
-        {"model_name": "fusion/debate", "litellm_params": {"model": "fusion/debate", "panel": ["m-a", "m-b", "m-c"], "judge": "judge", "rounds": 2}},
+        {
+            "model_name": "fusion/best-of",
+            "litellm_params": {"model": "fusion/best-of", "panel": ["m-a", "m-b", "m-c"], "judge": "judge"},
+        },
+        {
+            "model_name": "fusion/debate",
+            "litellm_params": {"model": "fusion/debate", "panel": ["m-a", "m-b", "m-c"], "judge": "judge", "rounds": 2},
+        },
     ]
     return {"model_list": models, "router_settings": {"num_retries": 0}, "litellm_settings": WIRING}
 
 
-async def run_case(client: openai.AsyncOpenAI, model: str, concurrency: int, requests: int) -> tuple[list[float], list[float]]:
+async def run_case(
+    client: openai.AsyncOpenAI, model: str, concurrency: int, requests: int
+) -> tuple[list[float], list[float]]:
     """(wall seconds, fusion's own overhead in ms from x-litellm-fusion-overhead-ms) per request."""
     sem = asyncio.Semaphore(concurrency)
     walls: list[float] = []
@@ -72,13 +80,20 @@ async def bench(proxy: ProxyProcess, quick: bool) -> list[dict]:
             await run_case(client, model, concurrency, min(n, concurrency * 2))  # warm-up
             walls, own = await run_case(client, model, concurrency, n)
             over = [(w - CASES[model]) * 1000 for w in walls]
-            rows.append({
-                "model": model, "concurrency": concurrency, "n": n,
-                "wall_p50_ms": pct(walls, 0.5) * 1000, "over_p50_ms": pct(over, 0.5), "over_p95_ms": pct(over, 0.95),
-                "over_p50_pct": pct(over, 0.5) / (CASES[model] * 1000) * 100,
-                "over_mean_ms": statistics.fmean(over),
-                "own_p50_ms": pct(own, 0.5) if own else None, "own_p95_ms": pct(own, 0.95) if own else None,
-            })
+            rows.append(
+                {
+                    "model": model,
+                    "concurrency": concurrency,
+                    "n": n,
+                    "wall_p50_ms": pct(walls, 0.5) * 1000,
+                    "over_p50_ms": pct(over, 0.5),
+                    "over_p95_ms": pct(over, 0.95),
+                    "over_p50_pct": pct(over, 0.5) / (CASES[model] * 1000) * 100,
+                    "over_mean_ms": statistics.fmean(over),
+                    "own_p50_ms": pct(own, 0.5) if own else None,
+                    "own_p95_ms": pct(own, 0.95) if own else None,
+                }
+            )
     await client.close()
     return rows
 
@@ -92,11 +107,16 @@ def main() -> None:
         name: {"text": '{"winner": 1, "reason": "r"}' if name == "judge" else f"answer {name}", "latency": latency}
         for name, latency in LATENCY.items()
     }
-    with upstream_process(behaviours) as url, ProxyProcess(config(url), Path(tempfile.mkdtemp()), spend_log=False) as proxy:
+    with (
+        upstream_process(behaviours) as url,
+        ProxyProcess(config(url), Path(tempfile.mkdtemp()), spend_log=False) as proxy,
+    ):
         rows = asyncio.run(bench(proxy, args.quick))
     plain = {r["concurrency"]: r for r in rows if r["model"] == "plain"}
-    print("| model | concurrency | requests | ideal ms | wall p50 ms | overhead p50 ms | overhead p95 ms "
-          "| overhead p50 % of ideal | overhead p50 vs plain | fusion's own p50 ms | fusion's own p95 ms |")
+    print(
+        "| model | concurrency | requests | ideal ms | wall p50 ms | overhead p50 ms | overhead p95 ms "
+        "| overhead p50 % of ideal | overhead p50 vs plain | fusion's own p50 ms | fusion's own p95 ms |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         base = plain[r["concurrency"]]["over_p50_ms"]

@@ -24,11 +24,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench_common import first_text  # noqa: E402
-from litellm_fusion.routing.gate import gate  # noqa: E402
-from litellm_fusion.routing.model import DifficultyModel  # noqa: E402
-from litellm_fusion.routing.strengths import default_strength  # noqa: E402
-from litellm_fusion.routing.text import request_text  # noqa: E402
+from bench_common import first_text
+
+from litellm_fusion.routing.gate import gate
+from litellm_fusion.routing.model import DifficultyModel
+from litellm_fusion.routing.strengths import default_strength
+from litellm_fusion.routing.text import request_text
 
 PANELS = {
     "strong panel": ["gpt-4-1106-preview", "claude-v2", "gpt-3.5-turbo-1106"],
@@ -52,13 +53,15 @@ def rows(data: Path) -> list[dict]:
         for row in csv.DictReader((data / "routerbench" / f"{task}_test.csv").open(encoding="utf-8")):
             if any(row.get(m, "") == "" for m in models):
                 continue
-            out.append({
-                "task": task,
-                "prompt": first_text(row["prompt"]),
-                "score": {m: float(row[m]) for m in models},
-                "cost": {m: float(row[f"{m}|total_cost"]) for m in models},
-                "letter": {m: letter(first_text(row[f"{m}|model_response"])) for m in models},
-            })
+            out.append(
+                {
+                    "task": task,
+                    "prompt": first_text(row["prompt"]),
+                    "score": {m: float(row[m]) for m in models},
+                    "cost": {m: float(row[f"{m}|total_cost"]) for m in models},
+                    "letter": {m: letter(first_text(row[f"{m}|model_response"])) for m in models},
+                }
+            )
     return out
 
 
@@ -87,7 +90,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     best = max(PANELS["strong panel"] + [CHEAP], key=lambda m: sum(r["score"][m] for r in items))
     for m in (best, CHEAP):
-        print(f"| always {m} | {sum(r['score'][m] for r in items) / n:.3f} | {sum(r['cost'][m] for r in items):.2f} | 0 | - | - |")
+        print(
+            f"| always {m} | {sum(r['score'][m] for r in items) / n:.3f} | {sum(r['cost'][m] for r in items):.2f} | 0 | - | - |"
+        )
     for name, panel in PANELS.items():
         q, c = zip(*(fused(r, panel) for r in items))
         print(f"| always fuse ({name}) | {sum(q) / n:.3f} | {sum(c):.2f} | {n} | 0 | 0 |")
@@ -106,8 +111,10 @@ def main() -> None:
                     score, spent = r["score"][m], r["cost"][m]
                 quality += score
                 cost += spent
-            print(f"| gated ({name}), target {target} | {quality / n:.3f} | {cost:.2f} | {counts['fuse']} | "
-                  f"{counts['cheap']} | {counts['strong']} |")
+            print(
+                f"| gated ({name}), target {target} | {quality / n:.3f} | {cost:.2f} | {counts['fuse']} | "
+                f"{counts['cheap']} | {counts['strong']} |"
+            )
 
 
 if __name__ == "__main__":

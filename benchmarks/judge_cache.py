@@ -32,14 +32,22 @@ WIRING = {
 
 
 def config(url: str, redis_port: int) -> dict:
-    models = [fake_deployment(n, url, 1e-6, 2e-6) for n in ("b-a", "b-b")] + [fake_deployment("b-judge", url, 1e-5, 3e-5)]
+    models = [fake_deployment(n, url, 1e-6, 2e-6) for n in ("b-a", "b-b")] + [
+        fake_deployment("b-judge", url, 1e-5, 3e-5)
+    ]
     base = {"panel": ["b-a", "b-b"], "judge": "b-judge"}
     models += [
         {"model_name": "fusion/best-of", "litellm_params": {"model": "fusion/best-of", **base}},
-        {"model_name": "fusion/best-of-nocache", "litellm_params": {"model": "fusion/best-of-nocache", "mode": "best-of", "judge_cache_ttl": "off", **base}},
+        {
+            "model_name": "fusion/best-of-nocache",
+            "litellm_params": {"model": "fusion/best-of-nocache", "mode": "best-of", "judge_cache_ttl": "off", **base},
+        },
     ]
-    return {"model_list": models, "router_settings": {"num_retries": 0, "redis_host": "127.0.0.1", "redis_port": redis_port},
-            "litellm_settings": WIRING}
+    return {
+        "model_list": models,
+        "router_settings": {"num_retries": 0, "redis_host": "127.0.0.1", "redis_port": redis_port},
+        "litellm_settings": WIRING,
+    }
 
 
 def run(client: openai.OpenAI, model: str, questions: list[str]) -> dict[str, list[float]]:
@@ -58,8 +66,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=40)
     args = parser.parse_args()
-    behaviours = {"b-a": {"text": "alpha", "latency": 0.10}, "b-b": {"text": "beta", "latency": SLOWEST_MEMBER},
-                  "b-judge": {"text": '{"winner": 2, "reason": "r"}', "latency": 0.30, "prompt_tokens": 200, "completion_tokens": 20}}
+    behaviours = {
+        "b-a": {"text": "alpha", "latency": 0.10},
+        "b-b": {"text": "beta", "latency": SLOWEST_MEMBER},
+        "b-judge": {
+            "text": '{"winner": 2, "reason": "r"}',
+            "latency": 0.30,
+            "prompt_tokens": 200,
+            "completion_tokens": 20,
+        },
+    }
     work = Path(tempfile.mkdtemp())
     redis = RedisServer(work).start()
     try:
@@ -75,15 +91,21 @@ def main() -> None:
             }
     finally:
         redis.stop()
-    print("| run | n | judge cache | wall p50 ms | wall p95 ms | over panel p50 ms | fusion's own p50 ms | cost per request $ |")
+    print(
+        "| run | n | judge cache | wall p50 ms | wall p95 ms | over panel p50 ms | fusion's own p50 ms | cost per request $ |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for name, r in results.items():
         statuses = sorted(set(r["cache"]))  # type: ignore[arg-type]
-        print(f"| {name} | {len(r['wall_ms'])} | {','.join(statuses)} | {pct(r['wall_ms'], .5):.1f} | {pct(r['wall_ms'], .95):.1f} | "
-              f"{pct(r['wall_ms'], .5) - SLOWEST_MEMBER * 1000:.1f} | {pct(r['own_ms'], .5):.2f} | {statistics.fmean(r['cost']):.6f} |")
+        print(
+            f"| {name} | {len(r['wall_ms'])} | {','.join(statuses)} | {pct(r['wall_ms'], 0.5):.1f} | {pct(r['wall_ms'], 0.95):.1f} | "
+            f"{pct(r['wall_ms'], 0.5) - SLOWEST_MEMBER * 1000:.1f} | {pct(r['own_ms'], 0.5):.2f} | {statistics.fmean(r['cost']):.6f} |"
+        )
     added = pct(results["hit"]["own_ms"], 0.5) - pct(results["off"]["own_ms"], 0.5)
-    print(f"\nA hit's judge cost: ${statistics.fmean(results['miss']['cost']) - statistics.fmean(results['hit']['cost']):.6f} saved per request "
-          f"(hit cost = panel only). Redis read on a hit adds {added:.2f} ms p50 to fusion's own time vs no cache.")
+    print(
+        f"\nA hit's judge cost: ${statistics.fmean(results['miss']['cost']) - statistics.fmean(results['hit']['cost']):.6f} saved per request "
+        f"(hit cost = panel only). Redis read on a hit adds {added:.2f} ms p50 to fusion's own time vs no cache."
+    )
 
 
 if __name__ == "__main__":

@@ -29,7 +29,10 @@ def config(url: str) -> dict:
     models = [fake_deployment(n, url, 1e-6, 2e-6) for n in LAT]
     base = {"mode": "best-of", "panel": ["q-a", "q-b", "q-slow"], "judge": "q-judge"}
     models += [
-        {"model_name": "fusion/quorum", "litellm_params": {"model": "fusion/quorum", "quorum": 2, "straggler_timeout": 0, **base}},
+        {
+            "model_name": "fusion/quorum",
+            "litellm_params": {"model": "fusion/quorum", "quorum": 2, "straggler_timeout": 0, **base},
+        },
         {"model_name": "fusion/all", "litellm_params": {"model": "fusion/all", **base}},
     ]
     return {"model_list": models, "router_settings": {"num_retries": 0}, "litellm_settings": WIRING}
@@ -62,15 +65,23 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=30)
     parser.add_argument("--concurrency", type=int, default=1)
     args = parser.parse_args()
-    behaviours = {m: {"text": '{"winner": 1, "reason": "r"}' if m == "q-judge" else f"answer {m}", "latency": lat} for m, lat in LAT.items()}
-    with upstream_process(behaviours) as url, ProxyProcess(config(url), Path(tempfile.mkdtemp()), spend_log=False) as proxy:
+    behaviours = {
+        m: {"text": '{"winner": 1, "reason": "r"}' if m == "q-judge" else f"answer {m}", "latency": lat}
+        for m, lat in LAT.items()
+    }
+    with (
+        upstream_process(behaviours) as url,
+        ProxyProcess(config(url), Path(tempfile.mkdtemp()), spend_log=False) as proxy,
+    ):
         results = asyncio.run(bench(proxy, args.n, args.concurrency))
     target = (LAT["q-b"] + LAT["q-judge"]) * 1000 * 1.1
     print("| model | concurrency | n | p50 ms | p95 ms | target p95 ms (k-th member + judge + 10%) | met |")
     print("|---|---|---|---|---|---|---|")
     for model, walls in results.items():
         p95 = pct(walls, 0.95)
-        print(f"| {model} | {args.concurrency} | {len(walls)} | {pct(walls, 0.5):.1f} | {p95:.1f} | {target:.0f} | {'yes' if p95 <= target else 'no'} |")
+        print(
+            f"| {model} | {args.concurrency} | {len(walls)} | {pct(walls, 0.5):.1f} | {p95:.1f} | {target:.0f} | {'yes' if p95 <= target else 'no'} |"
+        )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,8 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-import routing_eval as ev  # noqa: E402
-import train_router as tr  # noqa: E402
+import routing_eval as ev
+import train_router as tr
 
 
 def main() -> None:
@@ -59,21 +59,29 @@ def main() -> None:
     X, _, _, _, w = tr.design(train)
     fam = np.array([it.family for it in train])
     fam_n = Counter(fam.tolist())
-    fold = np.array([int(hashlib.sha256(f"ab\x00{it.family}\x00{it.key}".encode()).hexdigest()[:8], 16) % 5
-                     for it in train])
+    fold = np.array(
+        [int(hashlib.sha256(f"ab\x00{it.family}\x00{it.key}".encode()).hexdigest()[:8], 16) % 5 for it in train]
+    )
 
     # routing value: slope of (soft) success over model strength among the models that scored the item
     rv = np.zeros(len(train))
     for i, it in enumerate(train):
-        pts = [(strengths[c], min(1.0, max(0.0, y))) for m, y in it.scores.items()
-               if (c := tr.canonical(it.source, m)) in strengths]
+        pts = [
+            (strengths[c], min(1.0, max(0.0, y)))
+            for m, y in it.scores.items()
+            if (c := tr.canonical(it.source, m)) in strengths
+        ]
         xs, ys = np.array([p[0] for p in pts]), np.array([p[1] for p in pts])
         if len(xs) > 2 and xs.var() > 0:
             rv[i] = float(np.mean((xs - xs.mean()) * (ys - ys.mean())) / xs.var())
 
     _, heuristic, heuristic_v2 = ev.make_litellm_classifiers()
-    base = {"heuristic": [heuristic(it.text) for it in train], "heuristic_v2": [heuristic_v2(it.text) for it in train],
-            "length": [float(len(it.text)) for it in train], "random": [0.0] * len(train)}
+    base = {
+        "heuristic": [heuristic(it.text) for it in train],
+        "heuristic_v2": [heuristic_v2(it.text) for it in train],
+        "length": [float(len(it.text)) for it in train],
+        "random": [0.0] * len(train),
+    }
     train_means = ev.train_means(train)
     rows = []
     for f in sorted(fam_n):
@@ -97,8 +105,12 @@ def main() -> None:
             ss, sw = strengths[tr.canonical(src, strong)], strengths[tr.canonical(src, weak)]
             if (strong, weak) not in pair_hats:  # RouterBench's pairs recur in each of its families
                 has = np.array([strong in it.scores and weak in it.scores for it in train])
-                gain = np.array([it.scores[strong] - it.scores[weak] if strong in it.scores and weak in it.scores
-                                 else 0.0 for it in train])
+                gain = np.array(
+                    [
+                        it.scores[strong] - it.scores[weak] if strong in it.scores and weak in it.scores else 0.0
+                        for it in train
+                    ]
+                )
                 pair_hats[strong, weak] = out_of_fold(gain, protocol, sel=has)
             pair_hat = pair_hats[strong, weak]
             variants = {
@@ -112,14 +124,18 @@ def main() -> None:
                 results[k].append(ev.pair_metrics(v, sq, wq)["apgr"] - best)
         return results
 
-    print("APGR margin over the best baseline per row, out-of-fold on training items "
-          f"({len(rows)} strong/weak rows minus those without a quality gap)\n")
+    print(
+        "APGR margin over the best baseline per row, out-of-fold on training items "
+        f"({len(rows)} strong/weak rows minus those without a quality gap)\n"
+    )
     print("| variant | protocol | mean margin | rows ahead | worst row |")
     print("|---|---|---|---|---|")
     for protocol in ("item CV", "LOFO"):
         for k, ms in table(protocol).items():
-            print(f"| {k} | {protocol} | {statistics.fmean(ms):+.3f} | {sum(m > 0 for m in ms)}/{len(ms)} | "
-                  f"{min(ms):+.3f} |")
+            print(
+                f"| {k} | {protocol} | {statistics.fmean(ms):+.3f} | {sum(m > 0 for m in ms)}/{len(ms)} | "
+                f"{min(ms):+.3f} |"
+            )
 
 
 if __name__ == "__main__":

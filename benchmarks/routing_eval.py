@@ -29,13 +29,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
-import router_data as rd  # noqa: E402
-import train_router as tr  # noqa: E402
+import router_data as rd
+import train_router as tr
 
-from litellm_fusion.config.routing import MODE_PRICE_WEIGHT  # noqa: E402
-from litellm_fusion.routing.model import ARTIFACT_PATH, DifficultyModel, _read_artifact  # noqa: E402
-from litellm_fusion.routing.strategy import DeploymentProfile, choose  # noqa: E402
-from litellm_fusion.routing.text import request_text  # noqa: E402
+from litellm_fusion.config.routing import MODE_PRICE_WEIGHT
+from litellm_fusion.routing.model import ARTIFACT_PATH, DifficultyModel, _read_artifact
+from litellm_fusion.routing.strategy import DeploymentProfile, choose
+from litellm_fusion.routing.text import request_text
 
 SEED = 7
 RB_PAIRS = [("gpt-4-1106-preview", "mistralai/mixtral-8x7b-chat"), ("gpt-4-1106-preview", "gpt-3.5-turbo-1106")]
@@ -43,7 +43,20 @@ ALPACA_PAIRS = [("gpt4_1106_preview", "gpt-3.5-turbo-1106"), ("FuseChat-Gemma-2-
 BASELINES = ["heuristic", "heuristic_v2", "length", "random"]
 PRICE_WEIGHTS = [0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0]
 CURVE_WEIGHTS = sorted(set(PRICE_WEIGHTS) | {0.002 * 10 ** (k / 15) for k in range(61)})  # 0.002 .. 20
-TOLERANCES = [0.0, 0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.125, 0.15, 0.2, 0.3, 0.5]  # random = expected value (all scores tied)
+TOLERANCES = [
+    0.0,
+    0.01,
+    0.02,
+    0.03,
+    0.05,
+    0.07,
+    0.1,
+    0.125,
+    0.15,
+    0.2,
+    0.3,
+    0.5,
+]  # random = expected value (all scores tied)
 
 
 # ---------------------------------------------------------------- routers
@@ -51,12 +64,16 @@ def make_litellm_classifiers():
     import litellm
     from litellm.router_strategy.complexity_router.complexity_router import ComplexityRouter
 
-    router = litellm.Router(model_list=[{"model_name": "m", "litellm_params": {"model": "openai/gpt-4o-mini",
-                                                                               "api_key": "x"}}])
+    router = litellm.Router(
+        model_list=[{"model_name": "m", "litellm_params": {"model": "openai/gpt-4o-mini", "api_key": "x"}}]
+    )
     tiers = {"SIMPLE": "m", "MEDIUM": "m", "COMPLEX": "m", "REASONING": "m"}
     v1 = ComplexityRouter(model_name="cr", litellm_router_instance=router, complexity_router_config={"tiers": tiers})
-    v2 = ComplexityRouter(model_name="cr2", litellm_router_instance=router,
-                          complexity_router_config={"classifier_type": "heuristic_v2", "tiers": tiers})
+    v2 = ComplexityRouter(
+        model_name="cr2",
+        litellm_router_instance=router,
+        complexity_router_config={"classifier_type": "heuristic_v2", "tiers": tiers},
+    )
 
     def heuristic(text: str) -> float:
         return float(v1.classify(text)[1])
@@ -135,9 +152,14 @@ def main() -> None:
     models = sorted({m for it in rb_train for m in it.scores})
     avg_cost = {m: statistics.fmean(it.costs[m] for it in rb_train if m in it.costs) for m in models}
     avg_q = {m: statistics.fmean(it.scores[m] for it in rb_train if m in it.scores) for m in models}
-    frontier = [m for m in models if not any(
-        avg_cost[o] <= avg_cost[m] and avg_q[o] >= avg_q[m] and (avg_cost[o], avg_q[o]) != (avg_cost[m], avg_q[m])
-        for o in models)]
+    frontier = [
+        m
+        for m in models
+        if not any(
+            avg_cost[o] <= avg_cost[m] and avg_q[o] >= avg_q[m] and (avg_cost[o], avg_q[o]) != (avg_cost[m], avg_q[m])
+            for o in models
+        )
+    ]
     frontier.sort(key=lambda m: avg_cost[m])
     cheapest = min(models, key=lambda m: avg_cost[m])
     by_cost = sorted(models, key=lambda m: avg_cost[m])
@@ -153,8 +175,10 @@ def main() -> None:
         """The product's own policy (routing.strategy.choose) at each price weight."""
         pts = []
         for w in weights:
+
             def pick(it, w=w):
                 return choose(profiles, est[id(it)], w, 1, 0).chosen.model
+
             pts.append((w,) + evaluate(its, pick))
         return pts
 
@@ -162,10 +186,12 @@ def main() -> None:
         """The rule the price weight replaced: cheapest deployment within `tol` of the best p_success."""
         pts = []
         for tol in TOLERANCES:
+
             def pick(it, tol=tol):
                 p = {m: est[id(it)].p_success(strength[m]) for m in models}
                 best = max(p.values())
                 return next(m for m in by_cost if p[m] >= best - tol)
+
             pts.append((tol,) + evaluate(its, pick))
         return pts
 
@@ -185,20 +211,23 @@ def main() -> None:
             return pts
         for i, cheap in enumerate(frontier):
             for strong_m in frontier[i + 1 :]:
-                for k in range(0, 51):
+                for k in range(51):
                     cut = round(len(order) * k / 50)
                     strong_set = {id(it) for it in order[:cut]}
                     pts.append(evaluate(its, lambda it: strong_m if id(it) in strong_set else cheap))
         return pts
 
-    complete = [it for it in test if it.source == "routerbench" and all(m in it.scores and m in it.costs
-                                                                         for m in models)]
+    complete = [
+        it for it in test if it.source == "routerbench" and all(m in it.scores and m in it.costs for m in models)
+    ]
     rb_splits = {fam: [it for it in complete if it.family == fam] for fam in sorted({it.family for it in complete})}
     rb_splits["rb/all three"] = complete
     print("\n### RouterBench 11-model pool: cost to match the best single model's quality (test splits)\n")
     print(f"Frontier deployments (by RouterBench-train avg cost/quality): {', '.join(short(m) for m in frontier)}\n")
-    print("| split | n | best single (quality, $) | ours (price weight) | ours (threshold sweep) | heuristic | "
-          "heuristic_v2 | length | random | always-cheapest | ours saves vs best baseline |")
+    print(
+        "| split | n | best single (quality, $) | ours (price weight) | ours (threshold sweep) | heuristic | "
+        "heuristic_v2 | length | random | always-cheapest | ours saves vs best baseline |"
+    )
     print("|" + "---|" * 11)
     plot_data = {}
     for name, its in rb_splits.items():
@@ -217,17 +246,27 @@ def main() -> None:
             return "not reached" if c is None else f"${c:.2f} ({c / singles[best_m][0]:.0%})"
 
         base_best = [costs[b] for b in BASELINES if costs[b] is not None]
-        ours_best = min(c for c in (costs["ours (price weight)"], costs["ours (threshold sweep)"]) if c is not None) \
-            if any(costs[k] is not None for k in ("ours (price weight)", "ours (threshold sweep)")) else None
-        saving = ("n/a" if ours_best is None or not base_best
-                  else f"{(min(base_best) - ours_best) / singles[best_m][0]:+.1%} of best-single cost")
-        print(f"| {name} | {len(its)} | {short(best_m)} {target:.3f}, ${singles[best_m][0]:.2f} | "
-              + " | ".join(fmt(costs[k]) for k in ["ours (price weight)", "ours (threshold sweep)"] + BASELINES)
-              + f" | {cheap_q:.3f} at ${cheap_c:.2f} | {saving} |")
+        ours_best = (
+            min(c for c in (costs["ours (price weight)"], costs["ours (threshold sweep)"]) if c is not None)
+            if any(costs[k] is not None for k in ("ours (price weight)", "ours (threshold sweep)"))
+            else None
+        )
+        saving = (
+            "n/a"
+            if ours_best is None or not base_best
+            else f"{(min(base_best) - ours_best) / singles[best_m][0]:+.1%} of best-single cost"
+        )
+        print(
+            f"| {name} | {len(its)} | {short(best_m)} {target:.3f}, ${singles[best_m][0]:.2f} | "
+            + " | ".join(fmt(costs[k]) for k in ["ours (price weight)", "ours (threshold sweep)"] + BASELINES)
+            + f" | {cheap_q:.3f} at ${cheap_c:.2f} | {saving} |"
+        )
         plot_data[name] = (curves, singles, op)
 
-    print("\nMean quality over 25 budgets, log-spaced from the cheapest model's cost to the best single model's "
-          "(each router at its best point within the budget; the area under the curves in the plot):\n")
+    print(
+        "\nMean quality over 25 budgets, log-spaced from the cheapest model's cost to the best single model's "
+        "(each router at its best point within the budget; the area under the curves in the plot):\n"
+    )
     names = ["ours (price weight)", "ours (threshold sweep)"] + BASELINES
     print("| split | " + " | ".join(names) + " | ours (price weight) - best baseline |")
     print("|" + "---|" * (len(names) + 2))
@@ -237,12 +276,17 @@ def main() -> None:
         budgets = [lo * (hi / lo) ** (k / 24) for k in range(25)]
         mean_q = {k: statistics.fmean(quality_at(curves[k], b) or 0.0 for b in budgets) for k in names}
         best_b = max(mean_q[b] for b in BASELINES)
-        print(f"| {name} | " + " | ".join(f"{mean_q[k]:.3f}" for k in names)
-              + f" | {mean_q['ours (price weight)'] - best_b:+.3f} |")
+        print(
+            f"| {name} | "
+            + " | ".join(f"{mean_q[k]:.3f}" for k in names)
+            + f" | {mean_q['ours (price weight)'] - best_b:+.3f} |"
+        )
 
-    print("\nOurs on all three RouterBench test sets, by price weight (the product's policy: highest p_success "
-          "- weight x cost / the strongest's cost), and the tolerance rule it replaced (cheapest deployment with p_success >= "
-          "max - tol), side by side:\n")
+    print(
+        "\nOurs on all three RouterBench test sets, by price weight (the product's policy: highest p_success "
+        "- weight x cost / the strongest's cost), and the tolerance rule it replaced (cheapest deployment with p_success >= "
+        "max - tol), side by side:\n"
+    )
     print("| price weight | quality | cost $ | % of best-single cost | | tolerance (old rule) | quality | cost $ | % |")
     print("|---|---|---|---|---|---|---|---|---|")
     curves, singles, op = plot_data["rb/all three"]
@@ -267,9 +311,14 @@ def main() -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(plot_data), figsize=(5 * len(plot_data), 4.5))
-    styles = {"ours (price weight)": ("C3", "-", 2.2), "ours (threshold sweep)": ("C1", "--", 1.6),
-              "heuristic": ("C0", "-", 1.2), "heuristic_v2": ("C2", "-", 1.2), "length": ("C4", ":", 1.2),
-              "random": ("grey", ":", 1.0)}
+    styles = {
+        "ours (price weight)": ("C3", "-", 2.2),
+        "ours (threshold sweep)": ("C1", "--", 1.6),
+        "heuristic": ("C0", "-", 1.2),
+        "heuristic_v2": ("C2", "-", 1.2),
+        "length": ("C4", ":", 1.2),
+        "random": ("grey", ":", 1.0),
+    }
     for ax, (name, (curves, singles, _)) in zip(axes, plot_data.items()):
         for k, pts in curves.items():
             env = envelope(pts)
@@ -291,30 +340,40 @@ def main() -> None:
     everything_test = [it for it in items if it.split == "test"]
     prompts = [it.text for it in rnd.sample(everything_test, 1500)]
     long_prompt = build_long_prompt(everything_test)
-    print(f"\n### Per-prompt latency, in process ({len(prompts)} test prompts, median length "
-          f"{int(statistics.median(len(p) for p in prompts))} chars; long prompt {len(long_prompt)} chars)\n")
+    print(
+        f"\n### Per-prompt latency, in process ({len(prompts)} test prompts, median length "
+        f"{int(statistics.median(len(p) for p in prompts))} chars; long prompt {len(long_prompt)} chars)\n"
+    )
     from litellm_fusion.adapter.routing_hook import RoutingHook
     from litellm_fusion.config.routing import GroupRouting
 
     ours_fn = dm.estimate
-    ours_msgs = lambda p: dm.estimate(request_text([{"role": "user", "content": p}]))  # noqa: E731
-    group = [{"model_name": "auto", "litellm_params": {"model": f"openai/{m}"},
-              "model_info": {"id": m, "input_cost_per_token": c, "output_cost_per_token": 4 * c, "strength": st}}
-             for m, c, st in (("cheap", 1.5e-7, 1.8), ("mid", 2e-6, 2.7), ("strong", 1e-5, 3.2))]
+    ours_msgs = lambda p: dm.estimate(request_text([{"role": "user", "content": p}]))
+    group = [
+        {
+            "model_name": "auto",
+            "litellm_params": {"model": f"openai/{m}"},
+            "model_info": {"id": m, "input_cost_per_token": c, "output_cost_per_token": 4 * c, "strength": st},
+        }
+        for m, c, st in (("cheap", 1.5e-7, 1.8), ("mid", 2e-6, 2.7), ("strong", 1e-5, 3.2))
+    ]
     hook = RoutingHook({"auto": GroupRouting()})
 
     def whole(p: str) -> None:
         hook.filter("auto", group, [{"role": "user", "content": p}], {"metadata": {}})
+
     heur_fn = v1.classify
     for fn in (ours_fn, heur_fn):  # warm-up
         for p in prompts[:100]:
             fn(p)
     print("| classifier | p50 µs | p99 µs | long prompt p50 µs | long prompt p99 µs |")
     print("|---|---|---|---|---|")
-    for label, fn in [("ours: DifficultyModel.estimate(text)", ours_fn),
-                      ("ours incl. request_text(messages)", ours_msgs),
-                      ("ours: whole routing decision (RoutingHook.filter, 3 deployments)", whole),
-                      ("LiteLLM heuristic ComplexityRouter.classify()", heur_fn)]:
+    for label, fn in [
+        ("ours: DifficultyModel.estimate(text)", ours_fn),
+        ("ours incl. request_text(messages)", ours_msgs),
+        ("ours: whole routing decision (RoutingHook.filter, 3 deployments)", whole),
+        ("LiteLLM heuristic ComplexityRouter.classify()", heur_fn),
+    ]:
         t = time_calls(fn, prompts, repeat=3)
         tl = time_calls(fn, [long_prompt], repeat=200)
         print(f"| {label} | {pct(t, 50):.1f} | {pct(t, 99):.1f} | {pct(tl, 50):.1f} | {pct(tl, 99):.1f} |")

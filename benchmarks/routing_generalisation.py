@@ -41,9 +41,9 @@ REPO = Path(__file__).resolve().parents[1]
 for p in (REPO, REPO / "scripts", REPO / "benchmarks"):
     sys.path.insert(0, str(p))
 
-import router_data as rd  # noqa: E402
-import train_router as tr  # noqa: E402
-from routing_eval import make_litellm_classifiers  # noqa: E402
+import router_data as rd
+import train_router as tr
+from routing_eval import make_litellm_classifiers
 
 PAIRS = {
     "routerbench": ("gpt-4-1106-preview", "mistralai/mixtral-8x7b-chat"),
@@ -184,35 +184,43 @@ def family_table(title, rows_by_fam, base_scores, rng) -> list[dict]:
     import numpy as np
 
     print(f"\n### {title}\n")
-    print("| family | n | sources | strong - weak | ours APGR [95% CI] | length | heuristic | heuristic_v2 | "
-          "ours - length [95% CI] | ours - random [95% CI] | strong-share @95%: ours / length / heuristic / heuristic_v2 / random |")
+    print(
+        "| family | n | sources | strong - weak | ours APGR [95% CI] | length | heuristic | heuristic_v2 | "
+        "ours - length [95% CI] | ours - random [95% CI] | strong-share @95%: ours / length / heuristic / heuristic_v2 / random |"
+    )
     print("|" + "---|" * 11)
     out = []
     for f, (its, ours) in sorted(rows_by_fam.items()):
         g = np.array([gain(it) for it in its])
         srcs = ",".join(sorted({it.source for it in its}))
         if g.mean() < MIN_GAP:
-            print(f"| {f} | {len(its)} | {srcs} | {g.mean():+.3f} | n/a: the strong model gains < {MIN_GAP} here | | | | | | |")
+            print(
+                f"| {f} | {len(its)} | {srcs} | {g.mean():+.3f} | n/a: the strong model gains < {MIN_GAP} here | | | | | | |"
+            )
             continue
         routers = {"ours": list(ours)} | {b: [base_scores[b][id(it)] for it in its] for b in BASELINES}
         r = compare(routers, g, [it.source for it in its], np.ones(len(its)), rng)
         pt = r["point"]
         share = " / ".join(f"{pt[k][1]:.0%}" for k in ["ours"] + BASELINES)
-        print(f"| {f} | {len(its)} | {srcs} | {g.mean():+.3f} | {pt['ours'][0]:.3f} {fmt_ci(r['ours_ci'])} | "
-              + " | ".join(f"{pt[b][0]:.3f}" for b in ["length", "heuristic", "heuristic_v2"])
-              + f" | {pt['ours'][0] - pt['length'][0]:+.3f} {fmt_ci(r['ci']['length'][0])} | "
-              f"{pt['ours'][0] - 0.5:+.3f} {fmt_ci(r['ci']['random'][0])} | {share} |")
+        print(
+            f"| {f} | {len(its)} | {srcs} | {g.mean():+.3f} | {pt['ours'][0]:.3f} {fmt_ci(r['ours_ci'])} | "
+            + " | ".join(f"{pt[b][0]:.3f}" for b in ["length", "heuristic", "heuristic_v2"])
+            + f" | {pt['ours'][0] - pt['length'][0]:+.3f} {fmt_ci(r['ci']['length'][0])} | "
+            f"{pt['ours'][0] - 0.5:+.3f} {fmt_ci(r['ci']['random'][0])} | {share} |"
+        )
         out.append({"family": f, **r})
     below = [r["family"] for r in out if r["ci"]["random"][0][1] < 0]
     ahead_len = [r["family"] for r in out if r["point"]["ours"][0] > r["point"]["length"][0]]
     sig_len = [r["family"] for r in out if r["ci"]["length"][0][0] > 0]
     best_base = [r["family"] for r in out if all(r["point"]["ours"][0] > r["point"][b][0] for b in BASELINES)]
-    print(f"\nfamilies with a gap: {len(out)}; ours significantly below random on {len(below)}"
-          + (f" ({', '.join(below)})" if below else "")
-          + f"; ahead of prompt length on {len(ahead_len)}/{len(out)} ({len(ahead_len) / max(1, len(out)):.0%}; "
-          f"significantly on {len(sig_len)}); ahead of every baseline on {len(best_base)}/{len(out)}; "
-          f"mean APGR ours {np.mean([r['point']['ours'][0] for r in out]):.3f}, length "
-          f"{np.mean([r['point']['length'][0] for r in out]):.3f}")
+    print(
+        f"\nfamilies with a gap: {len(out)}; ours significantly below random on {len(below)}"
+        + (f" ({', '.join(below)})" if below else "")
+        + f"; ahead of prompt length on {len(ahead_len)}/{len(out)} ({len(ahead_len) / max(1, len(out)):.0%}; "
+        f"significantly on {len(sig_len)}); ahead of every baseline on {len(best_base)}/{len(out)}; "
+        f"mean APGR ours {np.mean([r['point']['ours'][0] for r in out]):.3f}, length "
+        f"{np.mean([r['point']['length'][0] for r in out]):.3f}"
+    )
     return out
 
 
@@ -232,15 +240,19 @@ def pooled_table(title, its, ours, base_scores, rng) -> None:
     r = compare(routers, g, [it.family for it in its], w, rng)
     pt = r["point"]
     print(f"\n### {title}\n")
-    print(f"{len(its)} items, {len(fam_n)} families weighted equally; mean gain of the strong model "
-          f"{float((g * w).sum() / w.sum()):+.3f}\n")
+    print(
+        f"{len(its)} items, {len(fam_n)} families weighted equally; mean gain of the strong model "
+        f"{float((g * w).sum() / w.sum()):+.3f}\n"
+    )
     print("| router | APGR | strong-share @95% | ours - it, APGR [95% CI] | ours - it, strong-share [95% CI] |")
     print("|---|---|---|---|---|")
     print(f"| **ours** | **{pt['ours'][0]:.3f}** {fmt_ci(r['ours_ci'])} | **{pt['ours'][1]:.0%}** | | |")
     for k in BASELINES + ["family oracle"]:
         (lo, hi), (clo, chi) = r["ci"][k]
-        print(f"| {k} | {pt[k][0]:.3f} | {pt[k][1]:.0%} | {pt['ours'][0] - pt[k][0]:+.3f} [{lo:+.3f}, {hi:+.3f}] | "
-              f"{pt['ours'][1] - pt[k][1]:+.1%} [{clo:+.1%}, {chi:+.1%}] |")
+        print(
+            f"| {k} | {pt[k][0]:.3f} | {pt[k][1]:.0%} | {pt['ours'][0] - pt[k][0]:+.3f} [{lo:+.3f}, {hi:+.3f}] | "
+            f"{pt['ours'][1] - pt[k][1]:+.1%} [{clo:+.1%}, {chi:+.1%}] |"
+        )
 
 
 def main() -> None:
@@ -281,25 +293,48 @@ def main() -> None:
     d, slope = lofo_estimates(items, train, strengths, y, shipped.slope, bar)
     ours_lofo = gap_scores(items, d, slope, strengths)
     rng = np.random.default_rng(SEED)
-    print(f"model {shipped.version}; {len(items)} items with both models of their source's pair; "
-          f"pairs: " + "; ".join(f"{s}: {a} vs {b}" for s, (a, b) in PAIRS.items()))
-    by_fam = {f: ([it for it in items if it.family == f],
-                  [o for it, o in zip(items, ours_lofo) if it.family == f]) for f in fams}
-    family_table("Leave one family out: every item of each family, scored by a model that never saw the family",
-                 by_fam, base, rng)
+    print(
+        f"model {shipped.version}; {len(items)} items with both models of their source's pair; "
+        f"pairs: " + "; ".join(f"{s}: {a} vs {b}" for s, (a, b) in PAIRS.items())
+    )
+    by_fam = {
+        f: ([it for it in items if it.family == f], [o for it, o in zip(items, ours_lofo) if it.family == f])
+        for f in fams
+    }
+    family_table(
+        "Leave one family out: every item of each family, scored by a model that never saw the family",
+        by_fam,
+        base,
+        rng,
+    )
     pooled_table("Mixed workload, leave-one-family-out scores (every family unseen)", items, ours_lofo, base, rng)
 
     test = [it for it in items if it.split == "test"]
     est = [shipped.estimate(request_text([{"role": "user", "content": it.text}])) for it in test]
-    ours_test = gap_scores(test, np.array([e.difficulty for e in est]), np.array([e.slope for e in est]),
-                           {**strengths, **shipped.strengths})
+    ours_test = gap_scores(
+        test,
+        np.array([e.difficulty for e in est]),
+        np.array([e.slope for e in est]),
+        {**strengths, **shipped.strengths},
+    )
     bar.set_postfix_str("test split")
     bar.update()
-    pooled_table("Mixed workload, shipped model on the test / held-out items (families known, items unseen)",
-                 test, ours_test, base, rng)
-    family_table("Shipped model, test / held-out items by family", {
-        f: ([it for it in test if it.family == f], [o for it, o in zip(test, ours_test) if it.family == f])
-        for f in sorted({it.family for it in test})}, base, rng)
+    pooled_table(
+        "Mixed workload, shipped model on the test / held-out items (families known, items unseen)",
+        test,
+        ours_test,
+        base,
+        rng,
+    )
+    family_table(
+        "Shipped model, test / held-out items by family",
+        {
+            f: ([it for it in test if it.family == f], [o for it, o in zip(test, ours_test) if it.family == f])
+            for f in sorted({it.family for it in test})
+        },
+        base,
+        rng,
+    )
     bar.close()
     print(f"\ntook {time.time() - t0:.0f}s")
 

@@ -56,19 +56,18 @@ from typing import Any
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-import sys  # noqa: E402
+import sys
 
 TESTS = Path(__file__).resolve().parent.parent / "tests" / "support"
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
-import httpx  # noqa: E402
-import openai  # noqa: E402
-
-from helpers import FUSION_WIRING, metric_samples, metric_sum  # noqa: E402
-from fake_upstream import FakeUpstream, Seen  # noqa: E402
-from proxy_harness import ProxyProcess, fake_deployment  # noqa: E402
-from redis_harness import RedisServer  # noqa: E402
+import httpx
+import openai
+from fake_upstream import FakeUpstream, Seen
+from helpers import FUSION_WIRING, metric_samples, metric_sum
+from proxy_harness import ProxyProcess, fake_deployment
+from redis_harness import RedisServer
 
 PANEL = ["m-a", "m-b", "m-c"]
 MODELS = {  # model_name: (input $/token, output $/token, prompt tokens, completion tokens, latency s)
@@ -97,11 +96,14 @@ RATES = {"m-a-500": 0.30, "m-b-hang": 0.10, "judge-bad": 0.05, "stream": 0.20}
 GARBAGE = "I like the second one best"
 TAG = re.compile(r"\b(soak(?:dc)?-\d+-\d{5})\b")
 CANDIDATE = re.compile(r"\b(soak(?:dc)?-\d+-\d{5}) r(\d): answer of (m-[abc]|m-slow)\b")
-HARD = ("Prove that for every prime p > 3, p^2 - 1 is divisible by 24, then write an efficient Python function "
-        "that verifies it for all n up to 10^7 and analyse its time complexity.")
+HARD = (
+    "Prove that for every prime p > 3, p^2 - 1 is divisible by 24, then write an efficient Python function "
+    "that verifies it for all n up to 10^7 and analyse its time complexity."
+)
 
 
 # ---------------------------------------------------------------- faults (pure functions of the body)
+
 
 def _text(body: dict[str, Any]) -> str:
     return json.dumps(body.get("messages", []))
@@ -129,6 +131,7 @@ class Faults:
         def text(body: dict[str, Any]) -> str:
             # distinct per member and not ending in a number, so members never "agree" (no judge shortcut)
             return f"{tag_of(body)} r{round_of(body)}: answer of {model}"
+
         return text
 
     def a_status(self, body: dict[str, Any]) -> int | None:
@@ -160,6 +163,7 @@ def judge_candidates(body: dict[str, Any]) -> list[str]:
 
 # ---------------------------------------------------------------- proxy config
 
+
 def proxy_config(upstream_url: str, redis_port: int, extra_general: dict[str, Any] | None = None) -> dict[str, Any]:
     models = [fake_deployment(n, upstream_url, p_in, p_out) for n, (p_in, p_out, *_r) in MODELS.items()]
     for name, (strength, p_in, p_out) in ROUTED.items():
@@ -173,15 +177,30 @@ def proxy_config(upstream_url: str, redis_port: int, extra_general: dict[str, An
         if mode == "debate":
             params["rounds"] = 2
         models.append({"model_name": name, "litellm_params": params})
-    models.append({"model_name": "fusion/slow", "litellm_params": {
-        "model": "fusion/best-of", "mode": "best-of", "panel": ["m-slow", "m-c"], "judge": "judge",
-        "member_timeout": 5, "deadline": 10}})
+    models.append(
+        {
+            "model_name": "fusion/slow",
+            "litellm_params": {
+                "model": "fusion/best-of",
+                "mode": "best-of",
+                "panel": ["m-slow", "m-c"],
+                "judge": "judge",
+                "member_timeout": 5,
+                "deadline": 10,
+            },
+        }
+    )
     wiring = dict(FUSION_WIRING)
     wiring["callbacks"] = [*FUSION_WIRING["callbacks"], "soak_probe.probe"]
     cfg: dict[str, Any] = {
         "model_list": models,
         # no retries: one upstream call per inner call; no cooldowns: m-a's 500s must not bench it
-        "router_settings": {"num_retries": 0, "disable_cooldowns": True, "redis_host": "127.0.0.1", "redis_port": redis_port},
+        "router_settings": {
+            "num_retries": 0,
+            "disable_cooldowns": True,
+            "redis_host": "127.0.0.1",
+            "redis_port": redis_port,
+        },
         "litellm_settings": wiring,
         "litellm_fusion": {"routing": {"auto": {"mode": "balanced"}}, "judge_cache": {"timeout_ms": 100}},
     }
@@ -205,7 +224,9 @@ def steer(upstream: FakeUpstream, faults: Faults) -> None:
             kwargs["hang"] = faults.b_hang
         upstream.set(name, **kwargs)
     for name in ROUTED:
-        upstream.set(name, text=lambda body, n=name: f"{n} {tag_of(body)}", prompt_tokens=21, completion_tokens=4, latency=0.03)
+        upstream.set(
+            name, text=lambda body, n=name: f"{n} {tag_of(body)}", prompt_tokens=21, completion_tokens=4, latency=0.03
+        )
 
 
 def price(model: str) -> tuple[float, float]:
@@ -224,6 +245,7 @@ def billed(upstream: FakeUpstream, seen: Seen) -> float:
 
 
 # ---------------------------------------------------------------- the run
+
 
 @dataclass
 class Result:
@@ -275,7 +297,8 @@ async def one_request(client: openai.AsyncOpenAI, res: Result, text: str) -> Non
     try:
         if res.stream:
             raw = await client.chat.completions.with_raw_response.create(
-                model=res.model, messages=messages, stream=True, stream_options={"include_usage": True})
+                model=res.model, messages=messages, stream=True, stream_options={"include_usage": True}
+            )
             res.headers = {k.lower(): v for k, v in raw.headers.items()}
             stream = await _parsed(raw)
             parts: list[str] = []
@@ -304,8 +327,13 @@ async def one_request(client: openai.AsyncOpenAI, res: Result, text: str) -> Non
         res.t_end = time.monotonic()
 
 
-async def run_phase(client: openai.AsyncOpenAI, items: list[tuple[int, str, str, bool, str]], phase: str,
-                    concurrency: int, on_progress=None) -> list[Result]:
+async def run_phase(
+    client: openai.AsyncOpenAI,
+    items: list[tuple[int, str, str, bool, str]],
+    phase: str,
+    concurrency: int,
+    on_progress=None,
+) -> list[Result]:
     queue: asyncio.Queue[tuple[int, str, str, bool, str]] = asyncio.Queue()
     for item in items:
         queue.put_nowait(item)
@@ -328,6 +356,7 @@ async def run_phase(client: openai.AsyncOpenAI, items: list[tuple[int, str, str,
 
 
 # ---------------------------------------------------------------- what the proxy process looks like
+
 
 def proxy_pid(proxy: ProxyProcess) -> int:
     return int(httpx.get(f"{proxy.base_url}/soak/probe", timeout=10).json()["pid"])
@@ -405,6 +434,7 @@ async def quiesce(proxy: ProxyProcess, upstream: FakeUpstream, timeout: float = 
 
 # ---------------------------------------------------------------- the oracle
 
+
 @dataclass
 class Expected:
     error: bool = False
@@ -422,8 +452,14 @@ def ok_call(s: Seen) -> bool:
     return s.status == 200 and s.finished is not None and not s.cancelled
 
 
-def _expect_round(exp: Expected, by: dict[tuple[str, int], list[Seen]], members: list[str], rnd: int,
-                  latest: dict[str, str], faults: Faults) -> list[str]:
+def _expect_round(
+    exp: Expected,
+    by: dict[tuple[str, int], list[Seen]],
+    members: list[str],
+    rnd: int,
+    latest: dict[str, str],
+    faults: Faults,
+) -> list[str]:
     """Check each member was called once in round `rnd`; record its call; update `latest` with the
     answers of those that succeeded. Returns the members whose call failed."""
     failed = []
@@ -496,6 +532,7 @@ def fusion_meta(row: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- the whole soak
 
+
 @dataclass
 class SoakReport:
     n: int
@@ -512,13 +549,24 @@ class SoakReport:
     results: list[Result] = field(default_factory=list)
 
 
-async def _drive(proxy: ProxyProcess, upstream: FakeUpstream, redis: RedisServer, faults: Faults, report: SoakReport,
-                 disconnects: int) -> dict[str, Any]:
+async def _drive(
+    proxy: ProxyProcess,
+    upstream: FakeUpstream,
+    redis: RedisServer,
+    faults: Faults,
+    report: SoakReport,
+    disconnects: int,
+) -> dict[str, Any]:
     items = plan(report.n, faults, report.seed)
     warm_n = max(1, report.n // 5)
     limits = httpx.Limits(max_connections=report.concurrency * 2, max_keepalive_connections=report.concurrency * 2)
-    client = openai.AsyncOpenAI(base_url=proxy.base_url, api_key=proxy.master_key, max_retries=0,
-                                timeout=DEADLINE + MARGIN + 5, http_client=openai.DefaultAsyncHttpxClient(limits=limits))
+    client = openai.AsyncOpenAI(
+        base_url=proxy.base_url,
+        api_key=proxy.master_key,
+        max_retries=0,
+        timeout=DEADLINE + MARGIN + 5,
+        http_client=openai.DefaultAsyncHttpxClient(limits=limits),
+    )
     pid = await asyncio.to_thread(proxy_pid, proxy)
     ports = {"upstream": upstream.port, "redis": redis.port, "proxy": proxy.port}
     state: dict[str, Any] = {"pid": pid, "ports": ports}
@@ -566,7 +614,9 @@ async def _drive(proxy: ProxyProcess, upstream: FakeUpstream, redis: RedisServer
     state["disconnects"] = await _disconnect_phase(proxy, upstream, client, report.seed, disconnects)
     state["after_disconnects"] = {"probe": await quiesce(proxy, upstream), "proc": resources(pid, ports)}
     before = {r.get("request_id") for r in state["rows"]}
-    state["disconnect_rows"] = [r for r in await asyncio.to_thread(proxy.spend_rows) if r.get("request_id") not in before]
+    state["disconnect_rows"] = [
+        r for r in await asyncio.to_thread(proxy.spend_rows) if r.get("request_id") not in before
+    ]
     await client.close()
     return state
 
@@ -579,7 +629,9 @@ def _wait_rows(proxy: ProxyProcess, count: int, timeout: float = 15.0) -> list[d
     return rows
 
 
-async def _drive_disconnects_only(proxy: ProxyProcess, upstream: FakeUpstream, seed: int, count: int) -> list[dict[str, Any]]:
+async def _drive_disconnects_only(
+    proxy: ProxyProcess, upstream: FakeUpstream, seed: int, count: int
+) -> list[dict[str, Any]]:
     client = openai.AsyncOpenAI(base_url=proxy.base_url, api_key=proxy.master_key, max_retries=0, timeout=30)
     try:
         return await _disconnect_phase(proxy, upstream, client, seed + 1000, count)
@@ -587,8 +639,9 @@ async def _drive_disconnects_only(proxy: ProxyProcess, upstream: FakeUpstream, s
         await client.close()
 
 
-async def _recovery_phase(client: openai.AsyncOpenAI, report: SoakReport, faults: Faults,
-                          events: dict[str, float], timeout: float = 20.0) -> list[Result]:
+async def _recovery_phase(
+    client: openai.AsyncOpenAI, report: SoakReport, faults: Faults, events: dict[str, float], timeout: float = 20.0
+) -> list[Result]:
     """After Redis is back: one fusion request at a time until the judge cache works again (`miss`), bounded.
     (After a failure the store skips Redis for 5 s; a short run may end inside that window.)"""
     out: list[Result] = []
@@ -621,8 +674,9 @@ async def _cold_start(client: openai.AsyncOpenAI) -> list[Result]:
     return out
 
 
-async def _settled_metrics(proxy: ProxyProcess, results: list[Result], timeout: float = 30.0,
-                           rows_at_least: int = 0) -> str:
+async def _settled_metrics(
+    proxy: ProxyProcess, results: list[Result], timeout: float = 30.0, rows_at_least: int = 0
+) -> str:
     """/metrics once every answered request has its spend row (and there are `rows_at_least` rows, failure rows
     included) and Prometheus stopped moving (bounded)."""
     want = {r.response_id for r in results if r.ok}
@@ -639,8 +693,9 @@ async def _settled_metrics(proxy: ProxyProcess, results: list[Result], timeout: 
     return await asyncio.to_thread(proxy.metrics)
 
 
-async def _disconnect_phase(proxy: ProxyProcess, upstream: FakeUpstream, client: openai.AsyncOpenAI, seed: int,
-                            count: int) -> list[dict[str, Any]]:
+async def _disconnect_phase(
+    proxy: ProxyProcess, upstream: FakeUpstream, client: openai.AsyncOpenAI, seed: int, count: int
+) -> list[dict[str, Any]]:
     """Abandon requests while the slow member (2 s) is in flight; see what keeps running upstream."""
     out = []
     for j in range(count):
@@ -650,7 +705,9 @@ async def _disconnect_phase(proxy: ProxyProcess, upstream: FakeUpstream, client:
         task = asyncio.create_task(one_request(client, res, f"Question {tag}: abandoned?"))
         started = time.monotonic()
         # wait (bounded) until the slow member's call is in flight at the upstream, then hang up
-        while time.monotonic() - started < 5 and not any(tag_of(s.body) == tag for s in upstream.requests_for("m-slow")):
+        while time.monotonic() - started < 5 and not any(
+            tag_of(s.body) == tag for s in upstream.requests_for("m-slow")
+        ):
             await asyncio.sleep(0.02)  # sleep-ok: bounded polling for the call to reach the upstream
         await asyncio.sleep(0.3)  # sleep-ok: the scenario itself: the client gives up 0.3 s into the panel
         task.cancel()
@@ -664,24 +721,39 @@ async def _disconnect_phase(proxy: ProxyProcess, upstream: FakeUpstream, client:
         while time.monotonic() - hung_up < 10:
             calls = [s for s in list(upstream.seen) if tag_of(s.body) == tag]
             snap = await asyncio.to_thread(probe, proxy)
-            if all(s.finished is not None for s in calls) and snap["fusion_tasks"] == 0 and snap["requests_in_flight"] == 0:
+            if (
+                all(s.finished is not None for s in calls)
+                and snap["fusion_tasks"] == 0
+                and snap["requests_in_flight"] == 0
+            ):
                 quiet = True
                 break
             await asyncio.sleep(0.05)  # sleep-ok: bounded polling
         calls = [s for s in list(upstream.seen) if tag_of(s.body) == tag]
         slow = [s for s in calls if s.model == "m-slow"]
-        out.append({
-            "tag": tag, "stream": stream, "quiet": quiet, "client_got_reply": res.ok,
-            "slow_cancelled": bool(slow) and all(s.cancelled for s in slow),
-            "slow_ran_s": round(max(((s.finished or hung_up) - s.started) for s in slow), 2) if slow else None,
-            "judge_called": any(s.model == "judge" for s in calls),
-            "billed": sum(billed(upstream, s) for s in calls),
-        })
+        out.append(
+            {
+                "tag": tag,
+                "stream": stream,
+                "quiet": quiet,
+                "client_got_reply": res.ok,
+                "slow_cancelled": bool(slow) and all(s.cancelled for s in slow),
+                "slow_ran_s": round(max(((s.finished or hung_up) - s.started) for s in slow), 2) if slow else None,
+                "judge_called": any(s.model == "judge" for s in calls),
+                "billed": sum(billed(upstream, s) for s in calls),
+            }
+        )
     return out
 
 
-def run_soak(n: int = 2000, concurrency: int = 32, seed: int = 5, disconnects: int = 6,
-             workdir: Path | None = None, verbose: bool = True) -> SoakReport:
+def run_soak(
+    n: int = 2000,
+    concurrency: int = 32,
+    seed: int = 5,
+    disconnects: int = 6,
+    workdir: Path | None = None,
+    verbose: bool = True,
+) -> SoakReport:
     work = workdir or Path(tempfile.mkdtemp(prefix="soak-"))
     faults = Faults(seed)
     report = SoakReport(n, concurrency, seed)
@@ -700,7 +772,9 @@ def run_soak(n: int = 2000, concurrency: int = 32, seed: int = 5, disconnects: i
         # the same disconnects against a proxy with LiteLLM's general_settings.cancel_on_disconnect: true
         cfg = proxy_config(upstream.base_url, redis.port, {"cancel_on_disconnect": True})
         with ProxyProcess(cfg, work / "proxy-cancel") as proxy2:
-            state["disconnects_cancel_on"] = asyncio.run(_drive_disconnects_only(proxy2, upstream, report.seed, disconnects))
+            state["disconnects_cancel_on"] = asyncio.run(
+                _drive_disconnects_only(proxy2, upstream, report.seed, disconnects)
+            )
             state["disconnect_rows_cancel_on"] = _wait_rows(proxy2, len(state["disconnects_cancel_on"]))
         report.seconds = time.monotonic() - started
         evaluate(report, state, upstream, faults, state["rows"])
@@ -714,8 +788,10 @@ def run_soak(n: int = 2000, concurrency: int = 32, seed: int = 5, disconnects: i
 
 # ---------------------------------------------------------------- checks
 
-def evaluate(report: SoakReport, state: dict[str, Any], upstream: FakeUpstream, faults: Faults,
-             rows: list[dict[str, Any]]) -> None:
+
+def evaluate(
+    report: SoakReport, state: dict[str, Any], upstream: FakeUpstream, faults: Faults, rows: list[dict[str, Any]]
+) -> None:
     by_tag: dict[str, list[Seen]] = defaultdict(list)
     for s in list(upstream.seen):
         t = tag_of(s.body)
@@ -734,11 +810,15 @@ def evaluate(report: SoakReport, state: dict[str, Any], upstream: FakeUpstream, 
     c["ok"] = sum(r.ok for r in results)
     c["errors"] = dict(Counter(str(r.status) for r in results if not r.ok))
     c["upstream_calls"] = sum(len(v) for k, v in by_tag.items() if not k.startswith("soakdc"))
-    c["upstream_calls_by_status"] = dict(Counter(str(s.status) for k, v in by_tag.items() if not k.startswith("soakdc") for s in v))
+    c["upstream_calls_by_status"] = dict(
+        Counter(str(s.status) for k, v in by_tag.items() if not k.startswith("soakdc") for s in v)
+    )
     lat = sorted(r.latency for r in results)
     c["latency_p50_s"] = round(lat[len(lat) // 2], 3)
     c["latency_max_s"] = round(lat[-1], 3)
-    c["throughput_rps"] = round(len(results) / max(1e-9, max(r.t_end for r in results) - min(r.t_start for r in results)), 1)
+    c["throughput_rps"] = round(
+        len(results) / max(1e-9, max(r.t_end for r in results) - min(r.t_start for r in results)), 1
+    )
 
     wrong: list[str] = []
     meta_bad: list[str] = []
@@ -763,8 +843,14 @@ def evaluate(report: SoakReport, state: dict[str, Any], upstream: FakeUpstream, 
             want = f"plain {r.tag}" if r.model == "plain" else f"{served[0].model} {r.tag}"
             if not r.ok or r.content != want:
                 wrong.append(f"{r.tag} {r.model}: got {r.content!r} / {r.error}, want {want!r}")
-            if r.model == "auto" and not r.stream and r.headers.get("x-litellm-fusion-route-deployment") != f"openai/{served[0].model}":
-                meta_bad.append(f"{r.tag}: route header {r.headers.get('x-litellm-fusion-route-deployment')} vs {served[0].model}")
+            if (
+                r.model == "auto"
+                and not r.stream
+                and r.headers.get("x-litellm-fusion-route-deployment") != f"openai/{served[0].model}"
+            ):
+                meta_bad.append(
+                    f"{r.tag}: route header {r.headers.get('x-litellm-fusion-route-deployment')} vs {served[0].model}"
+                )
             continue
         exp = oracle(r.model, calls, faults)
         if exp.problems:
@@ -772,16 +858,24 @@ def evaluate(report: SoakReport, state: dict[str, Any], upstream: FakeUpstream, 
         if exp.error:
             expected_502 += 1
             if r.ok or r.status != 502 or not all(m in (r.error or "") for m in exp.failed_members):
-                wrong.append(f"{r.tag} {r.model}: want 502 naming {exp.failed_members}, got {r.status} {(r.error or r.content or '')[:200]}")
+                wrong.append(
+                    f"{r.tag} {r.model}: want 502 naming {exp.failed_members}, got {r.status} {(r.error or r.content or '')[:200]}"
+                )
             continue
         outcomes[f"{r.model.split('/')[1]}:{exp.outcome}"] += 1
         if not r.ok or r.content != exp.answer:
-            wrong.append(f"{r.tag} {r.model}{' stream' if r.stream else ''}: got {r.content!r} / {r.status} {(r.error or '')[:200]}, want {exp.answer!r}")
+            wrong.append(
+                f"{r.tag} {r.model}{' stream' if r.stream else ''}: got {r.content!r} / {r.status} {(r.error or '')[:200]}, want {exp.answer!r}"
+            )
             continue
         # check 2: metadata vs the upstream
         h = r.headers
         if not r.stream:
-            got = (h.get("x-litellm-fusion-answered"), h.get("x-litellm-fusion-judge"), h.get("x-litellm-fusion-rounds"))
+            got = (
+                h.get("x-litellm-fusion-answered"),
+                h.get("x-litellm-fusion-judge"),
+                h.get("x-litellm-fusion-rounds"),
+            )
             want = (str(exp.answered), exp.outcome, str(exp.rounds))
             if got != want:
                 meta_bad.append(f"{r.tag}: headers answered/judge/rounds {got} != upstream {want}")
@@ -797,7 +891,7 @@ def evaluate(report: SoakReport, state: dict[str, Any], upstream: FakeUpstream, 
         members = sorted((m["model"], m["round"], bool(m["ok"])) for m in fm.get("members", []))
         if members != sorted(exp.member_calls):
             # a member the upstream answered (200) that fusion recorded as failed = a late completion
-            for (model, rnd, ok_up) in exp.member_calls:
+            for model, rnd, ok_up in exp.member_calls:
                 if ok_up and (model, rnd, False) in members:
                     late.append(f"{r.tag}:{model}:r{rnd}")
             meta_bad.append(f"{r.tag}: spend metadata members {members} != upstream {sorted(exp.member_calls)}")
@@ -809,8 +903,12 @@ def evaluate(report: SoakReport, state: dict[str, Any], upstream: FakeUpstream, 
                 cost_header_mismatch.append(f"{r.tag}: header {header_cost} row {row['spend']}")
     wrong_tags = {w.split(" ")[0].rstrip(":") for w in wrong}
     report.check1 = {
-        "wrong": wrong, "hung": hung, "expected_502": expected_502, "outcomes": dict(outcomes),
-        "latency_max_s": c["latency_max_s"], "limit_s": DEADLINE + MARGIN,
+        "wrong": wrong,
+        "hung": hung,
+        "expected_502": expected_502,
+        "outcomes": dict(outcomes),
+        "latency_max_s": c["latency_max_s"],
+        "limit_s": DEADLINE + MARGIN,
         "pass": not wrong and not hung,
     }
     report.check2 = {"mismatches": meta_bad, "pass": not meta_bad}
@@ -824,12 +922,17 @@ def evaluate(report: SoakReport, state: dict[str, Any], upstream: FakeUpstream, 
     key_hash = "litellm_proxy_master_key"  # how LiteLLM labels the master key (the caller here)
     keys = {l.get("hashed_api_key") for l, _ in metric_samples(after, "litellm_spend_metric_total")}
     prom_delta = metric_sum(after, "litellm_spend_metric_total", hashed_api_key=key_hash) - metric_sum(
-        before, "litellm_spend_metric_total", hashed_api_key=key_hash)
-    prom_total_delta = metric_sum(after, "litellm_spend_metric_total") - metric_sum(before, "litellm_spend_metric_total")
+        before, "litellm_spend_metric_total", hashed_api_key=key_hash
+    )
+    prom_total_delta = metric_sum(after, "litellm_spend_metric_total") - metric_sum(
+        before, "litellm_spend_metric_total"
+    )
     inner_rows = [r for r in rows if r.get("model_group") in INNER]
     report.check3 = {
         "spend_rows_sum": row_sum,
-        "stream_rows_sum": sum(float(r["spend"]) for x in results if x.ok and x.stream for r in rows_by_id.get(str(x.response_id), [])),
+        "stream_rows_sum": sum(
+            float(r["spend"]) for x in results if x.ok and x.stream for r in rows_by_id.get(str(x.response_id), [])
+        ),
         "cost_headers_sum_nonstream": header_sum,
         "cost_header_mismatches": cost_header_mismatch,
         "prometheus_key_delta": prom_delta,
@@ -848,15 +951,24 @@ def evaluate(report: SoakReport, state: dict[str, Any], upstream: FakeUpstream, 
         "key_hash_found": key_hash in keys,
     }
     c3 = report.check3
-    c3["pass"] = (abs(c3["diff_rows_vs_prometheus"]) < 0.005 and abs(c3["diff_rows_vs_upstream"]) < 0.005
-                  and abs(prom_total_delta - prom_delta) < 1e-9 and not cost_header_mismatch and not late
-                  and not inner_rows and not c3["none_key_series"] and c3["key_hash_found"])
+    c3["pass"] = (
+        abs(c3["diff_rows_vs_prometheus"]) < 0.005
+        and abs(c3["diff_rows_vs_upstream"]) < 0.005
+        and abs(prom_total_delta - prom_delta) < 1e-9
+        and not cost_header_mismatch
+        and not late
+        and not inner_rows
+        and not c3["none_key_series"]
+        and c3["key_hash_found"]
+    )
     c3["failed_requests_charged"] = c3["rows_not_for_answered_requests_spend"]
 
     # check 4: resources
     w, a, d = state["after_warmup"], state["after_run"], state["after_disconnects"]
+
     def rel(x: float, y: float) -> float:
         return (y - x) / x if x else (0.0 if y == x else float("inf"))
+
     report.check4 = {
         "pid": state["pid"],
         "rss_mb": (round(w["proc"]["rss_mb"], 1), round(a["proc"]["rss_mb"], 1), round(d["proc"]["rss_mb"], 1)),
@@ -873,8 +985,13 @@ def evaluate(report: SoakReport, state: dict[str, Any], upstream: FakeUpstream, 
     }
     c4 = report.check4
     # a leak grows; fewer sockets after the run (idle pool connections closed) is not one
-    c4["pass"] = (c4["rss_growth"] <= 0.10 and c4["socket_growth"] <= 0.10 and c4["task_growth"] <= 0.10
-                  and c4["fusion_tasks"][1] == 0 and all(c4["quiet"][:2]))
+    c4["pass"] = (
+        c4["rss_growth"] <= 0.10
+        and c4["socket_growth"] <= 0.10
+        and c4["task_growth"] <= 0.10
+        and c4["fusion_tasks"][1] == 0
+        and all(c4["quiet"][:2])
+    )
 
     # check 5: redis killed and restarted
     ev = state["events"]
@@ -902,17 +1019,23 @@ def evaluate(report: SoakReport, state: dict[str, Any], upstream: FakeUpstream, 
             after_recovery[str(status)] += 1
     report.check5 = {
         "outage_s": round(restart - kill, 2) if kill and restart else None,
-        "cache_during_outage": dict(during), "cache_after_recovery": dict(after_recovery),
+        "cache_during_outage": dict(during),
+        "cache_after_recovery": dict(after_recovery),
         "wrong_during_outage": failed_during,
         "first_miss_after_restart_s": round(min(since_restart["miss"]), 2) if since_restart["miss"] else None,
-        "last_unavailable_after_restart_s": round(max(since_restart["unavailable"]), 2) if since_restart["unavailable"] else None,
-        "pass": bool(kill and restart) and not failed_during and during.get("unavailable", 0) > 0
+        "last_unavailable_after_restart_s": round(max(since_restart["unavailable"]), 2)
+        if since_restart["unavailable"]
+        else None,
+        "pass": bool(kill and restart)
+        and not failed_during
+        and during.get("unavailable", 0) > 0
         and after_recovery.get("miss", 0) > 0,
     }
 
     # check 6: client disconnects
     def dc_ok(d: dict[str, Any]) -> bool:
         return d["slow_cancelled"] and not d["judge_called"] and d["quiet"]
+
     dcs, dcs_on = state["disconnects"], state["disconnects_cancel_on"]
     report.check6 = {
         "requests": len(dcs) + len(dcs_on),
@@ -935,10 +1058,14 @@ def evaluate(report: SoakReport, state: dict[str, Any], upstream: FakeUpstream, 
 
 def summary(rep: SoakReport) -> str:
     c, c1, c2, c3, c4, c5, c6 = rep.counts, rep.check1, rep.check2, rep.check3, rep.check4, rep.check5, rep.check6
-    mark = lambda ok: "PASS" if ok else "FAIL"  # noqa: E731
+    mark = lambda ok: "PASS" if ok else "FAIL"
+
     def dc(ds: list[dict[str, Any]]) -> str:
-        return (f"{sum(d['slow_cancelled'] for d in ds)}/{len(ds)} slow calls cancelled, judge called "
-                f"{sum(d['judge_called'] for d in ds)}x, slow call ran {[d['slow_ran_s'] for d in ds]} s")
+        return (
+            f"{sum(d['slow_cancelled'] for d in ds)}/{len(ds)} slow calls cancelled, judge called "
+            f"{sum(d['judge_called'] for d in ds)}x, slow call ran {[d['slow_ran_s'] for d in ds]} s"
+        )
+
     lines = [
         f"Soak: {c['requests']} requests (+{c6['requests']} abandoned), concurrency {rep.concurrency}, seed {rep.seed}, "
         f"{rep.seconds:.0f} s total; {c['streaming']} streaming; by model {c['by_model']}",
@@ -958,7 +1085,7 @@ def summary(rep: SoakReport) -> str:
         f"${c3['upstream_billed_answered']:.6f}; diffs rows-prom {c3['diff_rows_vs_prometheus']:.3e}, rows-upstream "
         f"{c3['diff_rows_vs_upstream']:.3e}; cost header = row for every non-stream reply: "
         f"{len(c3['cost_header_mismatches'])} mismatches; late completions {len(c3['late_completions'])}; "
-        f"inner-call rows {c3['inner_call_rows']}; hashed_api_key=\"None\" series: {c3['none_key_series']} |",
+        f'inner-call rows {c3["inner_call_rows"]}; hashed_api_key="None" series: {c3["none_key_series"]} |',
         f"| 3b | billed for failed (502) requests | "
         f"{mark(abs(c3['failed_requests_charged'] - c3['upstream_billed_failed_requests']) < 1e-9)} | "
         f"upstream billed ${c3['upstream_billed_failed_requests']:.6f} for {c1['expected_502']} failed requests; "
@@ -987,8 +1114,13 @@ def summary(rep: SoakReport) -> str:
         f"{mark(abs(c6['billed_unrecorded']) < 1e-9)} | ${c6['billed_unrecorded']:.6f} (billed "
         f"${sum(d['billed'] for d in c6['details'] + c6['details_cancel_on']):.6f}) |",
     ]
-    for title, items in (("wrong replies", c1["wrong"]), ("hung", c1["hung"]), ("metadata mismatches", c2["mismatches"]),
-                         ("late completions", c3["late_completions"]), ("cost header mismatches", c3["cost_header_mismatches"])):
+    for title, items in (
+        ("wrong replies", c1["wrong"]),
+        ("hung", c1["hung"]),
+        ("metadata mismatches", c2["mismatches"]),
+        ("late completions", c3["late_completions"]),
+        ("cost header mismatches", c3["cost_header_mismatches"]),
+    ):
         if items:
             lines.append(f"\n{title} ({len(items)}), first 10:\n  " + "\n  ".join(items[:10]))
     return "\n".join(lines)

@@ -36,7 +36,7 @@ from proxy_harness import ProxyProcess, fake_deployment
 
 INTERVAL = 0.01  # seconds per token (100 tokens/s)
 TTFT = {"p1": 0.25, "p2": 0.25, "q1": 0.25, "q2": 0.25, "judge": 0.20, "verdict": 0.20, "strong": 0.30}
-WORDS = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore".split()
+WORDS = ["lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit", "sed", "do", "eiusmod", "tempor", "incididunt", "ut", "labore"]
 
 
 def text(tokens: int, seed: int) -> str:
@@ -44,8 +44,13 @@ def text(tokens: int, seed: int) -> str:
 
 
 ANSWERS = {
-    "p1": text(40, 0), "p2": text(40, 5), "q1": "The answer is 42.", "q2": "The answer is 42.",
-    "judge": text(60, 9), "verdict": json.dumps({"winner": 2, "reason": "fuller"}), "strong": text(50, 3),
+    "p1": text(40, 0),
+    "p2": text(40, 5),
+    "q1": "The answer is 42.",
+    "q2": "The answer is 42.",
+    "judge": text(60, 9),
+    "verdict": json.dumps({"winner": 2, "reason": "fuller"}),
+    "strong": text(50, 3),
 }
 
 
@@ -113,9 +118,18 @@ async def measure(proxy: ProxyProcess, n: int) -> list[dict[str, Any]]:
                 await one(client, model, stream, -1)  # warm-up
                 times = [await one(client, model, stream, i) for i in range(n)]  # concurrency 1
                 firsts, lasts = [t[0] for t in times], [t[1] for t in times]
-                rows.append({"model": model, "stream": stream, "floor_first": floor_first, "floor_last": floor_last,
-                             "first_p50": pct(firsts, 0.5), "first_p95": pct(firsts, 0.95),
-                             "last_p50": pct(lasts, 0.5), "last_p95": pct(lasts, 0.95)})
+                rows.append(
+                    {
+                        "model": model,
+                        "stream": stream,
+                        "floor_first": floor_first,
+                        "floor_last": floor_last,
+                        "first_p50": pct(firsts, 0.5),
+                        "first_p95": pct(firsts, 0.95),
+                        "last_p50": pct(lasts, 0.5),
+                        "last_p95": pct(lasts, 0.95),
+                    }
+                )
     finally:
         await client.close()
     return rows
@@ -137,10 +151,12 @@ def own_overheads(proxy: ProxyProcess) -> dict[tuple[str, bool], list[float]]:
 
 
 def table(rows: list[dict[str, Any]], own: dict[tuple[str, bool], list[float]]) -> str:
-    ms = lambda s: f"{s * 1000:.0f}"  # noqa: E731
-    lines = ["| model | streamed | first token p50 / p95 (ms) | floor | p50 over floor | plugin's own to first token "
-             "p50 / p95 (ms) | last token p50 / p95 (ms) | floor | p50 over floor |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    ms = lambda s: f"{s * 1000:.0f}"
+    lines = [
+        "| model | streamed | first token p50 / p95 (ms) | floor | p50 over floor | plugin's own to first token "
+        "p50 / p95 (ms) | last token p50 / p95 (ms) | floor | p50 over floor |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         mine = own.get((r["model"], r["stream"]), [])
         own_text = f"{pct(mine, 0.5):.1f} / {pct(mine, 0.95):.1f}" if mine else "(plain LiteLLM)"
@@ -149,7 +165,8 @@ def table(rows: list[dict[str, Any]], own: dict[tuple[str, bool], list[float]]) 
             f"{ms(r['floor_first'] if r['stream'] else r['floor_last'])} | "
             f"{(r['first_p50'] - (r['floor_first'] if r['stream'] else r['floor_last'])) * 1000:+.0f} | {own_text} | "
             f"{ms(r['last_p50'])} / {ms(r['last_p95'])} | {ms(r['floor_last'])} | "
-            f"{(r['last_p50'] - r['floor_last']) * 1000:+.0f} |")
+            f"{(r['last_p50'] - r['floor_last']) * 1000:+.0f} |"
+        )
     return "\n".join(lines)
 
 
@@ -157,14 +174,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=20, help="requests per case (concurrency 1)")
     args = parser.parse_args()
-    behaviours = {m: {"text": ANSWERS[m], "latency": TTFT[m], "stream_interval": INTERVAL, "stream_chunk_chars": 4,
-                      "prompt_tokens": 20, "completion_tokens": 40} for m in TTFT}
+    behaviours = {
+        m: {
+            "text": ANSWERS[m],
+            "latency": TTFT[m],
+            "stream_interval": INTERVAL,
+            "stream_chunk_chars": 4,
+            "prompt_tokens": 20,
+            "completion_tokens": 40,
+        }
+        for m in TTFT
+    }
     with upstream_process(behaviours) as url, ProxyProcess(config(url), Path(tempfile.mkdtemp())) as proxy:
         rows = asyncio.run(measure(proxy, args.n))
         time.sleep(2)  # sleep-ok: a benchmark's last spend rows are written asynchronously
         own = own_overheads(proxy)
-    print(f"fake upstreams: first token after {TTFT} s, then {1 / INTERVAL:.0f} tokens/s; {args.n} requests per case, "
-          "concurrency 1\n")
+    print(
+        f"fake upstreams: first token after {TTFT} s, then {1 / INTERVAL:.0f} tokens/s; {args.n} requests per case, "
+        "concurrency 1\n"
+    )
     print(table(rows, own))
 
 

@@ -22,7 +22,9 @@ from .config.settings import parse_settings
 from .routing.strategy import DeploymentProfile
 
 
-def _group_profiles(config_path: str, group: str | None, mode: str | None) -> tuple[str, GroupRouting, list[DeploymentProfile]]:
+def _group_profiles(
+    config_path: str, group: str | None, mode: str | None
+) -> tuple[str, GroupRouting, list[DeploymentProfile]]:
     import yaml
 
     from .adapter.deployment_profiles import build_profile
@@ -82,8 +84,13 @@ def classify(stdin: TextIO, stdout: TextIO, config: str | None, group: str | Non
         if target is not None:
             name, routing, profiles = target
             decision = decide(model, routing, profiles, estimate, messages)
-            out.update(group=name, mode=routing.mode_name, deployment=decision.chosen.model,
-                       p_success={k: round(v, 4) for k, v in decision.p_success.items()}, reason=decision.reason)
+            out.update(
+                group=name,
+                mode=routing.mode_name,
+                deployment=decision.chosen.model,
+                p_success={k: round(v, 4) for k, v in decision.p_success.items()},
+                reason=decision.reason,
+            )
         stdout.write(json.dumps(out) + "\n")
     return 1 if errors else 0
 

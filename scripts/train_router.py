@@ -47,9 +47,9 @@ for p in (REPO, REPO / "scripts"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
-import router_data as rd  # noqa: E402
+import router_data as rd
 
-from litellm_fusion.routing.features import DENSE_NAMES, bigram_key, extract  # noqa: E402
+from litellm_fusion.routing.features import DENSE_NAMES, bigram_key, extract
 
 SEED = 20251122
 LAMBDA_D = 0.5  # prior precision of difficulties around their task's mean
@@ -71,9 +71,16 @@ ALIASES = {
 }
 # RouterBench's models at their strengths.py values (the "fitted" entries, which its Arena mapping is tied to).
 SCALE_ANCHOR = {
-    "gpt-4-1106-preview": 1.93, "gpt-3.5-turbo-1106": 0.54, "claude-v1": 0.67, "claude-instant-v1": 0.34,
-    "mistralai/mixtral-8x7b-chat": 0.79, "mistralai/mistral-7b-chat": -0.18, "meta/llama-2-70b-chat": 0.03,
-    "zero-one-ai/Yi-34B-Chat": 1.02, "meta/code-llama-instruct-34b-chat": -0.04, "WizardLM/WizardLM-13B-V1.2": -0.25,
+    "gpt-4-1106-preview": 1.93,
+    "gpt-3.5-turbo-1106": 0.54,
+    "claude-v1": 0.67,
+    "claude-instant-v1": 0.34,
+    "mistralai/mixtral-8x7b-chat": 0.79,
+    "mistralai/mistral-7b-chat": -0.18,
+    "meta/llama-2-70b-chat": 0.03,
+    "zero-one-ai/Yi-34B-Chat": 1.02,
+    "meta/code-llama-instruct-34b-chat": -0.04,
+    "WizardLM/WizardLM-13B-V1.2": -0.25,
 }
 ANCHOR_7B = "mistralai/mistral-7b-chat"
 # LLMRouter's f1_score tasks score a chat model's answer by token overlap with a few-word gold answer: the
@@ -168,7 +175,7 @@ def design(feats, fit_rows):
     return sparse.hstack([X, sparse.csr_matrix((dense - mean) / scale)]).tocsr(), terms, mean, scale
 
 
-def family_weights(items: list[rd.Item], rows) -> "np.ndarray":  # noqa: F821
+def family_weights(items: list[rd.Item], rows) -> np.ndarray:  # noqa: F821
     import numpy as np
 
     n = Counter(items[r].family for r in rows)
@@ -182,7 +189,7 @@ def ridge(X, y, w):
     return Ridge(alpha=ALPHA, solver="sparse_cg", tol=1e-6, max_iter=2000).fit(X, y, sample_weight=w)
 
 
-def unfamiliarity(B, n_grams, rows, fit_rows) -> "np.ndarray":  # noqa: F821
+def unfamiliarity(B, n_grams, rows, fit_rows) -> np.ndarray:  # noqa: F821
     """Share of each row's distinct n-grams (B: binary item x n-gram, n_grams: distinct n-grams per item)
     seen in fewer than MIN_DF of `fit_rows`: what a model fitted on them never saw."""
     import numpy as np
@@ -219,8 +226,9 @@ def canonical_json(artifact: dict) -> bytes:
     return json.dumps(artifact, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def train_model(train: list[rd.Item], test: list[rd.Item], dropped: int = 0, bar=None,
-                calibrate: bool = True) -> tuple[dict, dict]:
+def train_model(
+    train: list[rd.Item], test: list[rd.Item], dropped: int = 0, bar=None, calibrate: bool = True
+) -> tuple[dict, dict]:
     """IRT, ridge and slope calibration on `train`; returns (artifact, report). `test` only fills the
     artifact's held-out manifest. calibrate=False skips the out-of-fold refits (slope taken as 1)."""
     import numpy as np
@@ -246,8 +254,9 @@ def train_model(train: list[rd.Item], test: list[rd.Item], dropped: int = 0, bar
     if calibrate:
         B = (X[:, :V] > 0).astype(np.float64)
         n_grams = np.array([max(1, len(g)) for g, _ in feats], dtype=float)
-        folds = np.array([int(hashlib.sha256(f"cv\x00{it.key}".encode()).hexdigest()[:8], 16) % CV_FOLDS
-                          for it in train])
+        folds = np.array(
+            [int(hashlib.sha256(f"cv\x00{it.key}".encode()).hexdigest()[:8], 16) % CV_FOLDS for it in train]
+        )
         pred = np.zeros((2, len(train)))
         unfam = np.zeros((2, len(train)))
         for k, groups in enumerate((folds, fams)):  # 0: new items of known families, 1: unseen families
@@ -258,15 +267,20 @@ def train_model(train: list[rd.Item], test: list[rd.Item], dropped: int = 0, bar
                 unfam[k, held] = unfamiliarity(B, n_grams, held, fit)
             step("item CV" if k == 0 else "leave-one-family-out")
         both = np.concatenate([pred[0], pred[1]])
-        c_known, c_unfam = fit_slope(both, np.concatenate([unfam[0], unfam[1]]), train + train, strengths,
-                                     np.concatenate([w, w]))
+        c_known, c_unfam = fit_slope(
+            both, np.concatenate([unfam[0], unfam[1]]), train + train, strengths, np.concatenate([w, w])
+        )
         for k, name in enumerate(("item_cv", "lofo")):
             oof_report[name] = {
                 "mean_unfamiliarity": round(float(unfam[k].mean()), 4),
-                "within_family_r": {f: round(float(np.corrcoef(pred[k][fams == f], y[fams == f])[0, 1]), 4)
-                                    for f in sorted(set(fams.tolist()))},
-                "family_level_error": {f: round(float(pred[k][fams == f].mean() - y[fams == f].mean()), 3)
-                                       for f in sorted(set(fams.tolist()))},
+                "within_family_r": {
+                    f: round(float(np.corrcoef(pred[k][fams == f], y[fams == f])[0, 1]), 4)
+                    for f in sorted(set(fams.tolist()))
+                },
+                "family_level_error": {
+                    f: round(float(pred[k][fams == f].mean() - y[fams == f].mean()), 3)
+                    for f in sorted(set(fams.tolist()))
+                },
             }
     else:
         step("no calibration")
@@ -348,18 +362,26 @@ def main() -> None:
     bar.close()
 
     strengths = rep["strengths"]
-    print(f"artifact: {out} ({out.stat().st_size / 1e6:.2f} MB gz, {len(artifact['unigrams'])} unigrams, "
-          f"{len(artifact['bigrams'])} bigrams)")
+    print(
+        f"artifact: {out} ({out.stat().st_size / 1e6:.2f} MB gz, {len(artifact['unigrams'])} unigrams, "
+        f"{len(artifact['bigrams'])} bigrams)"
+    )
     print(f"version: {artifact['version']}")
     print(f"items: {len(train)} train, {len(test)} test/held-out, {dropped} train items dropped as test duplicates")
-    print(f"IRT: {len(strengths)} models; scale shift {rep['shifts']['scale_shift']:+.3f}, "
-          f"alpaca re-level {rep['shifts']['alpaca_shift']:+.3f}")
+    print(
+        f"IRT: {len(strengths)} models; scale shift {rep['shifts']['scale_shift']:+.3f}, "
+        f"alpaca re-level {rep['shifts']['alpaca_shift']:+.3f}"
+    )
     c0, c1 = rep["slope"]
-    print(f"slope: known prompts {1 / math.sqrt(1 + c0):.3f}, wholly unfamiliar {1 / math.sqrt(1 + c0 + c1):.3f} "
-          f"(c_known={c0:.3f}, c_unfamiliar={c1:.3f})")
+    print(
+        f"slope: known prompts {1 / math.sqrt(1 + c0):.3f}, wholly unfamiliar {1 / math.sqrt(1 + c0 + c1):.3f} "
+        f"(c_known={c0:.3f}, c_unfamiliar={c1:.3f})"
+    )
     for k, v in rep["oof"].items():
-        print(f"{k}: mean unfamiliarity {v['mean_unfamiliarity']:.2f}; within-family r "
-              + ", ".join(f"{f}={r:.2f}" for f, r in v["within_family_r"].items()))
+        print(
+            f"{k}: mean unfamiliarity {v['mean_unfamiliarity']:.2f}; within-family r "
+            + ", ".join(f"{f}={r:.2f}" for f, r in v["within_family_r"].items())
+        )
     print("strengths: " + ", ".join(f"{m}={v:+.2f}" for m, v in sorted(strengths.items(), key=lambda kv: -kv[1])))
     print(f"took {time.time() - t0:.1f}s")
 

@@ -12,15 +12,14 @@ from pathlib import Path
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch LiteLLM's price map in tests
 sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
 
-from collections.abc import Iterator  # noqa: E402
-from typing import Any  # noqa: E402
+from collections.abc import Iterator
+from typing import Any
 
-import pytest  # noqa: E402
-
-from fake_upstream import FakeUpstream  # noqa: E402
-from postgres_harness import PostgresCluster  # noqa: E402
-from proxy_fleet import Fleet, declarations  # noqa: E402
-from proxy_harness import ProxyProcess  # noqa: E402
+import pytest
+from fake_upstream import FakeUpstream
+from postgres_harness import PostgresCluster
+from proxy_fleet import Fleet, declarations
+from proxy_harness import ProxyProcess
 
 
 @pytest.fixture(scope="session")

@@ -67,23 +67,35 @@ def patch(name: str, module: Any) -> None:
                     return await original(self, model, *args, **kwargs)
                 finally:
                     stamp("router<", model)
+
             return timed()
 
         module.RouterCaller._call = _call
     elif name == "litellm_fusion.adapter.handler":
         wrap(module.FusionHandler, "acompletion", "handler")
     elif name == "litellm.llms.openai.openai":
-        wrap(module.OpenAIChatCompletion, "make_openai_chat_completion_request", "http",
-             lambda a, k: (k.get("data") or {}).get("model"))
+        wrap(
+            module.OpenAIChatCompletion,
+            "make_openai_chat_completion_request",
+            "http",
+            lambda a, k: (k.get("data") or {}).get("model"),
+        )
     elif name == "litellm.litellm_core_utils.litellm_logging":
         wrap(module.Logging, "async_success_handler", "logging", _logged_model)
     elif name == "litellm.proxy.proxy_server":
         signal.signal(signal.SIGUSR1, dump)
 
 
-PATCHED = frozenset({"litellm_fusion.engine.calls", "litellm_fusion.adapter.router_caller", "litellm_fusion.adapter.handler",
-                     "litellm.llms.openai.openai", "litellm.litellm_core_utils.litellm_logging",
-                     "litellm.proxy.proxy_server"})
+PATCHED = frozenset(
+    {
+        "litellm_fusion.engine.calls",
+        "litellm_fusion.adapter.router_caller",
+        "litellm_fusion.adapter.handler",
+        "litellm.llms.openai.openai",
+        "litellm.litellm_core_utils.litellm_logging",
+        "litellm.proxy.proxy_server",
+    }
+)
 
 
 class _PatchOnImport(importlib.abc.MetaPathFinder):

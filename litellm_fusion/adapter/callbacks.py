@@ -72,13 +72,17 @@ class FusionCallbacks(CustomLogger):
         return kwargs, result
 
     # ---- Prometheus metrics (observability/metrics.py), recorded when a call has been logged ----
-    async def async_log_success_event(self, kwargs: dict[str, Any], response_obj: Any, start_time: Any, end_time: Any) -> None:
+    async def async_log_success_event(
+        self, kwargs: dict[str, Any], response_obj: Any, start_time: Any, end_time: Any
+    ) -> None:
         """Every successful call, once (a stream: once, at its end). The outer fusion call records the
         fusion metrics; any call a routing decision was made for (a direct call to a routed group, or a
         fusion member call to one) records that decision."""
         self.metrics.record(self._record, kwargs, True)
 
-    async def async_log_failure_event(self, kwargs: dict[str, Any], response_obj: Any, start_time: Any, end_time: Any) -> None:
+    async def async_log_failure_event(
+        self, kwargs: dict[str, Any], response_obj: Any, start_time: Any, end_time: Any
+    ) -> None:
         """A failed fusion request (too few members answered) and a failed routed call (each attempt)."""
         self.metrics.record(self._record, kwargs, False)
 
@@ -101,7 +105,9 @@ class FusionCallbacks(CustomLogger):
         cost = standard.get("response_cost") if isinstance(standard, dict) else None
         if cost is None:
             cost = kwargs.get("response_cost")
-        self.metrics.routing(record, ok=True, cost=float(cost or 0.0), prompt_tokens=usage[0], completion_tokens=usage[1])
+        self.metrics.routing(
+            record, ok=True, cost=float(cost or 0.0), prompt_tokens=usage[0], completion_tokens=usage[1]
+        )
 
     def _routing_record(self, kwargs: dict[str, Any], metadata: dict[str, Any]) -> dict[str, Any] | None:
         """The decision this call was routed by: a routed group's record naming this very deployment

@@ -24,8 +24,16 @@ def cascade_baseline(router: Any, config: FusionModelConfig, result: FusionResul
     report = result.cascade
     winner = result.winner
     source = next(
-        (c for c in result.calls if report is not None and c.tier == report.tier_reached and c.role == "member"
-         and c.ok and winner is not None and c.model == winner.model),
+        (
+            c
+            for c in result.calls
+            if report is not None
+            and c.tier == report.tier_reached
+            and c.role == "member"
+            and c.ok
+            and winner is not None
+            and c.model == winner.model
+        ),
         None,
     )
     if source is None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 # Typical strength of the models operators put in each tier (gpt-4o-mini, gpt-4.1, claude-sonnet, o3).
 TIER_STRENGTHS = (("SIMPLE", 1.8), ("MEDIUM", 2.7), ("COMPLEX", 3.0))
 # A tier answers when its predicted success probability is at least this.

@@ -61,7 +61,9 @@ def build_profile(deployment: Mapping[str, Any], group: str) -> DeploymentProfil
     try:
         strength = float(strength)
     except (TypeError, ValueError):
-        raise RoutingConfigError(f"routed group {group!r}: deployment {model!r}: model_info.strength must be a number") from None
+        raise RoutingConfigError(
+            f"routed group {group!r}: deployment {model!r}: model_info.strength must be a number"
+        ) from None
     window = _first("max_input_tokens", info, mapped)
     return DeploymentProfile(
         id=str(info.get("id", model)),
@@ -90,8 +92,10 @@ def deployment_prices(deployment: Mapping[str, Any]) -> tuple[float, float]:
     params = deployment.get("litellm_params") or {}
     info = deployment.get("model_info") or {}
     mapped = _cost_map_info(str(params.get("model", "")))
-    return (float(_first("input_cost_per_token", info, params, mapped) or 0.0),
-            float(_first("output_cost_per_token", info, params, mapped) or 0.0))
+    return (
+        float(_first("input_cost_per_token", info, params, mapped) or 0.0),
+        float(_first("output_cost_per_token", info, params, mapped) or 0.0),
+    )
 
 
 def model_prices(router: Any, model_name: str) -> tuple[float, float]:

@@ -62,11 +62,19 @@ class FusionHandler(CustomLLM):
         return JudgeCacheUse(store, config.judge_cache_ttl or self.settings.judge_cache.ttl)
 
     async def acompletion(  # type: ignore[override]
-        self, model: str, messages: list, *args: Any, model_response: ModelResponse, optional_params: dict,
-        litellm_params: dict | None = None, **kwargs: Any,
+        self,
+        model: str,
+        messages: list,
+        *args: Any,
+        model_response: ModelResponse,
+        optional_params: dict,
+        litellm_params: dict | None = None,
+        **kwargs: Any,
     ) -> ModelResponse:
         outcome: tuple[FusionModelConfig, FusionResult] | None = None
-        async for item in self._events(model, messages, optional_params, litellm_params, kwargs.get("logging_obj"), False):
+        async for item in self._events(
+            model, messages, optional_params, litellm_params, kwargs.get("logging_obj"), False
+        ):
             if isinstance(item, tuple):
                 outcome = item
         assert outcome is not None
@@ -77,10 +85,17 @@ class FusionHandler(CustomLLM):
         return fill_response(model_response, config.name, result, headers, details)
 
     async def astreaming(  # type: ignore[override]
-        self, model: str, messages: list, *args: Any, optional_params: dict,
-        litellm_params: dict | None = None, **kwargs: Any,
+        self,
+        model: str,
+        messages: list,
+        *args: Any,
+        optional_params: dict,
+        litellm_params: dict | None = None,
+        **kwargs: Any,
     ) -> AsyncIterator[GenericStreamingChunk]:
-        async for item in self._events(model, messages, optional_params, litellm_params, kwargs.get("logging_obj"), True):
+        async for item in self._events(
+            model, messages, optional_params, litellm_params, kwargs.get("logging_obj"), True
+        ):
             if isinstance(item, str):
                 if item:
                     yield text_chunk(item)
@@ -89,7 +104,12 @@ class FusionHandler(CustomLLM):
                     yield chunk
 
     async def _events(
-        self, model: str, messages: list, optional_params: dict, litellm_params: dict | None, logging_obj: Any,
+        self,
+        model: str,
+        messages: list,
+        optional_params: dict,
+        litellm_params: dict | None,
+        logging_obj: Any,
         live: bool,
     ) -> AsyncIterator[str | tuple[FusionModelConfig, FusionResult]]:
         """Answer text as it becomes available (only when `live`), then (config, result) once the request's
@@ -102,7 +122,9 @@ class FusionHandler(CustomLLM):
             config, deployment_params = config_for(router, metadata, model)
             request = parse_request(config, messages, optional_params, deployment_params)
         except (FusionConfigError, RequestError) as exc:
-            raise litellm.BadRequestError(message=str(exc), model=f"{PROVIDER}/{model}", llm_provider=PROVIDER) from None
+            raise litellm.BadRequestError(
+                message=str(exc), model=f"{PROVIDER}/{model}", llm_provider=PROVIDER
+            ) from None
         cap = apply_cost_cap(router, config, request) if config.max_cost_per_request is not None else None
         run_config = config if cap is None else config.model_copy(update=cap.update)
         caller = RouterCaller(router, config.name, (litellm_params or {}).get("litellm_call_id"))
@@ -111,7 +133,9 @@ class FusionHandler(CustomLLM):
         engine = FusionEngine(run_config, caller, self._judge_cache(config))
         if gated is not None and gated.decision != "fuse":
             single = config.gate.cheap if gated.decision == "cheap" else config.gate.strong  # type: ignore[union-attr]
-            reason = f"gate: {gated.decision} ({single}) predicted to succeed, p={max(gated.p_cheap, gated.p_strong):.2f}"
+            reason = (
+                f"gate: {gated.decision} ({single}) predicted to succeed, p={max(gated.p_cheap, gated.p_strong):.2f}"
+            )
             events = engine.single_events(single, request.messages, request.params, reason, live)
         else:
             skip = {t: start.skip_reason(t) for t in range(1, start.tier)} if start is not None else None
@@ -162,17 +186,31 @@ class FusionHandler(CustomLLM):
         entry = metadata["spend_logs_metadata"]["fusion"]
         if first_at is not None:  # streamed: how long the first text took, and what of that was not the calls'
             entry["first_token_ms"] = round((first_at - started) * 1000, 1)
-            entry["first_token_overhead_ms"] = round((first_at - started - first_token_wait(result.calls, first_at)) * 1000, 2)
+            entry["first_token_overhead_ms"] = round(
+                (first_at - started - first_token_wait(result.calls, first_at)) * 1000, 2
+            )
         if gated is not None:
-            report: dict[str, Any] = {"decision": gated.decision, "difficulty": round(gated.difficulty, 4),
-                                      "p_cheap": round(gated.p_cheap, 4), "p_strong": round(gated.p_strong, 4)}
+            report: dict[str, Any] = {
+                "decision": gated.decision,
+                "difficulty": round(gated.difficulty, 4),
+                "p_cheap": round(gated.p_cheap, 4),
+                "p_strong": round(gated.p_strong, 4),
+            }
             entry["gate"] = metadata[GATE_KEY] = report
         if start is not None:
-            entry["skip_tiers"] = {"start_tier": start.tier, "difficulty": round(start.difficulty, 4),
-                                   "p_success": [round(p, 4) for p in start.p_success], "target": start.target}
+            entry["skip_tiers"] = {
+                "start_tier": start.tier,
+                "difficulty": round(start.difficulty, 4),
+                "p_success": [round(p, 4) for p in start.p_success],
+                "target": start.target,
+            }
         if cap is not None:
             entry["cost_cap"] = metadata[COST_CAP_KEY] = {
-                "cap": config.max_cost_per_request, "estimate": cap.estimate, "actual": result.cost, **cap.report}
+                "cap": config.max_cost_per_request,
+                "estimate": cap.estimate,
+                "actual": result.cost,
+                **cap.report,
+            }
         yield config, result
 
 
@@ -218,7 +256,9 @@ def _bill_failure(logging_obj: Any, exc: FusionError) -> None:
         return
     prompt = sum(c.prompt_tokens for c in exc.calls)
     completion = sum(c.completion_tokens for c in exc.calls)
-    details["combined_usage_object"] = Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
+    details["combined_usage_object"] = Usage(
+        prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion
+    )
     details["response_cost"] = exc.cost
 
 
@@ -241,7 +281,8 @@ def _set_totals(metadata: dict[str, Any], calls: Any) -> None:
     }
 
 
-def _record(targets: list[dict[str, Any]], config: FusionModelConfig, result: FusionResult,
-            baseline: tuple[float, str] | None) -> None:
+def _record(
+    targets: list[dict[str, Any]], config: FusionModelConfig, result: FusionResult, baseline: tuple[float, str] | None
+) -> None:
     _spend_entry(targets, spend_metadata(config, result, baseline))
     _set_totals(targets[0], result.calls)

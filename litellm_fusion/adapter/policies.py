@@ -38,7 +38,9 @@ def complexity_gate(router: Any, config: FusionModelConfig, messages: list[dict[
     if cheap is None or strong is None:
         raise litellm.BadRequestError(
             message=f"{config.name}: litellm_params.gate: no strength for {gate_cfg.cheap!r} or {gate_cfg.strong!r} "
-            "(set model_info.strength)", model=config.name, llm_provider=PROVIDER,
+            "(set model_info.strength)",
+            model=config.name,
+            llm_provider=PROVIDER,
         )
     return gate(estimate, cheap, strong, gate_cfg.target_p_success)
 
@@ -51,8 +53,9 @@ def cascade_start(router: Any, config: FusionModelConfig, messages: list[dict[st
     if estimate is None:
         return None
     strengths = [_strongest(router, tier.models) for tier in config.tiers]
-    return start_tier(estimate, [s if s is not None else float("-inf") for s in strengths],
-                      config.skip_tiers.target_p_success)
+    return start_tier(
+        estimate, [s if s is not None else float("-inf") for s in strengths], config.skip_tiers.target_p_success
+    )
 
 
 def apply_cost_cap(router: Any, config: FusionModelConfig, request: Any) -> CostEstimate:

@@ -61,8 +61,12 @@ class RedisJudgeStore:
         self._skip_until = now + RETRY_AFTER_S
         if now - self._last_warning >= self.settings.warn_interval_s:
             self._last_warning = now
-            log.warning("litellm_fusion: judge cache unavailable (%s: %s: %s); fusion goes on without it",
-                        what, type(exc).__name__, exc)
+            log.warning(
+                "litellm_fusion: judge cache unavailable (%s: %s: %s); fusion goes on without it",
+                what,
+                type(exc).__name__,
+                exc,
+            )
 
     async def _drop_idle_connections(self, client: Any) -> None:
         """After a failure, close the pool's idle connections: after a Redis restart each pooled

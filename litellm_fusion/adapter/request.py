@@ -77,6 +77,8 @@ def parse_request(
         raise RequestError(f"{name}: unsupported parameter 'n'={n!r}: a fusion model returns one choice (n must be 1)")
     for key in FusionModelConfig.model_fields:
         if key in optional_params and key != "name" and optional_params[key] != deployment_params.get(key):
-            raise RequestError(f"{name}: fusion option '{key}' cannot be set per request; it comes from the proxy config")
+            raise RequestError(
+                f"{name}: fusion option '{key}' cannot be set per request; it comes from the proxy config"
+            )
     params = {k: v for k, v in optional_params.items() if k in PASSED_ON and v is not None}
     return FusionRequest(messages=messages, params=params)

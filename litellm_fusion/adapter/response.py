@@ -22,14 +22,16 @@ def fill_response(
     message.content = result.answer if result.answer or not result.tool_calls else None
     if result.tool_calls:
         message.tool_calls = [
-            ChatCompletionMessageToolCall(id=c.id, type="function", function=Function(name=c.name, arguments=c.arguments))
+            ChatCompletionMessageToolCall(
+                id=c.id, type="function", function=Function(name=c.name, arguments=c.arguments)
+            )
             for c in result.tool_calls
         ]
     if details is not None:
         message.provider_specific_fields = {"fusion": details}
     choice.finish_reason = result.finish_reason  # type: ignore[assignment]  # providers' reasons pass through
     model_response.model = model_name
-    setattr(model_response, "usage", _usage(result))
+    model_response.usage = _usage(result)
     hidden: dict[str, Any] = model_response._hidden_params
     hidden["response_cost"] = result.cost
     hidden.setdefault("additional_headers", {}).update(headers)
@@ -50,9 +52,17 @@ def text_chunk(text: str) -> GenericStreamingChunk:
 
 def _tool_chunk(i: int, call: ToolCall) -> GenericStreamingChunk:
     return GenericStreamingChunk(
-        text="", is_finished=False, finish_reason="", usage=None, index=0,
-        tool_use={"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments},
-                  "index": i},
+        text="",
+        is_finished=False,
+        finish_reason="",
+        usage=None,
+        index=0,
+        tool_use={
+            "id": call.id,
+            "type": "function",
+            "function": {"name": call.name, "arguments": call.arguments},
+            "index": i,
+        },
     )
 
 
@@ -60,19 +70,24 @@ def closing_chunks(result: FusionResult) -> list[GenericStreamingChunk]:
     """After the answer's text: its tool calls (whole, one chunk each: they are checked before they go out),
     then the finish reason with the summed usage and cost."""
     chunks = [_tool_chunk(i, c) for i, c in enumerate(result.tool_calls)]
-    chunks.append(GenericStreamingChunk(
-        text="",
-        is_finished=True,
-        finish_reason=result.finish_reason,
-        usage=cast(Any, {  # LiteLLM's usage block, plus the summed cost (Usage takes a `cost`)
-            "prompt_tokens": result.prompt_tokens,
-            "completion_tokens": result.completion_tokens,
-            "total_tokens": result.prompt_tokens + result.completion_tokens,
-            "cost": result.cost,
-        }),
-        index=0,
-        tool_use=None,
-    ))
+    chunks.append(
+        GenericStreamingChunk(
+            text="",
+            is_finished=True,
+            finish_reason=result.finish_reason,
+            usage=cast(
+                Any,
+                {  # LiteLLM's usage block, plus the summed cost (Usage takes a `cost`)
+                    "prompt_tokens": result.prompt_tokens,
+                    "completion_tokens": result.completion_tokens,
+                    "total_tokens": result.prompt_tokens + result.completion_tokens,
+                    "cost": result.cost,
+                },
+            ),
+            index=0,
+            tool_use=None,
+        )
+    )
     return chunks
 
 

@@ -42,8 +42,13 @@ def _tool_calls(message: Any) -> tuple[ToolCall, ...]:
     out = []
     for call in calls:
         fn = getattr(call, "function", None)
-        out.append(ToolCall(id=str(getattr(call, "id", "") or ""), name=str(getattr(fn, "name", "") or ""),
-                            arguments=str(getattr(fn, "arguments", "") or "")))
+        out.append(
+            ToolCall(
+                id=str(getattr(call, "id", "") or ""),
+                name=str(getattr(fn, "name", "") or ""),
+                arguments=str(getattr(fn, "arguments", "") or ""),
+            )
+        )
     return tuple(out)
 
 
@@ -68,7 +73,9 @@ def _completion(response: Any, cost: float | None = None) -> Completion:
 def _stream_cost(logging_obj: Any, built: Any) -> float:
     """A finished inner stream priced as LiteLLM prices it: by the call's logging object (the deployment's own
     prices). The method is `response_cost_calculator` from LiteLLM 1.108, `_response_cost_calculator` before."""
-    price = getattr(logging_obj, "response_cost_calculator", None) or getattr(logging_obj, "_response_cost_calculator", None)
+    price = getattr(logging_obj, "response_cost_calculator", None) or getattr(
+        logging_obj, "_response_cost_calculator", None
+    )
     if price is None:
         return 0.0
     try:
@@ -85,13 +92,18 @@ class RouterCaller:
     def _call(self, model: str, messages: list[Message], params: dict[str, Any], timeout: float, **extra: Any) -> Any:
         """The Router call: by model_name, marked as ours, with none of the caller's auth metadata."""
         return self.router.acompletion(
-            model=model, messages=messages, timeout=timeout, metadata={INNER_CALL_KEY: dict(self.tag)}, **params, **extra
+            model=model,
+            messages=messages,
+            timeout=timeout,
+            metadata={INNER_CALL_KEY: dict(self.tag)},
+            **params,
+            **extra,
         )
 
     async def __call__(self, model: str, messages: list[Message], params: dict[str, Any], timeout: float) -> Completion:
         try:
             response = await self._call(model, messages, params, timeout)
-        except Exception as exc:  # noqa: BLE001 - the engine records it and drops the member
+        except Exception as exc:
             raise _inner_error(exc) from exc
         return _completion(response)
 
@@ -107,7 +119,9 @@ class RouterCaller:
         response: Any = None
         finished = False
         try:
-            response = await self._call(model, messages, params, timeout, stream=True, stream_options={"include_usage": True})
+            response = await self._call(
+                model, messages, params, timeout, stream=True, stream_options={"include_usage": True}
+            )
             async for chunk in response:
                 chunks.append(chunk)
                 delta = chunk.choices[0].delta if chunk.choices else None
@@ -115,7 +129,7 @@ class RouterCaller:
                 if text:
                     yield text
             finished = True
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise _inner_error(exc) from exc
         finally:
             if response is not None and not finished and hasattr(response, "aclose"):

@@ -72,7 +72,9 @@ def cascade_record(entry: Mapping[str, Any]) -> dict[str, Any]:
     """LiteLLM's routing record of a cascade request, from its `fusion` spend entry."""
     tiers = [list(t) for t in entry.get("tiers") or []]
     reached = int(entry["tier_reached"])
-    escalations = [f"tier {e.get('tier')} escalated: {e.get('code') or 'not accepted'}" for e in entry.get("escalations") or []]
+    escalations = [
+        f"tier {e.get('tier')} escalated: {e.get('code') or 'not accepted'}" for e in entry.get("escalations") or []
+    ]
     record: dict[str, Any] = {
         "router_model_name": str(entry.get("fusion_model") or ""),
         "routed_model": ", ".join(tiers[reached - 1]) if 0 < reached <= len(tiers) else str(reached),

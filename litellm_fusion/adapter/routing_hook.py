@@ -38,7 +38,9 @@ def _model() -> Any:
 def _metadata(request_kwargs: dict[str, Any] | None) -> dict[str, Any]:
     if request_kwargs is None:
         return {}
-    key = "litellm_metadata" if "litellm_metadata" in request_kwargs and "metadata" not in request_kwargs else "metadata"
+    key = (
+        "litellm_metadata" if "litellm_metadata" in request_kwargs and "metadata" not in request_kwargs else "metadata"
+    )
     metadata = request_kwargs.get(key)
     if not isinstance(metadata, dict):
         metadata = request_kwargs[key] = {}
@@ -82,8 +84,11 @@ class CallerRouting:
 
 def request_headers(kwargs: Mapping[str, Any] | None) -> Mapping[str, Any]:
     """The client's request headers as the proxy recorded them (metadata or proxy_server_request)."""
-    for source in ((kwargs or {}).get("metadata"), (kwargs or {}).get("litellm_metadata"),
-                   (kwargs or {}).get("proxy_server_request")):
+    for source in (
+        (kwargs or {}).get("metadata"),
+        (kwargs or {}).get("litellm_metadata"),
+        (kwargs or {}).get("proxy_server_request"),
+    ):
         if isinstance(source, Mapping) and isinstance(source.get("headers"), Mapping):
             return source["headers"]
     return {}
@@ -117,8 +122,9 @@ def deployment_names(deployment: Mapping[str, Any]) -> set[str]:
     return names - {""}
 
 
-def caller_routing(group: str, routing: GroupRouting, kwargs: Mapping[str, Any] | None,
-                   deployments: Sequence[Mapping[str, Any]]) -> CallerRouting:
+def caller_routing(
+    group: str, routing: GroupRouting, kwargs: Mapping[str, Any] | None, deployments: Sequence[Mapping[str, Any]]
+) -> CallerRouting:
     """Parse and check the caller's routing values against the group's policy and its deployments."""
     raw = _raw_caller_values(kwargs)
     where = f"litellm_fusion.routing.{group}.caller_may_set"
@@ -144,8 +150,10 @@ def caller_routing(group: str, routing: GroupRouting, kwargs: Mapping[str, Any] 
         unknown = [c for c in candidates if c not in known]
         if unknown:
             models = sorted(str((d.get("litellm_params") or {}).get("model")) for d in deployments)
-            raise CallerRoutingError(f"{name}: {', '.join(map(repr, unknown))} is not a deployment of routed group "
-                                     f"{group!r} (its deployments: {', '.join(models)})")
+            raise CallerRoutingError(
+                f"{name}: {', '.join(map(repr, unknown))} is not a deployment of routed group "
+                f"{group!r} (its deployments: {', '.join(models)})"
+            )
     if "max_cost" in raw:
         name, value = raw["max_cost"]
         try:
@@ -162,8 +170,11 @@ def allowed_ids(caller: CallerRouting, deployments: Sequence[Mapping[str, Any]])
     if caller.candidates is None:
         return None
     wanted = set(caller.candidates)
-    return {str((d.get("model_info") or {}).get("id") or (d.get("litellm_params") or {}).get("model"))
-            for d in deployments if deployment_names(d) & wanted}
+    return {
+        str((d.get("model_info") or {}).get("id") or (d.get("litellm_params") or {}).get("model"))
+        for d in deployments
+        if deployment_names(d) & wanted
+    }
 
 
 def effective_routing(routing: GroupRouting, caller: CallerRouting) -> GroupRouting:
@@ -194,8 +205,9 @@ def decide(
     )
 
 
-def decision_record(group: str, routing: GroupRouting, decision: Decision, classifier_us: float,
-                    caller: CallerRouting | None = None) -> dict[str, Any]:
+def decision_record(
+    group: str, routing: GroupRouting, decision: Decision, classifier_us: float, caller: CallerRouting | None = None
+) -> dict[str, Any]:
     strongest = decision.strongest or decision.chosen
     caller = caller or CallerRouting()
     applied = effective_routing(routing, caller)
@@ -301,15 +313,23 @@ class RoutingHook:
         profiles = [profile_for(d, group) for d in healthy]
         by_id = {p.id: d for p, d in zip(profiles, healthy, strict=True)}
         try:
-            decision = decide(self.model, routing, profiles, estimate, messages,
-                              kwargs.get("max_tokens") or kwargs.get("max_completion_tokens"),
-                              caller, allowed_ids(caller, healthy))
+            decision = decide(
+                self.model,
+                routing,
+                profiles,
+                estimate,
+                messages,
+                kwargs.get("max_tokens") or kwargs.get("max_completion_tokens"),
+                caller,
+                allowed_ids(caller, healthy),
+            )
         except NoCandidate as exc:
             import litellm
 
             raise litellm.BadRequestError(
                 message=f"routed group {group!r}: the caller's limits leave no healthy deployment ({exc})",
-                model=group, llm_provider="litellm_fusion",
+                model=group,
+                llm_provider="litellm_fusion",
             ) from None
         record = decision_record(group, routing, decision, classifier_us, caller)
         record["estimate"] = None if estimate is None else [estimate.difficulty, estimate.slope, estimate.unfamiliar]
@@ -333,9 +353,7 @@ def routing_headers(metadata: Mapping[str, Any] | None) -> dict[str, str] | None
     slope = record.get("slope")
     p = record.get("p_success", {}).get(record["deployment"])
     caller = record.get("caller") or {}
-    applied = "; ".join(
-        f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in caller.items()
-    ) or "none"
+    applied = "; ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in caller.items()) or "none"
     return {
         "x-litellm-fusion-route-group": record["group"],
         "x-litellm-fusion-route-deployment": record["deployment"],

@@ -62,9 +62,7 @@ def _has_price(entry: Mapping[str, Any]) -> bool:
 def warn_unpriced(model_list: list[dict[str, Any]], configs: dict[str, FusionModelConfig]) -> list[str]:
     """Panel or judge deployments LiteLLM has no price for would silently cost 0: say so."""
     used = {m for c in configs.values() for m in c.referenced_models}
-    unpriced = sorted(
-        {e["model_name"] for e in model_list if e.get("model_name") in used and not _has_price(e)}
-    )
+    unpriced = sorted({e["model_name"] for e in model_list if e.get("model_name") in used and not _has_price(e)})
     for name in unpriced:
         log.warning(
             "litellm_fusion: model_name %r has no price in LiteLLM's cost map or its model_info; its calls "
@@ -110,9 +108,12 @@ def check_classifier_strengths(fusion: dict[str, FusionModelConfig], model_list:
             needed += [("gate.cheap", config.gate.cheap), ("gate.strong", config.gate.strong)]
         if config.skip_tiers is not None:
             needed += [(f"tiers[{i}]", m) for i, tier in enumerate(config.tiers) for m in tier.models]
-        problems += [f"fusion model {config.name!r}: litellm_params.{field}: no strength for {name!r} "
-                     "(set model_info.strength on its deployments)"
-                     for field, name in needed if model_strength(model_list, name) is None]
+        problems += [
+            f"fusion model {config.name!r}: litellm_params.{field}: no strength for {name!r} "
+            "(set model_info.strength on its deployments)"
+            for field, name in needed
+            if model_strength(model_list, name) is None
+        ]
     if problems:
         raise RoutingConfigError("; ".join(problems))
 

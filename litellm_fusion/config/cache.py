@@ -11,7 +11,11 @@ class JudgeCacheSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = Field(default=True, description="off: never read or write the judge cache")
-    ttl: int = Field(default=86400, ge=1, description="seconds a decision stays cached (per fusion model: judge_cache_ttl)")
+    ttl: int = Field(
+        default=86400, ge=1, description="seconds a decision stays cached (per fusion model: judge_cache_ttl)"
+    )
     timeout_ms: float = Field(default=100.0, gt=0, le=10_000, description="bound on one Redis read or write")
     prefix: str = Field(default="litellm_fusion:judge:", min_length=1, description="our key prefix in Redis")
-    warn_interval_s: float = Field(default=60.0, gt=0, description="at most one 'Redis unavailable' warning per interval")
+    warn_interval_s: float = Field(
+        default=60.0, gt=0, description="at most one 'Redis unavailable' warning per interval"
+    )

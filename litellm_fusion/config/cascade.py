@@ -38,8 +38,11 @@ class SkipTiersConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    target_p_success: float = Field(gt=0, lt=1, description="a tier runs only when its strongest model's predicted "
-                                    "success on the prompt is at least this")
+    target_p_success: float = Field(
+        gt=0,
+        lt=1,
+        description="a tier runs only when its strongest model's predicted success on the prompt is at least this",
+    )
 
 
 class AcceptConfig(BaseModel):
@@ -51,8 +54,9 @@ class AcceptConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     agreement: int | Literal["all"] | None = Field(
-        default=None, description="at least k answers of the tier agree (see README: agreement rule); "
-        "all = every call of the tier answered and all agree"
+        default=None,
+        description="at least k answers of the tier agree (see README: agreement rule); "
+        "all = every call of the tier answered and all agree",
     )
     verifier: bool = Field(default=False, description="the cascade's `verifier` rates the tier's answer")
     combine: Literal["all", "any"] = Field(default="all", description="with both checks: all must pass, or any")
@@ -96,8 +100,11 @@ class TierConfig(BaseModel):
     models: list[str] = Field(description="model_names of this proxy")
     samples: int = Field(default=1, ge=1, le=10, description="answers asked of each model (self-consistency)")
     sample_temperature: float | None = Field(
-        default=None, ge=0, le=2, description=f"temperature of the samples when samples > 1 "
-        f"(default {DEFAULT_SAMPLE_TEMPERATURE}; a request's own temperature is kept when it is higher)"
+        default=None,
+        ge=0,
+        le=2,
+        description=f"temperature of the samples when samples > 1 "
+        f"(default {DEFAULT_SAMPLE_TEMPERATURE}; a request's own temperature is kept when it is higher)",
     )
     accept: AcceptConfig | None = Field(default=None, description="overrides the cascade's `accept` for this tier")
 
@@ -131,7 +138,9 @@ class TierConfig(BaseModel):
         return max(floor, requested or 0.0)
 
 
-def cascade_problems(tiers: list[TierConfig], accept: AcceptConfig | None, verifier: VerifierConfig | None) -> list[str]:
+def cascade_problems(
+    tiers: list[TierConfig], accept: AcceptConfig | None, verifier: VerifierConfig | None
+) -> list[str]:
     """Problems with a cascade's tiers as a whole, each as (`field`: problem)."""
     problems = []
     if len(tiers) < 2:
@@ -145,9 +154,13 @@ def cascade_problems(tiers: list[TierConfig], accept: AcceptConfig | None, verif
             problems.append(f"{where}: verifier is asked for but the cascade has no `verifier` (set verifier.model)")
         needed = rule.needed(tier.calls)
         if needed is not None and needed > tier.calls:
-            problems.append(f"{where}: agreement of {needed} answers is more than tier {i + 1} gives "
-                            f"({len(tier.models)} model(s) x {tier.samples} sample(s))")
+            problems.append(
+                f"{where}: agreement of {needed} answers is more than tier {i + 1} gives "
+                f"({len(tier.models)} model(s) x {tier.samples} sample(s))"
+            )
         elif needed is not None and needed < 2:
-            problems.append(f"{where}: agreement needs at least 2 answers but tier {i + 1} gives {tier.calls}; add "
-                            "a model, samples, or use the verifier")
+            problems.append(
+                f"{where}: agreement needs at least 2 answers but tier {i + 1} gives {tier.calls}; add "
+                "a model, samples, or use the verifier"
+            )
     return problems

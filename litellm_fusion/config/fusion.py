@@ -57,8 +57,11 @@ class GateConfig(BaseModel):
     cheap: str = Field(description="model_name that answers alone when it is predicted to succeed")
     strong: str = Field(description="model_name that answers alone when the cheap one would not but it would")
     target_p_success: float = Field(
-        default=0.85, gt=0, lt=1, description="a single deployment answers when its predicted success is at least this; "
-        "otherwise the panel is fused"
+        default=0.85,
+        gt=0,
+        lt=1,
+        description="a single deployment answers when its predicted success is at least this; "
+        "otherwise the panel is fused",
     )
 
 
@@ -69,46 +72,64 @@ class FusionModelConfig(BaseModel):
 
     name: str = Field(description="the model_name users call, e.g. fusion/debate")
     mode: FusionMode = Field(description="best-of | merge | debate | cascade")
-    panel: list[str] = Field(default_factory=list, validate_default=True, description="model_names of this proxy "
-                             "that answer in parallel (best-of, merge, debate)")
-    judge: str = Field(default="", validate_default=True, description="model_name of this proxy that picks, merges "
-                       "or settles (best-of, merge, debate)")
-    tiers: list[TierConfig] = Field(default_factory=list, description="cascade: tiers of model_names, cheapest "
-                                    "first (config/cascade.py)")
-    accept: AcceptConfig | None = Field(default=None, description="cascade: when a tier's answer is accepted "
-                                        "(default: agreement of all its answers)")
+    panel: list[str] = Field(
+        default_factory=list,
+        validate_default=True,
+        description="model_names of this proxy that answer in parallel (best-of, merge, debate)",
+    )
+    judge: str = Field(
+        default="",
+        validate_default=True,
+        description="model_name of this proxy that picks, merges or settles (best-of, merge, debate)",
+    )
+    tiers: list[TierConfig] = Field(
+        default_factory=list, description="cascade: tiers of model_names, cheapest first (config/cascade.py)"
+    )
+    accept: AcceptConfig | None = Field(
+        default=None, description="cascade: when a tier's answer is accepted (default: agreement of all its answers)"
+    )
     verifier: VerifierConfig | None = Field(default=None, description="cascade: the model that rates a tier's answer")
-    skip_tiers: SkipTiersConfig | None = Field(default=None, description="cascade: the prompt classifier starts a "
-                                               "prompt it predicts early tiers fail at a later tier (SkipTiersConfig)")
+    skip_tiers: SkipTiersConfig | None = Field(
+        default=None,
+        description="cascade: the prompt classifier starts a "
+        "prompt it predicts early tiers fail at a later tier (SkipTiersConfig)",
+    )
     rounds: int = Field(default=1, ge=1, le=10, description="debate rounds (round 1 = independent answers)")
     min_panel: int = Field(default=1, ge=1, description="members that must answer for the request to succeed")
     member_timeout: float = Field(default=60.0, gt=0, description="seconds one panel call may take")
     judge_timeout: float = Field(default=60.0, gt=0, description="seconds the judge call may take")
     deadline: float = Field(default=300.0, gt=0, description="seconds the whole fusion request may take")
     quorum: int | None = Field(
-        default=None, ge=1, description="start the judge once this many members answered and "
-        "straggler_timeout passed since; the rest are cancelled (not billed: they did not complete)"
+        default=None,
+        ge=1,
+        description="start the judge once this many members answered and "
+        "straggler_timeout passed since; the rest are cancelled (not billed: they did not complete)",
     )
     straggler_timeout: float = Field(default=0.0, ge=0, description="seconds to wait after the quorum-th answer")
     max_cost_per_request: float | None = Field(
-        default=None, gt=0, description="dollars: refuse (or shrink the panel, see cost_cap_action) when the "
-        "worst-case estimate before fan-out is above it"
+        default=None,
+        gt=0,
+        description="dollars: refuse (or shrink the panel, see cost_cap_action) when the "
+        "worst-case estimate before fan-out is above it",
     )
     cost_cap_action: Literal["reject", "shrink"] = Field(
-        default="reject", description="reject: 400 naming estimate and cap; shrink: drop the most expensive "
-        "members (never below min_panel) until the estimate fits, else 400"
+        default="reject",
+        description="reject: 400 naming estimate and cap; shrink: drop the most expensive "
+        "members (never below min_panel) until the estimate fits, else 400",
     )
     agreement_shortcut: bool | None = Field(
-        default=None, description="skip the judge when every surviving member gives the same answer "
-        "(see README: agreement rule); default: on for best-of (measured lossless), off for merge/debate"
+        default=None,
+        description="skip the judge when every surviving member gives the same answer "
+        "(see README: agreement rule); default: on for best-of (measured lossless), off for merge/debate",
     )
     gate: GateConfig | None = Field(default=None, description="complexity-gated fusion (see GateConfig)")
     judge_temperature: float = Field(default=0.0, ge=0, le=2)
     judge_max_tokens: int | None = Field(default=None, ge=1, description="cap on the judge's output tokens")
     judge_response_format: JudgeFormat = JudgeFormat.JSON_OBJECT
     judge_cache_ttl: int | Literal["off"] | None = Field(
-        default=None, description="seconds this model's judge decisions (a cascade's: its verifier's ratings) stay cached, or off; "
-        "default: litellm_fusion.judge_cache.ttl"
+        default=None,
+        description="seconds this model's judge decisions (a cascade's: its verifier's ratings) stay cached, or off; "
+        "default: litellm_fusion.judge_cache.ttl",
     )
     return_candidates: bool = Field(
         default=False,
@@ -173,7 +194,9 @@ class FusionModelConfig(BaseModel):
         if self.min_panel > len(self.panel):
             raise ValueError(f"min_panel ({self.min_panel}) is larger than the panel ({len(self.panel)} members)")
         if self.quorum is not None and not self.min_panel <= self.quorum <= len(self.panel):
-            raise ValueError(f"quorum ({self.quorum}) must be between min_panel ({self.min_panel}) and the panel size ({len(self.panel)})")
+            raise ValueError(
+                f"quorum ({self.quorum}) must be between min_panel ({self.min_panel}) and the panel size ({len(self.panel)})"
+            )
         if self.rounds > 1 and self.mode is not FusionMode.DEBATE:
             raise ValueError(f"rounds={self.rounds} only applies to mode debate (mode is {self.mode.value})")
         if self.name in self.panel:

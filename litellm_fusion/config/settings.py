@@ -38,4 +38,6 @@ def parse_settings(section: Any) -> PluginSettings:
             if err["type"] == "extra_forbidden":
                 msg = "unknown option"
             problems.append(f"litellm_fusion.{where}: {msg}")
-        raise RoutingConfigError("invalid litellm_fusion configuration: " + "; ".join(dict.fromkeys(problems))) from None
+        raise RoutingConfigError(
+            "invalid litellm_fusion configuration: " + "; ".join(dict.fromkeys(problems))
+        ) from None

@@ -40,8 +40,11 @@ def fusion_configs(model_list: Iterable[Mapping[str, Any]]) -> dict[str, FusionM
         if name in configs and configs[name] != config:
             problems.append(f"fusion model {name!r}: two deployments of it have different fusion options")
         configs[name] = config
-    fusion_names = {str(e.get("model_name")) for e in entries
-                    if isinstance(e, Mapping) and is_fusion_deployment(e.get("litellm_params") or {})}
+    fusion_names = {
+        str(e.get("model_name"))
+        for e in entries
+        if isinstance(e, Mapping) and is_fusion_deployment(e.get("litellm_params") or {})
+    }
     for config in configs.values():
         problems.extend(cross_check(config, names, fusion_names))
     if problems:

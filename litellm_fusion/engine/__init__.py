@@ -3,4 +3,4 @@
 from .runner import FusionEngine
 from .types import Caller, CallRecord, Completion, FusionError, FusionResult, InnerCallError
 
-__all__ = ["Caller", "CallRecord", "Completion", "FusionEngine", "FusionError", "FusionResult", "InnerCallError"]
+__all__ = ["CallRecord", "Caller", "Completion", "FusionEngine", "FusionError", "FusionResult", "InnerCallError"]

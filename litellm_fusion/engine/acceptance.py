@@ -32,7 +32,7 @@ _REFUSAL = re.compile(
     r"|^\W*i\s+(?:can(?:no|')t|cannot|am unable to|'m unable to|am not able to|'m not able to|won'?t|will not|"
     r"must decline to)\s+(?:help|assist|provide|comply|answer|do (?:that|this)|fulfil+|support|complete|engage|"
     r"share|give|create|write)",
-    re.I,
+    re.IGNORECASE,
 )
 REFUSAL_MAX_CHARS = 400  # a longer answer that opens with an apology usually goes on to answer
 
@@ -88,12 +88,16 @@ async def accept_tier(
         detail = "; ".join([*reasons, *failures])
         what = "every call failed" if not answers else "no usable answer"
         code = unusable_code(answers[0]) if answers else "failed"
-        return TierVerdict(False, None, [CheckResult("usable", False, detail)], escalated=f"{what} ({detail})", code=code)
+        return TierVerdict(
+            False, None, [CheckResult("usable", False, detail)], escalated=f"{what} ({detail})", code=code
+        )
     groups = clusters(usable)
     answer = usable[groups[0].members[0]]
     checks: list[CheckResult] = []
     if reasons:
-        checks.append(CheckResult("usable", True, f"{len(usable)} of {len(answers)} answers usable ({'; '.join(reasons)})"))
+        checks.append(
+            CheckResult("usable", True, f"{len(usable)} of {len(answers)} answers usable ({'; '.join(reasons)})")
+        )
     needed = rule.needed(calls)
     agreed: bool | None = None
     if needed is not None:
@@ -101,12 +105,20 @@ async def accept_tier(
         agreed = size >= needed
         how = f" ({groups[0].rule})" if agreed and groups[0].rule else ""
         different = len(groups)
-        checks.append(CheckResult("agreement", agreed, f"{size} of {calls} answers agree{how}, {needed} needed"
-                                  + ("" if agreed else f"; {different} different answers")))
+        checks.append(
+            CheckResult(
+                "agreement",
+                agreed,
+                f"{size} of {calls} answers agree{how}, {needed} needed"
+                + ("" if agreed else f"; {different} different answers"),
+            )
+        )
         if agreed and (not rule.verifier or rule.combine == "any"):
             return TierVerdict(True, answer, checks, accepted_by="agreement")
         if not agreed and (not rule.verifier or rule.combine == "all"):
-            return TierVerdict(False, answer, checks, escalated=f"disagreement ({checks[-1].reason})", code="disagreement")
+            return TierVerdict(
+                False, answer, checks, escalated=f"disagreement ({checks[-1].reason})", code="disagreement"
+            )
     assert verify is not None, "a verifier check without a verifier passed config validation"
     verdict = await verify(answer)
     checks.append(verdict)

@@ -25,7 +25,7 @@ def plain_text(text: str) -> str:
 
 # ---- option letters ----
 _LETTER = re.compile(
-    r"^\s*(?:the\s+)?(?:correct\s+)?(?:answer|option|choice)?\s*(?:is|:)?\s*\(?([a-j])\)?[.):]?\s*$", re.I
+    r"^\s*(?:the\s+)?(?:correct\s+)?(?:answer|option|choice)?\s*(?:is|:)?\s*\(?([a-j])\)?[.):]?\s*$", re.IGNORECASE
 )
 _LEADING = re.compile(r"^\s*(?:\(([a-jA-J])\)|([a-jA-J])[.):])\s+\S|^\s*([A-J])\s+[-\u2013\u2014]\s")
 _LETTER_TAIL = re.compile(  # keyword in any case; bare lowercase letter only before punctuation; "I think" is no I
@@ -57,18 +57,23 @@ def option_letter(text: str) -> str | None:
 
 
 # ---- numbers ----
-_NUMBER = (r"-?\d+\s*/\s*\d+(?!\d|\.\d)"  # a fraction: 3/4
-           r"|\\d?frac\{\s*-?\d+\s*\}\{\s*\d+\s*\}"  # \frac{3}{4}
-           r"|-?\d{1,3}(?:[ \u00a0\u2009\u202f']\d{3})+(?:\.\d+)?(?!\d)"  # 1 000 000 / 1'000
-           r"|-?\d[\d,]*(?:\.\d+)?")
+_NUMBER = (
+    r"-?\d+\s*/\s*\d+(?!\d|\.\d)"  # a fraction: 3/4
+    r"|\\d?frac\{\s*-?\d+\s*\}\{\s*\d+\s*\}"  # \frac{3}{4}
+    r"|-?\d{1,3}(?:[ \u00a0\u2009\u202f']\d{3})+(?:\.\d+)?(?!\d)"  # 1 000 000 / 1'000
+    r"|-?\d[\d,]*(?:\.\d+)?"
+)
 # a number that is not a term of an expression ("3x", "9 * 2", "x + 2"; "= 18" is a result, so it counts)
 _NUM_START = r"(?<![\w.^])(?<![-+*/^\u00d7\u00f7]\s)(?<![-+*/^\u00d7\u00f7])"
-_NUM_END = (r"(?![.,]\d)(?!\s*\\[a-zA-Z])(?![\w^(\\])(?!\s*[-+*/^=\u00d7\u00f7]\s*[\w(\\$])"
-            r"(?!\s*(?:and|or|to|,|\u2013)\s*-?\d)(?!\s*\(?\s*\\?p?mod\b)")  # nor one of a list: "2 and 3", "5 (mod 7)"
+_NUM_END = (
+    r"(?![.,]\d)(?!\s*\\[a-zA-Z])(?![\w^(\\])(?!\s*[-+*/^=\u00d7\u00f7]\s*[\w(\\$])"
+    r"(?!\s*(?:and|or|to|,|\u2013)\s*-?\d)(?!\s*\(?\s*\\?p?mod\b)"
+)  # nor one of a list: "2 and 3", "5 (mod 7)"
 _ENDING_NUMBER = re.compile(_NUM_START + r"(" + _NUMBER + r")\s*%?\s*[.!]?\s*$")
-_NUMBER_WITH_UNIT = re.compile(r"\$?\s*(" + _NUMBER + r")\s*%?(?:\s+[a-z\u00b0\u00b5][a-z\u00b0\u00b5/\u00b2\u00b3]*){0,2}\s*[.!]?",
-                               re.I)
-_STATED = re.compile(r"(?:answer\s*(?:is|:)\s*:?|####|\\boxed\{)\s*\$?\s*(" + _NUMBER + r")" + _NUM_END, re.I)
+_NUMBER_WITH_UNIT = re.compile(
+    r"\$?\s*(" + _NUMBER + r")\s*%?(?:\s+[a-z\u00b0\u00b5][a-z\u00b0\u00b5/\u00b2\u00b3]*){0,2}\s*[.!]?", re.IGNORECASE
+)
+_STATED = re.compile(r"(?:answer\s*(?:is|:)\s*:?|####|\\boxed\{)\s*\$?\s*(" + _NUMBER + r")" + _NUM_END, re.IGNORECASE)
 _FRAC = re.compile(r"\\d?frac\{\s*(-?\d+)\s*\}\{\s*(\d+)\s*\}|(-?\d+)\s*/\s*(\d+)")
 
 
@@ -91,8 +96,9 @@ def final_number(text: str, short: bool) -> float | None:
     return None if found is None else found[0]
 
 
-_UNIT_TAIL = re.compile(r"[\s}$)\]*]*%?\s*((?:[a-z\u00b0\u00b5][\w\u00b0\u00b5/\u00b2\u00b3^]*\s*){0,2}?)[\s}$)\]*]*[.!]?\s*$",
-                        re.I)
+_UNIT_TAIL = re.compile(
+    r"[\s}$)\]*]*%?\s*((?:[a-z\u00b0\u00b5][\w\u00b0\u00b5/\u00b2\u00b3^]*\s*){0,2}?)[\s}$)\]*]*[.!]?\s*$", re.IGNORECASE
+)
 
 
 def final_quantity(text: str, short: bool) -> tuple[float, str | None] | None:
@@ -120,7 +126,7 @@ def quantity_of(plain: str, states_answer: bool, short: bool) -> tuple[float, st
     value = _number_value(match.group(1))
     if value is None:
         return None
-    rest = re.split(r"(?<=[.!?])\s|\n", plain[match.end(1):], maxsplit=1)[0]
+    rest = re.split(r"(?<=[.!?])\s|\n", plain[match.end(1) :], maxsplit=1)[0]
     tail = _UNIT_TAIL.fullmatch(rest)
     return value, (" ".join(tail.group(1).lower().split()) if tail else None)
 
@@ -129,7 +135,8 @@ def quantity_of(plain: str, states_answer: bool, short: bool) -> tuple[float, st
 STATED_MAX = 60
 _STATEMENT = re.compile(  # up to the end of its line or sentence
     r"(?:(?:the\s+)?final\s+answer\s*(?:is|:)|the\s+answer\s+is|(?<![\w])answer\s*:|####)[ \t:]*([^\n]*?)(?=(?<!\b[A-Z])(?<!\b[A-Z][a-z])(?<!\b[A-Z][a-z]{2})(?<!\bca)(?<!\bapprox)(?<!\bvs)[.!?](?:\s|$)|\n|$)",
-    re.I)
+    re.IGNORECASE,
+)
 _LATEX_NOISE = re.compile(r"\\left(?![a-zA-Z])|\\right(?![a-zA-Z])|\\[,;!: ]|\\displaystyle|[$\s]")
 
 
@@ -169,8 +176,8 @@ def stated_answer(text: str) -> str | None:
 
 
 # ---- yes / no / true / false, and short answers ----
-ANSWER_PREFIX = re.compile(r"^\s*(?:the\s+)?(?:final\s+|correct\s+)?answer\s*(?:is|:)\s*:?\s*", re.I)
-_POLAR = re.compile(r"(yes|no|true|false)\s*(?:$|[.,;:!])", re.I)
+ANSWER_PREFIX = re.compile(r"^\s*(?:the\s+)?(?:final\s+|correct\s+)?answer\s*(?:is|:)\s*:?\s*", re.IGNORECASE)
+_POLAR = re.compile(r"(yes|no|true|false)\s*(?:$|[.,;:!])", re.IGNORECASE)
 
 
 def polar_word(plain: str) -> str | None:
@@ -188,7 +195,7 @@ def trigrams(text: str) -> set[tuple[str, ...]]:
 
 
 # ---- an answer given as a JSON object: {"answer": "B", "reasoning": "..."} ----
-_JSON_FENCE = re.compile(r"^```(?:json)?\s*\n(.*)\n```$", re.S)
+_JSON_FENCE = re.compile(r"^```(?:json)?\s*\n(.*)\n```$", re.DOTALL)
 ANSWER_KEYS = ("answer", "final_answer", "finalAnswer")
 
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .types import CallRecord, Caller, Completion, InnerCallError, Ledger, Message, Role
+from .types import Caller, CallRecord, Completion, InnerCallError, Ledger, Message, Role
 
 
 class Deadline:
@@ -32,8 +32,16 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:500]
 
 
-def _failed(model: str, role: Role, round_no: int, started: float, exc: BaseException, limit: float,
-            deadline_bound: bool, step: str) -> CallRecord:
+def _failed(
+    model: str,
+    role: Role,
+    round_no: int,
+    started: float,
+    exc: BaseException,
+    limit: float,
+    deadline_bound: bool,
+    step: str,
+) -> CallRecord:
     latency = time.monotonic() - started
     if isinstance(exc, TimeoutError):
         what = "fusion deadline" if deadline_bound else f"{step} timeout"
@@ -48,8 +56,15 @@ def _failed(model: str, role: Role, round_no: int, started: float, exc: BaseExce
 
 def _succeeded(model: str, role: Role, round_no: int, started: float, completion: Completion) -> CallRecord:
     return CallRecord(
-        model, role, round_no, ok=True, latency_s=time.monotonic() - started, cost=completion.cost,
-        prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens, cached=completion.cached,
+        model,
+        role,
+        round_no,
+        ok=True,
+        latency_s=time.monotonic() - started,
+        cost=completion.cost,
+        prompt_tokens=completion.prompt_tokens,
+        completion_tokens=completion.completion_tokens,
+        cached=completion.cached,
         started=started,
     )
 
@@ -72,8 +87,12 @@ async def timed_call(
     limit, deadline_bound = deadline.bound(timeout)
     start = time.monotonic()
     if limit <= 0:
-        return (CallRecord(model, role, round_no, ok=False, latency_s=0.0, error=f"deadline exceeded before {step}",
-                           started=start), None)
+        return (
+            CallRecord(
+                model, role, round_no, ok=False, latency_s=0.0, error=f"deadline exceeded before {step}", started=start
+            ),
+            None,
+        )
     completion: Completion | None = None
     try:
         # In this task, under a timeout scope: `wait_for` would run the call in a task of its own (one more task
@@ -109,8 +128,12 @@ async def streamed_call(
     limit, deadline_bound = deadline.bound(timeout)
     start = time.monotonic()
     if limit <= 0:
-        yield (CallRecord(model, role, round_no, ok=False, latency_s=0.0, error=f"deadline exceeded before {step}",
-                          started=start), None)
+        yield (
+            CallRecord(
+                model, role, round_no, ok=False, latency_s=0.0, error=f"deadline exceeded before {step}", started=start
+            ),
+            None,
+        )
         return
     queue: asyncio.Queue[Any] = asyncio.Queue()
 
@@ -131,8 +154,16 @@ async def streamed_call(
         if completion is not None and failure is None:
             record = _succeeded(model, role, round_no, start, completion)
         else:
-            record = _failed(model, role, round_no, start, failure or InnerCallError(f"{model}: the stream ended "
-                             "without a response"), limit, deadline_bound, step)
+            record = _failed(
+                model,
+                role,
+                round_no,
+                start,
+                failure or InnerCallError(f"{model}: the stream ended without a response"),
+                limit,
+                deadline_bound,
+                step,
+            )
             completion = None
         record.first_token_s = first
         if ledger is not None:
@@ -190,9 +221,20 @@ async def run_panel(
 ) -> list[tuple[PanelCall, CallRecord, Completion | None]]:
     """Run every member's call concurrently; results in panel order. Cancelling this cancels all calls.
     `completed` receives each call's record as soon as it finishes (kept even if this is cancelled)."""
+
     def call(c: PanelCall) -> Coroutine[Any, Any, tuple[CallRecord, Completion | None]]:
-        return timed_call(caller, model=c.model, messages=c.messages, params=params, timeout=timeout, deadline=deadline,
-                          role="member", round_no=round_no, step="panel member", ledger=completed)
+        return timed_call(
+            caller,
+            model=c.model,
+            messages=c.messages,
+            params=params,
+            timeout=timeout,
+            deadline=deadline,
+            role="member",
+            round_no=round_no,
+            step="panel member",
+            ledger=completed,
+        )
 
     if len(calls) == 1:  # a panel of one (a cascade's single-model tier): no task, no quorum to wait for
         return [(calls[0], *await call(calls[0]))]
@@ -223,8 +265,15 @@ async def run_panel(
         c = calls[tasks[task]]
         error = f"straggler: cut off {quorum.straggler_timeout:g}s after {quorum.k} members answered"
         results[tasks[task]] = (
-            CallRecord(c.model, "member", round_no, ok=False, latency_s=time.monotonic() - started, error=error,
-                       started=started),
+            CallRecord(
+                c.model,
+                "member",
+                round_no,
+                ok=False,
+                latency_s=time.monotonic() - started,
+                error=error,
+                started=started,
+            ),
             None,
         )
     return [(c, *results[i]) for i, c in enumerate(calls)]

@@ -26,10 +26,10 @@ from .answers import clusters
 from .calls import Deadline, PanelCall, Quorum, run_panel, streamed_call
 from .judge import JudgeCacheUse, midstream_notice
 from .types import (
-    CallRecord,
     Caller,
-    CascadeReport,
+    CallRecord,
     Candidate,
+    CascadeReport,
     CheckResult,
     Completion,
     FusionError,
@@ -94,9 +94,18 @@ async def cascade_events(
         models = tier.call_models()
         if t == last and live and len(models) == 1:
             record, completion = None, None
-            async for item in streamed_call(caller, model=models[0], messages=list(messages), params=tier_params,
-                                            timeout=cfg.member_timeout, deadline=deadline, role="member", round_no=1,
-                                            step="panel member", ledger=ledger):
+            async for item in streamed_call(
+                caller,
+                model=models[0],
+                messages=list(messages),
+                params=tier_params,
+                timeout=cfg.member_timeout,
+                deadline=deadline,
+                role="member",
+                round_no=1,
+                step="panel member",
+                ledger=ledger,
+            ):
                 if isinstance(item, str):
                     sent += item
                     yield item
@@ -107,8 +116,16 @@ async def cascade_events(
             streamed = completion is not None
         else:
             quorum = Quorum(min(cfg.quorum, len(models)), cfg.straggler_timeout) if cfg.quorum else None
-            results = await run_panel(caller, [PanelCall(i, m, list(messages)) for i, m in enumerate(models)],
-                                      tier_params, cfg.member_timeout, deadline, 1, quorum, ledger)
+            results = await run_panel(
+                caller,
+                [PanelCall(i, m, list(messages)) for i, m in enumerate(models)],
+                tier_params,
+                cfg.member_timeout,
+                deadline,
+                1,
+                quorum,
+                ledger,
+            )
         for _, record, _ in results:
             record.tier = t
             calls.append(record)

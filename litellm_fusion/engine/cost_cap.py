@@ -35,8 +35,9 @@ class CostEstimate:
     report: dict[str, Any]  # what the metadata shows of them
 
 
-def cascade_worst_case(cfg: FusionModelConfig, tiers: Sequence[TierConfig], prompt_tokens: int,
-                       max_output: int | None, prices: Prices) -> float:
+def cascade_worst_case(
+    cfg: FusionModelConfig, tiers: Sequence[TierConfig], prompt_tokens: int, max_output: int | None, prices: Prices
+) -> float:
     m = max_output or ASSUMED_OUTPUT_TOKENS
     total = 0.0
     for i, tier in enumerate(tiers):
@@ -49,7 +50,9 @@ def cascade_worst_case(cfg: FusionModelConfig, tiers: Sequence[TierConfig], prom
     return total
 
 
-def worst_case_cost(cfg: FusionModelConfig, panel: Sequence[str], prompt_tokens: int, max_output: int | None, prices: Prices) -> float:
+def worst_case_cost(
+    cfg: FusionModelConfig, panel: Sequence[str], prompt_tokens: int, max_output: int | None, prices: Prices
+) -> float:
     m = max_output or ASSUMED_OUTPUT_TOKENS
     n = len(panel)
     total = 0.0

@@ -20,7 +20,7 @@ from .answers import agreement
 from .calls import Deadline, streamed_call, timed_call
 from .judge_cache import JudgeStore, decision_key, decode, encode
 from .prompts import best_of_prompt, debate_judge_prompt, merge_prompt, strip_fence_markup, verdict_response_format
-from .types import CallRecord, Caller, Candidate, Completion, JudgeResult, Ledger, Message, invalid_tool_call
+from .types import Caller, CallRecord, Candidate, Completion, JudgeResult, Ledger, Message, invalid_tool_call
 from .verdict import VerdictError, parse_verdict
 
 
@@ -121,8 +121,14 @@ async def judge_events(
     writes_text = cfg.mode is not FusionMode.BEST_OF
     key, status = None, "off"
     if cache is not None:
-        key = decision_key(mode=cfg.mode.value, judge=cfg.judge, rounds=rounds, judge_params=params,
-                           messages=messages, candidates=cands)
+        key = decision_key(
+            mode=cfg.mode.value,
+            judge=cfg.judge,
+            rounds=rounds,
+            judge_params=params,
+            messages=messages,
+            candidates=cands,
+        )
         status, raw = await cache.store.get(key)
         if status == "hit":
             cached = decode(raw, key, len(cands), writes_text=writes_text)
@@ -148,10 +154,25 @@ async def judge_events(
     yield step
 
 
-def _judge_call(cfg: FusionModelConfig, prompt: list[Message], params: dict[str, Any], deadline: Deadline,
-                rounds: int, ledger: Ledger | None) -> dict[str, Any]:
-    return dict(model=cfg.judge, messages=prompt, params=params, timeout=cfg.judge_timeout, deadline=deadline,
-                role="judge", round_no=rounds, step="judge", ledger=ledger)
+def _judge_call(
+    cfg: FusionModelConfig,
+    prompt: list[Message],
+    params: dict[str, Any],
+    deadline: Deadline,
+    rounds: int,
+    ledger: Ledger | None,
+) -> dict[str, Any]:
+    return dict(
+        model=cfg.judge,
+        messages=prompt,
+        params=params,
+        timeout=cfg.judge_timeout,
+        deadline=deadline,
+        role="judge",
+        round_no=rounds,
+        step="judge",
+        ledger=ledger,
+    )
 
 
 async def _call_judge(
@@ -183,10 +204,13 @@ def _written_answer(completion: Completion, record: CallRecord) -> JudgeStep:
     if invalid is not None:
         return JudgeStep(JudgeResult("fallback", f"unusable answer: the judge's {invalid}", winner=0), record)
     if not answer and not completion.tool_calls:
-        return JudgeStep(JudgeResult("fallback", "unusable verdict: the judge returned an empty answer", winner=0), record)
+        return JudgeStep(
+            JudgeResult("fallback", "unusable verdict: the judge returned an empty answer", winner=0), record
+        )
     finish = "tool_calls" if completion.tool_calls else completion.finish_reason
-    return JudgeStep(JudgeResult("ok", "judge wrote the answer", text=answer, tool_calls=completion.tool_calls),
-                     record, finish)
+    return JudgeStep(
+        JudgeResult("ok", "judge wrote the answer", text=answer, tool_calls=completion.tool_calls), record, finish
+    )
 
 
 async def _stream_judge(

@@ -55,7 +55,9 @@ def decision_key(
         "judge": judge,
         "rounds": rounds,
         "judge_params": judge_params,
-        "messages": [{k: m.get(k) for k in ("role", "content", "name", "tool_calls", "tool_call_id")} for m in messages],
+        "messages": [
+            {k: m.get(k) for k in ("role", "content", "name", "tool_calls", "tool_call_id")} for m in messages
+        ],
         "candidates": [render_candidate(c) for c in candidates],
     }
     return hashlib.sha256(_canonical(material).encode("utf-8", "surrogatepass")).hexdigest()
@@ -115,8 +117,9 @@ def decode(raw: str | bytes | None, key: str, n_candidates: int, writes_text: bo
 
 def encode_rating(key: str, score: Score) -> str:
     """A cascade verifier's rating, in the same versioned envelope as judge decisions."""
-    return _canonical({"format": FORMAT, "v": VALUE_VERSION, "key": key, "rating": {"score": score.score,
-                                                                                    "reason": score.reason}})
+    return _canonical(
+        {"format": FORMAT, "v": VALUE_VERSION, "key": key, "rating": {"score": score.score, "reason": score.reason}}
+    )
 
 
 def decode_rating(raw: str | bytes | None, key: str) -> Score | None:
@@ -132,8 +135,9 @@ def decode_rating(raw: str | bytes | None, key: str) -> Score | None:
 
 def _tool_calls(raw: object) -> tuple[ToolCall, ...] | None:
     """A cached answer's tool calls, with fresh ids (an id answers one call of one conversation); None if corrupt."""
-    if not isinstance(raw, list) or not all(isinstance(c, list) and len(c) == 2 and all(isinstance(x, str) for x in c)
-                                            for c in raw):
+    if not isinstance(raw, list) or not all(
+        isinstance(c, list) and len(c) == 2 and all(isinstance(x, str) for x in c) for c in raw
+    ):
         return None
     calls = tuple(ToolCall(f"call_{uuid.uuid4().hex[:24]}", name, args) for name, args in raw)
     return None if invalid_tool_call(calls) else calls

@@ -81,8 +81,13 @@ def render_message(m: Message) -> str:
         data = []
         for call in calls:
             fn = call.get("function") or {} if isinstance(call, dict) else {}
-            data.append({"id": call.get("id") if isinstance(call, dict) else None, "name": fn.get("name"),
-                         "arguments": _arguments(fn.get("arguments"))})
+            data.append(
+                {
+                    "id": call.get("id") if isinstance(call, dict) else None,
+                    "name": fn.get("name"),
+                    "arguments": _arguments(fn.get("arguments")),
+                }
+            )
         text = (text + "\n" if text else "") + f"[tool calls: {_calls_as_data(data)}]"
     if role in ("tool", "function"):
         ref = m.get("tool_call_id") or m.get("name")
@@ -155,7 +160,7 @@ def best_of_prompt(messages: Sequence[Message], candidates: Sequence[Candidate])
         "conversation. Pick the single best candidate answer: the most correct, complete and "
         "helpful one for the user.\n"
         + _RULES.format(tag=tag)
-        + f"\nReply with only a JSON object: {{\"winner\": <candidate index, an integer from 1 to {n}>, "
+        + f'\nReply with only a JSON object: {{"winner": <candidate index, an integer from 1 to {n}>, '
         '"reason": "<one line>"}.'
     )
     user = f"{conv}\n\n{cands}\n\nWhich candidate (1 to {n}) is best? Answer with the JSON object only."
@@ -193,9 +198,7 @@ def debate_judge_prompt(
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
-def debate_revision_messages(
-    messages: Sequence[Message], own: Candidate, peers: Sequence[Candidate]
-) -> list[Message]:
+def debate_revision_messages(messages: Sequence[Message], own: Candidate, peers: Sequence[Candidate]) -> list[Message]:
     """What a debating member sees in rounds 2+: the conversation, its own last answer, the others'.
     Its own answer is given back as text (tool calls rendered as data), so no provider sees an assistant
     tool call without its result."""
@@ -242,7 +245,9 @@ def verifier_prompt(messages: Sequence[Message], candidate: Candidate) -> list[M
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
-def verdict_response_format(kind: str, schema: dict[str, object] | None = None, name: str = "verdict") -> dict[str, object] | None:
+def verdict_response_format(
+    kind: str, schema: dict[str, object] | None = None, name: str = "verdict"
+) -> dict[str, object] | None:
     """The response_format sent to the best-of judge (or, with SCORE_SCHEMA, the verifier) for a JudgeFormat value."""
     schema = schema or VERDICT_SCHEMA
     if kind == "json_object":
@@ -253,4 +258,3 @@ def verdict_response_format(kind: str, schema: dict[str, object] | None = None, 
             "json_schema": {"name": name, "schema": {**schema, "additionalProperties": False}, "strict": True},
         }
     return None
-

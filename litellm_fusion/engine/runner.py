@@ -23,7 +23,17 @@ from .calls import Deadline, PanelCall, Quorum, run_panel, streamed_call, timed_
 from .cascade import cascade_events
 from .judge import JudgeCacheUse, JudgeStep, judge_events, midstream_notice
 from .prompts import debate_revision_messages
-from .types import CallRecord, Caller, Candidate, FusionError, FusionResult, JudgeResult, Ledger, Message, invalid_tool_call
+from .types import (
+    Caller,
+    CallRecord,
+    Candidate,
+    FusionError,
+    FusionResult,
+    JudgeResult,
+    Ledger,
+    Message,
+    invalid_tool_call,
+)
 
 Event = str | FusionResult
 
@@ -55,8 +65,9 @@ class FusionEngine:
     ) -> AsyncIterator[Event]:
         """`skip`: cascade tiers not to run, with the reason (the classifier's start tier)."""
         if self.config.mode is FusionMode.CASCADE:
-            async for event in cascade_events(self.config, self.caller, messages, params, live, self.completed, skip,
-                                              self.judge_cache):
+            async for event in cascade_events(
+                self.config, self.caller, messages, params, live, self.completed, skip, self.judge_cache
+            ):
                 yield event
             return
         cfg = self.config
@@ -66,7 +77,9 @@ class FusionEngine:
 
         first = [PanelCall(i, m, list(messages)) for i, m in enumerate(cfg.panel)]
         latest: dict[int, Candidate] = {}
-        results = await run_panel(self.caller, first, params, cfg.member_timeout, deadline, 1, self.quorum, self.completed)
+        results = await run_panel(
+            self.caller, first, params, cfg.member_timeout, deadline, 1, self.quorum, self.completed
+        )
         _collect(results, calls, latest)
         if len(latest) < cfg.min_panel:
             raise FusionError(self._too_few_message(len(latest), calls), status=_failure_status(calls), calls=calls)
@@ -77,8 +90,9 @@ class FusionEngine:
 
         cands = [latest[i] for i in sorted(latest)]
         step: JudgeStep | None = None
-        async for item in judge_events(self.caller, cfg, messages, cands, params, deadline, rounds_run,
-                                       self.judge_cache, live, self.completed):
+        async for item in judge_events(
+            self.caller, cfg, messages, cands, params, deadline, rounds_run, self.judge_cache, live, self.completed
+        ):
             if isinstance(item, str):
                 yield item
             else:
@@ -124,7 +138,11 @@ class FusionEngine:
                 break
             snapshot = dict(latest)
             revisions = [
-                PanelCall(i, cfg.panel[i], debate_revision_messages(messages, snapshot[i], [snapshot[j] for j in active if j != i]))
+                PanelCall(
+                    i,
+                    cfg.panel[i],
+                    debate_revision_messages(messages, snapshot[i], [snapshot[j] for j in active if j != i]),
+                )
                 for i in active
             ]
             results = await run_panel(
@@ -143,10 +161,22 @@ class FusionEngine:
         started = time.monotonic()
         sent = ""
         record, completion = None, None
-        async for item in streamed_call(
-            self.caller, model=model, messages=list(messages), params=params, timeout=cfg.member_timeout,
-            deadline=Deadline(cfg.deadline), role="member", round_no=1, step="gated single call", ledger=self.completed,
-        ) if live else _one(self, model, messages, params):
+        async for item in (
+            streamed_call(
+                self.caller,
+                model=model,
+                messages=list(messages),
+                params=params,
+                timeout=cfg.member_timeout,
+                deadline=Deadline(cfg.deadline),
+                role="member",
+                round_no=1,
+                step="gated single call",
+                ledger=self.completed,
+            )
+            if live
+            else _one(self, model, messages, params)
+        ):
             if isinstance(item, str):
                 sent += item
                 yield item
@@ -195,8 +225,16 @@ async def _one(engine: FusionEngine, model: str, messages: list[Message], params
     """The gated single call, not streamed, shaped like streamed_call's last item."""
     cfg = engine.config
     yield await timed_call(
-        engine.caller, model=model, messages=list(messages), params=params, timeout=cfg.member_timeout,
-        deadline=Deadline(cfg.deadline), role="member", round_no=1, step="gated single call", ledger=engine.completed,
+        engine.caller,
+        model=model,
+        messages=list(messages),
+        params=params,
+        timeout=cfg.member_timeout,
+        deadline=Deadline(cfg.deadline),
+        role="member",
+        round_no=1,
+        step="gated single call",
+        ledger=engine.completed,
     )
 
 

@@ -258,8 +258,13 @@ def first_token_wait(calls: Any, first_token_at: float) -> float:
     """Seconds the calls alone account for before the reply's first text at `first_token_at` (monotonic): the
     critical path of the calls that had ended by then, plus the time to first text of a call streaming then."""
     done = [c for c in calls if c.ended <= first_token_at + 1e-9]
-    streaming = [c.first_token_s for c in calls if c.first_token_s is not None and c.ended > first_token_at
-                 and c.started + c.first_token_s <= first_token_at + 1e-9]
+    streaming = [
+        c.first_token_s
+        for c in calls
+        if c.first_token_s is not None
+        and c.ended > first_token_at
+        and c.started + c.first_token_s <= first_token_at + 1e-9
+    ]
     return critical_path(done) + max(streaming, default=0.0)
 
 

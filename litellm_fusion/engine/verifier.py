@@ -17,15 +17,18 @@ from .calls import Deadline, timed_call
 from .judge import JudgeCacheUse
 from .judge_cache import decision_key, decode_rating, encode_rating
 from .prompts import SCORE_SCHEMA, verdict_response_format, verifier_prompt
-from .types import CallRecord, Caller, Candidate, CheckResult, Ledger, Message
+from .types import Caller, CallRecord, Candidate, CheckResult, Ledger, Message
 from .verdict import Score, VerdictError, parse_score
 
 
 def _verdict(verifier: VerifierConfig, score: Score, cached: bool) -> CheckResult:
     passed = score.score / 10 >= verifier.threshold - 1e-9
     how = ", cached rating" if cached else ""
-    return CheckResult("verifier", passed, f"{verifier.model} rated {score.score}/10 (threshold "
-                       f"{verifier.threshold:g}{how}): {score.reason}")
+    return CheckResult(
+        "verifier",
+        passed,
+        f"{verifier.model} rated {score.score}/10 (threshold {verifier.threshold:g}{how}): {score.reason}",
+    )
 
 
 async def verify_answer(
@@ -48,15 +51,29 @@ async def verify_answer(
         params["max_tokens"] = verifier.max_tokens
     key = None
     if cache is not None:
-        key = decision_key(mode="cascade-verifier", judge=verifier.model, rounds=0, judge_params=params,
-                           messages=messages, candidates=[answer])
+        key = decision_key(
+            mode="cascade-verifier",
+            judge=verifier.model,
+            rounds=0,
+            judge_params=params,
+            messages=messages,
+            candidates=[answer],
+        )
         status, raw = await cache.store.get(key)
         cached = decode_rating(raw, key) if status == "hit" else None
         if cached is not None:
             return _verdict(verifier, cached, cached=True)
     record, completion = await timed_call(
-        caller, model=verifier.model, messages=verifier_prompt(messages, answer), params=params,
-        timeout=verifier.timeout, deadline=deadline, role="verifier", round_no=1, step="verifier", ledger=ledger,
+        caller,
+        model=verifier.model,
+        messages=verifier_prompt(messages, answer),
+        params=params,
+        timeout=verifier.timeout,
+        deadline=deadline,
+        role="verifier",
+        round_no=1,
+        step="verifier",
+        ledger=ledger,
     )
     record.tier = tier
     calls.append(record)

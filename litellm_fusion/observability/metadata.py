@@ -35,8 +35,10 @@ def call_lines(calls: list[CallRecord]) -> list[str]:
     for c in calls:
         step = f"tier {c.tier} " if c.tier is not None else f"round {c.round} " if c.role == "member" else ""
         failed = "" if c.ok else f", failed: {' '.join(str(c.error or '').split())[:80]}"
-        lines.append(f"{step}{c.role} {c.model}: ${c.cost:.6f}, {c.prompt_tokens}+{c.completion_tokens} tokens, "
-                     f"{c.latency_s * 1000:.0f} ms{', cache hit' if c.cached else ''}{failed}")
+        lines.append(
+            f"{step}{c.role} {c.model}: ${c.cost:.6f}, {c.prompt_tokens}+{c.completion_tokens} tokens, "
+            f"{c.latency_s * 1000:.0f} ms{', cache hit' if c.cached else ''}{failed}"
+        )
     return lines
 
 
@@ -102,8 +104,11 @@ def spend_metadata(
         "rounds": result.rounds,
         "members": [c.as_metadata() for c in members],
         "dropped": _dropped(result.calls),
-        **({"tool_calls": [{"name": c.name, "arguments": c.arguments} for c in result.tool_calls]}
-           if result.tool_calls else {}),
+        **(
+            {"tool_calls": [{"name": c.name, "arguments": c.arguments} for c in result.tool_calls]}
+            if result.tool_calls
+            else {}
+        ),
         "judge": {
             "model": config.judge or None,
             "outcome": result.judge.outcome,
@@ -140,21 +145,26 @@ def response_headers(
         "overhead-ms": f"{result.overhead_s * 1000:.2f}",
     }
     if result.cascade is not None:
-        headers.update({
-            "tiers": " | ".join(",".join(t.models) for t in config.tiers),
-            "tier": str(result.cascade.tier_reached),
-            "accepted-by": result.cascade.accepted_by,
-            "escalations": "; ".join(f"{t.tier}: {t.escalated}" for t in result.cascade.tiers if t.escalated) or "none",
-        })
+        headers.update(
+            {
+                "tiers": " | ".join(",".join(t.models) for t in config.tiers),
+                "tier": str(result.cascade.tier_reached),
+                "accepted-by": result.cascade.accepted_by,
+                "escalations": "; ".join(f"{t.tier}: {t.escalated}" for t in result.cascade.tiers if t.escalated)
+                or "none",
+            }
+        )
     else:
-        headers.update({
-            "panel": ",".join(config.panel),
-            "judge": result.judge.outcome,
-            "judge-model": config.judge,
-            "judge-reason": result.judge.reason,
-            "judge-cache": result.judge.cache,
-            "rounds": str(result.rounds),
-        })
+        headers.update(
+            {
+                "panel": ",".join(config.panel),
+                "judge": result.judge.outcome,
+                "judge-model": config.judge,
+                "judge-reason": result.judge.reason,
+                "judge-cache": result.judge.cache,
+                "rounds": str(result.rounds),
+            }
+        )
     if dropped:
         headers["dropped"] = "; ".join(f"{d['model']}(r{d['round']}): {d['error']}" for d in dropped)
     if gate is not None:
@@ -171,8 +181,12 @@ def reply_details(config: FusionModelConfig, result: FusionResult) -> dict[str, 
     return {
         **spend_metadata(config, result),
         "candidates": [
-            {"model": c.model, "panel_index": c.member, "text": c.text,
-             **({"tool_calls": [t.as_openai() for t in c.tool_calls]} if c.tool_calls else {})}
+            {
+                "model": c.model,
+                "panel_index": c.member,
+                "text": c.text,
+                **({"tool_calls": [t.as_openai() for t in c.tool_calls]} if c.tool_calls else {}),
+            }
             for c in result.candidates
         ],
     }

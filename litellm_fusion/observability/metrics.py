@@ -49,72 +49,134 @@ CLASSIFIER_BUCKETS = (1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 1e-2
 # name: (kind, help, labels[, buckets])
 SPECS: dict[str, tuple[Any, ...]] = {
     "litellm_fusion_requests": (
-        "counter", "Fusion requests by fusion model, mode and outcome (ok, degraded = a member dropped or the "
+        "counter",
+        "Fusion requests by fusion model, mode and outcome (ok, degraded = a member dropped or the "
         "judge fell back, failed = too few members answered, disconnected = the client hung up)",
-        ("fusion_model", "mode", "outcome")),
+        ("fusion_model", "mode", "outcome"),
+    ),
     "litellm_fusion_request_duration_seconds": (
-        "histogram", "Wall time of a successful fusion request (all rounds, judge, fusion's own overhead)",
-        ("fusion_model", "mode"), LATENCY_BUCKETS),
+        "histogram",
+        "Wall time of a successful fusion request (all rounds, judge, fusion's own overhead)",
+        ("fusion_model", "mode"),
+        LATENCY_BUCKETS,
+    ),
     "litellm_fusion_slowest_member_duration_seconds": (
-        "histogram", "Per successful fusion request: the slowest member call of each round, summed over rounds "
-        "(what the panel alone costs in wall time)", ("fusion_model", "mode"), LATENCY_BUCKETS),
+        "histogram",
+        "Per successful fusion request: the slowest member call of each round, summed over rounds "
+        "(what the panel alone costs in wall time)",
+        ("fusion_model", "mode"),
+        LATENCY_BUCKETS,
+    ),
     "litellm_fusion_rounds": (
-        "counter", "Rounds run by successful fusion requests (debate: up to `rounds`; other modes: 1)",
-        ("fusion_model", "mode")),
+        "counter",
+        "Rounds run by successful fusion requests (debate: up to `rounds`; other modes: 1)",
+        ("fusion_model", "mode"),
+    ),
     "litellm_fusion_member_calls": (
-        "counter", "Panel member calls (every round) by outcome (ok, error: failed, timed out or dropped)",
-        ("fusion_model", "member", "outcome")),
+        "counter",
+        "Panel member calls (every round) by outcome (ok, error: failed, timed out or dropped)",
+        ("fusion_model", "member", "outcome"),
+    ),
     "litellm_fusion_member_duration_seconds": (
-        "histogram", "Latency of panel member calls (every round, failed calls included)",
-        ("fusion_model", "member"), LATENCY_BUCKETS),
+        "histogram",
+        "Latency of panel member calls (every round, failed calls included)",
+        ("fusion_model", "member"),
+        LATENCY_BUCKETS,
+    ),
     "litellm_fusion_member_cost_usd": (
-        "counter", "Cost of panel member calls in USD (breakdown of the fusion model's spend)",
-        ("fusion_model", "member")),
+        "counter",
+        "Cost of panel member calls in USD (breakdown of the fusion model's spend)",
+        ("fusion_model", "member"),
+    ),
     "litellm_fusion_judge_calls": (
-        "counter", "Judge calls made (not cache hits, not skipped) by outcome (ok, fallback)",
-        ("fusion_model", "judge_model", "outcome")),
+        "counter",
+        "Judge calls made (not cache hits, not skipped) by outcome (ok, fallback)",
+        ("fusion_model", "judge_model", "outcome"),
+    ),
     "litellm_fusion_judge_duration_seconds": (
-        "histogram", "Latency of judge calls", ("fusion_model", "judge_model"), LATENCY_BUCKETS),
+        "histogram",
+        "Latency of judge calls",
+        ("fusion_model", "judge_model"),
+        LATENCY_BUCKETS,
+    ),
     "litellm_fusion_judge_cost_usd": (
-        "counter", "Cost of judge calls in USD (breakdown of the fusion model's spend; a cache hit costs 0)",
-        ("fusion_model", "judge_model")),
+        "counter",
+        "Cost of judge calls in USD (breakdown of the fusion model's spend; a cache hit costs 0)",
+        ("fusion_model", "judge_model"),
+    ),
     "litellm_fusion_judge_cache": (
-        "counter", "Judge decisions by judge-cache result (hit, miss, unavailable, off); skipped judges not counted",
-        ("fusion_model", "result")),
+        "counter",
+        "Judge decisions by judge-cache result (hit, miss, unavailable, off); skipped judges not counted",
+        ("fusion_model", "result"),
+    ),
     "litellm_fusion_gate_decisions": (
-        "counter", "Complexity-gated fusion: who answered (cheap, strong: one model alone; fuse: the panel)",
-        ("fusion_model", "decision")),
+        "counter",
+        "Complexity-gated fusion: who answered (cheap, strong: one model alone; fuse: the panel)",
+        ("fusion_model", "decision"),
+    ),
     "litellm_fusion_cascade_requests": (
-        "counter", "Successful cascade requests by the tier whose answer was returned and what accepted it "
-        "(agreement, verifier, agreement+verifier, last tier, fallback)", ("fusion_model", "tier", "accepted_by")),
+        "counter",
+        "Successful cascade requests by the tier whose answer was returned and what accepted it "
+        "(agreement, verifier, agreement+verifier, last tier, fallback)",
+        ("fusion_model", "tier", "accepted_by"),
+    ),
     "litellm_fusion_cascade_escalations": (
-        "counter", "Cascade tiers that escalated, by tier and reason (disagreement, verifier, failed, refusal, empty, "
-        "length, invalid_tool_call)", ("fusion_model", "tier", "reason")),
+        "counter",
+        "Cascade tiers that escalated, by tier and reason (disagreement, verifier, failed, refusal, empty, "
+        "length, invalid_tool_call)",
+        ("fusion_model", "tier", "reason"),
+    ),
     "litellm_fusion_cascade_baseline_cost_usd": (
-        "counter", "What successful cascade requests would have cost on their last tier alone, in USD (estimated from "
-        "the returned answer's usage when the last tier did not run)", ("fusion_model",)),
+        "counter",
+        "What successful cascade requests would have cost on their last tier alone, in USD (estimated from "
+        "the returned answer's usage when the last tier did not run)",
+        ("fusion_model",),
+    ),
     "litellm_fusion_cascade_savings_usd": (
-        "counter", "Cascade savings in USD: last-tier cost minus actual cost, per request where positive",
-        ("fusion_model",)),
+        "counter",
+        "Cascade savings in USD: last-tier cost minus actual cost, per request where positive",
+        ("fusion_model",),
+    ),
     "litellm_fusion_cascade_overspend_usd": (
-        "counter", "Per cascade request that cost more than its last tier alone (it escalated to it), the excess in "
-        "USD (savings - overspend = baseline - actual, exactly)", ("fusion_model",)),
+        "counter",
+        "Per cascade request that cost more than its last tier alone (it escalated to it), the excess in "
+        "USD (savings - overspend = baseline - actual, exactly)",
+        ("fusion_model",),
+    ),
     "litellm_fusion_routing_decisions": (
-        "counter", "Complexity-routing decisions by group, chosen deployment and outcome of the routed call "
-        "(ok, failed; a retry after a failure is a new decision)", ("group", "deployment", "outcome")),
+        "counter",
+        "Complexity-routing decisions by group, chosen deployment and outcome of the routed call "
+        "(ok, failed; a retry after a failure is a new decision)",
+        ("group", "deployment", "outcome"),
+    ),
     "litellm_fusion_routing_classifier_duration_seconds": (
-        "histogram", "Time the routing classifier took per decision", ("group",), CLASSIFIER_BUCKETS),
+        "histogram",
+        "Time the routing classifier took per decision",
+        ("group",),
+        CLASSIFIER_BUCKETS,
+    ),
     "litellm_fusion_routing_cost_usd": (
-        "counter", "What successful routed calls cost in USD (their response_cost)", ("group", "deployment")),
+        "counter",
+        "What successful routed calls cost in USD (their response_cost)",
+        ("group", "deployment"),
+    ),
     "litellm_fusion_routing_strongest_cost_usd": (
-        "counter", "What successful routed calls would have cost in USD on the group's strongest available "
-        "deployment (its per-token prices applied to the call's actual usage)", ("group",)),
+        "counter",
+        "What successful routed calls would have cost in USD on the group's strongest available "
+        "deployment (its per-token prices applied to the call's actual usage)",
+        ("group",),
+    ),
     "litellm_fusion_routing_savings_usd": (
-        "counter", "Routing savings in USD: strongest-deployment cost minus actual cost, per call where positive",
-        ("group",)),
+        "counter",
+        "Routing savings in USD: strongest-deployment cost minus actual cost, per call where positive",
+        ("group",),
+    ),
     "litellm_fusion_routing_overspend_usd": (
-        "counter", "Per call where actual cost exceeded the strongest-deployment cost, the excess in USD "
-        "(savings - overspend = strongest cost - actual cost, exactly)", ("group",)),
+        "counter",
+        "Per call where actual cost exceeded the strongest-deployment cost, the excess in USD "
+        "(savings - overspend = strongest cost - actual cost, exactly)",
+        ("group",),
+    ),
 }
 
 
@@ -128,7 +190,7 @@ def _collector(name: str) -> Any:
             return pc.Counter(name, doc, labels)
         return pc.Histogram(name, doc, labels, buckets=rest[0])
     except ValueError:  # already registered (module reloaded in the same process)
-        existing = pc.REGISTRY._names_to_collectors.get(name) or pc.REGISTRY._names_to_collectors.get(name + "_total")  # noqa: SLF001
+        existing = pc.REGISTRY._names_to_collectors.get(name) or pc.REGISTRY._names_to_collectors.get(name + "_total")
         if existing is None:
             raise
         return existing
@@ -196,7 +258,8 @@ class FusionMetrics:
             self._cascade(model, entry)
         m["litellm_fusion_rounds"].labels(model, mode).inc(max(int(entry.get("rounds") or 1), 0))
         m["litellm_fusion_request_duration_seconds"].labels(model, mode).observe(
-            max(float(entry.get("elapsed_ms") or 0.0), 0.0) / 1000)
+            max(float(entry.get("elapsed_ms") or 0.0), 0.0) / 1000
+        )
         m["litellm_fusion_slowest_member_duration_seconds"].labels(model, mode).observe(sum(slowest.values()))
 
         judge_entry = entry.get("judge")
@@ -213,7 +276,8 @@ class FusionMetrics:
             return
         m["litellm_fusion_judge_calls"].labels(model, judge_model, judge_outcome).inc()
         m["litellm_fusion_judge_duration_seconds"].labels(model, judge_model).observe(
-            max(float(judge.get("latency_ms") or 0.0), 0.0) / 1000)
+            max(float(judge.get("latency_ms") or 0.0), 0.0) / 1000
+        )
         cost.inc(max(float(judge.get("cost") or 0.0), 0.0))
 
     def _cascade(self, model: str, entry: Mapping[str, Any]) -> None:
@@ -224,7 +288,8 @@ class FusionMetrics:
         for esc in entry.get("escalations") or []:
             if isinstance(esc, Mapping):
                 m["litellm_fusion_cascade_escalations"].labels(
-                    model, _tier(esc.get("tier")), _vocab(esc.get("code"), ESCALATIONS)).inc()
+                    model, _tier(esc.get("tier")), _vocab(esc.get("code"), ESCALATIONS)
+                ).inc()
         if "baseline_cost" not in entry:
             return
         baseline = max(float(entry.get("baseline_cost") or 0.0), 0.0)
@@ -247,7 +312,8 @@ class FusionMetrics:
         m = self.m
         m["litellm_fusion_routing_decisions"].labels(group, deployment, "ok" if ok else "failed").inc()
         m["litellm_fusion_routing_classifier_duration_seconds"].labels(group).observe(
-            max(float(record.get("classifier_us") or 0.0), 0.0) / 1e6)
+            max(float(record.get("classifier_us") or 0.0), 0.0) / 1e6
+        )
         if not ok:
             return
         strongest = record.get("strongest") if isinstance(record.get("strongest"), Mapping) else None
@@ -255,8 +321,10 @@ class FusionMetrics:
         m["litellm_fusion_routing_cost_usd"].labels(group, deployment).inc(cost)
         if strongest is None:
             return
-        would = (float(strongest["input_cost_per_token"]) * prompt_tokens
-                 + float(strongest["output_cost_per_token"]) * completion_tokens)
+        would = (
+            float(strongest["input_cost_per_token"]) * prompt_tokens
+            + float(strongest["output_cost_per_token"]) * completion_tokens
+        )
         m["litellm_fusion_routing_strongest_cost_usd"].labels(group).inc(would)
         saved = would - cost
         m["litellm_fusion_routing_savings_usd"].labels(group).inc(max(saved, 0.0))

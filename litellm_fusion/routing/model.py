@@ -60,8 +60,21 @@ class DifficultyModel:
     falls as the request's share of never-seen n-grams rises."""
 
     __slots__ = (
-        "version", "a", "bias", "_uni", "_bi", "_dense_w", "_dense_mean", "_dense_scale", "_lo", "_hi",
-        "empty_difficulty", "strengths", "meta", "_c_known", "_c_unfamiliar",
+        "_bi",
+        "_c_known",
+        "_c_unfamiliar",
+        "_dense_mean",
+        "_dense_scale",
+        "_dense_w",
+        "_hi",
+        "_lo",
+        "_uni",
+        "a",
+        "bias",
+        "empty_difficulty",
+        "meta",
+        "strengths",
+        "version",
     )
 
     def __init__(self, artifact: dict[str, Any]):
@@ -74,7 +87,8 @@ class DifficultyModel:
         self.bias: float = float(artifact["bias"])
         self._uni: dict[str, float] = {k: float(v) for k, v in artifact["unigrams"].items()}
         self._bi: dict[tuple[str, str], float] = {
-            tuple(k.split(" ", 1)): float(v) for k, v in artifact["bigrams"].items()  # type: ignore[misc]
+            tuple(k.split(" ", 1)): float(v)
+            for k, v in artifact["bigrams"].items()  # type: ignore[misc]
         }
         self._dense_w = [float(w) for w in artifact["dense_weights"]]
         self._dense_mean = [float(m) for m in artifact["dense_mean"]]
@@ -84,9 +98,7 @@ class DifficultyModel:
         self._c_known = float(artifact["slope"]["known"])
         self._c_unfamiliar = float(artifact["slope"]["unfamiliar"])
         self.strengths: dict[str, float] = {k: float(v) for k, v in artifact.get("strengths", {}).items()}
-        self.meta: dict[str, Any] = {
-            k: v for k, v in artifact.items() if k not in ("unigrams", "bigrams", "heldout")
-        }
+        self.meta: dict[str, Any] = {k: v for k, v in artifact.items() if k not in ("unigrams", "bigrams", "heldout")}
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> DifficultyModel:

@@ -103,15 +103,31 @@ def choose(
     if not fits:  # let the deployment with the largest window answer (or raise LiteLLM's context error)
         chosen = max(profiles, key=lambda p: p.max_input_tokens or 0)
         cost = chosen.request_cost(prompt_tokens, output_tokens)
-        return Decision(chosen, "no context window fits the prompt: largest window", difficulty, excluded=excluded,
-                        estimated_cost=cost, strongest=chosen, strongest_cost=cost)
+        return Decision(
+            chosen,
+            "no context window fits the prompt: largest window",
+            difficulty,
+            excluded=excluded,
+            estimated_cost=cost,
+            strongest=chosen,
+            strongest_cost=cost,
+        )
     considered = [p.model for p, _ in fits]
     strongest, strongest_cost = max(fits, key=lambda pc: (pc[0].strength, -pc[1]))
     if estimate is None:
-        chosen, cost = (strongest, strongest_cost) if no_text_strongest else min(fits, key=lambda pc: (pc[1], -pc[0].strength))
-        return Decision(chosen, f"no text to classify: {'strongest' if no_text_strongest else 'cheapest'}",
-                        None, considered=considered, excluded=excluded, estimated_cost=cost,
-                        strongest=strongest, strongest_cost=strongest_cost)
+        chosen, cost = (
+            (strongest, strongest_cost) if no_text_strongest else min(fits, key=lambda pc: (pc[1], -pc[0].strength))
+        )
+        return Decision(
+            chosen,
+            f"no text to classify: {'strongest' if no_text_strongest else 'cheapest'}",
+            None,
+            considered=considered,
+            excluded=excluded,
+            estimated_cost=cost,
+            strongest=strongest,
+            strongest_cost=strongest_cost,
+        )
     probs = [estimate.p_success(p.strength) for p, _ in fits]
     top = strongest_cost  # what the best predicted success costs; a dearer, weaker deployment changes nothing
     scale = price_weight / top if top > 0 else 0.0
@@ -121,6 +137,15 @@ def choose(
         f"difficulty {estimate.difficulty:.2f} (slope {estimate.slope:.2f}): p_success {probs[i]:.2f} (best {max(probs):.2f}) at "
         f"{cost / top if top > 0 else 0.0:.0%} of the strongest's price, price weight {price_weight:g}"
     )
-    return Decision(chosen, reason, difficulty, estimate.slope, p_success={p.model: pr for (p, _), pr in zip(fits, probs)},
-                    considered=considered, excluded=excluded, estimated_cost=cost,
-                    strongest=strongest, strongest_cost=strongest_cost)
+    return Decision(
+        chosen,
+        reason,
+        difficulty,
+        estimate.slope,
+        p_success={p.model: pr for (p, _), pr in zip(fits, probs)},
+        considered=considered,
+        excluded=excluded,
+        estimated_cost=cost,
+        strongest=strongest,
+        strongest_cost=strongest_cost,
+    )

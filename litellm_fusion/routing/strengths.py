@@ -111,7 +111,7 @@ def normalize_model(model: str) -> str:
     m = _REGION_RE.sub("", m)
     m = _VENDOR_DOT_RE.sub("", m)
     if m.startswith("meta-") and "llama" in m:  # Meta-Llama-3.1-8B-Instruct -> llama-3.1-8b-instruct
-        m = m[len("meta-"):]
+        m = m[len("meta-") :]
     m = m.replace("claude-3.5", "claude-3-5").replace("claude-3.7", "claude-3-7").replace("sonnet-4.5", "sonnet-4-5")
     m = m.replace("llama3", "llama-3") if m.startswith("llama3") else m
     return m

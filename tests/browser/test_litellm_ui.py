@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
-
 from client_calls import ask
 from db_proxy import DbProxy, declare_db_proxy, sql_text, token_hash
 from fake_upstream import FakeUpstream
 from helpers import EASY, HARD, billed, wait_for
 from litellm_ui import browser_page, login, scroll_box_to
+from playwright.sync_api import expect
 from postgres_harness import REPO
 from proxy_fleet import Fleet
 from ui_scenario import PRICES, ROUTED_GROUP, steer, ui_config
@@ -61,7 +60,9 @@ def served(fleet: Fleet, upstream: FakeUpstream) -> Iterator[Served]:
             steer(upstream, agree)
             ask(proxy.base_url, key, "chat", model, text, stream=stream)
             costs.append(billed(upstream, PRICES))
-        rows = wait_for(lambda: len(r := proxy.spend_rows(key)) == len(REQUESTS) and r, timeout=30, what="the spend rows")
+        rows = wait_for(
+            lambda: len(r := proxy.spend_rows(key)) == len(REQUESTS) and r, timeout=30, what="the spend rows"
+        )
         # the key page and the Savings tab read the batched tables: wait until LiteLLM wrote them
         wait_for(lambda: proxy.key_spend(key) >= sum(costs) * (1 - 1e-9), timeout=30, what="the key's spend")
         daily = f'SELECT sum(api_requests) FROM "LiteLLM_DailyUserSpend" WHERE api_key = {sql_text(token_hash(key))}'
@@ -79,7 +80,9 @@ def page(served: Served) -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = os.environ.get("FUSION_UI_SCREENSHOTS")
-    path = (REPO / target if not os.path.isabs(target) else Path(target)) if target else tmp_path_factory.mktemp("shots")
+    path = (
+        (REPO / target if not os.path.isabs(target) else Path(target)) if target else tmp_path_factory.mktemp("shots")
+    )
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -121,7 +124,13 @@ def test_a_fusion_requests_detail_shows_its_summed_cost_and_every_call(served, p
 def test_routed_and_cascade_requests_show_litellms_routing_card(served, page, shots):
     row = next(r for r in served.rows if r["model_group"] == ROUTED_GROUP and "gpt-4o-mini" in r["model"])
     panel = open_request(page, served, row)
-    for text in ("Routing", "Custom classifier plugin", "Routed to", "openai/gpt-4o-mini", "6% of the strongest's price"):
+    for text in (
+        "Routing",
+        "Custom classifier plugin",
+        "Routed to",
+        "openai/gpt-4o-mini",
+        "6% of the strongest's price",
+    ):
         expect(panel).to_contain_text(text)
     page.get_by_text("Decided by").first.scroll_into_view_if_needed()
     page.screenshot(path=shots / "ui-routing.png")
@@ -139,14 +148,20 @@ def test_the_key_page_shows_its_spend_and_the_savings_tab_its_savings(served, pa
     saved = sum(r["metadata"]["autorouter_savings"] or 0.0 for r in served.rows)  # routing and cascades
     assert saved > 0
     page.get_by_role("tab", name="Savings").click()
-    card = page.locator("div", has=page.get_by_text("Auto-router savings", exact=True)).filter(
-        has_text="Recorded estimates").last
+    card = (
+        page.locator("div", has=page.get_by_text("Auto-router savings", exact=True))
+        .filter(has_text="Recorded estimates")
+        .last
+    )
     expect(card).to_contain_text(f"${saved:.4f}")
     page.set_viewport_size({"width": 1440, "height": 1250})  # the cards and the savings chart
     page.screenshot(path=shots / "ui-savings.png")
     page.set_viewport_size({"width": 1440, "height": 900})
 
     page.goto(f"{served.proxy.base_url}/ui/cost-optimization/")  # the proxy-wide view: only this key spent
-    card = page.locator("div", has=page.get_by_text("Auto-router savings", exact=True)).filter(
-        has_text="Recorded estimates").last
+    card = (
+        page.locator("div", has=page.get_by_text("Auto-router savings", exact=True))
+        .filter(has_text="Recorded estimates")
+        .last
+    )
     expect(card).to_contain_text(f"${saved:.4f}")

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import openai
 import pytest
-
 from client_calls import ask
 from db_proxy import DbProxy
-from db_scenario import steer
-from db_scenario import fleet_proxies  # noqa: F401 - the tier's proxy joins the session's fleet
+from db_scenario import (
+    fleet_proxies,  # noqa: F401 - the tier's proxy joins the session's fleet
+    steer,
+)
 from fake_upstream import FakeUpstream
 from helpers import EASY, wait_for
 

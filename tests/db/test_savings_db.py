@@ -9,11 +9,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from client_calls import ask
 from db_proxy import DbProxy, sql_text, token_hash
-from db_scenario import AGREEING, ROUTED_GROUP, steer
-from db_scenario import fleet_proxies  # noqa: F401 - the tier's proxy joins the session's fleet
+from db_scenario import (
+    AGREEING,
+    ROUTED_GROUP,
+    fleet_proxies,  # noqa: F401 - the tier's proxy joins the session's fleet
+    steer,
+)
 from fake_upstream import FakeUpstream
 from helpers import EASY, HARD, metric_sum, wait_for
 
@@ -22,31 +25,40 @@ CASCADE = "fusion/cascade"
 
 def routing_counters(metrics: str) -> tuple[float, float]:
     """(routed calls, savings - overspend) of the routed group, from our Prometheus counters."""
-    return (metric_sum(metrics, "litellm_fusion_routing_decisions_total", group=ROUTED_GROUP, outcome="ok"),
-            metric_sum(metrics, "litellm_fusion_routing_savings_usd_total", group=ROUTED_GROUP)
-            - metric_sum(metrics, "litellm_fusion_routing_overspend_usd_total", group=ROUTED_GROUP))
+    return (
+        metric_sum(metrics, "litellm_fusion_routing_decisions_total", group=ROUTED_GROUP, outcome="ok"),
+        metric_sum(metrics, "litellm_fusion_routing_savings_usd_total", group=ROUTED_GROUP)
+        - metric_sum(metrics, "litellm_fusion_routing_overspend_usd_total", group=ROUTED_GROUP),
+    )
 
 
 def cascade_counters(metrics: str) -> tuple[float, float]:
     """(cascade requests, savings - overspend) of the cascade, from our Prometheus counters."""
-    return (metric_sum(metrics, "litellm_fusion_cascade_requests_total", fusion_model=CASCADE),
-            metric_sum(metrics, "litellm_fusion_cascade_savings_usd_total", fusion_model=CASCADE)
-            - metric_sum(metrics, "litellm_fusion_cascade_overspend_usd_total", fusion_model=CASCADE))
+    return (
+        metric_sum(metrics, "litellm_fusion_cascade_requests_total", fusion_model=CASCADE),
+        metric_sum(metrics, "litellm_fusion_cascade_savings_usd_total", fusion_model=CASCADE)
+        - metric_sum(metrics, "litellm_fusion_cascade_overspend_usd_total", fusion_model=CASCADE),
+    )
 
 
 def our_savings(db: DbProxy, counters: Callable[[str], tuple[float, float]], before: str, requests: int) -> float:
     """Our Prometheus savings figure for the last `requests` requests (once they have been counted)."""
     start = counters(before)
-    after = wait_for(lambda: (m := db.proxy.metrics()) and counters(m)[0] >= start[0] + requests and m,
-                     timeout=30, what="our savings counters")
+    after = wait_for(
+        lambda: (m := db.proxy.metrics()) and counters(m)[0] >= start[0] + requests and m,
+        timeout=30,
+        what="our savings counters",
+    )
     return counters(after)[1] - start[1]
 
 
 def litellm_savings(db: DbProxy, key: str, requests: int) -> tuple[list[dict[str, Any]], float]:
     """The key's spend rows, and the savings LiteLLM's daily user table holds for the key."""
     rows = wait_for(lambda: len(r := db.spend_rows(key)) == requests and r, timeout=30, what="the spend rows")
-    sql = (f'SELECT sum(autorouter_savings_spend) AS saved, sum(api_requests) AS requests '
-           f'FROM "LiteLLM_DailyUserSpend" WHERE api_key = {sql_text(token_hash(key))}')
+    sql = (
+        f"SELECT sum(autorouter_savings_spend) AS saved, sum(api_requests) AS requests "
+        f'FROM "LiteLLM_DailyUserSpend" WHERE api_key = {sql_text(token_hash(key))}'
+    )
     daily = wait_for(lambda: (r := db.rows(sql)[0])["requests"] == requests and r, timeout=30, what="the daily table")
     return rows, float(daily["saved"])
 
@@ -66,8 +78,11 @@ def test_litellm_daily_savings_equal_our_routing_savings(db_proxy: DbProxy, upst
     for row in rows:
         routing = row["metadata"]["spend_logs_metadata"]["routing"]
         strongest = routing["strongest"]
-        recomputed += (strongest["input_cost_per_token"] * row["prompt_tokens"]
-                       + strongest["output_cost_per_token"] * row["completion_tokens"] - row["spend"])
+        recomputed += (
+            strongest["input_cost_per_token"] * row["prompt_tokens"]
+            + strongest["output_cost_per_token"] * row["completion_tokens"]
+            - row["spend"]
+        )
         decision = row["metadata"]["routing_decision"]
         assert decision["savings_baseline_model"] == strongest["deployment"] == "openai/big"
         assert decision["routed_model"] == routing["deployment"] and "escalated" not in decision
@@ -92,6 +107,8 @@ def test_litellm_daily_savings_equal_our_cascade_savings(db_proxy: DbProxy, upst
     entries = [row["metadata"]["spend_logs_metadata"]["fusion"] for row in rows]
     assert [e["tier_reached"] for e in entries] == [1, 2]
     assert entries[0]["savings"] > 0 > entries[1]["savings"]
-    assert [row["metadata"]["autorouter_savings"] for row in rows] == pytest.approx([e["savings"] for e in entries], rel=1e-9)
+    assert [row["metadata"]["autorouter_savings"] for row in rows] == pytest.approx(
+        [e["savings"] for e in entries], rel=1e-9
+    )
     assert daily == pytest.approx(ours, rel=1e-9)
     assert sum(e["savings"] for e in entries) == pytest.approx(ours, rel=1e-9)

@@ -10,11 +10,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-
 from client_calls import CALL_TYPES, ENDPOINTS, ask
 from db_proxy import DbProxy, sql_text, token_hash
-from db_scenario import AGREEING, FAILING, FUSION, PANEL, PRICES, ROUTED_GROUP, TOKENS, steer
-from db_scenario import fleet_proxies  # noqa: F401 - the tier's proxy joins the session's fleet
+from db_scenario import (
+    AGREEING,
+    FAILING,
+    FUSION,
+    PANEL,
+    PRICES,
+    ROUTED_GROUP,
+    TOKENS,
+    fleet_proxies,  # noqa: F401 - the tier's proxy joins the session's fleet
+    steer,
+)
 from fake_upstream import FakeUpstream
 from helpers import EASY, billed, wait_for
 
@@ -40,15 +48,24 @@ class Case:
 
 
 FUSION_CASES = [
-    Case("chat", False, "fusion/best-of"), Case("chat", True, "fusion/merge"),
-    Case("messages", False, "fusion/debate"), Case("messages", True, "fusion/best-of"),
-    Case("responses", False, "fusion/merge"), Case("responses", True, "fusion/debate"),
+    Case("chat", False, "fusion/best-of"),
+    Case("chat", True, "fusion/merge"),
+    Case("messages", False, "fusion/debate"),
+    Case("messages", True, "fusion/best-of"),
+    Case("responses", False, "fusion/merge"),
+    Case("responses", True, "fusion/debate"),
 ]
 ROUTED_CASES = [Case(endpoint, stream, ROUTED_GROUP) for endpoint in ENDPOINTS for stream in (False, True)]
-CASCADE_CASES = [Case("chat", False, "fusion/cascade", "agreeing"), Case("messages", True, "fusion/cascade"),
-                 Case("responses", True, "fusion/cascade", "agreeing"), Case("chat", True, "fusion/cascade")]
-FAILED_CASES = [Case("chat", False, "fusion/all-or-nothing", "failing"),
-                Case("chat", True, "fusion/all-or-nothing", "failing")]
+CASCADE_CASES = [
+    Case("chat", False, "fusion/cascade", "agreeing"),
+    Case("messages", True, "fusion/cascade"),
+    Case("responses", True, "fusion/cascade", "agreeing"),
+    Case("chat", True, "fusion/cascade"),
+]
+FAILED_CASES = [
+    Case("chat", False, "fusion/all-or-nothing", "failing"),
+    Case("chat", True, "fusion/all-or-nothing", "failing"),
+]
 CASES = FUSION_CASES + ROUTED_CASES + CASCADE_CASES + FAILED_CASES
 
 
@@ -81,8 +98,15 @@ def ledger(db_proxy: DbProxy, upstream: FakeUpstream) -> Ledger:
         steer(upstream, **VARIANTS[case.variant])
         error = None
         try:
-            ask(db_proxy.base_url, key, case.endpoint, case.model, EASY, stream=case.stream,
-                headers={"x-litellm-tags": TAG})
+            ask(
+                db_proxy.base_url,
+                key,
+                case.endpoint,
+                case.model,
+                EASY,
+                stream=case.stream,
+                headers={"x-litellm-tags": TAG},
+            )
         except Exception as exc:  # noqa: BLE001 - the failing cases are checked in their own test
             error = exc
         if (error is not None) != case.fails:
@@ -109,13 +133,19 @@ def test_a_fusion_request_is_one_spend_row_with_the_summed_cost_and_its_breakdow
     rounds = FUSION[sent.case.model].get("rounds", 1)
     assert sent.calls.count("judge") == 1 and len(sent.calls) == 3 * rounds + 1
     assert row["spend"] == pytest.approx(sent.cost, rel=1e-9)
-    assert (row["model_group"], row["call_type"], row["status"]) == (sent.case.model, CALL_TYPES[sent.case.endpoint], "success")
+    assert (row["model_group"], row["call_type"], row["status"]) == (
+        sent.case.model,
+        CALL_TYPES[sent.case.endpoint],
+        "success",
+    )
     assert (row["team_id"], row["user"]) == (ledger.team_id, ledger.user_id)
     assert row["prompt_tokens"] == sum(TOKENS[m][0] for m in sent.calls)
     assert row["completion_tokens"] == sum(TOKENS[m][1] for m in sent.calls)
     fusion = row["metadata"]["spend_logs_metadata"]["fusion"]
     assert fusion["mode"] == sent.case.model.split("/")[1] and fusion["rounds"] == rounds
-    assert [(m["model"], m["round"]) for m in fusion["members"]] == [(m, r) for r in range(1, rounds + 1) for m in PANEL]
+    assert [(m["model"], m["round"]) for m in fusion["members"]] == [
+        (m, r) for r in range(1, rounds + 1) for m in PANEL
+    ]
     for member in fusion["members"]:
         assert member["ok"] and member["cost"] == pytest.approx(call_cost(member["model"]), rel=1e-9)
     assert fusion["judge"]["cost"] == pytest.approx(call_cost("judge"), rel=1e-9)
@@ -123,7 +153,9 @@ def test_a_fusion_request_is_one_spend_row_with_the_summed_cost_and_its_breakdow
     # the same breakdown as one line per call, for LiteLLM's UI (it shows metadata as raw JSON)
     assert len(fusion["calls"]) == len(sent.calls)
     judge_lines = [line for line in fusion["calls"] if line.startswith("judge ")]
-    assert len(judge_lines) == 1 and judge_lines[0].startswith(f"judge judge: ${call_cost('judge'):.6f}, 101+23 tokens, ")
+    assert len(judge_lines) == 1 and judge_lines[0].startswith(
+        f"judge judge: ${call_cost('judge'):.6f}, 101+23 tokens, "
+    )
 
 
 @pytest.mark.parametrize("name", [c.name for c in ROUTED_CASES])
@@ -148,11 +180,16 @@ def test_a_cascade_request_is_one_spend_row_with_the_cost_of_every_tier_that_ran
     assert sorted(sent.calls[:2]) == ["m-a", "m-c"] and sent.calls[2:] == (["judge"] if escalated else [])
     assert row["spend"] == pytest.approx(sent.cost, rel=1e-9)
     assert sent.cost == pytest.approx(sum(call_cost(m) for m in sent.calls), rel=1e-9)
-    assert (row["model_group"], row["call_type"], row["status"]) == ("fusion/cascade", CALL_TYPES[sent.case.endpoint], "success")
+    assert (row["model_group"], row["call_type"], row["status"]) == (
+        "fusion/cascade",
+        CALL_TYPES[sent.case.endpoint],
+        "success",
+    )
     entry = row["metadata"]["spend_logs_metadata"]["fusion"]
     assert entry["tier_reached"] == (2 if escalated else 1)
     assert sorted((m["model"], m["tier"]) for m in entry["members"]) == sorted(
-        [("m-a", 1), ("m-c", 1)] + ([("judge", 2)] if escalated else []))
+        [("m-a", 1), ("m-c", 1)] + ([("judge", 2)] if escalated else [])
+    )
     assert sum(m["cost"] for m in entry["members"]) == pytest.approx(row["spend"], rel=1e-9)
     # LiteLLM's own routing record and savings figure carry the cascade's (baseline: the last tier)
     decision = row["metadata"]["routing_decision"]
@@ -165,11 +202,19 @@ def test_a_cascade_request_is_one_spend_row_with_the_cost_of_every_tier_that_ran
 
 def test_inner_calls_write_no_spend_rows(db_proxy, ledger):
     keys = ", ".join(sql_text(token_hash(s.key)) for s in ledger.sent.values())
-    wait_for(lambda: db_proxy.value(f'SELECT count(*) FROM "LiteLLM_SpendLogs" WHERE api_key IN ({keys})') == len(CASES),
-             timeout=30, what="one row per request")
+    wait_for(
+        lambda: db_proxy.value(f'SELECT count(*) FROM "LiteLLM_SpendLogs" WHERE api_key IN ({keys})') == len(CASES),
+        timeout=30,
+        what="one row per request",
+    )
     inner = ", ".join(sql_text(m) for m in INNER_MODELS)
-    assert db_proxy.rows(f'SELECT request_id, model_group FROM "LiteLLM_SpendLogs" WHERE model_group IN ({inner}) '
-                         "OR api_key IS NULL OR api_key = ''") == []
+    assert (
+        db_proxy.rows(
+            f'SELECT request_id, model_group FROM "LiteLLM_SpendLogs" WHERE model_group IN ({inner}) '
+            "OR api_key IS NULL OR api_key = ''"
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize("name", [c.name for c in FAILED_CASES])
@@ -189,12 +234,24 @@ def test_a_failed_fusion_request_is_a_failure_row_charging_the_members_that_answ
 
 def test_key_team_and_user_spend_each_grow_by_the_summed_cost_once(db_proxy, ledger):
     for sent in ledger.sent.values():
-        spend = wait_for(lambda s=sent: db_proxy.key_spend(s.key) or None, timeout=30, what=f"{sent.case.name}'s key spend")
+        spend = wait_for(
+            lambda s=sent: db_proxy.key_spend(s.key) or None, timeout=30, what=f"{sent.case.name}'s key spend"
+        )
         assert spend == pytest.approx(sent.cost, rel=1e-9), sent.case.name
-    team = wait_for(lambda: db_proxy.team_spend(ledger.team_id) >= ledger.total * (1 - 1e-9) and
-                    db_proxy.team_spend(ledger.team_id), timeout=30, what="the team's spend")
-    user = wait_for(lambda: db_proxy.user_spend(ledger.user_id) >= ledger.total * (1 - 1e-9) and
-                    db_proxy.user_spend(ledger.user_id), timeout=30, what="the user's spend")
+    team = wait_for(
+        lambda: (
+            db_proxy.team_spend(ledger.team_id) >= ledger.total * (1 - 1e-9) and db_proxy.team_spend(ledger.team_id)
+        ),
+        timeout=30,
+        what="the team's spend",
+    )
+    user = wait_for(
+        lambda: (
+            db_proxy.user_spend(ledger.user_id) >= ledger.total * (1 - 1e-9) and db_proxy.user_spend(ledger.user_id)
+        ),
+        timeout=30,
+        what="the user's spend",
+    )
     assert team == pytest.approx(ledger.total, rel=1e-9)
     assert user == pytest.approx(ledger.total, rel=1e-9)
 
@@ -210,10 +267,15 @@ def _expected_by_group(ledger: Ledger) -> dict[str, tuple[float, int]]:
 @pytest.mark.parametrize("table,owner", [("LiteLLM_DailyUserSpend", "user_id"), ("LiteLLM_DailyTeamSpend", "team_id")])
 def test_daily_tables_count_each_fusion_dollar_once_under_the_fusion_model(db_proxy, ledger, table, owner):
     who = sql_text(ledger.user_id if owner == "user_id" else ledger.team_id)
-    sql = (f'SELECT model_group, sum(spend) AS spend, sum(api_requests) AS requests, sum(failed_requests) AS failed '
-           f'FROM "{table}" WHERE {owner} = {who} GROUP BY model_group')
-    rows = wait_for(lambda: (r := db_proxy.rows(sql)) and sum(x["spend"] for x in r) >= ledger.total * (1 - 1e-9) and r,
-                    timeout=30, what=f"{table} to hold every request")
+    sql = (
+        f"SELECT model_group, sum(spend) AS spend, sum(api_requests) AS requests, sum(failed_requests) AS failed "
+        f'FROM "{table}" WHERE {owner} = {who} GROUP BY model_group'
+    )
+    rows = wait_for(
+        lambda: (r := db_proxy.rows(sql)) and sum(x["spend"] for x in r) >= ledger.total * (1 - 1e-9) and r,
+        timeout=30,
+        what=f"{table} to hold every request",
+    )
     got = {r["model_group"]: (r["spend"], r["requests"]) for r in rows}
     expected = _expected_by_group(ledger)
     assert got.keys() == expected.keys(), "fusion spend is under the fusion model, never under a panel model"
@@ -224,8 +286,11 @@ def test_daily_tables_count_each_fusion_dollar_once_under_the_fusion_model(db_pr
 
 def test_daily_tag_table_counts_each_fusion_dollar_once(db_proxy, ledger):
     sql = f'SELECT sum(spend) AS spend, sum(api_requests) AS requests FROM "LiteLLM_DailyTagSpend" WHERE tag = {sql_text(TAG)}'
-    row = wait_for(lambda: (r := db_proxy.rows(sql)[0])["spend"] and r["spend"] >= ledger.total * (1 - 1e-9) and r,
-                   timeout=30, what="the tag's daily spend")
+    row = wait_for(
+        lambda: (r := db_proxy.rows(sql)[0])["spend"] and r["spend"] >= ledger.total * (1 - 1e-9) and r,
+        timeout=30,
+        what="the tag's daily spend",
+    )
     assert row["spend"] == pytest.approx(ledger.total, rel=1e-9) and row["requests"] == len(CASES)
 
 

@@ -8,27 +8,37 @@ from typing import Any
 
 import openai
 import pytest
-
 from fake_upstream import FakeUpstream
-from litellm_fusion.routing.model import DifficultyModel
 from helpers import FUSION_WIRING, billed, metric_sum, new_tag, tagged_rows, wait_for
 from proxy_fleet import Fleet
 from proxy_harness import ProxyProcess, fake_deployment
 
+from litellm_fusion.routing.model import DifficultyModel
+
 PRICES = {"c-a": (1e-7, 2e-7), "c-b": (2e-7, 4e-7), "c-s": (5e-6, 1.5e-5), "c-v": (1e-6, 2e-6)}
 CASCADES = {
     "fusion/cascade": {"tiers": [["c-a", "c-b"], ["c-s"]], "accept": "agreement"},
-    "fusion/cascade-verified": {"tiers": [["c-a"], ["c-s"]], "accept": "verifier",
-                                "verifier": {"model": "c-v", "threshold": 0.7}},
+    "fusion/cascade-verified": {
+        "tiers": [["c-a"], ["c-s"]],
+        "accept": "verifier",
+        "verifier": {"model": "c-v", "threshold": 0.7},
+    },
     "fusion/cascade-sc": {"tiers": [{"models": ["c-a"], "samples": 3, "accept": {"agreement": 2}}, ["c-s"]]},
     "fusion/cascade-skip": {"tiers": [["c-a", "c-b"], ["c-s"]], "skip_tiers": {"target_p_success": 0.5}},
 }
 # Classifier skip: the cheap tier's strength lies between the classifier's difficulty of an easy and a hard prompt.
 EASY = "What is 2 + 2?"
-HARD = ("Let f be holomorphic on the unit disc with |f(z)|<1. Using the Schwarz-Pick lemma, derive a sharp bound for "
-        "|f'(0)| given f(0)=1/2, and characterise the extremal functions.")
+HARD = (
+    "Let f be holomorphic on the unit disc with |f(z)|<1. Using the Schwarz-Pick lemma, derive a sharp bound for "
+    "|f'(0)| given f(0)=1/2, and characterise the extremal functions."
+)
 DIFFICULTY = {text: DifficultyModel.load().estimate(text) for text in (EASY, HARD)}
-STRENGTHS = {"c-a": (DIFFICULTY[EASY].difficulty + DIFFICULTY[HARD].difficulty) / 2, "c-b": -3.0, "c-s": 4.0, "c-v": 4.0}
+STRENGTHS = {
+    "c-a": (DIFFICULTY[EASY].difficulty + DIFFICULTY[HARD].difficulty) / 2,
+    "c-b": -3.0,
+    "c-s": 4.0,
+    "c-v": 4.0,
+}
 
 
 def proxy_config(url: str) -> dict[str, Any]:
@@ -63,7 +73,9 @@ def answers(upstream: FakeUpstream, **texts: Any) -> None:
 
 
 def ask(client: openai.OpenAI, model: str = "fusion/cascade", text: str = "Which option? A, B or C", **kw: Any):
-    raw = client.chat.completions.with_raw_response.create(model=model, messages=[{"role": "user", "content": text}], **kw)
+    raw = client.chat.completions.with_raw_response.create(
+        model=model, messages=[{"role": "user", "content": text}], **kw
+    )
     return raw.parse(), raw.headers
 
 
@@ -109,23 +121,32 @@ def test_disagreement_escalates_and_every_call_is_billed_once(proxy, client, ups
 
     def escalated() -> str | None:
         text = proxy.metrics()
-        grown = metric_sum(text, "litellm_fusion_cascade_escalations_total", reason="disagreement") > \
-            metric_sum(before, "litellm_fusion_cascade_escalations_total", reason="disagreement")
+        grown = metric_sum(text, "litellm_fusion_cascade_escalations_total", reason="disagreement") > metric_sum(
+            before, "litellm_fusion_cascade_escalations_total", reason="disagreement"
+        )
         return text if grown else None
 
     after = wait_for(escalated, what="the escalation metric")
-    overspend = metric_sum(after, "litellm_fusion_cascade_overspend_usd_total") - metric_sum(before, "litellm_fusion_cascade_overspend_usd_total")
+    overspend = metric_sum(after, "litellm_fusion_cascade_overspend_usd_total") - metric_sum(
+        before, "litellm_fusion_cascade_overspend_usd_total"
+    )
     assert overspend == pytest.approx(cost - entry["baseline_cost"], rel=1e-6)
-    assert metric_sum(after, "litellm_spend_metric_total") - metric_sum(before, "litellm_spend_metric_total") == pytest.approx(cost, rel=1e-9)
+    assert metric_sum(after, "litellm_spend_metric_total") - metric_sum(
+        before, "litellm_spend_metric_total"
+    ) == pytest.approx(cost, rel=1e-9)
 
 
 WORKING = "We expand the square term by term, multiply out each product and then collect like terms. " * 3
 
 
-@pytest.mark.parametrize("c_b, tier", [
-    ("Final Answer: The final answer is $x^2+2x+1$. I hope it is correct.", "1"),
-    ("Final Answer: The final answer is $x^2+2x-1$. I hope it is correct.", "2"),
-], ids=["same-stated-answer", "different-stated-answer"])
+@pytest.mark.parametrize(
+    "c_b, tier",
+    [
+        ("Final Answer: The final answer is $x^2+2x+1$. I hope it is correct.", "1"),
+        ("Final Answer: The final answer is $x^2+2x-1$. I hope it is correct.", "2"),
+    ],
+    ids=["same-stated-answer", "different-stated-answer"],
+)
 def test_worked_answers_agree_on_the_final_answer_they_state(proxy, client, upstream, c_b, tier):
     """Two long worked solutions agree on their stated (boxed / "final answer is") expression, not their wording."""
     c_a = WORKING + "Therefore $(x+1)^2 = \\boxed{x^2 + 2x + 1}$."
@@ -141,12 +162,15 @@ def test_worked_answers_agree_on_the_final_answer_they_state(proxy, client, upst
         assert reply.choices[0].message.content == "strong answer" and not agreement["passed"]
 
 
-@pytest.mark.parametrize("cheap, code", [
-    ({"text": "I'm sorry, but I can't help with that."}, "refusal"),
-    ({"text": ""}, "empty"),
-    ({"text": "The answer is", "finish_reason": "length"}, "length"),
-    ({"status": 500}, "failed"),
-])
+@pytest.mark.parametrize(
+    "cheap, code",
+    [
+        ({"text": "I'm sorry, but I can't help with that."}, "refusal"),
+        ({"text": ""}, "empty"),
+        ({"text": "The answer is", "finish_reason": "length"}, "length"),
+        ({"status": 500}, "failed"),
+    ],
+)
 def test_unusable_cheap_answers_escalate(proxy, client, upstream, cheap, code):
     answers(upstream, c_a=cheap, c_b=cheap, c_s="strong answer")
     reply, headers = ask(client)
@@ -206,10 +230,20 @@ def test_self_consistency_samples_are_each_billed(proxy, client, upstream):
 
 def test_streamed_cascade_streams_the_last_tier_with_summed_usage_and_one_spend_row(proxy, client, upstream):
     hold = threading.Event()
-    answers(upstream, c_a="A", c_b="B", c_s={"text": "a long strong answer, streamed as written", "stream_chunk_chars": 4,
-                                             "stream_hold": hold})
-    stream = iter(client.chat.completions.create(model="fusion/cascade", messages=[{"role": "user", "content": "q"}],
-                                                 stream=True, stream_options={"include_usage": True}))
+    answers(
+        upstream,
+        c_a="A",
+        c_b="B",
+        c_s={"text": "a long strong answer, streamed as written", "stream_chunk_chars": 4, "stream_hold": hold},
+    )
+    stream = iter(
+        client.chat.completions.create(
+            model="fusion/cascade",
+            messages=[{"role": "user", "content": "q"}],
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+    )
     try:
         first = next(c for c in stream if c.choices and c.choices[0].delta.content)
         assert first.choices[0].delta.content == "a lo", "the last tier's first token, while it is still writing"
@@ -233,8 +267,12 @@ def test_anthropic_messages_endpoint(proxy, upstream, stream):
     answers(upstream, c_a="B", c_b="b", c_s="C")
     client = anthropic.Anthropic(base_url=proxy.base_url, api_key=proxy.master_key, max_retries=0, timeout=30)
     tag = new_tag()
-    kwargs = dict(model="fusion/cascade", max_tokens=100, messages=[{"role": "user", "content": "A, B or C?"}],
-                  extra_headers={"x-litellm-tags": tag})
+    kwargs = dict(
+        model="fusion/cascade",
+        max_tokens=100,
+        messages=[{"role": "user", "content": "A, B or C?"}],
+        extra_headers={"x-litellm-tags": tag},
+    )
     if stream:
         with client.messages.stream(**kwargs) as s:
             message = s.get_final_message()
@@ -244,7 +282,9 @@ def test_anthropic_messages_endpoint(proxy, upstream, stream):
     assert message.usage.input_tokens == 20 + 21 and message.usage.output_tokens == 5 + 6
     (row,) = wait_for(lambda: tagged_rows(proxy, tag), what="the messages spend row")
     assert row["spend"] == pytest.approx(billed(upstream, PRICES), rel=1e-9) and row["model_group"] == "fusion/cascade"
-    assert fusion_entry(row)["tier_reached"] == 1 and len(fusion_entry(row)["members"]) == 2, "the breakdown is in the row"
+    assert fusion_entry(row)["tier_reached"] == 1 and len(fusion_entry(row)["members"]) == 2, (
+        "the breakdown is in the row"
+    )
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])

@@ -12,23 +12,39 @@ from collections.abc import Iterator
 import httpx
 import openai
 import pytest
-
-from helpers import FUSION_WIRING, LITELLM_VERSION, billed, new_tag, tagged_rows, wait_for
 from fake_upstream import FakeUpstream
+from helpers import FUSION_WIRING, LITELLM_VERSION, billed, new_tag, tagged_rows, wait_for
 from proxy_fleet import Fleet
 from proxy_harness import ProxyProcess, fake_deployment
 
 
 def fleet_proxies(fleet: Fleet) -> None:
     upstream = fleet.cancelling_upstream()
-    fleet.add("disconnect", {
-        "model_list": [fake_deployment(n, upstream.base_url, 1e-6, 2e-6) for n in ("d-a", "d-b", "d-slow", "d-judge")]
-        + [{"model_name": "fusion/best-of", "litellm_params": {"model": "fusion/best-of", "panel": ["d-a", "d-b", "d-slow"], "judge": "d-judge"}},
-           {"model_name": "fusion/merge", "litellm_params": {"model": "fusion/merge", "panel": ["d-a", "d-b"], "judge": "d-judge"}}],
-        "router_settings": {"num_retries": 0},
-        "general_settings": {"cancel_on_disconnect": True},
-        "litellm_settings": dict(FUSION_WIRING),
-    })
+    fleet.add(
+        "disconnect",
+        {
+            "model_list": [
+                fake_deployment(n, upstream.base_url, 1e-6, 2e-6) for n in ("d-a", "d-b", "d-slow", "d-judge")
+            ]
+            + [
+                {
+                    "model_name": "fusion/best-of",
+                    "litellm_params": {
+                        "model": "fusion/best-of",
+                        "panel": ["d-a", "d-b", "d-slow"],
+                        "judge": "d-judge",
+                    },
+                },
+                {
+                    "model_name": "fusion/merge",
+                    "litellm_params": {"model": "fusion/merge", "panel": ["d-a", "d-b"], "judge": "d-judge"},
+                },
+            ],
+            "router_settings": {"num_retries": 0},
+            "general_settings": {"cancel_on_disconnect": True},
+            "litellm_settings": dict(FUSION_WIRING),
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +58,9 @@ def test_disconnect_cancels_the_panel_and_charges_what_completed(setup):
     for name in ("d-a", "d-b", "d-slow"):
         upstream.set(name, text=f"answer {name}", prompt_tokens=10, completion_tokens=5)
     upstream.set("d-judge", text='{"winner": 1, "reason": "r"}')
-    proxy.openai_client().chat.completions.create(model="fusion/best-of", messages=[{"role": "user", "content": "warm up"}])
+    proxy.openai_client().chat.completions.create(
+        model="fusion/best-of", messages=[{"role": "user", "content": "warm up"}]
+    )
     wait_for(lambda: len(proxy.spend_rows()) == 1, what="the warm-up's spend row")
     upstream.reset()
     upstream.set("d-a", text="A", prompt_tokens=10, completion_tokens=5)
@@ -50,11 +68,17 @@ def test_disconnect_cancels_the_panel_and_charges_what_completed(setup):
     upstream.set("d-slow", text="S", latency=20.0)
     upstream.set("d-judge", text='{"winner": 1, "reason": "r"}')
     with pytest.raises(openai.APITimeoutError):
-        proxy.openai_client(timeout=2.0).chat.completions.create(model="fusion/best-of", messages=[{"role": "user", "content": "q"}])
+        proxy.openai_client(timeout=2.0).chat.completions.create(
+            model="fusion/best-of", messages=[{"role": "user", "content": "q"}]
+        )
     rows = wait_for(lambda: proxy.spend_rows()[1:], what="the failure row of the abandoned request")
     assert len(rows) == 1 and rows[0]["status"] == "failure"
-    assert rows[0]["spend"] == pytest.approx(2 * (10 * 1e-6 + 5 * 2e-6), rel=1e-9), "d-a and d-b answered and were billed"
-    slow = wait_for(lambda: [s for s in upstream.requests_for("d-slow") if s.finished is not None], what="the slow call to end")
+    assert rows[0]["spend"] == pytest.approx(2 * (10 * 1e-6 + 5 * 2e-6), rel=1e-9), (
+        "d-a and d-b answered and were billed"
+    )
+    slow = wait_for(
+        lambda: [s for s in upstream.requests_for("d-slow") if s.finished is not None], what="the slow call to end"
+    )
     assert slow[0].status == 499, "the in-flight member call was cancelled"
     assert not upstream.requests_for("d-judge"), "the judge never ran for a reply nobody reads"
 
@@ -64,11 +88,17 @@ PRICES = {name: (1e-6, 2e-6) for name in ("d-a", "d-b", "d-slow", "d-judge")}
 
 def hang_up_after(proxy: ProxyProcess, body: dict, tag: str, ready) -> None:
     """Send a streamed request and drop the connection once `ready(lines read so far)` is true."""
+
     async def go() -> None:
         async with httpx.AsyncClient(timeout=30) as http:
+
             async def request() -> None:
-                async with http.stream("POST", f"{proxy.base_url}/v1/chat/completions", json=body,
-                                       headers={"Authorization": f"Bearer {proxy.master_key}", "x-litellm-tags": tag}) as r:
+                async with http.stream(
+                    "POST",
+                    f"{proxy.base_url}/v1/chat/completions",
+                    json=body,
+                    headers={"Authorization": f"Bearer {proxy.master_key}", "x-litellm-tags": tag},
+                ) as r:
                     async for _ in r.aiter_lines():
                         pass
 
@@ -81,8 +111,11 @@ def hang_up_after(proxy: ProxyProcess, body: dict, tag: str, ready) -> None:
     asyncio.run(asyncio.wait_for(go(), 30))
 
 
-@pytest.mark.skipif(LITELLM_VERSION < (1, 108), reason="LiteLLM < 1.108 writes no spend row for a stream abandoned before "
-                    "its first chunk (README: compatibility, known limit)")
+@pytest.mark.skipif(
+    LITELLM_VERSION < (1, 108),
+    reason="LiteLLM < 1.108 writes no spend row for a stream abandoned before "
+    "its first chunk (README: compatibility, known limit)",
+)
 def test_streamed_hang_up_before_the_first_byte_cancels_the_panel_and_charges_what_completed(setup):
     proxy, upstream = setup
     upstream.reset()
@@ -92,9 +125,13 @@ def test_streamed_hang_up_before_the_first_byte_cancels_the_panel_and_charges_wh
     upstream.set("d-judge", text='{"winner": 1, "reason": "r"}')
     tag = new_tag()
     body = {"model": "fusion/best-of", "stream": True, "messages": [{"role": "user", "content": "q"}]}
-    hang_up_after(proxy, body, tag, lambda: len([s for s in upstream.seen if s.finished]) >= 2 and upstream.requests_for("d-slow"))
+    hang_up_after(
+        proxy, body, tag, lambda: len([s for s in upstream.seen if s.finished]) >= 2 and upstream.requests_for("d-slow")
+    )
     (row,) = wait_for(lambda: tagged_rows(proxy, tag), what="the abandoned stream's row")
-    slow = wait_for(lambda: [s for s in upstream.requests_for("d-slow") if s.finished is not None], what="the slow call to end")
+    slow = wait_for(
+        lambda: [s for s in upstream.requests_for("d-slow") if s.finished is not None], what="the slow call to end"
+    )
     assert slow[0].cancelled and not upstream.requests_for("d-judge")
     assert row["status"] == "failure" and billed(upstream, PRICES) > 0
     assert row["spend"] == pytest.approx(billed(upstream, PRICES), rel=1e-9)
@@ -111,12 +148,19 @@ def test_streamed_hang_up_mid_answer_stops_the_judge_and_charges_what_completed(
     body = {"model": "fusion/merge", "stream": True, "messages": [{"role": "user", "content": "q"}]}
     try:
         hang_up_after(proxy, body, tag, lambda: bool(upstream.requests_for("d-judge")))
-        judge = wait_for(lambda: [s for s in upstream.requests_for("d-judge") if s.cancelled], timeout=20,
-                         what="the judge's call to be cancelled while it was still writing")
+        judge = wait_for(
+            lambda: [s for s in upstream.requests_for("d-judge") if s.cancelled],
+            timeout=20,
+            what="the judge's call to be cancelled while it was still writing",
+        )
     finally:
         hold.set()
     (row,) = wait_for(lambda: tagged_rows(proxy, tag), what="the abandoned stream's row")
     assert judge[0].usage is None, "the judge never finished: nothing billed for it"
-    assert row["spend"] == pytest.approx(billed(upstream, PRICES), rel=1e-9) == pytest.approx(10e-6 + 10e-6 + 11e-6 + 12e-6)
+    assert (
+        row["spend"]
+        == pytest.approx(billed(upstream, PRICES), rel=1e-9)
+        == pytest.approx(10e-6 + 10e-6 + 11e-6 + 12e-6)
+    )
     metadata = row["metadata"] if isinstance(row["metadata"], dict) else json.loads(row["metadata"])
     assert metadata["spend_logs_metadata"]["fusion"]["outcome"] == "disconnected"

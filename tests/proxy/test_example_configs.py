@@ -8,9 +8,9 @@ import httpx
 import openai
 import pytest
 import yaml
+from proxy_fleet import Fleet
 
 from litellm_fusion.config.validate import fusion_configs
-from proxy_fleet import Fleet
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +33,9 @@ def fleet_proxies(fleet: Fleet) -> None:
 
 def test_example_config_starts_a_real_proxy(fleet: Fleet):
     with fleet.lease("example") as proxy:
-        models = httpx.get(f"{proxy.base_url}/v1/models", headers={"Authorization": f"Bearer {proxy.master_key}"}, timeout=10).json()
+        models = httpx.get(
+            f"{proxy.base_url}/v1/models", headers={"Authorization": f"Bearer {proxy.master_key}"}, timeout=10
+        ).json()
         names = {m["id"] for m in models["data"]}
         assert {"fusion/best-of", "fusion/merge", "fusion/debate", "fusion/best-of-cheap"} <= names
         client = openai.OpenAI(base_url=proxy.base_url, api_key=proxy.master_key, max_retries=0)

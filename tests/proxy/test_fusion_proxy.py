@@ -8,9 +8,8 @@ from typing import Any
 
 import openai
 import pytest
-
-from helpers import FUSION_WIRING, metric_samples, metric_sum, wait_for
 from fake_upstream import FakeUpstream
+from helpers import FUSION_WIRING, metric_samples, metric_sum, wait_for
 from proxy_fleet import Fleet
 from proxy_harness import ProxyProcess, fake_deployment
 
@@ -31,12 +30,26 @@ def proxy_config(upstream_url: str) -> dict[str, Any]:
         ("fusion/best-of-cheap", {"mode": "best-of", "panel": ["m-a", "m-c"], "judge": "m-b", "min_panel": 2}),
         ("fusion/quick", {"mode": "best-of", "panel": PANEL, "judge": "judge", "member_timeout": 1.5}),
         ("fusion/merge-open", {"mode": "merge", "panel": ["m-a", "m-b"], "judge": "judge", "return_candidates": True}),
-        ("fusion/deadline", {"mode": "best-of", "panel": ["m-a", "m-b"], "judge": "judge", "member_timeout": 30, "deadline": 1.0}),
+        (
+            "fusion/deadline",
+            {"mode": "best-of", "panel": ["m-a", "m-b"], "judge": "judge", "member_timeout": 30, "deadline": 1.0},
+        ),
         ("fusion/slow-judge", {"mode": "merge", "panel": ["m-a", "m-b"], "judge": "judge", "judge_timeout": 0.5}),
-        ("fusion/quorum", {"mode": "best-of", "panel": PANEL, "judge": "judge", "quorum": 2, "straggler_timeout": 0.05}),
+        (
+            "fusion/quorum",
+            {"mode": "best-of", "panel": PANEL, "judge": "judge", "quorum": 2, "straggler_timeout": 0.05},
+        ),
         ("fusion/capped", {"mode": "best-of", "panel": PANEL, "judge": "judge", "max_cost_per_request": 0.0145}),
-        ("fusion/capped-shrink", {"mode": "best-of", "panel": PANEL, "judge": "judge", "max_cost_per_request": 0.0145,
-                                  "cost_cap_action": "shrink"}),
+        (
+            "fusion/capped-shrink",
+            {
+                "mode": "best-of",
+                "panel": PANEL,
+                "judge": "judge",
+                "max_cost_per_request": 0.0145,
+                "cost_cap_action": "shrink",
+            },
+        ),
     ]
     return {
         "model_list": [fake_deployment(name, upstream_url, *price) for name, price in PRICES.items()]
@@ -56,7 +69,9 @@ def proxy(fleet: Fleet) -> ProxyProcess:
 
 
 def ask(client: openai.OpenAI, model: str, text: str = "What is 2+2?", **kwargs: Any):
-    raw = client.chat.completions.with_raw_response.create(model=model, messages=[{"role": "user", "content": text}], **kwargs)
+    raw = client.chat.completions.with_raw_response.create(
+        model=model, messages=[{"role": "user", "content": text}], **kwargs
+    )
     return raw.parse(), raw.headers
 
 
@@ -78,7 +93,15 @@ def verdict(winner: int, reason: str = "most accurate") -> str:
 def set_panel(upstream: FakeUpstream, **overrides: dict[str, Any]) -> None:
     tokens = {"m-a": (11, 7), "m-b": (13, 9), "m-c": (17, 3), "judge": (101, 23)}
     for model, (pt, ct) in tokens.items():
-        upstream.set(model, **{"text": f"answer from {model}", "prompt_tokens": pt, "completion_tokens": ct, **overrides.get(model.replace("-", "_"), {})})
+        upstream.set(
+            model,
+            **{
+                "text": f"answer from {model}",
+                "prompt_tokens": pt,
+                "completion_tokens": ct,
+                **overrides.get(model.replace("-", "_"), {}),
+            },
+        )
 
 
 def metrics_after_spend(proxy: ProxyProcess, before: str) -> str:
@@ -155,9 +178,16 @@ def test_debate_members_revise_after_seeing_each_other_then_judge_settles(client
         def answer(body: dict[str, Any]) -> str:
             revised = any(m["role"] == "assistant" for m in body["messages"])
             return f"{name} {'revised' if revised else 'first'}"
+
         return answer
 
-    set_panel(upstream, m_a={"text": member("A")}, m_b={"text": member("B")}, m_c={"text": member("C")}, judge={"text": "settled"})
+    set_panel(
+        upstream,
+        m_a={"text": member("A")},
+        m_b={"text": member("B")},
+        m_c={"text": member("C")},
+        judge={"text": "settled"},
+    )
     reply, headers = ask(client, "fusion/debate")
     assert reply.choices[0].message.content == "settled"
     assert headers["x-litellm-fusion-rounds"] == "2"
@@ -227,7 +257,9 @@ def test_min_panel_not_met_is_an_error_and_what_was_billed_is_charged(proxy, cli
     assert info.value.status_code == 502 and "min_panel is 2" in str(info.value)
     billed = upstream_cost(upstream)  # m-a answered before the request failed
     assert billed > 0
-    rows = wait_for(lambda: [r for r in proxy.spend_rows() if r.get("request_id") not in before], what="the failure row")
+    rows = wait_for(
+        lambda: [r for r in proxy.spend_rows() if r.get("request_id") not in before], what="the failure row"
+    )
     assert len(rows) == 1 and rows[0]["spend"] == pytest.approx(billed, rel=1e-9)
 
 
@@ -270,7 +302,9 @@ def test_streaming_carries_the_summed_cost_into_spend_and_prometheus(proxy, clie
     set_panel(upstream, judge={"text": verdict(3)})
     before = proxy.metrics()
     raw = client.chat.completions.with_raw_response.create(
-        model="fusion/best-of", messages=[{"role": "user", "content": "stream please"}], stream=True,
+        model="fusion/best-of",
+        messages=[{"role": "user", "content": "stream please"}],
+        stream=True,
         stream_options={"include_usage": True},
     )
     chunks = list(raw.parse())
@@ -283,7 +317,9 @@ def test_streaming_carries_the_summed_cost_into_spend_and_prometheus(proxy, clie
     rows = wait_for(lambda: spend_row(proxy, call_id), what="stream spend row")
     assert len(rows) == 1 and rows[0]["spend"] == pytest.approx(expected, rel=1e-9)
     after = metrics_after_spend(proxy, before)
-    assert metric_sum(after, "litellm_spend_metric_total") - metric_sum(before, "litellm_spend_metric_total") == pytest.approx(expected, rel=1e-9)
+    assert metric_sum(after, "litellm_spend_metric_total") - metric_sum(
+        before, "litellm_spend_metric_total"
+    ) == pytest.approx(expected, rel=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -333,7 +369,10 @@ def test_return_candidates_shows_every_member_answer_and_cost_in_the_reply(clien
     set_panel(upstream, judge={"text": "merged"})
     reply, _ = ask(client, "fusion/merge-open")
     fusion = reply.choices[0].message.provider_specific_fields["fusion"]
-    assert [(c["model"], c["text"]) for c in fusion["candidates"]] == [("m-a", "answer from m-a"), ("m-b", "answer from m-b")]
+    assert [(c["model"], c["text"]) for c in fusion["candidates"]] == [
+        ("m-a", "answer from m-a"),
+        ("m-b", "answer from m-b"),
+    ]
     assert fusion["cost"] == pytest.approx(upstream_cost(upstream), rel=1e-9)
     assert [m["cost"] for m in fusion["members"]] == [pytest.approx(11e-6 + 14e-6), pytest.approx(39e-6 + 36e-6)]
 
@@ -378,8 +417,10 @@ def test_empty_content_and_non_text_parts_pass_through(client, upstream):
     set_panel(upstream, judge={"text": verdict(1)})
     reply, _ = ask(client, "fusion/best-of", "")
     assert reply.choices[0].message.content == "answer from m-a"
-    parts = [{"type": "text", "text": "what is in this picture?"},
-             {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]
+    parts = [
+        {"type": "text", "text": "what is in this picture?"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+    ]
     upstream.reset()
     set_panel(upstream, judge={"text": verdict(2)})
     reply, _ = ask(client, "fusion/best-of", parts)
@@ -394,7 +435,9 @@ def test_quorum_stops_waiting_for_the_straggler(client, upstream):
     reply, headers = ask(client, "fusion/quorum")
     assert reply.choices[0].message.content == "answer from m-b"
     assert "m-c" in headers["x-litellm-fusion-dropped"] and "straggler" in headers["x-litellm-fusion-dropped"]
-    assert float(headers["x-litellm-response-cost"]) == pytest.approx(upstream_cost(upstream), rel=1e-9), "the straggler is not billed"
+    assert float(headers["x-litellm-response-cost"]) == pytest.approx(upstream_cost(upstream), rel=1e-9), (
+        "the straggler is not billed"
+    )
 
 
 def test_cost_cap_rejects_with_estimate_and_cap(client, upstream):

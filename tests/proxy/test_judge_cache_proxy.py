@@ -10,9 +10,8 @@ from typing import Any
 
 import openai
 import pytest
-
-from helpers import FUSION_WIRING, wait_for
 from fake_upstream import FakeUpstream
+from helpers import FUSION_WIRING, wait_for
 from proxy_fleet import Fleet
 from proxy_harness import ProxyProcess, fake_deployment
 from redis_harness import RedisServer
@@ -24,12 +23,39 @@ PREFIX = "litellm_fusion:judge:"
 def config(upstream_url: str, redis_port: int, response_cache: bool = False) -> dict[str, Any]:
     models = [fake_deployment(n, upstream_url, *p) for n, p in PRICES.items()]
     models += [
-        {"model_name": "fusion/best-of", "litellm_params": {"model": "fusion/best-of", "panel": ["c-a", "c-b"], "judge": "c-judge"}},
-        {"model_name": "fusion/merge", "litellm_params": {"model": "fusion/merge", "panel": ["c-a", "c-b"], "judge": "c-judge", "judge_cache_ttl": 120}},
-        {"model_name": "fusion/merge-nocache", "litellm_params": {"model": "fusion/merge", "mode": "merge", "panel": ["c-a", "c-b"], "judge": "c-judge", "judge_cache_ttl": "off"}},
-        {"model_name": "fusion/cascade-verified", "litellm_params": {
-            "model": "fusion/cascade", "mode": "cascade", "tiers": [["c-a"], ["c-b"]], "accept": "verifier",
-            "verifier": {"model": "c-judge", "threshold": 0.7}}},
+        {
+            "model_name": "fusion/best-of",
+            "litellm_params": {"model": "fusion/best-of", "panel": ["c-a", "c-b"], "judge": "c-judge"},
+        },
+        {
+            "model_name": "fusion/merge",
+            "litellm_params": {
+                "model": "fusion/merge",
+                "panel": ["c-a", "c-b"],
+                "judge": "c-judge",
+                "judge_cache_ttl": 120,
+            },
+        },
+        {
+            "model_name": "fusion/merge-nocache",
+            "litellm_params": {
+                "model": "fusion/merge",
+                "mode": "merge",
+                "panel": ["c-a", "c-b"],
+                "judge": "c-judge",
+                "judge_cache_ttl": "off",
+            },
+        },
+        {
+            "model_name": "fusion/cascade-verified",
+            "litellm_params": {
+                "model": "fusion/cascade",
+                "mode": "cascade",
+                "tiers": [["c-a"], ["c-b"]],
+                "accept": "verifier",
+                "verifier": {"model": "c-judge", "threshold": 0.7},
+            },
+        },
     ]
     settings: dict[str, Any] = dict(FUSION_WIRING)
     cfg: dict[str, Any] = {
@@ -49,8 +75,10 @@ def fleet_proxies(fleet: Fleet) -> None:
     port = fleet.redis("judge-cache").port
     for name in ("judge-cache-1", "judge-cache-2"):
         fleet.add(name, config(fleet.upstream.base_url, port))
-    fleet.add("judge-cache-response-cache",
-              config(fleet.upstream.base_url, fleet.redis("judge-cache-response-cache").port, response_cache=True))
+    fleet.add(
+        "judge-cache-response-cache",
+        config(fleet.upstream.base_url, fleet.redis("judge-cache-response-cache").port, response_cache=True),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +97,9 @@ def client(proxy: ProxyProcess) -> openai.OpenAI:
 
 
 def ask(proxy: ProxyProcess, model: str, text: str):
-    raw = client(proxy).chat.completions.with_raw_response.create(model=model, messages=[{"role": "user", "content": text}])
+    raw = client(proxy).chat.completions.with_raw_response.create(
+        model=model, messages=[{"role": "user", "content": text}]
+    )
     return raw.parse(), raw.headers
 
 
@@ -86,10 +116,13 @@ def unique(label: str) -> str:
     return f"{label} {uuid.uuid4().hex}"
 
 
-@pytest.mark.parametrize("model, judge, answer", [
-    ("fusion/best-of", json.dumps({"winner": 2, "reason": "beta is right"}), "beta"),
-    ("fusion/merge", "alpha and beta", "alpha and beta"),
-])
+@pytest.mark.parametrize(
+    "model, judge, answer",
+    [
+        ("fusion/best-of", json.dumps({"winner": 2, "reason": "beta is right"}), "beta"),
+        ("fusion/merge", "alpha and beta", "alpha and beta"),
+    ],
+)
 def test_repeat_is_a_hit_with_zero_judge_cost_and_the_same_reply(proxies, upstream, model, judge, answer):
     one, _ = proxies
     steer(upstream, judge)
@@ -99,7 +132,9 @@ def test_repeat_is_a_hit_with_zero_judge_cost_and_the_same_reply(proxies, upstre
     assert (h1["x-litellm-fusion-judge-cache"], h2["x-litellm-fusion-judge-cache"]) == ("miss", "hit")
     assert first.choices[0].message.content == second.choices[0].message.content == answer
     assert len(upstream.requests_for("c-judge")) == 1
-    assert float(h1["x-litellm-response-cost"]) - float(h2["x-litellm-response-cost"]) == pytest.approx(JUDGE_COST, rel=1e-9)
+    assert float(h1["x-litellm-response-cost"]) - float(h2["x-litellm-response-cost"]) == pytest.approx(
+        JUDGE_COST, rel=1e-9
+    )
 
 
 def test_decision_made_in_one_replica_is_a_hit_in_the_other(proxies, upstream):
@@ -122,9 +157,14 @@ def test_a_cascade_verifiers_rating_is_cached_across_replicas(proxies, upstream,
     assert h1["x-litellm-fusion-tier"] == h2["x-litellm-fusion-tier"] == tier
     assert first.choices[0].message.content == second.choices[0].message.content
     assert len(upstream.requests_for("c-judge")) == 1, "the second replica rates from the shared cache"
-    assert float(h1["x-litellm-response-cost"]) - float(h2["x-litellm-response-cost"]) == pytest.approx(JUDGE_COST, rel=1e-9)
+    assert float(h1["x-litellm-response-cost"]) - float(h2["x-litellm-response-cost"]) == pytest.approx(
+        JUDGE_COST, rel=1e-9
+    )
     if tier == "2":
-        assert "cached rating" in h2["x-litellm-fusion-escalations"] and "cached rating" not in h1["x-litellm-fusion-escalations"]
+        assert (
+            "cached rating" in h2["x-litellm-fusion-escalations"]
+            and "cached rating" not in h1["x-litellm-fusion-escalations"]
+        )
 
 
 def test_ttl_is_set_and_an_expired_decision_is_a_miss(proxies, upstream, redis_server):
@@ -188,7 +228,9 @@ def test_fully_repeated_request_costs_nothing_with_litellms_response_cache(upstr
         first, h1 = ask(proxy, "fusion/best-of", question)
         seen = len(upstream.seen)
         second, h2 = ask(proxy, "fusion/best-of", question)
-    assert len(upstream.seen) == seen == 3, "the repeat reached no upstream: panel from LiteLLM's cache, judge from ours"
+    assert len(upstream.seen) == seen == 3, (
+        "the repeat reached no upstream: panel from LiteLLM's cache, judge from ours"
+    )
     assert h2["x-litellm-fusion-judge-cache"] == "hit"
     assert second.choices[0].message.content == first.choices[0].message.content == "beta"
     assert float(h1["x-litellm-response-cost"]) > 0

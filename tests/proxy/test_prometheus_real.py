@@ -21,17 +21,22 @@ import httpx
 import openai
 import pytest
 import yaml
-
-from helpers import EASY, FUSION_WIRING, HARD, wait_for
 from fake_upstream import FakeUpstream
+from helpers import EASY, FUSION_WIRING, HARD, wait_for
 from proxy_fleet import Fleet
 from proxy_harness import ProxyProcess, fake_deployment, free_port, stop_process
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboards" / "litellm-fusion.json"
 RATE_INTERVAL = "1m"  # what Grafana's $__rate_interval stands for here (scrape interval 1s)
 
-PRICES = {"f-a": (1e-6, 2e-6), "f-b": (2e-6, 3e-6), "f-judge": (1e-5, 2e-5), "f-bad": (1e-6, 1e-6),
-          "c-1": (1e-7, 2e-7), "c-2": (2e-7, 3e-7)}
+PRICES = {
+    "f-a": (1e-6, 2e-6),
+    "f-b": (2e-6, 3e-6),
+    "f-judge": (1e-5, 2e-5),
+    "f-bad": (1e-6, 1e-6),
+    "c-1": (1e-7, 2e-7),
+    "c-2": (2e-7, 3e-7),
+}
 TOKENS = {"f-a": (10, 5), "f-b": (12, 6), "f-judge": (50, 10), "c-1": (30, 4), "c-2": (31, 5)}
 SLOW = 0.3  # f-b's latency: the slowest member of every panel it is in
 # routed group "auto": strength, $/input token, $/output token, (prompt, completion) tokens returned
@@ -39,10 +44,21 @@ TIERS = {"route-cheap": (2.0, 1e-7, 4e-7, (100, 50)), "route-strong": (3.2, 1e-5
 FUSION = {
     "fusion/cached": {"model": "fusion/best-of", "panel": ["f-a", "f-b"], "judge": "f-judge"},
     "fusion/stream": {"model": "fusion/merge", "panel": ["f-a", "f-b"], "judge": "f-judge", "judge_cache_ttl": "off"},
-    "fusion/debate": {"model": "fusion/debate", "panel": ["f-a", "f-b"], "judge": "f-judge", "rounds": 2, "judge_cache_ttl": "off"},
+    "fusion/debate": {
+        "model": "fusion/debate",
+        "panel": ["f-a", "f-b"],
+        "judge": "f-judge",
+        "rounds": 2,
+        "judge_cache_ttl": "off",
+    },
     "fusion/fragile": {"model": "fusion/best-of", "panel": ["f-a", "f-bad"], "judge": "f-judge", "min_panel": 2},
     "fusion/tolerant": {"model": "fusion/best-of", "panel": ["f-a", "f-bad"], "judge": "f-judge", "min_panel": 1},
-    "fusion/routed": {"model": "fusion/best-of", "panel": ["auto", "f-a"], "judge": "f-judge", "judge_cache_ttl": "off"},
+    "fusion/routed": {
+        "model": "fusion/best-of",
+        "panel": ["auto", "f-a"],
+        "judge": "f-judge",
+        "judge_cache_ttl": "off",
+    },
     # a cascade: the cheap tier agrees on prompts marked "cascade-agree", else the last tier (f-judge) answers
     "fusion/cascade": {"model": "fusion/cascade", "tiers": [["c-1", "c-2"], ["f-judge"]]},
 }
@@ -82,7 +98,12 @@ def proxy_config(url: str, redis_port: int) -> dict[str, Any]:
     models += [{"model_name": name, "litellm_params": params} for name, params in FUSION.items()]
     return {
         "model_list": models,
-        "router_settings": {"num_retries": 0, "disable_cooldowns": True, "redis_host": "127.0.0.1", "redis_port": redis_port},
+        "router_settings": {
+            "num_retries": 0,
+            "disable_cooldowns": True,
+            "redis_host": "127.0.0.1",
+            "redis_port": redis_port,
+        },
         "litellm_settings": dict(FUSION_WIRING),
         "litellm_fusion": {"routing": {"auto": {"mode": "balanced"}}, "judge_cache": {"ttl": 3600, "timeout_ms": 5000}},
     }
@@ -107,20 +128,30 @@ class PrometheusServer:
             raise RuntimeError("prometheus is not installed (scripts/test.sh installs the Debian package)")
         config = {
             "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
-            "scrape_configs": [{
-                "job_name": "litellm",
-                "metrics_path": "/metrics/",
-                "authorization": {"type": "Bearer", "credentials": self.target.master_key},
-                "static_configs": [{"targets": [f"127.0.0.1:{self.target.port}"]}],
-            }],
+            "scrape_configs": [
+                {
+                    "job_name": "litellm",
+                    "metrics_path": "/metrics/",
+                    "authorization": {"type": "Bearer", "credentials": self.target.master_key},
+                    "static_configs": [{"targets": [f"127.0.0.1:{self.target.port}"]}],
+                }
+            ],
         }
         cfg = self.workdir / "prometheus.yml"
         cfg.write_text(yaml.safe_dump(config))
         self._log = open(self.workdir / "prometheus.log", "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [binary, f"--config.file={cfg}", f"--storage.tsdb.path={self.workdir / 'tsdb'}",
-             f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn"],
-            stdout=self._log, stderr=subprocess.STDOUT, cwd=self.workdir, start_new_session=True,
+            [
+                binary,
+                f"--config.file={cfg}",
+                f"--storage.tsdb.path={self.workdir / 'tsdb'}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--log.level=warn",
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            cwd=self.workdir,
+            start_new_session=True,
         )
 
         def ready() -> bool:
@@ -139,8 +170,10 @@ class PrometheusServer:
         body = r.json()
         assert r.status_code == 200 and body["status"] == "success", f"{expr}: {body}"
         assert body["data"]["resultType"] == "vector", expr
-        return [({k: v for k, v in s["metric"].items() if k not in ("job", "instance")}, float(s["value"][1]))
-                for s in body["data"]["result"]]
+        return [
+            ({k: v for k, v in s["metric"].items() if k not in ("job", "instance")}, float(s["value"][1]))
+            for s in body["data"]["result"]
+        ]
 
     def target_up(self) -> bool:
         return any(v == 1.0 for _, v in self.query('up{job="litellm"}'))
@@ -175,7 +208,7 @@ def steer(upstream: FakeUpstream) -> None:
     for model, (pt, ct) in TOKENS.items():
         text: Any = json.dumps({"winner": 2, "reason": "B is right"}) if model == "f-judge" else f"answer from {model}"
         if model.startswith("c-"):
-            text = lambda body, own=text: "42" if "cascade-agree" in body["messages"][-1]["content"] else own  # noqa: E731
+            text = lambda body, own=text: "42" if "cascade-agree" in body["messages"][-1]["content"] else own
         upstream.set(model, text=text, prompt_tokens=pt, completion_tokens=ct, latency=SLOW if model == "f-b" else 0.0)
     upstream.set("f-bad", status=500, error_message="f-bad is down")
     for tier, (*_, (pt, ct)) in TIERS.items():
@@ -191,12 +224,15 @@ def sent(proxy: ProxyProcess, prometheus: PrometheusServer, upstream: FakeUpstre
 
     def ask(model: str, text: str, **kwargs: Any) -> Any:
         return client.chat.completions.with_raw_response.create(
-            model=model, messages=[{"role": "user", "content": text}], **kwargs)
+            model=model, messages=[{"role": "user", "content": text}], **kwargs
+        )
 
     question = "What is the capital of France? (metrics test)"
     assert ask("fusion/cached", question).headers["x-litellm-fusion-judge-cache"] == "miss"
     assert ask("fusion/cached", question).headers["x-litellm-fusion-judge-cache"] == "hit"
-    streamed = client.chat.completions.create(model="fusion/stream", messages=[{"role": "user", "content": "Explain tides."}], stream=True)
+    streamed = client.chat.completions.create(
+        model="fusion/stream", messages=[{"role": "user", "content": "Explain tides."}], stream=True
+    )
     assert "".join(c.choices[0].delta.content or "" for c in streamed if c.choices)
     assert ask("fusion/debate", "Is 91 prime?").headers["x-litellm-fusion-rounds"] == "2"
     with pytest.raises(openai.APIStatusError) as failed:
@@ -209,12 +245,16 @@ def sent(proxy: ProxyProcess, prometheus: PrometheusServer, upstream: FakeUpstre
     assert ask("auto", EASY).headers["x-litellm-fusion-route-deployment"] == "openai/route-cheap"
     assert ask("auto", HARD).headers["x-litellm-fusion-route-deployment"] == "openai/route-strong"
     # A client's metadata posing as the plugin's records changes neither spend nor metrics.
-    spoof = {"litellm_fusion_result": {"cost": 0, "prompt_tokens": 0, "completion_tokens": 0},
-             "litellm_fusion_routing": {"group": "auto", "deployment": "evil", "classifier_us": 1},
-             "litellm_fusion_inner_call": {"fusion_model": "evil"}}
+    spoof = {
+        "litellm_fusion_result": {"cost": 0, "prompt_tokens": 0, "completion_tokens": 0},
+        "litellm_fusion_routing": {"group": "auto", "deployment": "evil", "classifier_us": 1},
+        "litellm_fusion_inner_call": {"fusion_model": "evil"},
+    }
     spoofed = ask("f-a", "plain call", metadata=spoof)
     assert float(spoofed.headers["x-litellm-response-cost"]) == pytest.approx(A, rel=1e-9)
-    assert len([s for s in upstream.seen if s.model == "f-judge"]) == 5, "judge: miss, stream, debate, routed; cascade tier 2"
+    assert len([s for s in upstream.seen if s.model == "f-judge"]) == 5, (
+        "judge: miss, stream, debate, routed; cascade tier 2"
+    )
     return {"ids": [spoofed.parse().id]}
 
 
@@ -256,13 +296,21 @@ def member_series(value: Callable[[str, str], float]) -> Vector:
 def expected() -> dict[tuple[str, str], Vector | None]:
     """Exact results of the cumulative (since proxy start) dashboard expressions after `sent`."""
     member_cost = {
-        ("fusion/cached", "f-a"): 2 * A, ("fusion/cached", "f-b"): 2 * B,
-        ("fusion/stream", "f-a"): A, ("fusion/stream", "f-b"): B,
-        ("fusion/debate", "f-a"): 2 * A, ("fusion/debate", "f-b"): 2 * B,  # two rounds
-        ("fusion/fragile", "f-a"): A, ("fusion/fragile", "f-bad"): 0.0,
-        ("fusion/tolerant", "f-a"): A, ("fusion/tolerant", "f-bad"): 0.0,
-        ("fusion/routed", "auto"): AUTO, ("fusion/routed", "f-a"): A,
-        ("fusion/cascade", "c-1"): 2 * C1, ("fusion/cascade", "c-2"): 2 * C2, ("fusion/cascade", "f-judge"): J,
+        ("fusion/cached", "f-a"): 2 * A,
+        ("fusion/cached", "f-b"): 2 * B,
+        ("fusion/stream", "f-a"): A,
+        ("fusion/stream", "f-b"): B,
+        ("fusion/debate", "f-a"): 2 * A,
+        ("fusion/debate", "f-b"): 2 * B,  # two rounds
+        ("fusion/fragile", "f-a"): A,
+        ("fusion/fragile", "f-bad"): 0.0,
+        ("fusion/tolerant", "f-a"): A,
+        ("fusion/tolerant", "f-bad"): 0.0,
+        ("fusion/routed", "auto"): AUTO,
+        ("fusion/routed", "f-a"): A,
+        ("fusion/cascade", "c-1"): 2 * C1,
+        ("fusion/cascade", "c-2"): 2 * C2,
+        ("fusion/cascade", "f-judge"): J,
     }
     judged = ["fusion/cached", "fusion/stream", "fusion/debate", "fusion/routed"]  # one judge call each
     totals = {m: sum(v for (mm, _), v in member_cost.items() if mm == m) + (J if m in judged else 0.0) for m in FUSION}
@@ -284,10 +332,15 @@ def expected() -> dict[tuple[str, str], Vector | None]:
         ("Judge-cache hit rate (since proxy start)", "A"): vec(({}, 0.5)),  # one miss, one hit
         ("Judge-cache hit rate per fusion model (since proxy start)", "A"): by_fusion({"fusion/cached": 0.5}),
         ("Member failure rate (since proxy start)", "A"): member_series(lambda m, p: 1.0 if p == "f-bad" else 0.0),
-        ("Judge calls by outcome (since proxy start)", "A"): by_fusion({m: 1 for m in judged}, judge_model="f-judge", outcome="ok"),
-        ("Rounds per successful request (since proxy start)", "A"): by_fusion({m: 2 if m == "fusion/debate" else 1 for m in ok}),
+        ("Judge calls by outcome (since proxy start)", "A"): by_fusion(
+            {m: 1 for m in judged}, judge_model="f-judge", outcome="ok"
+        ),
+        ("Rounds per successful request (since proxy start)", "A"): by_fusion(
+            {m: 2 if m == "fusion/debate" else 1 for m in ok}
+        ),
         ("Routing mix per group (share and decisions, since proxy start)", "A"): vec(
-            *(({"group": "auto", "deployment": d}, s) for d, s in share.items())),
+            *(({"group": "auto", "deployment": d}, s) for d, s in share.items())
+        ),
         # three decisions: the member call of fusion/routed counted once, the two direct calls; none for the spoof
         ("Routing mix per group (share and decisions, since proxy start)", "B"): vec(
             ({"group": "auto", "deployment": "openai/route-cheap", "outcome": "ok"}, 2),
@@ -299,11 +352,15 @@ def expected() -> dict[tuple[str, str], Vector | None]:
         ("Routing savings (since proxy start)", "D"): vec(({"group": "auto"}, ACTUAL)),
         ("Cascade answers by tier and escalations (since proxy start)", "A"): vec(
             ({"fusion_model": "fusion/cascade", "tier": "1", "accepted_by": "agreement"}, 1),
-            ({"fusion_model": "fusion/cascade", "tier": "2", "accepted_by": "last tier"}, 1)),
+            ({"fusion_model": "fusion/cascade", "tier": "2", "accepted_by": "last tier"}, 1),
+        ),
         ("Cascade answers by tier and escalations (since proxy start)", "B"): vec(
-            ({"fusion_model": "fusion/cascade", "tier": "1", "reason": "disagreement"}, 1)),
+            ({"fusion_model": "fusion/cascade", "tier": "1", "reason": "disagreement"}, 1)
+        ),
         ("Cascade savings (since proxy start)", "A"): by_fusion({"fusion/cascade": CASCADE_BASELINE - CASCADE_COST}),
-        ("Cascade savings (since proxy start)", "B"): by_fusion({"fusion/cascade": 1 - CASCADE_COST / CASCADE_BASELINE}),
+        ("Cascade savings (since proxy start)", "B"): by_fusion(
+            {"fusion/cascade": 1 - CASCADE_COST / CASCADE_BASELINE}
+        ),
         ("Cascade savings (since proxy start)", "C"): by_fusion({"fusion/cascade": CASCADE_BASELINE}),
         # latencies are not exact: checked together, as relations, after the exact ones
         ("Mean latency: fusion vs slowest member (since proxy start)", "A"): None,
@@ -314,7 +371,8 @@ def expected() -> dict[tuple[str, str], Vector | None]:
 
 def matches(result: Vector, want: Vector) -> bool:
     return result.keys() == want.keys() and all(
-        math.isclose(result[k], v, rel_tol=1e-9, abs_tol=1e-15) for k, v in want.items())
+        math.isclose(result[k], v, rel_tol=1e-9, abs_tol=1e-15) for k, v in want.items()
+    )
 
 
 def as_vector(rows: list[tuple[dict[str, str], float]]) -> Vector:
@@ -338,14 +396,22 @@ def test_every_cumulative_dashboard_expression_returns_the_expected_numbers(prom
             wait_for(settled, timeout=20, what=f"{key}")
         except AssertionError:
             got = as_vector(prometheus.query(expr))
-            pytest.fail(f"{key}\n{expr}\n got  {sorted((sorted(k), v) for k, v in got.items())}\n want "
-                        f"{sorted((sorted(k), v) for k, v in want.items())}")
+            pytest.fail(
+                f"{key}\n{expr}\n got  {sorted((sorted(k), v) for k, v in got.items())}\n want "
+                f"{sorted((sorted(k), v) for k, v in want.items())}"
+            )
 
     # Fusion latency vs slowest member: the fusion request takes at least its slowest member (f-b, SLOW
     # per round), and the slowest member is at least SLOW per round.
-    mean = {ref: {dict(k).get("fusion_model", "") + "|" + dict(k).get("member", ""): v
-                  for k, v in as_vector(prometheus.query(cumulative[("Mean latency: fusion vs slowest member (since proxy start)", ref)])).items()}
-            for ref in "ABC"}
+    mean = {
+        ref: {
+            dict(k).get("fusion_model", "") + "|" + dict(k).get("member", ""): v
+            for k, v in as_vector(
+                prometheus.query(cumulative[("Mean latency: fusion vs slowest member (since proxy start)", ref)])
+            ).items()
+        }
+        for ref in "ABC"
+    }
     ok = {"fusion/cached", "fusion/stream", "fusion/debate", "fusion/tolerant", "fusion/routed", "fusion/cascade"}
     assert {k.split("|")[0] for k in mean["A"]} == ok and {k.split("|")[0] for k in mean["B"]} == ok
     for model in ok:
@@ -368,14 +434,18 @@ def test_every_rate_dashboard_expression_returns_data_after_two_scrapes(promethe
 def test_spoofed_plugin_metadata_is_ignored_and_litellm_counts_fusion_spend_once(prometheus, sent):
     """The plain call with spoofed metadata was billed and counted by LiteLLM; our metrics are breakdowns
     of LiteLLM's spend: a fusion model's member + judge costs equal LiteLLM's spend for it."""
+
     def spend(model: str) -> float:
         rows = prometheus.query(f'sum(litellm_spend_metric_total{{requested_model="{model}"}})')
         return rows[0][1] if rows else -1.0
 
     wait_for(lambda: math.isclose(spend("f-a"), A, rel_tol=1e-9), timeout=20, what="LiteLLM's spend for the plain call")
     for model in ("fusion/cached", "fusion/stream", "fusion/debate", "fusion/routed", "fusion/cascade"):
+
         def equal(model: str = model) -> bool:
-            ours = prometheus.query(f'sum({{__name__=~"litellm_fusion_(member|judge)_cost_usd_total", fusion_model="{model}"}})')
+            ours = prometheus.query(
+                f'sum({{__name__=~"litellm_fusion_(member|judge)_cost_usd_total", fusion_model="{model}"}})'
+            )
             return bool(ours) and math.isclose(spend(model), ours[0][1], rel_tol=1e-9)
 
         wait_for(equal, timeout=20, what=f"LiteLLM's spend for {model} to equal our breakdown")

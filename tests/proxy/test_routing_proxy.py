@@ -9,9 +9,8 @@ from typing import Any
 
 import openai
 import pytest
-
-from helpers import EASY, FUSION_WIRING, HARD, metric_sum, wait_for
 from fake_upstream import FakeUpstream
+from helpers import EASY, FUSION_WIRING, HARD, metric_sum, wait_for
 from proxy_fleet import Fleet
 from proxy_harness import ProxyProcess, fake_deployment
 
@@ -39,20 +38,49 @@ def proxy_config(url: str) -> dict[str, Any]:
     models += [routed("g-cheap", "route-cheap", url), routed("g-strong", "route-strong", url)]
     gated = {"mode": "best-of", "panel": ["g-cheap", "g-strong", "other"], "judge": "judge"}
     models += [
-        {"model_name": "fusion/routed", "litellm_params": {"model": "fusion/best-of", "panel": ["auto-thrifty", "other"], "judge": "judge"}},
-        {"model_name": "fusion/auto", "litellm_params": {"model": "fusion/auto", **gated,
-                                                           "gate": {"cheap": "g-cheap", "strong": "g-strong", "target_p_success": 0.65}}},
-        {"model_name": "fusion/auto-picky", "litellm_params": {"model": "fusion/auto-picky", **gated,
-                                                                 "gate": {"cheap": "g-cheap", "strong": "g-strong", "target_p_success": 0.97}}},
-        {"model_name": "smart", "litellm_params": {"model": "auto_router/complexity_router", "complexity_router_config": {
-            "tiers": tiers, "classifier_type": "custom", "classifier_plugin": "litellm_fusion.complexity_classifier"}}},
+        {
+            "model_name": "fusion/routed",
+            "litellm_params": {"model": "fusion/best-of", "panel": ["auto-thrifty", "other"], "judge": "judge"},
+        },
+        {
+            "model_name": "fusion/auto",
+            "litellm_params": {
+                "model": "fusion/auto",
+                **gated,
+                "gate": {"cheap": "g-cheap", "strong": "g-strong", "target_p_success": 0.65},
+            },
+        },
+        {
+            "model_name": "fusion/auto-picky",
+            "litellm_params": {
+                "model": "fusion/auto-picky",
+                **gated,
+                "gate": {"cheap": "g-cheap", "strong": "g-strong", "target_p_success": 0.97},
+            },
+        },
+        {
+            "model_name": "smart",
+            "litellm_params": {
+                "model": "auto_router/complexity_router",
+                "complexity_router_config": {
+                    "tiers": tiers,
+                    "classifier_type": "custom",
+                    "classifier_plugin": "litellm_fusion.complexity_classifier",
+                },
+            },
+        },
     ]
     return {
         "model_list": models,
         "router_settings": {"num_retries": 1, "allowed_fails": 0, "cooldown_time": 60},
         "litellm_settings": dict(FUSION_WIRING),
-        "litellm_fusion": {"routing": {"auto": {"mode": "balanced"}, "auto-thrifty": {"mode": 0.5},
-                                       "auto-open": {"mode": "balanced", "caller_may_set": ["mode", "candidates", "max_cost"]}}},
+        "litellm_fusion": {
+            "routing": {
+                "auto": {"mode": "balanced"},
+                "auto-thrifty": {"mode": 0.5},
+                "auto-open": {"mode": "balanced", "caller_may_set": ["mode", "candidates", "max_cost"]},
+            }
+        },
     }
 
 
@@ -72,13 +100,26 @@ def answered_by(upstream: FakeUpstream) -> list[str]:
 
 def ask(client: openai.OpenAI, model: str, content: Any, metadata: dict | None = None, headers: dict | None = None):
     raw = client.chat.completions.with_raw_response.create(
-        model=model, messages=[{"role": "user", "content": content}],
-        extra_body={"metadata": metadata} if metadata else None, extra_headers=headers)
+        model=model,
+        messages=[{"role": "user", "content": content}],
+        extra_body={"metadata": metadata} if metadata else None,
+        extra_headers=headers,
+    )
     return raw.parse(), raw.headers
 
 
 def steer(upstream: FakeUpstream) -> None:
-    for name in [*TIERS, "pool-a", "pool-b", "judge", "other", "tier-simple", "tier-medium", "tier-complex", "tier-reasoning"]:
+    for name in [
+        *TIERS,
+        "pool-a",
+        "pool-b",
+        "judge",
+        "other",
+        "tier-simple",
+        "tier-medium",
+        "tier-complex",
+        "tier-reasoning",
+    ]:
         upstream.set(name, text=f"from {name}" if name != "judge" else json.dumps({"winner": 1, "reason": "r"}))
 
 
@@ -115,9 +156,13 @@ def test_mode_changes_the_choice(client, upstream):
 def test_multi_turn_classifies_the_current_ask_in_context(client, upstream):
     steer(upstream)
     difficulty = []
-    for history in ([{"role": "user", "content": "hello there"}, {"role": "assistant", "content": "Hi! How can I help?"}],
-                    [{"role": "user", "content": HARD}, {"role": "assistant", "content": "Shall I include the proof?"}]):
-        raw = client.chat.completions.with_raw_response.create(model="auto", messages=[*history, {"role": "user", "content": "yes"}])
+    for history in (
+        [{"role": "user", "content": "hello there"}, {"role": "assistant", "content": "Hi! How can I help?"}],
+        [{"role": "user", "content": HARD}, {"role": "assistant", "content": "Shall I include the proof?"}],
+    ):
+        raw = client.chat.completions.with_raw_response.create(
+            model="auto", messages=[*history, {"role": "user", "content": "yes"}]
+        )
         difficulty.append(float(raw.headers["x-litellm-fusion-route-difficulty"]))
     after_greeting, after_hard_question = answered_by(upstream)
     assert after_greeting != "route-strong" and after_hard_question == "route-strong"
@@ -127,8 +172,9 @@ def test_multi_turn_classifies_the_current_ask_in_context(client, upstream):
 def test_responses_endpoint_is_routed_by_its_input(client, upstream):
     steer(upstream)  # /v1/responses reaches the Router without `messages`: the input is what is classified
     client.responses.create(model="auto-thrifty", input=EASY)
-    client.responses.create(model="auto-thrifty", input=[
-        {"role": "user", "content": [{"type": "input_text", "text": HARD}]}])
+    client.responses.create(
+        model="auto-thrifty", input=[{"role": "user", "content": [{"type": "input_text", "text": HARD}]}]
+    )
     assert answered_by(upstream) == ["route-cheap", "route-mid"]  # as for chat (test_mode_changes_the_choice)
 
 
@@ -181,7 +227,10 @@ def test_complexity_gate_answers_alone_or_fuses(proxy, client, upstream):
 
     def counted() -> bool:
         text = proxy.metrics()
-        return all(metric_sum(text, "litellm_fusion_gate_decisions_total", fusion_model=m, decision=d) == 1 for m, d in expected)
+        return all(
+            metric_sum(text, "litellm_fusion_gate_decisions_total", fusion_model=m, decision=d) == 1
+            for m, d in expected
+        )
 
     wait_for(counted, what="one gate decision of each kind in /metrics")
 
@@ -195,13 +244,17 @@ def test_caller_sets_mode_candidates_and_ceiling_where_the_group_allows(proxy, c
     _, h_cap = ask(client, "auto-open", HARD, headers={"x-litellm-routing-max-cost": "0.005"})
     assert h_cap["x-litellm-fusion-route-caller"] == "max_cost=0.005"
     _, h_free = ask(client, "auto-open", HARD)
-    assert answered_by(upstream) == [h["x-litellm-fusion-route-deployment"].split("/")[1],
-                                     h_cap["x-litellm-fusion-route-deployment"].split("/")[1], "route-strong"]
+    assert answered_by(upstream) == [
+        h["x-litellm-fusion-route-deployment"].split("/")[1],
+        h_cap["x-litellm-fusion-route-deployment"].split("/")[1],
+        "route-strong",
+    ]
     assert "route-strong" not in answered_by(upstream)[:2], "neither the subset nor the ceiling admits route-strong"
     assert h_free["x-litellm-fusion-route-caller"] == "none"
     _, h_cost = ask(client, "auto-open", HARD, headers={"x-litellm-routing-mode": "cost"})
-    _, h_quality = ask(client, "auto-open", HARD, metadata={"routing_mode": "quality"},
-                       headers={"x-litellm-routing-mode": "cost"})  # the body's metadata wins over the header
+    _, h_quality = ask(
+        client, "auto-open", HARD, metadata={"routing_mode": "quality"}, headers={"x-litellm-routing-mode": "cost"}
+    )  # the body's metadata wins over the header
     assert (h_cost["x-litellm-fusion-route-mode"], h_cost["x-litellm-fusion-route-caller"]) == ("cost", "mode=cost")
     assert h_quality["x-litellm-fusion-route-mode"] == "quality"
     row = wait_for(lambda: [r for r in proxy.spend_rows() if r["request_id"] == reply.id], what="spend row")[0]
@@ -210,15 +263,43 @@ def test_caller_sets_mode_candidates_and_ceiling_where_the_group_allows(proxy, c
     assert routing["excluded"] == {"openai/route-strong": "not among the caller's candidates"}
 
 
-@pytest.mark.parametrize("model,metadata,headers,named", [
-    ("auto", {"routing_mode": "cost"}, None, "routing_mode: routed group 'auto' does not let callers set mode "
-                                             "(litellm_fusion.routing.auto.caller_may_set)"),
-    ("auto", None, {"x-litellm-routing-candidates": "route-cheap"}, "x-litellm-routing-candidates: routed group 'auto'"),
-    ("auto-open", {"routing_mode": "fast"}, None, "routing_mode: must be cost, balanced or quality, got 'fast'"),
-    ("auto-open", {"routing_candidates": ["gpt-9"]}, None, "routing_candidates: 'gpt-9' is not a deployment of routed group"),
-    ("auto-open", None, {"x-litellm-routing-max-cost": "-1"}, "x-litellm-routing-max-cost: must be a positive number"),
-    ("auto-open", {"routing_max_cost": 1e-9}, None, "routing_max_cost: $1e-09 is below the cheapest allowed deployment"),
-])
+@pytest.mark.parametrize(
+    "model,metadata,headers,named",
+    [
+        (
+            "auto",
+            {"routing_mode": "cost"},
+            None,
+            "routing_mode: routed group 'auto' does not let callers set mode "
+            "(litellm_fusion.routing.auto.caller_may_set)",
+        ),
+        (
+            "auto",
+            None,
+            {"x-litellm-routing-candidates": "route-cheap"},
+            "x-litellm-routing-candidates: routed group 'auto'",
+        ),
+        ("auto-open", {"routing_mode": "fast"}, None, "routing_mode: must be cost, balanced or quality, got 'fast'"),
+        (
+            "auto-open",
+            {"routing_candidates": ["gpt-9"]},
+            None,
+            "routing_candidates: 'gpt-9' is not a deployment of routed group",
+        ),
+        (
+            "auto-open",
+            None,
+            {"x-litellm-routing-max-cost": "-1"},
+            "x-litellm-routing-max-cost: must be a positive number",
+        ),
+        (
+            "auto-open",
+            {"routing_max_cost": 1e-9},
+            None,
+            "routing_max_cost: $1e-09 is below the cheapest allowed deployment",
+        ),
+    ],
+)
 def test_a_disallowed_or_invalid_caller_value_is_a_400_naming_it(client, upstream, model, metadata, headers, named):
     steer(upstream)
     with pytest.raises(openai.BadRequestError) as err:

@@ -13,12 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers import LITELLM_VERSION
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
-import soak  # noqa: E402
+import soak
 
 N, CONCURRENCY, SEED = 200, 16, 5
 

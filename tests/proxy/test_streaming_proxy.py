@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from fake_upstream import FakeUpstream
 from helpers import FUSION_WIRING, billed, new_tag, tagged_rows, wait_for
 from proxy_fleet import Fleet
@@ -26,14 +25,21 @@ MODEL = {mode: f"fusion/stream-{mode}" for mode in ("best-of", "merge", "debate"
 
 def fleet_proxies(fleet: Fleet) -> None:
     url = fleet.upstream.base_url
-    fleet.share(__name__, {
-        "model_list": [fake_deployment(n, url, *p) for n, p in PRICES.items()]
-        + [{"model_name": name,
-            "litellm_params": {"model": f"fusion/{mode}", "panel": ["s-a", "s-b"], "judge": "s-judge"}}
-           for mode, name in MODEL.items()],
-        "router_settings": {"num_retries": 0},
-        "litellm_settings": dict(FUSION_WIRING),
-    })
+    fleet.share(
+        __name__,
+        {
+            "model_list": [fake_deployment(n, url, *p) for n, p in PRICES.items()]
+            + [
+                {
+                    "model_name": name,
+                    "litellm_params": {"model": f"fusion/{mode}", "panel": ["s-a", "s-b"], "judge": "s-judge"},
+                }
+                for mode, name in MODEL.items()
+            ],
+            "router_settings": {"num_retries": 0},
+            "litellm_settings": dict(FUSION_WIRING),
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +54,15 @@ def script(upstream: FakeUpstream, judge: dict[str, Any], a: str = "answer A", b
 
 
 def stream(client: Any, model: str, tag: str) -> Iterator[Any]:
-    return iter(client.chat.completions.create(
-        model=model, messages=[{"role": "user", "content": "Explain briefly."}], stream=True,
-        stream_options={"include_usage": True}, extra_headers={"x-litellm-tags": tag}))
+    return iter(
+        client.chat.completions.create(
+            model=model,
+            messages=[{"role": "user", "content": "Explain briefly."}],
+            stream=True,
+            stream_options={"include_usage": True},
+            extra_headers={"x-litellm-tags": tag},
+        )
+    )
 
 
 def text_of(chunks: list[Any]) -> str:
@@ -74,7 +86,9 @@ def test_the_judge_tokens_reach_the_client_while_the_judge_is_still_writing(prox
     assert JUDGE_TEXT[:5] + text_of(rest) == JUDGE_TEXT
     final = [c for c in rest if c.usage][-1]
     cost = billed(upstream, PRICES)
-    assert final.usage.total_tokens == sum(s.usage["prompt_tokens"] + s.usage["completion_tokens"] for s in upstream.seen)
+    assert final.usage.total_tokens == sum(
+        s.usage["prompt_tokens"] + s.usage["completion_tokens"] for s in upstream.seen
+    )
     assert getattr(final.usage, "cost", None) == pytest.approx(cost, rel=1e-9), "the summed cost in the final chunk"
     (row,) = wait_for(lambda: tagged_rows(proxy, tag), what="the stream's spend row")
     assert row["spend"] == pytest.approx(cost, rel=1e-9)

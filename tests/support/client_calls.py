@@ -10,14 +10,24 @@ ENDPOINTS = ("chat", "messages", "responses")  # /v1/chat/completions, /v1/messa
 CALL_TYPES = {"chat": "acompletion", "messages": "anthropic_messages", "responses": "aresponses"}
 
 
-def ask(base_url: str, key: str, endpoint: str, model: str, text: str, *, stream: bool = False,
-        headers: dict[str, str] | None = None, timeout: float = 60) -> str:
+def ask(
+    base_url: str,
+    key: str,
+    endpoint: str,
+    model: str,
+    text: str,
+    *,
+    stream: bool = False,
+    headers: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> str:
     """Send `text` as one user turn to `model`; return the reply text (a stream is read to its end)."""
     if endpoint == "messages":
         import anthropic
 
-        client = anthropic.Anthropic(base_url=base_url, api_key=key, max_retries=0, timeout=timeout,
-                                     default_headers=headers)
+        client = anthropic.Anthropic(
+            base_url=base_url, api_key=key, max_retries=0, timeout=timeout, default_headers=headers
+        )
         messages: Any = [{"role": "user", "content": text}]
         if stream:
             with client.messages.stream(model=model, max_tokens=256, messages=messages) as s:
@@ -41,4 +51,3 @@ def ask(base_url: str, key: str, endpoint: str, model: str, text: str, *, stream
             return "".join(e.delta for e in events if e.type == "response.output_text.delta")
         return oai.responses.create(model=model, input=text).output_text
     raise ValueError(f"unknown endpoint {endpoint!r}")
-

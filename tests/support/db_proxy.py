@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 from postgres_harness import PostgresCluster, prisma_env
 from proxy_fleet import Fleet
 from proxy_harness import ProxyProcess
@@ -69,8 +68,14 @@ class DbProxy:
 
     # ---- LiteLLM's management API, as the admin ----
     def admin(self, path: str, body: dict[str, Any] | None = None, *, method: str = "POST", **params: Any) -> Any:
-        r = httpx.request(method, self.base_url + path, json=body, params=params or None, timeout=30,
-                          headers={"Authorization": f"Bearer {self.master_key}"})
+        r = httpx.request(
+            method,
+            self.base_url + path,
+            json=body,
+            params=params or None,
+            timeout=30,
+            headers={"Authorization": f"Bearer {self.master_key}"},
+        )
         if r.status_code != 200:
             raise AssertionError(f"{method} {path} -> {r.status_code}: {r.text[:2000]}")
         return r.json()
@@ -92,8 +97,9 @@ class DbProxy:
 
     def spend_rows(self, key: str) -> list[dict[str, Any]]:
         """A virtual key's LiteLLM_SpendLogs rows, oldest first, with `metadata` parsed."""
-        rows = self.rows(f'SELECT * FROM "LiteLLM_SpendLogs" WHERE api_key = {sql_text(token_hash(key))} '
-                         'ORDER BY "startTime"')
+        rows = self.rows(
+            f'SELECT * FROM "LiteLLM_SpendLogs" WHERE api_key = {sql_text(token_hash(key))} ORDER BY "startTime"'
+        )
         for row in rows:
             if isinstance(row.get("metadata"), str):
                 row["metadata"] = json.loads(row["metadata"])
@@ -105,7 +111,10 @@ class DbProxy:
         return next(iter(rows[0].values())) if rows else None
 
     def key_spend(self, key: str) -> float:
-        return float(self.value(f'SELECT spend FROM "LiteLLM_VerificationToken" WHERE token = {sql_text(token_hash(key))}') or 0.0)
+        return float(
+            self.value(f'SELECT spend FROM "LiteLLM_VerificationToken" WHERE token = {sql_text(token_hash(key))}')
+            or 0.0
+        )
 
     def team_spend(self, team_id: str) -> float:
         return float(self.value(f'SELECT spend FROM "LiteLLM_TeamTable" WHERE team_id = {sql_text(team_id)}') or 0.0)

@@ -42,10 +42,17 @@ def db_config(upstream_url: str) -> dict[str, Any]:
             "model_name": ROUTED_GROUP,
             # the fake upstream speaks chat completions only (like vLLM or llama.cpp): LiteLLM bridges
             # /v1/responses (and, with the setting below, /v1/messages) to it rather than to OpenAI's Responses API
-            "litellm_params": {"model": f"openai/{name}", "api_base": upstream_url, "api_key": "fake-key",
-                               "use_chat_completions_api": True},
-            "model_info": {"input_cost_per_token": PRICES[name][0], "output_cost_per_token": PRICES[name][1],
-                           "strength": strength},
+            "litellm_params": {
+                "model": f"openai/{name}",
+                "api_base": upstream_url,
+                "api_key": "fake-key",
+                "use_chat_completions_api": True,
+            },
+            "model_info": {
+                "input_cost_per_token": PRICES[name][0],
+                "output_cost_per_token": PRICES[name][1],
+                "strength": strength,
+            },
         }
         for name, strength in (("small", 2.0), ("big", 3.0))
     ]
@@ -54,8 +61,11 @@ def db_config(upstream_url: str) -> dict[str, Any]:
         + [{"model_name": name, "litellm_params": {"model": name, **opts}} for name, opts in FUSION.items()]
         + routed,
         "router_settings": {"num_retries": 0},
-        "litellm_settings": {**FUSION_WIRING, "callbacks": ["litellm_fusion.fusion_callbacks", "prometheus"],
-                             "use_chat_completions_url_for_anthropic_messages": True},
+        "litellm_settings": {
+            **FUSION_WIRING,
+            "callbacks": ["litellm_fusion.fusion_callbacks", "prometheus"],
+            "use_chat_completions_url_for_anthropic_messages": True,
+        },
         "litellm_fusion": {"routing": {ROUTED_GROUP: {"mode": "balanced"}}},
     }
 
@@ -71,5 +81,12 @@ def steer(upstream: FakeUpstream, **overrides: dict[str, Any]) -> None:
     judge picks candidate 1. `overrides`: per model (m_a=...), Behaviour fields."""
     for model, (pt, ct) in TOKENS.items():
         text = '{"winner": 1, "reason": "most complete"}' if model == "judge" else f"answer from {model}"
-        upstream.set(model, **{"text": text, "prompt_tokens": pt, "completion_tokens": ct,
-                               **overrides.get(model.replace("-", "_"), {})})
+        upstream.set(
+            model,
+            **{
+                "text": text,
+                "prompt_tokens": pt,
+                "completion_tokens": ct,
+                **overrides.get(model.replace("-", "_"), {}),
+            },
+        )

@@ -18,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+
 @dataclass
 class Reply:
     """A full assistant reply: text, tool calls, or both. `tool_calls` items are
@@ -146,8 +147,9 @@ class FakeUpstream:
             app.router.add_post("/v1/chat/completions", self._chat)
             app.router.add_post("/v1/responses", self._responses)
             app.router.add_get("/v1/models", self._models)
-            self._runner = web.AppRunner(app, access_log=None, handler_cancellation=self.handler_cancellation,
-                                       shutdown_timeout=1)  # a hung test request must not hold up teardown
+            self._runner = web.AppRunner(
+                app, access_log=None, handler_cancellation=self.handler_cancellation, shutdown_timeout=1
+            )  # a hung test request must not hold up teardown
             loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
             loop.run_until_complete(site.start())
@@ -239,14 +241,32 @@ class FakeUpstream:
             reply = answer if isinstance(answer, Reply) else Reply(content=answer)
             usage = seen.usage = self._usage(behaviour, reply)
             text = {"type": "output_text", "text": reply.content or "", "annotations": []}
-            return web.json_response({
-                "id": f"resp_{uuid.uuid4().hex[:12]}", "object": "response", "created_at": int(time.time()),
-                "model": model, "status": "completed", "parallel_tool_calls": True, "tool_choice": "auto", "tools": [],
-                "output": [{"type": "message", "id": f"msg_{uuid.uuid4().hex[:12]}", "role": "assistant",
-                            "status": "completed", "content": [text]}],
-                "usage": {"input_tokens": usage["prompt_tokens"], "output_tokens": usage["completion_tokens"],
-                          "total_tokens": usage["total_tokens"]},
-            })
+            return web.json_response(
+                {
+                    "id": f"resp_{uuid.uuid4().hex[:12]}",
+                    "object": "response",
+                    "created_at": int(time.time()),
+                    "model": model,
+                    "status": "completed",
+                    "parallel_tool_calls": True,
+                    "tool_choice": "auto",
+                    "tools": [],
+                    "output": [
+                        {
+                            "type": "message",
+                            "id": f"msg_{uuid.uuid4().hex[:12]}",
+                            "role": "assistant",
+                            "status": "completed",
+                            "content": [text],
+                        }
+                    ],
+                    "usage": {
+                        "input_tokens": usage["prompt_tokens"],
+                        "output_tokens": usage["completion_tokens"],
+                        "total_tokens": usage["total_tokens"],
+                    },
+                }
+            )
         finally:
             seen.finished = time.monotonic()
 
@@ -259,7 +279,7 @@ class FakeUpstream:
             barrier.event.set()
         try:
             await asyncio.wait_for(barrier.event.wait(), barrier.timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
         return True
 
@@ -281,7 +301,9 @@ class FakeUpstream:
                 "type": "function",
                 "function": {
                     "name": call["name"],
-                    "arguments": call["arguments"] if isinstance(call["arguments"], str) else json.dumps(call["arguments"]),
+                    "arguments": call["arguments"]
+                    if isinstance(call["arguments"], str)
+                    else json.dumps(call["arguments"]),
                 },
             }
             for call in reply.tool_calls
@@ -307,8 +329,14 @@ class FakeUpstream:
         cid = f"chatcmpl-{uuid.uuid4().hex[:12]}"
 
         def event(delta: dict[str, Any], finish_reason: str | None = None, **extra: Any) -> bytes:
-            chunk = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
-                     "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}], **extra}
+            chunk = {
+                "id": cid,
+                "object": "chat.completion.chunk",
+                "created": int(time.time()),
+                "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+                **extra,
+            }
             return f"data: {json.dumps(chunk)}\n\n".encode()
 
         text = reply.content or ""
@@ -325,9 +353,23 @@ class FakeUpstream:
                 await asyncio.sleep(b.stream_interval)
             await resp.write(event({"role": "assistant", "content": piece} if n == 0 else {"content": piece}))
         for i, call in enumerate(self._tool_calls(reply)):
-            await resp.write(event({"tool_calls": [{"index": i, "id": call["id"], "type": "function",
-                                                    "function": {"name": call["function"]["name"], "arguments": ""}}]}))
-            await resp.write(event({"tool_calls": [{"index": i, "function": {"arguments": call["function"]["arguments"]}}]}))
+            await resp.write(
+                event(
+                    {
+                        "tool_calls": [
+                            {
+                                "index": i,
+                                "id": call["id"],
+                                "type": "function",
+                                "function": {"name": call["function"]["name"], "arguments": ""},
+                            }
+                        ]
+                    }
+                )
+            )
+            await resp.write(
+                event({"tool_calls": [{"index": i, "function": {"arguments": call["function"]["arguments"]}}]})
+            )
         if not pieces and not reply.tool_calls:
             await resp.write(event({"role": "assistant", "content": ""}))
         await resp.write(event({}, self._finish_reason(b, reply), usage=self._usage(b, reply)))

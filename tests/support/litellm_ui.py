@@ -22,8 +22,9 @@ def browser_page(width: int = 1440, height: int = 900) -> Iterator[Any]:
         raise RuntimeError(f"{CHROMIUM} not found (scripts/test.sh installs the Debian chromium package)")
     with sync_playwright() as pw:
         # Chromium's sandbox cannot run as root (CI runs as root)
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox"] if os.geteuid() == 0 else [])
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"] if os.geteuid() == 0 else []
+        )
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.set_default_timeout(30_000)

@@ -50,7 +50,7 @@ def prisma_env() -> dict[str, str]:
     out = {}
     for line in OFFLINE_ENV.read_text().splitlines():
         if line.startswith("export ") and "=" in line:
-            name, value = line[len("export "):].split("=", 1)
+            name, value = line[len("export ") :].split("=", 1)
             out[name] = value
     return out
 
@@ -77,23 +77,53 @@ class PostgresCluster:
         kwargs: dict[str, Any] = {}
         if self.server_user is not None:
             kwargs.update(user=self.server_user.pw_uid, group=self.server_user.pw_gid, extra_groups=[])
-        done = subprocess.run([*args], check=False, capture_output=True, text=True, timeout=timeout, cwd=self.root,
-                              **kwargs)
+        done = subprocess.run(
+            [*args], check=False, capture_output=True, text=True, timeout=timeout, cwd=self.root, **kwargs
+        )
         if done.returncode != 0:
-            raise RuntimeError(f"{Path(args[0]).name} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}\n{self.log_tail()}")
+            raise RuntimeError(
+                f"{Path(args[0]).name} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}\n{self.log_tail()}"
+            )
 
     def start(self) -> PostgresCluster:
         if self.server_user is not None:
             os.chown(self.root, self.server_user.pw_uid, self.server_user.pw_gid)
         try:
-            self._run_as_server(str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", "postgres",
-                                "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync")
-            settings = {"listen_addresses": "127.0.0.1", "port": self.port, "unix_socket_directories": "''",
-                        "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
-                        "max_connections": 100, "shared_buffers": "32MB"}
+            self._run_as_server(
+                str(self.bindir / "initdb"),
+                "-D",
+                str(self.datadir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-sync",
+            )
+            settings = {
+                "listen_addresses": "127.0.0.1",
+                "port": self.port,
+                "unix_socket_directories": "''",
+                "fsync": "off",
+                "synchronous_commit": "off",
+                "full_page_writes": "off",
+                "max_connections": 100,
+                "shared_buffers": "32MB",
+            }
             options = " ".join(f"-c {k}={v}" for k, v in settings.items())
-            self._run_as_server(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-l", str(self.log_path),
-                                "-o", options, "-w", "-t", "30", "start")
+            self._run_as_server(
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.datadir),
+                "-l",
+                str(self.log_path),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "30",
+                "start",
+            )
             self.started = True
         except BaseException:
             self.stop()
@@ -105,7 +135,18 @@ class PostgresCluster:
 
     def psql(self, database: str, *args: str, sql: str | None = None, timeout: float = 60) -> str:
         """Run psql (stops at the first error); `sql` is one command; returns unaligned, tuples-only output."""
-        cmd = [str(self.bindir / "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", self.url(database), *args]
+        cmd = [
+            str(self.bindir / "psql"),
+            "-X",
+            "-q",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            self.url(database),
+            *args,
+        ]
         if sql is not None:
             cmd += ["-c", sql]
         done = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=timeout)
@@ -134,8 +175,9 @@ class PostgresCluster:
     def stop(self) -> None:
         if self.started:
             try:
-                self._run_as_server(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "-w",
-                                    "-t", "30", "stop")
+                self._run_as_server(
+                    str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "-w", "-t", "30", "stop"
+                )
             finally:
                 self.started = False
         shutil.rmtree(self.root, ignore_errors=True)
@@ -155,5 +197,7 @@ def _server_user() -> pwd.struct_passwd | None:
     try:
         return pwd.getpwnam(name)
     except KeyError:
-        raise RuntimeError(f"running as root and there is no '{name}' user to run Postgres as "
-                           "(Postgres refuses root; the Debian package creates 'postgres', or set PG_USER)") from None
+        raise RuntimeError(
+            f"running as root and there is no '{name}' user to run Postgres as "
+            "(Postgres refuses root; the Debian package creates 'postgres', or set PG_USER)"
+        ) from None

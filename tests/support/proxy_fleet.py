@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
-
 from fake_upstream import FakeUpstream
 from proxy_harness import ProxyProcess
 from redis_harness import RedisServer

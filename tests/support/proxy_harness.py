@@ -52,7 +52,9 @@ def stop_process(proc: subprocess.Popen[Any] | None, *, group: bool = False, gra
         proc.wait(5)
 
 
-def fake_deployment(name: str, upstream_url: str, input_price: float, output_price: float, **extra: Any) -> dict[str, Any]:
+def fake_deployment(
+    name: str, upstream_url: str, input_price: float, output_price: float, **extra: Any
+) -> dict[str, Any]:
     """A model_list entry served by the fake upstream, with prices so costs are exact."""
     return {
         "model_name": name,
@@ -64,7 +66,9 @@ def fake_deployment(name: str, upstream_url: str, input_price: float, output_pri
 class ProxyProcess:
     """One `litellm --config` subprocess. Use as a context manager; always stopped on exit."""
 
-    def __init__(self, config: dict[str, Any], workdir: Path, *, spend_log: bool = True, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, config: dict[str, Any], workdir: Path, *, spend_log: bool = True, env: dict[str, str] | None = None
+    ) -> None:
         self.config = config
         self.workdir = workdir
         self.port = free_port()
@@ -104,8 +108,14 @@ class ProxyProcess:
         Several proxies can start together, one per core."""
         log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self._log = log
-        self.proc = subprocess.Popen(self._argv(), stdout=log, stderr=subprocess.STDOUT, env=self._env(),
-                                     cwd=self.workdir, start_new_session=True)
+        self.proc = subprocess.Popen(
+            self._argv(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=self._env(),
+            cwd=self.workdir,
+            start_new_session=True,
+        )
         return self
 
     def start(self, timeout: float = 90.0) -> ProxyProcess:

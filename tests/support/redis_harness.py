@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import redis
-
 from proxy_harness import free_port, stop_process
 
 
@@ -23,8 +22,19 @@ class RedisServer:
         if binary is None:
             raise RuntimeError("redis-server is not installed (scripts/test.sh installs the Debian package)")
         self.proc = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.workdir)],
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

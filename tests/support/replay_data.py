@@ -54,16 +54,31 @@ RB_MODELS = {
 # MMLU-Pro model -> (deployment name, LiteLLM cost-map key whose prices it is billed at, why that key)
 MMLU_PRO_PRICES: dict[str, tuple[str, str, str]] = {
     "gpt4o": ("mp-gpt-4o", "gpt-4o-2024-05-13", "the run used API `gpt-4o` in May 2024 = gpt-4o-2024-05-13"),
-    "gemini-1.5-pro-002": ("mp-gemini-pro", "gemini/gemini-2.5-pro",
-                           "1.5-pro is no longer in the cost map; its successor at the same input price"),
-    "gemini-1.5-flash-002": ("mp-gemini-flash", "gemini/gemini-2.5-flash-lite",
-                             "1.5-flash is no longer in the cost map; the Gemini model closest to its price"),
-    "Meta-Llama-3_1-70B-Instruct": ("mp-llama-70b", "together_ai/meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo",
-                                    "same model, Together AI"),
-    "Meta-Llama-3_1-8B-Instruct": ("mp-llama-8b", "together_ai/meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo",
-                                   "same model, Together AI"),
-    "deepseek": ("mp-deepseek", "deepseek/deepseek-chat",
-                 "the run used API `deepseek-chat` (May 2024, DeepSeek-V2); today's deepseek-chat price"),
+    "gemini-1.5-pro-002": (
+        "mp-gemini-pro",
+        "gemini/gemini-2.5-pro",
+        "1.5-pro is no longer in the cost map; its successor at the same input price",
+    ),
+    "gemini-1.5-flash-002": (
+        "mp-gemini-flash",
+        "gemini/gemini-2.5-flash-lite",
+        "1.5-flash is no longer in the cost map; the Gemini model closest to its price",
+    ),
+    "Meta-Llama-3_1-70B-Instruct": (
+        "mp-llama-70b",
+        "together_ai/meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo",
+        "same model, Together AI",
+    ),
+    "Meta-Llama-3_1-8B-Instruct": (
+        "mp-llama-8b",
+        "together_ai/meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo",
+        "same model, Together AI",
+    ),
+    "deepseek": (
+        "mp-deepseek",
+        "deepseek/deepseek-chat",
+        "the run used API `deepseek-chat` (May 2024, DeepSeek-V2); today's deepseek-chat price",
+    ),
     "Mixtral-8x7B-Instruct-v0.1": ("mp-mixtral-8x7b", "mistral.mixtral-8x7b-instruct-v0:1", "same model, Bedrock"),
     "Phi-3-mini-4k-instruct": ("mp-phi-3-mini", "azure_ai/Phi-3-mini-4k-instruct", "same model, Azure AI"),
 }
@@ -110,11 +125,16 @@ def routerbench(data: Path, task: str, split: str = "test") -> list[Prompt]:
             text = _list_text(row["prompt"])
             answers = {}
             for model, name in RB_MODELS.items():
-                score, cost, response = row.get(model, ""), row.get(f"{model}|total_cost", ""), row.get(f"{model}|model_response", "")
+                score, cost, response = (
+                    row.get(model, ""),
+                    row.get(f"{model}|total_cost", ""),
+                    row.get(f"{model}|model_response", ""),
+                )
                 if score == "" or cost == "" or response == "":
                     continue
-                answers[name] = Recorded(_list_text(response), float(score), tokens(len(text)),
-                                         round(float(cost) / RB_UNIT), float(cost))
+                answers[name] = Recorded(
+                    _list_text(response), float(score), tokens(len(text)), round(float(cost) / RB_UNIT), float(cost)
+                )
             out.append(Prompt(f"rb/{task}", row["sample_id"], text, answers))
     return out
 
@@ -131,8 +151,10 @@ def mmlu_pro_is_test(question_id: int) -> bool:
 def mmlu_pro_prompt(category: str, question: str, options: list[str]) -> str:
     """Upstream's chain-of-thought prompt (MMLU-Pro's initial prompt and question format), zero-shot."""
     letters = "ABCDEFGHIJKLMNOP"
-    head = (f"The following are multiple choice questions (with answers) about {category}. Think step by step and "
-            'then finish your answer with "the answer is (X)" where X is the correct letter choice.\n\n')
+    head = (
+        f"The following are multiple choice questions (with answers) about {category}. Think step by step and "
+        'then finish your answer with "the answer is (X)" where X is the correct letter choice.\n\n'
+    )
     lines = [f"Question: {question}", "Options:"] + [f"{letters[i]}. {o}" for i, o in enumerate(options)]
     return head + "\n".join(lines) + "\nAnswer: Let's think step by step."
 
@@ -159,8 +181,10 @@ def mmlu_pro(data: Path, split: str = "test") -> list[Prompt]:
     root = data / "mmlu_pro"
     prices = mmlu_pro_prices()
     questions = {q["question_id"]: q for q in _read_jsonl(root / "questions.jsonl")}
-    full = {m: {r["question_id"]: r["response"] for r in _read_jsonl(root / f"responses_{m}.jsonl.gz")}
-            for m in MMLU_PRO_FULL_RESPONSES}
+    full = {
+        m: {r["question_id"]: r["response"] for r in _read_jsonl(root / f"responses_{m}.jsonl.gz")}
+        for m in MMLU_PRO_FULL_RESPONSES
+    }
     out = []
     for line in _read_jsonl(root / "outcomes.jsonl"):
         qid = line["question_id"]

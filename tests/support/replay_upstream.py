@@ -79,8 +79,7 @@ class ReplayBook:
     # ---- files (one JSON object per line) ----
     def save(self, path: Path) -> Path:
         with open(path, "w", encoding="utf-8") as f:
-            for entry in self._entries.values():
-                f.write(json.dumps(asdict(entry)) + "\n")
+            f.writelines(json.dumps(asdict(entry)) + "\n" for entry in self._entries.values())
         return path
 
     @classmethod
@@ -103,15 +102,24 @@ class ReplayBook:
         def status(body: dict[str, Any]) -> int | None:
             return None if self.reply(model, body) is not None else MISSING_STATUS
 
-        upstream.set(model, text=answer, status=status, latency=latency,
-                     error_message=f"replay: no recorded answer of {model} for this prompt")
+        upstream.set(
+            model,
+            text=answer,
+            status=status,
+            latency=latency,
+            error_message=f"replay: no recorded answer of {model} for this prompt",
+        )
 
 
 @contextmanager
 def replay_process(book_path: Path, latency: float = 0.0) -> Iterator[str]:
     """Serve the book from a process of its own; yields the base URL (…/v1)."""
-    proc = subprocess.Popen([sys.executable, __file__, str(book_path), str(latency)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, str(book_path), str(latency)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()  # type: ignore[union-attr]
         if not line.strip():

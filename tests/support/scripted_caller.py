@@ -29,7 +29,9 @@ class ScriptedCaller:
             return answer
         return Completion(text=answer, cost=self.cost, prompt_tokens=10, completion_tokens=5)
 
-    async def __call__(self, model: str, messages: list[dict[str, Any]], params: dict[str, Any], timeout: float) -> Completion:
+    async def __call__(
+        self, model: str, messages: list[dict[str, Any]], params: dict[str, Any], timeout: float
+    ) -> Completion:
         answer = self._answer(model, messages, params)
         if isinstance(answer, Exception):
             raise answer

@@ -24,10 +24,15 @@ STRENGTHS = {"gpt-4o-mini": 2.0, "gpt-4o": 3.0}
 
 def ui_config(upstream_url: str) -> dict[str, Any]:
     routed = [
-        {"model_name": ROUTED_GROUP,
-         "litellm_params": {"model": f"openai/{name}", "api_base": upstream_url, "api_key": "fake-key"},
-         "model_info": {"input_cost_per_token": PRICES[name][0], "output_cost_per_token": PRICES[name][1],
-                        "strength": strength}}
+        {
+            "model_name": ROUTED_GROUP,
+            "litellm_params": {"model": f"openai/{name}", "api_base": upstream_url, "api_key": "fake-key"},
+            "model_info": {
+                "input_cost_per_token": PRICES[name][0],
+                "output_cost_per_token": PRICES[name][1],
+                "strength": strength,
+            },
+        }
         for name, strength in STRENGTHS.items()
     ]
     fusion = {

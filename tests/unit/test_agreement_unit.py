@@ -6,39 +6,45 @@ import asyncio
 import json
 
 import pytest
+from scripted_caller import ScriptedCaller
 
 from litellm_fusion.config import parse_fusion_params
 from litellm_fusion.engine import FusionEngine
 from litellm_fusion.engine.answers import agreement
 from litellm_fusion.engine.types import Candidate
-from scripted_caller import ScriptedCaller
 
 
 def agree(*texts: str) -> str | None:
     return agreement([Candidate(i, f"m{i}", t) for i, t in enumerate(texts)])
 
 
-@pytest.mark.parametrize("texts", [
-    ("B", "(b)", "The answer is B."),
-    ("Answer: C", "c)"),
-    ("Paris", "paris.", "  PARIS "),
-    ("1,000", "1000", "The total is 1000"),
-    ("Step 1: add. Step 2: multiply. The answer is 42.", "First we simplify ... #### 42", "so \\boxed{42}"),
-])
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ("B", "(b)", "The answer is B."),
+        ("Answer: C", "c)"),
+        ("Paris", "paris.", "  PARIS "),
+        ("1,000", "1000", "The total is 1000"),
+        ("Step 1: add. Step 2: multiply. The answer is 42.", "First we simplify ... #### 42", "so \\boxed{42}"),
+    ],
+)
 def test_agreeing_answers(texts):
     assert agree(*texts) is not None
 
 
-@pytest.mark.parametrize("texts", [
-    ("B", "C"),
-    ("B", "Paris"),
-    ("Paris", "London"),
-    ("41", "42"),
-    ("The answer is 41.", "The answer is 42."),
-    ("A long essay " * 30, "A different long essay about something else entirely " * 10),
-    ("only one",),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ("B", "C"),
+        ("B", "Paris"),
+        ("Paris", "London"),
+        ("41", "42"),
+        ("The answer is 41.", "The answer is 42."),
+        ("A long essay " * 30, "A different long essay about something else entirely " * 10),
+        ("only one",),
+        ("", ""),
+    ],
+)
 def test_disagreeing_answers(texts):
     assert agree(*texts) is None
 
@@ -49,8 +55,13 @@ def test_long_near_identical_answers_agree():
 
 
 def test_shortcut_skips_the_judge():
-    cfg = parse_fusion_params("fusion/best-of", {"model": "fusion/best-of", "panel": ["a", "b", "c"], "judge": "j", "agreement_shortcut": True})
-    caller = ScriptedCaller({"a": "The answer is B.", "b": "B", "c": "(b)", "j": json.dumps({"winner": 1, "reason": "r"})})
+    cfg = parse_fusion_params(
+        "fusion/best-of",
+        {"model": "fusion/best-of", "panel": ["a", "b", "c"], "judge": "j", "agreement_shortcut": True},
+    )
+    caller = ScriptedCaller(
+        {"a": "The answer is B.", "b": "B", "c": "(b)", "j": json.dumps({"winner": 1, "reason": "r"})}
+    )
     result = asyncio.run(FusionEngine(cfg, caller).run([{"role": "user", "content": "q"}], {}))
     assert result.judge.outcome == "skipped" and "members agree" in result.judge.reason
     assert result.answer == "The answer is B." and "j" not in [m for m, _, _ in caller.seen]

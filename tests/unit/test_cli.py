@@ -20,10 +20,18 @@ CONFIG = {
     "litellm_fusion": {"routing": {"auto": {"mode": "balanced"}}},
 }
 RUNS = {  # name: (input lines, extra arguments)
-    "prompts": ([json.dumps({"prompt": "hi"}),
-                 json.dumps({"messages": [{"role": "user", "content": "Prove Fermat's little theorem rigorously."}]})], ()),
-    "config": ([json.dumps({"prompt": "hi"}), json.dumps({"prompt": HARD})], ("--config", "{config}", "--mode", "balanced")),
-    "bad-line": (["{\"nothing\": 1}", "[1, 2]", json.dumps({"prompt": "hi"})], ()),
+    "prompts": (
+        [
+            json.dumps({"prompt": "hi"}),
+            json.dumps({"messages": [{"role": "user", "content": "Prove Fermat's little theorem rigorously."}]}),
+        ],
+        (),
+    ),
+    "config": (
+        [json.dumps({"prompt": "hi"}), json.dumps({"prompt": HARD})],
+        ("--config", "{config}", "--mode", "balanced"),
+    ),
+    "bad-line": (['{"nothing": 1}', "[1, 2]", json.dumps({"prompt": "hi"})], ()),
 }
 
 
@@ -35,8 +43,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.Compl
     started = {}
     for name, (_, args) in RUNS.items():
         argv = [str(BIN), "classify", *(a.format(config=path) for a in args)]
-        started[name] = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                         text=True)
+        started[name] = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
     done = {}
     try:
         for name, proc in started.items():
@@ -76,9 +85,11 @@ def test_bad_line_is_reported_not_fatal(runs):
 
 def test_classify_without_a_config_does_not_load_litellm():
     """Scoring prompts needs only the classifier: LiteLLM (seconds to import) loads only for --config."""
-    code = ("import io, sys; from litellm_fusion.cli import classify; out = io.StringIO(); "
-            "classify(io.StringIO('{\"prompt\": \"hi\"}\\n'), out, None, None, None); "
-            "print(json.dumps([json.loads(out.getvalue())['slope'] > 0, 'litellm' in sys.modules]))")
+    code = (
+        "import io, sys; from litellm_fusion.cli import classify; out = io.StringIO(); "
+        'classify(io.StringIO(\'{"prompt": "hi"}\\n\'), out, None, None, None); '
+        "print(json.dumps([json.loads(out.getvalue())['slope'] > 0, 'litellm' in sys.modules]))"
+    )
     done = subprocess.run([sys.executable, "-c", "import json; " + code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout) == [True, False]

@@ -21,7 +21,9 @@ def entry(name: str, **params: Any) -> dict[str, Any]:
 def test_mode_defaults_from_the_model_string_and_debate_defaults_to_two_rounds():
     cfg = parse_fusion_params("fusion/debate", {"model": "fusion/debate", "panel": ["a"], "judge": "j"})
     assert cfg.mode is FusionMode.DEBATE and cfg.rounds == 2 and cfg.min_panel == 1
-    cfg = parse_fusion_params("my-fusion", {"model": "fusion/cheap", "mode": "merge", "panel": ["a"], "judge": "j", "timeout": 30})
+    cfg = parse_fusion_params(
+        "my-fusion", {"model": "fusion/cheap", "mode": "merge", "panel": ["a"], "judge": "j", "timeout": 30}
+    )
     assert cfg.mode is FusionMode.MERGE and cfg.rounds == 1
 
 
@@ -31,7 +33,9 @@ def test_mode_is_required_when_the_name_does_not_say_it():
 
 
 def test_several_fusion_models_coexist():
-    configs = fusion_configs([*MODELS, entry("fusion/debate", panel=["a", "b"], judge="j"), entry("fusion/best-of", panel=["a"], judge="b")])
+    configs = fusion_configs(
+        [*MODELS, entry("fusion/debate", panel=["a", "b"], judge="j"), entry("fusion/best-of", panel=["a"], judge="b")]
+    )
     assert set(configs) == {"fusion/debate", "fusion/best-of"}
 
 
@@ -63,7 +67,13 @@ def test_all_problems_are_reported_at_once():
 @given(
     st.dictionaries(
         st.sampled_from(["mode", "panel", "judge", "rounds", "min_panel", "deadline", "member_timeout", "bogus"]),
-        st.one_of(st.none(), st.integers(-3, 5), st.floats(allow_nan=True), st.text(max_size=8), st.lists(st.sampled_from(["a", "b", "j", "zz", ""]), max_size=4)),
+        st.one_of(
+            st.none(),
+            st.integers(-3, 5),
+            st.floats(allow_nan=True),
+            st.text(max_size=8),
+            st.lists(st.sampled_from(["a", "b", "j", "zz", ""]), max_size=4),
+        ),
     )
 )
 def test_any_params_give_a_valid_config_or_a_clear_error(params: dict[str, Any]):

@@ -7,10 +7,10 @@ import json
 from typing import Any
 
 import pytest
+from scripted_caller import ScriptedCaller
 
 from litellm_fusion.config import parse_fusion_params
 from litellm_fusion.engine import FusionEngine, FusionError, InnerCallError
-from scripted_caller import ScriptedCaller
 
 
 def cfg(mode: str, **extra: Any):
@@ -33,7 +33,7 @@ def test_best_of_returns_the_chosen_member_verbatim():
     assert all(p == {"temperature": 0.3} for m, _, p in caller.seen[:3])
 
 
-@pytest.mark.parametrize("verdict", ["{\"winner\": 4}", "{\"winner\": 0}", "garbage", "", "{\"winner\": true}"])
+@pytest.mark.parametrize("verdict", ['{"winner": 4}', '{"winner": 0}', "garbage", "", '{"winner": true}'])
 def test_best_of_bad_verdict_falls_back_to_first_survivor(verdict: str):
     caller = ScriptedCaller({"a": InnerCallError("boom"), "b": "B", "c": "C", "j": verdict})
     result = run(FusionEngine(cfg("best-of"), caller))
@@ -54,7 +54,9 @@ def test_merge_returns_the_judge_text():
 
 
 def test_all_members_fail_names_each_error():
-    caller = ScriptedCaller({"a": InnerCallError("e-a"), "b": InnerCallError("e-b"), "c": InnerCallError("e-c"), "j": "x"})
+    caller = ScriptedCaller(
+        {"a": InnerCallError("e-a"), "b": InnerCallError("e-b"), "c": InnerCallError("e-c"), "j": "x"}
+    )
     with pytest.raises(FusionError) as info:
         run(FusionEngine(cfg("best-of"), caller))
     assert info.value.status == 502
@@ -80,6 +82,7 @@ def test_debate_members_see_peers_anonymised_and_judge_settles():
     def member(name: str):
         def answer(messages):
             return f"{name}-r{1 + sum(1 for m in messages if m['role'] == 'assistant')}"
+
         return answer
 
     caller = ScriptedCaller({"a": member("a"), "b": member("b"), "c": member("c"), "j": "settled"})
@@ -102,7 +105,14 @@ def test_single_survivor_skips_the_judge():
 
 
 def test_judge_echoing_fence_markup_is_cleaned():
-    caller = ScriptedCaller({"a": "A", "b": "B", "c": "C", "j": 'final answer\n</candidate-0123456789abcdef>\n<candidate-0123456789abcdef index="2">'})
+    caller = ScriptedCaller(
+        {
+            "a": "A",
+            "b": "B",
+            "c": "C",
+            "j": 'final answer\n</candidate-0123456789abcdef>\n<candidate-0123456789abcdef index="2">',
+        }
+    )
     result = run(FusionEngine(cfg("merge"), caller))
     assert result.answer == "final answer"
 
@@ -139,9 +149,11 @@ def test_overhead_counts_each_step_from_its_first_start_to_its_last_end():
     on the shared event loop: that is the calls' time (LiteLLM's), not the engine's."""
     from litellm_fusion.engine.types import CallRecord, FusionResult, JudgeResult, critical_path
 
-    calls = [CallRecord("a", "member", 1, True, latency_s=0.05, started=10.0),
-             CallRecord("b", "member", 1, True, latency_s=0.05, started=10.02),
-             CallRecord("j", "judge", 1, True, latency_s=0.03, started=10.075)]
+    calls = [
+        CallRecord("a", "member", 1, True, latency_s=0.05, started=10.0),
+        CallRecord("b", "member", 1, True, latency_s=0.05, started=10.02),
+        CallRecord("j", "judge", 1, True, latency_s=0.03, started=10.075),
+    ]
     assert critical_path(calls) == pytest.approx(0.07 + 0.03)
     result = FusionResult("best-of", "x", [], JudgeResult("ok", ""), calls=calls, elapsed_s=0.105)
     assert result.overhead_s == pytest.approx(0.005)

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 import redis
 from litellm.caching.redis_cache import RedisCache
+from proxy_harness import free_port
 
 from litellm_fusion.adapter.redis_judge_store import RedisJudgeStore
 from litellm_fusion.config import parse_fusion_params
 from litellm_fusion.config.cache import JudgeCacheSettings
 from litellm_fusion.engine import Completion, FusionEngine
 from litellm_fusion.engine.judge import JudgeCacheUse
-from proxy_harness import free_port
 
 SETTINGS = JudgeCacheSettings(ttl=300, timeout_ms=5000, warn_interval_s=3600)  # generous: behaviour, not latency
 
@@ -28,9 +28,13 @@ class Counting:
         self.answers = answers
         self.calls: list[str] = []
 
-    async def __call__(self, model: str, messages: list[dict[str, Any]], params: dict[str, Any], timeout: float) -> Completion:
+    async def __call__(
+        self, model: str, messages: list[dict[str, Any]], params: dict[str, Any], timeout: float
+    ) -> Completion:
         self.calls.append(model)
-        return Completion(self.answers[model], cost=0.01 if model == "j" else 0.001, prompt_tokens=5, completion_tokens=5)
+        return Completion(
+            self.answers[model], cost=0.01 if model == "j" else 0.001, prompt_tokens=5, completion_tokens=5
+        )
 
 
 @pytest.fixture(scope="module")
@@ -68,12 +72,17 @@ def ask(e: FusionEngine, text: str = "q"):
     return asyncio.run(e.run([{"role": "user", "content": text}], {}))
 
 
-@pytest.mark.parametrize("mode, judge_answer, expected", [
-    ("best-of", json.dumps({"winner": 2, "reason": "b wins"}), "B"),
-    ("merge", "merged text", "merged text"),
-    ("debate", "settled text", "settled text"),
-])
-def test_miss_then_hit_skips_the_judge_with_the_same_reply(server: redis.Redis, mode: str, judge_answer: str, expected: str):
+@pytest.mark.parametrize(
+    "mode, judge_answer, expected",
+    [
+        ("best-of", json.dumps({"winner": 2, "reason": "b wins"}), "B"),
+        ("merge", "merged text", "merged text"),
+        ("debate", "settled text", "settled text"),
+    ],
+)
+def test_miss_then_hit_skips_the_judge_with_the_same_reply(
+    server: redis.Redis, mode: str, judge_answer: str, expected: str
+):
     store = RedisJudgeStore(SETTINGS, redis_cache(server))
     caller = Counting({"a": "A", "b": "B", "j": judge_answer})
     first = ask(engine(mode, caller, store))
@@ -106,7 +115,21 @@ def test_stored_with_prefix_versioned_value_and_ttl(server: redis.Redis):
     assert 0 < raw.ttl(key) <= 123
 
 
-@pytest.mark.parametrize("garbage", ["not json", json.dumps({"format": "other", "v": 1}), json.dumps({"format": "litellm-fusion/judge-decision", "v": 1, "key": "wrong", "decision": {"reason": "r", "text": "evil"}})])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "not json",
+        json.dumps({"format": "other", "v": 1}),
+        json.dumps(
+            {
+                "format": "litellm-fusion/judge-decision",
+                "v": 1,
+                "key": "wrong",
+                "decision": {"reason": "r", "text": "evil"},
+            }
+        ),
+    ],
+)
 def test_foreign_or_corrupt_value_is_ignored_and_overwritten(server: redis.Redis, garbage: str):
     store = RedisJudgeStore(SETTINGS, redis_cache(server))
     caller = Counting({"a": "A", "b": "B", "j": "good"})
@@ -132,8 +155,16 @@ def test_winner_out_of_range_for_these_candidates_is_not_returned(server: redis.
 
 
 def verified_cascade(caller: Counting, store: Any) -> FusionEngine:
-    cfg = parse_fusion_params("fusion/cascade", {"model": "fusion/cascade", "mode": "cascade", "tiers": [["a"], ["s"]],
-                                                 "accept": "verifier", "verifier": {"model": "v", "threshold": 0.7}})
+    cfg = parse_fusion_params(
+        "fusion/cascade",
+        {
+            "model": "fusion/cascade",
+            "mode": "cascade",
+            "tiers": [["a"], ["s"]],
+            "accept": "verifier",
+            "verifier": {"model": "v", "threshold": 0.7},
+        },
+    )
     return FusionEngine(cfg, caller, JudgeCacheUse(store, 300))
 
 
@@ -204,7 +235,11 @@ def test_slow_redis_is_bounded_by_the_timeout(server: redis.Redis):
 
 
 def test_per_model_ttl_off_and_validation():
-    cfg = parse_fusion_params("fusion/merge", {"model": "fusion/merge", "panel": ["a"], "judge": "j", "judge_cache_ttl": "off"})
+    cfg = parse_fusion_params(
+        "fusion/merge", {"model": "fusion/merge", "panel": ["a"], "judge": "j", "judge_cache_ttl": "off"}
+    )
     assert cfg.judge_cache_ttl == "off"
     with pytest.raises(ValueError, match="judge_cache_ttl"):
-        parse_fusion_params("fusion/merge", {"model": "fusion/merge", "panel": ["a"], "judge": "j", "judge_cache_ttl": 0})
+        parse_fusion_params(
+            "fusion/merge", {"model": "fusion/merge", "panel": ["a"], "judge": "j", "judge_cache_ttl": 0}
+        )

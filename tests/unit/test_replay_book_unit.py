@@ -4,7 +4,6 @@ deployments (tests/support/replay_data.py): lookups by model and prompt, and cos
 from __future__ import annotations
 
 import pytest
-
 from replay_data import RB_UNIT, mmlu_pro_is_test, mmlu_pro_prompt, rb_deployment_prices
 from replay_upstream import ReplayBook, last_user_text
 
@@ -30,15 +29,24 @@ def test_answers_by_model_and_prompt_with_the_recorded_usage(tmp_path):
 
 
 def test_last_user_text_reads_string_and_part_lists():
-    parts = {"messages": [{"role": "user", "content": "first"}, {"role": "assistant", "content": "x"},
-                          {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "image_url"},
-                                                       {"type": "text", "text": "b"}]}]}
+    parts = {
+        "messages": [
+            {"role": "user", "content": "first"},
+            {"role": "assistant", "content": "x"},
+            {
+                "role": "user",
+                "content": [{"type": "text", "text": "a"}, {"type": "image_url"}, {"type": "text", "text": "b"}],
+            },
+        ]
+    }
     assert last_user_text(parts) == "ab"
     assert last_user_text({"messages": []}) == ""
 
 
-@pytest.mark.parametrize("recorded", ["0.0041519999999999994", "9.839999999999999e-05", "0.000401968",
-                                      "0.010910000000000001", "3.2999999999999996e-05"])
+@pytest.mark.parametrize(
+    "recorded",
+    ["0.0041519999999999994", "9.839999999999999e-05", "0.000401968", "0.010910000000000001", "3.2999999999999996e-05"],
+)
 def test_recorded_routerbench_costs_are_whole_billing_units(recorded):
     """Deployment price x tokens = the recorded cost, to float rounding (a few 1e-19 USD)."""
     cost = float(recorded)

@@ -21,12 +21,23 @@ CLOSED = GroupRouting(mode="balanced")
 
 
 def deployment(name: str, price_in: float, price_out: float, strength: float) -> dict:
-    return {"model_name": "auto", "litellm_params": {"model": f"openai/{name}"},
-            "model_info": {"id": f"id-{name}", "input_cost_per_token": price_in, "output_cost_per_token": price_out,
-                           "strength": strength}}
+    return {
+        "model_name": "auto",
+        "litellm_params": {"model": f"openai/{name}"},
+        "model_info": {
+            "id": f"id-{name}",
+            "input_cost_per_token": price_in,
+            "output_cost_per_token": price_out,
+            "strength": strength,
+        },
+    }
 
 
-GROUP = [deployment("cheap", 1e-7, 4e-7, 0.0), deployment("mid", 1e-6, 4e-6, 1.5), deployment("strong", 1e-5, 4e-5, 3.0)]
+GROUP = [
+    deployment("cheap", 1e-7, 4e-7, 0.0),
+    deployment("mid", 1e-6, 4e-6, 1.5),
+    deployment("strong", 1e-5, 4e-5, 3.0),
+]
 
 
 def req(metadata: dict | None = None, headers: dict | None = None, **kw) -> dict:
@@ -42,11 +53,22 @@ def test_nothing_set_is_nothing_applied():
 
 
 def test_metadata_and_headers_are_read_metadata_first():
-    c = caller_routing("auto", OPEN, req({"routing_mode": "cost", "routing_candidates": ["cheap", "openai/mid"]}), GROUP)
+    c = caller_routing(
+        "auto", OPEN, req({"routing_mode": "cost", "routing_candidates": ["cheap", "openai/mid"]}), GROUP
+    )
     assert c.mode is RoutingMode.COST and c.candidates == ("cheap", "openai/mid")
-    h = caller_routing("auto", OPEN, req(headers={"x-litellm-routing-mode": "Quality",
-                                                   "x-litellm-routing-candidates": "cheap, id-strong",
-                                                   "x-litellm-routing-max-cost": "0.002"}), GROUP)
+    h = caller_routing(
+        "auto",
+        OPEN,
+        req(
+            headers={
+                "x-litellm-routing-mode": "Quality",
+                "x-litellm-routing-candidates": "cheap, id-strong",
+                "x-litellm-routing-max-cost": "0.002",
+            }
+        ),
+        GROUP,
+    )
     assert h == CallerRouting(RoutingMode.QUALITY, ("cheap", "id-strong"), 0.002)
     both = caller_routing("auto", OPEN, req({"routing_mode": "cost"}, {"x-litellm-routing-mode": "quality"}), GROUP)
     assert both.mode is RoutingMode.COST
@@ -54,9 +76,14 @@ def test_metadata_and_headers_are_read_metadata_first():
     assert allowed_ids(CallerRouting(), GROUP) is None
 
 
-@pytest.mark.parametrize("field,key,value", [
-    ("mode", "routing_mode", "cost"), ("candidates", "routing_candidates", ["cheap"]), ("max_cost", "routing_max_cost", 1.0),
-])
+@pytest.mark.parametrize(
+    "field,key,value",
+    [
+        ("mode", "routing_mode", "cost"),
+        ("candidates", "routing_candidates", ["cheap"]),
+        ("max_cost", "routing_max_cost", 1.0),
+    ],
+)
 def test_a_field_the_operator_did_not_open_is_refused_by_name(field, key, value):
     with pytest.raises(CallerRoutingError) as e:
         caller_routing("auto", CLOSED, req({key: value}), GROUP)
@@ -67,26 +94,36 @@ def test_a_field_the_operator_did_not_open_is_refused_by_name(field, key, value)
             caller_routing("auto", only_mode, req({key: value}), GROUP)
     header = "x-litellm-routing-" + field.replace("_", "-")
     with pytest.raises(CallerRoutingError, match=header):
-        caller_routing("auto", CLOSED, req(headers={header: str(value[0] if isinstance(value, list) else value)}), GROUP)
+        caller_routing(
+            "auto", CLOSED, req(headers={header: str(value[0] if isinstance(value, list) else value)}), GROUP
+        )
 
 
-@pytest.mark.parametrize("metadata,named", [
-    ({"routing_mode": "fast"}, "routing_mode: must be cost, balanced or quality"),
-    ({"routing_mode": 0.3}, "routing_mode: must be cost, balanced or quality"),
-    ({"routing_candidates": ["cheap", "gpt-9"]}, "routing_candidates: 'gpt-9' is not a deployment of routed group 'auto'"),
-    ({"routing_candidates": []}, "routing_candidates: names no deployment"),
-    ({"routing_candidates": [1, 2]}, "routing_candidates: must be a list"),
-    ({"routing_max_cost": "lots"}, "routing_max_cost: must be a positive number"),
-    ({"routing_max_cost": -1}, "routing_max_cost: must be a positive number"),
-    ({"routing_max_cost": True}, "routing_max_cost: must be a positive number"),
-])
+@pytest.mark.parametrize(
+    "metadata,named",
+    [
+        ({"routing_mode": "fast"}, "routing_mode: must be cost, balanced or quality"),
+        ({"routing_mode": 0.3}, "routing_mode: must be cost, balanced or quality"),
+        (
+            {"routing_candidates": ["cheap", "gpt-9"]},
+            "routing_candidates: 'gpt-9' is not a deployment of routed group 'auto'",
+        ),
+        ({"routing_candidates": []}, "routing_candidates: names no deployment"),
+        ({"routing_candidates": [1, 2]}, "routing_candidates: must be a list"),
+        ({"routing_max_cost": "lots"}, "routing_max_cost: must be a positive number"),
+        ({"routing_max_cost": -1}, "routing_max_cost: must be a positive number"),
+        ({"routing_max_cost": True}, "routing_max_cost: must be a positive number"),
+    ],
+)
 def test_invalid_values_are_refused_by_name(metadata, named):
     with pytest.raises(CallerRoutingError, match=named):
         caller_routing("auto", OPEN, req(metadata), GROUP)
 
 
-PROFILES = [DeploymentProfile(f"id-{n}", f"openai/{n}", pi, po, s) for n, pi, po, s in
-            (("cheap", 1e-7, 4e-7, 0.0), ("mid", 1e-6, 4e-6, 1.5), ("strong", 1e-5, 4e-5, 3.0))]
+PROFILES = [
+    DeploymentProfile(f"id-{n}", f"openai/{n}", pi, po, s)
+    for n, pi, po, s in (("cheap", 1e-7, 4e-7, 0.0), ("mid", 1e-6, 4e-6, 1.5), ("strong", 1e-5, 4e-5, 3.0))
+]
 
 
 def test_candidates_and_ceiling_narrow_the_choice():

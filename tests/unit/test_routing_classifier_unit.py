@@ -86,8 +86,16 @@ def test_few_shot_prompts_are_classified_by_their_final_question(model: Difficul
     # prompts that are not few-shot are left whole
     one_shot = _shots(["planet"]) + FINAL_Q
     unanswered = "Question: why is the sky blue?\nAnswer:\n\nQuestion: why is grass green?\nAnswer:\n\n" + FINAL_Q
-    for text in (HARD_MATH, HARD_CODE, "hi", "Answer: 42", FINAL_Q, "Question: why?\nAnswer: because\n\nok",
-                 one_shot, unanswered):
+    for text in (
+        HARD_MATH,
+        HARD_CODE,
+        "hi",
+        "Answer: 42",
+        FINAL_Q,
+        "Question: why?\nAnswer: because\n\nok",
+        one_shot,
+        unanswered,
+    ):
         assert focus(text) == (text, 0)
 
 
@@ -101,11 +109,14 @@ def test_p_success_is_monotone_and_centred(model: DifficultyModel) -> None:
 def test_text_extraction_parts_images_none() -> None:
     msgs = [
         {"role": "system", "content": "You are a helpful assistant."},
-        {"role": "user", "content": [
-            {"type": "text", "text": "Describe this"},
-            {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
-            {"type": "text", "text": "in one line."},
-        ]},
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "Describe this"},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+                {"type": "text", "text": "in one line."},
+            ],
+        },
     ]
     assert request_text(msgs) == "Describe this\nin one line."
     assert content_text(None) == ""
@@ -115,8 +126,14 @@ def test_text_extraction_parts_images_none() -> None:
     assert request_text([]) == ""
     assert request_text(None) == ""
     # the system prompt never enters; context is marked; the last user turn is whole
-    t = request_text([{"role": "system", "content": "SYSTEM"}, {"role": "user", "content": "a"},
-                      {"role": "assistant", "content": None}, {"role": "user", "content": "b"}])
+    t = request_text(
+        [
+            {"role": "system", "content": "SYSTEM"},
+            {"role": "user", "content": "a"},
+            {"role": "assistant", "content": None},
+            {"role": "user", "content": "b"},
+        ]
+    )
     assert "SYSTEM" not in t and t.endswith("b") and "user: a" in t
 
 
@@ -134,8 +151,10 @@ def test_default_strength_matching() -> None:
     assert default_strength("gpt-4o") == DEFAULT_STRENGTHS["gpt-4o"]
     assert default_strength("azure/gpt-4.1-mini") == DEFAULT_STRENGTHS["gpt-4.1-mini"]
     assert default_strength("o3-mini-2025-01-31") == DEFAULT_STRENGTHS["o3-mini"]
-    assert default_strength("bedrock/us.anthropic.claude-3-5-sonnet-20241022-v2:0") == DEFAULT_STRENGTHS[
-        "claude-3-5-sonnet"]
+    assert (
+        default_strength("bedrock/us.anthropic.claude-3-5-sonnet-20241022-v2:0")
+        == DEFAULT_STRENGTHS["claude-3-5-sonnet"]
+    )
     assert default_strength("meta-llama/Meta-Llama-3.1-8B-Instruct") == DEFAULT_STRENGTHS["llama-3.1-8b"]
     assert default_strength("mistralai/mixtral-8x7b-chat") == DEFAULT_STRENGTHS["mixtral-8x7b"]
     assert default_strength("gemini/gemini-2.5-pro") == DEFAULT_STRENGTHS["gemini-2.5-pro"]

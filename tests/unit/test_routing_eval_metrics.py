@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "benchmarks"))
 sys.path.insert(0, str(REPO / "scripts"))
 
-import routing_generalisation as gen  # noqa: E402
+import routing_generalisation as gen
 
 
 def plain(scores: list[float], gains: list[float]) -> tuple[float, float]:

@@ -57,7 +57,10 @@ def test_price_weight_zero_means_most_likely_to_succeed():
 def test_equal_strength_goes_to_the_cheaper_and_free_deployments_do_not_divide_by_zero():
     twin = DeploymentProfile("4", "mid-twin", 5e-7, 2e-6, strength=1.5)
     assert choose([MID, twin], E(0.0), 0.0, 100, 400).chosen.model == "mid-twin"
-    free = [DeploymentProfile("5", "free-a", 0.0, 0.0, strength=0.5), DeploymentProfile("6", "free-b", 0.0, 0.0, strength=2.0)]
+    free = [
+        DeploymentProfile("5", "free-a", 0.0, 0.0, strength=0.5),
+        DeploymentProfile("6", "free-b", 0.0, 0.0, strength=2.0),
+    ]
     assert choose(free, E(0.0), 0.1, 100, 400).chosen.model == "free-b"
 
 

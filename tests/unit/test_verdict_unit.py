@@ -49,7 +49,17 @@ def test_unusable_verdicts_raise(text: str):
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.one_of(st.text(max_size=200), st.builds(lambda w, r: json.dumps({"winner": w, "reason": r}), st.one_of(st.integers(-5, 10), st.text(max_size=3), st.booleans(), st.none()), st.text(max_size=20))), st.integers(1, 6))
+@given(
+    st.one_of(
+        st.text(max_size=200),
+        st.builds(
+            lambda w, r: json.dumps({"winner": w, "reason": r}),
+            st.one_of(st.integers(-5, 10), st.text(max_size=3), st.booleans(), st.none()),
+            st.text(max_size=20),
+        ),
+    ),
+    st.integers(1, 6),
+)
 def test_any_judge_output_gives_an_in_range_verdict_or_an_error(text: str, n: int):
     try:
         verdict = parse_verdict(text, n)

@@ -14,6 +14,7 @@ import os
 import threading
 
 from litellm.proxy.db.db_spend_update_writer import DBSpendUpdateWriter
+
 try:
     from litellm.proxy.hooks.proxy_track_cost_callback import ProxyDBLogger
 except ImportError:  # LiteLLM < 1.108 names it _ProxyDBLogger
@@ -22,7 +23,7 @@ except ImportError:  # LiteLLM < 1.108 names it _ProxyDBLogger
 _lock = threading.Lock()
 
 
-async def _capture_insert(self, payload, prisma_client=None, llm_router=None, **_):  # noqa: ANN001
+async def _capture_insert(self, payload, prisma_client=None, llm_router=None, **_):
     path = os.environ.get("FUSION_TEST_SPEND_LOG")
     if not path:
         return
