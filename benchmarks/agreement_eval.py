@@ -1,7 +1,7 @@
 """Agreement short-circuit measured on recorded answers (../shared/data): how often the judge is skipped
 and the quality of the skipped replies vs the best single member, on the same prompts.
 
-    .venv/bin/python benchmarks/agreement_eval.py [--data ../shared/data]
+    .venv/bin/python -m benchmarks.agreement_eval [--data ../shared/data]
 
 RouterBench: every test prompt of ARC-Challenge, MBPP, Winogrande, with each panel member's recorded
 response and score (1/0). alpaca_eval: the 805 instructions with each member's output and its
@@ -14,14 +14,12 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import sys
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench_common import first_text
 
 from litellm_fusion.engine.answers import agreement
 from litellm_fusion.engine.types import Candidate
+
+from .bench_common import first_text
 
 ROUTERBENCH_PANELS = {
     "cheap": ["gpt-3.5-turbo-1106", "mistralai/mixtral-8x7b-chat", "claude-instant-v1"],

@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any
 
 TESTS = Path(__file__).resolve().parent.parent / "tests" / "support"
-sys.path.insert(0, str(TESTS))
 
 
 @contextmanager
 def upstream_process(behaviours: dict[str, dict[str, Any]]) -> Iterator[str]:
     """The fake upstream in a process of its own (no GIL shared with the client); yields its base URL."""
     proc = subprocess.Popen(
-        [sys.executable, str(TESTS / "fake_upstream.py"), json.dumps(behaviours)],
+        [sys.executable, "-m", "tests.support.fake_upstream", json.dumps(behaviours)],
+        cwd=TESTS.parents[1],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

@@ -4,7 +4,7 @@ alternating A and B (the order flipped every pair), so load from other jobs on t
 paired differences (B - A) of wall time say whether a change saved time end to end, whatever the plugin's own
 overhead figure says.
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/cascade_ab.py --base main   # ~4 minutes
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.cascade_ab --base main   # ~4 minutes
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ import time
 from pathlib import Path
 
 import openai
-from bench_common import TESTS, pct, plugin_at, upstream_process
-from cascade_latency import ANSWER, CASES, LATENCY, config
-from proxy_harness import ProxyProcess
+
+from tests.support.proxy_harness import ProxyProcess
+
+from .bench_common import TESTS, pct, plugin_at, upstream_process
+from .cascade_latency import ANSWER, CASES, LATENCY, config
 
 
 async def one(client: openai.AsyncOpenAI, model: str, i: int) -> tuple[float, float | None]:

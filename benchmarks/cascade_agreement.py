@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """The cascade's answer normaliser (litellm_fusion/engine/answers.py) measured on recorded answers.
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/cascade_agreement.py [--data ../shared/data]
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.cascade_agreement [--data ../shared/data]
 
 All prompts (train and test) of RouterBench ARC-Challenge and Winogrande (option letters such as "C\\n", "A)"),
 MBPP (code), and MMLU-Pro (chain of thought ending "the answer is (B)"; full texts for Llama-3.1-8B/70B-Instruct
@@ -25,20 +25,16 @@ import gzip
 import itertools
 import json
 import os
-import sys
 from collections import Counter
 from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests" / "support"))
-
-import replay_data as rd
 
 from litellm_fusion.engine.answer_forms import SHORT, final_number, normal_text, option_letter
 from litellm_fusion.engine.answers import same_answer
 from litellm_fusion.engine.types import Candidate
+from tests.support import replay_data as rd
 
 
 def key_kind(text: str) -> str:

@@ -11,23 +11,18 @@ from __future__ import annotations
 
 import os
 import statistics
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests" / "support"))
-sys.path.insert(0, str(REPO / "scripts"))
-
-import router_data
-from replay_data import MMLU_PRO_PRICES, RB_MODELS, Prompt
-from train_router import ALIASES
 
 from litellm_fusion.routing.model import ARTIFACT_PATH, DifficultyModel, _read_artifact
 from litellm_fusion.routing.strategy import DeploymentProfile, choose
 from litellm_fusion.routing.text import request_text
+from scripts import router_data
+from scripts.train_router import ALIASES
+from tests.support.replay_data import MMLU_PRO_PRICES, RB_MODELS, Prompt
 
 Point = tuple[float, float]  # (total cost USD, mean quality)
 PRICE_WEIGHTS = [0.0] + [0.002 * 10 ** (k / 12) for k in range(49)]  # 0, 0.002 .. 20

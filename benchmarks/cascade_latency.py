@@ -10,8 +10,8 @@ per tier, which includes whatever else the proxy's event loop runs in between (L
 finished inner call). The same cascades run in process on the engine alone (a caller that sleeps the same
 latencies, no LiteLLM) show what the engine itself costs.
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/cascade_latency.py          # ~1-2 minutes
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/cascade_latency.py --quick  # smoke run
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.cascade_latency          # ~1-2 minutes
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.cascade_latency --quick  # smoke run
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ import time
 from pathlib import Path
 
 import openai
-from bench_common import ms_cell, pct, upstream_process
-from proxy_harness import ProxyProcess, fake_deployment
+
+from tests.support.proxy_harness import ProxyProcess, fake_deployment
+
+from .bench_common import ms_cell, pct, upstream_process
 
 LATENCY = {"cheap-a": 0.10, "cheap-b": 0.12, "cheap-c": 0.12, "strong": 0.30}
 ANSWER = {"cheap-a": "The answer is (B).", "cheap-b": "B", "cheap-c": "The answer is C.", "strong": "B"}

@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """Cascades measured through a real LiteLLM proxy on recorded answers (issue 11, "Measured, not asserted").
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/cascade_replay.py                # core configs
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/cascade_replay.py --all-configs  # every one
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.cascade_replay                # core configs
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.cascade_replay --all-configs  # every one
 
 A replay upstream (tests/support/replay_upstream.py) answers each (deployment, prompt) with the answer that
 model really gave (tests/support/replay_data.py: RouterBench's recorded cost billed exactly; MMLU-Pro priced
@@ -41,14 +41,13 @@ from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "support"))
-sys.path.insert(0, str(REPO / "benchmarks"))
 
-import cascade_baselines as cb
-import cascade_sim as cs
-import replay_data as rd
-from proxy_harness import ProxyProcess
-from replay_upstream import ReplayBook, replay_process
+from tests.support import replay_data as rd
+from tests.support.proxy_harness import ProxyProcess
+from tests.support.replay_upstream import ReplayBook, replay_process
+
+from . import cascade_baselines as cb
+from . import cascade_sim as cs
 
 WIRING = {
     "custom_provider_map": [{"provider": "fusion", "custom_handler": "litellm_fusion.fusion_handler"}],

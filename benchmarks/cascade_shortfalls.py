@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Why cascades fall short where they do (issue 11, point 3), from the recorded answers (offline, ~2 min):
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/cascade_shortfalls.py
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.cascade_shortfalls
 
 1. The cheap end of the curve: how often a cheap tier agrees, how often its agreed answer is right, and how often
    the deployment a cheap cascade would end at is right on those same prompts (a tier is worth accepting only
@@ -26,14 +26,12 @@ import argparse
 import ast
 import itertools
 import re
-import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "benchmarks"))
 
-import cascade_replay as cr
-import cascade_sim as cs
+from . import cascade_replay as cr
+from . import cascade_sim as cs
 
 CHEAP_END = {  # split -> [(tier 1, the deployments a cheap cascade ends at)]: the cheapest tiers of each family
     "rb/arc_challenge": [
@@ -174,8 +172,9 @@ def mbpp(s: cr.Split, rules: tuple[cs.Agree, cs.Usable]) -> None:
 
 
 def skip_spread(s: cr.Split) -> None:
-    import cascade_baselines as cb
     import numpy as np
+
+    from . import cascade_baselines as cb
 
     model = SKIP_MODEL[s.name]
     sim = cs.Simulator(s.test, [model], cs.product_rules(), cb.deployment_strengths(s.train, s.pool))

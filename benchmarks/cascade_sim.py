@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import itertools
 import statistics
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests" / "support"))
 
-from replay_data import Prompt
+from tests.support.replay_data import Prompt
 
 Agree = Callable[[str, str], bool]  # are these two answers the same answer?
 Usable = Callable[[str], bool]  # may this answer be accepted at all (not empty, not a refusal)?

@@ -5,8 +5,8 @@ inner call in the engine, the Router call, the provider's HTTP request inside Li
 of each call); the same fake upstreams and cascades as cascade_latency.py, one request at a time. Each row is the
 p50 (p90) over the requests of one step; *whose* says who spends that time.
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/cascade_timeline.py               # ~1.5 minutes
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/cascade_timeline.py --base main   # another version
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.cascade_timeline               # ~1.5 minutes
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.cascade_timeline --base main   # another version
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ import time
 from pathlib import Path
 
 import openai
-from bench_common import TESTS, pct, plugin_at, upstream_process
-from cascade_latency import ANSWER, LATENCY, config
-from proxy_harness import ProxyProcess
+
+from tests.support.proxy_harness import ProxyProcess
+
+from .bench_common import TESTS, pct, plugin_at, upstream_process
+from .cascade_latency import ANSWER, LATENCY, config
 
 PROBE = Path(__file__).resolve().parent / "timeline_probe"
 Event = tuple[float, str, "str | None"]

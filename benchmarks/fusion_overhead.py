@@ -5,8 +5,8 @@ slowest member + judge (debate: rounds x slowest member + judge). Overhead = wal
 A plain model with the slowest member's latency, through the same proxy, shows LiteLLM's own
 per-request overhead for comparison.
 
-    .venv/bin/python benchmarks/fusion_overhead.py            # full run (about 2 minutes)
-    .venv/bin/python benchmarks/fusion_overhead.py --quick    # smoke run
+    .venv/bin/python -m benchmarks.fusion_overhead            # full run (about 2 minutes)
+    .venv/bin/python -m benchmarks.fusion_overhead --quick    # smoke run
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ import time
 from pathlib import Path
 
 import openai
-from bench_common import ms_cell, pct, upstream_process
-from proxy_harness import ProxyProcess, fake_deployment
+
+from tests.support.proxy_harness import ProxyProcess, fake_deployment
+
+from .bench_common import ms_cell, pct, upstream_process
 
 LATENCY = {"m-a": 0.10, "m-b": 0.15, "m-c": 0.20, "judge": 0.05, "plain": 0.20}
 WIRING = {

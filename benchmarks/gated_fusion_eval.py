@@ -1,6 +1,6 @@
 """Complexity-gated fusion vs always-fuse vs the best single model, on RouterBench's recorded answers.
 
-    .venv/bin/python benchmarks/gated_fusion_eval.py [--data ../shared/data]
+    .venv/bin/python -m benchmarks.gated_fusion_eval [--data ../shared/data]
 
 Test splits of ARC-Challenge and Winogrande (multiple choice, so a fused answer can be scored from
 the recorded answers; MBPP's code answers cannot be fused offline and are left out).
@@ -18,18 +18,16 @@ from __future__ import annotations
 import argparse
 import csv
 import re
-import sys
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from bench_common import first_text
-
 from litellm_fusion.routing.gate import gate
 from litellm_fusion.routing.model import DifficultyModel
 from litellm_fusion.routing.strengths import default_strength
 from litellm_fusion.routing.text import request_text
+
+from .bench_common import first_text
 
 PANELS = {
     "strong panel": ["gpt-4-1106-preview", "claude-v2", "gpt-3.5-turbo-1106"],

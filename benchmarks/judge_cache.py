@@ -7,7 +7,7 @@ Fake upstreams (own process): members 100 / 150 ms, judge 300 ms. Each request t
 "Over panel" = wall time − slowest member's latency (150 ms). The cache's own cost is the hit's
 fusion overhead (x-litellm-fusion-overhead-ms, which includes the Redis read) minus the off run's.
 
-    .venv/bin/python benchmarks/judge_cache.py [--n 40]
+    .venv/bin/python -m benchmarks.judge_cache [--n 40]
 """
 
 from __future__ import annotations
@@ -20,9 +20,11 @@ import uuid
 from pathlib import Path
 
 import openai
-from bench_common import pct, upstream_process
-from proxy_harness import ProxyProcess, fake_deployment
-from redis_harness import RedisServer
+
+from tests.support.proxy_harness import ProxyProcess, fake_deployment
+from tests.support.redis_harness import RedisServer
+
+from .bench_common import pct, upstream_process
 
 SLOWEST_MEMBER = 0.150
 WIRING = {

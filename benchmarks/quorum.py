@@ -3,7 +3,7 @@
 Members 400 / 400 / 4000 ms, judge 200 ms. `fusion/quorum` has quorum 2 and straggler_timeout 0;
 `fusion/all` waits for every member. Target: p95 <= k-th member + judge + 10% = 660 ms.
 
-    .venv/bin/python benchmarks/quorum.py [--n 30] [--concurrency 1]
+    .venv/bin/python -m benchmarks.quorum [--n 30] [--concurrency 1]
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ import time
 from pathlib import Path
 
 import openai
-from bench_common import pct, upstream_process
-from proxy_harness import ProxyProcess, fake_deployment
+
+from tests.support.proxy_harness import ProxyProcess, fake_deployment
+
+from .bench_common import pct, upstream_process
 
 LAT = {"q-a": 0.4, "q-b": 0.4, "q-slow": 4.0, "q-judge": 0.2}
 WIRING = {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Alternatives to the shipped difficulty classifier, compared on TRAINING items only (cross-validated).
 
-    .venv/bin/python benchmarks/routing_ablations.py [--data ../shared/data]     # ~2 min on 2 cores
+    .venv/bin/python -m benchmarks.routing_ablations [--data ../shared/data]     # ~2 min on 2 cores
 
 Why: the test splits are small (APGR of a random score has a standard deviation of ~0.04 per row), so
 choosing between designs by their test rows would be fitting to noise; this compares them out-of-fold on
@@ -28,18 +28,15 @@ import argparse
 import hashlib
 import os
 import statistics
-import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "scripts"))
-sys.path.insert(0, str(REPO / "benchmarks"))
 
-import routing_eval as ev
-import train_router as tr
+from scripts import train_router as tr
+
+from . import routing_eval as ev
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Offline evaluation of complexity routing on RouterBench's 11-model pool (real per-query costs), and speed.
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/routing_eval.py [--data ../shared/data]
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.routing_eval [--data ../shared/data]
 
 Scores only RouterBench's test items (the artifact's `heldout` manifest is checked). Quality vs real dollar
 cost: the product's own policy (`routing.strategy.choose`) swept over the price weight, against threshold
@@ -19,23 +19,19 @@ import math
 import os
 import random
 import statistics
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "scripts"))
-
-import router_data as rd
-import train_router as tr
 
 from litellm_fusion.config.routing import MODE_PRICE_WEIGHT
 from litellm_fusion.routing.model import ARTIFACT_PATH, DifficultyModel, _read_artifact
 from litellm_fusion.routing.strategy import DeploymentProfile, choose
 from litellm_fusion.routing.text import request_text
+from scripts import router_data as rd
+from scripts import train_router as tr
 
 SEED = 7
 RB_PAIRS = [("gpt-4-1106-preview", "mistralai/mixtral-8x7b-chat"), ("gpt-4-1106-preview", "gpt-3.5-turbo-1106")]

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Can the router tell which prompts need the strong model, on task families it has never seen?
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/routing_generalisation.py   # ~5 min, 2 cores
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.routing_generalisation   # ~5 min, 2 cores
 
 Every task family of ../shared/data (scripts/router_data.py: 17 families over 5 sources) is scored three ways:
 - **leave-one-family-out (LOFO)**: the text model is refitted without the family (and without any training
@@ -38,12 +38,11 @@ from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 REPO = Path(__file__).resolve().parents[1]
-for p in (REPO, REPO / "scripts", REPO / "benchmarks"):
-    sys.path.insert(0, str(p))
 
-import router_data as rd
-import train_router as tr
-from routing_eval import make_litellm_classifiers
+from scripts import router_data as rd
+from scripts import train_router as tr
+
+from .routing_eval import make_litellm_classifiers
 
 PAIRS = {
     "routerbench": ("gpt-4-1106-preview", "mistralai/mixtral-8x7b-chat"),

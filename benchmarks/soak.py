@@ -33,8 +33,8 @@ Checks (each prints a line of the summary table; tests/proxy/test_soak.py assert
  6 disconnect: the client abandons a request while a 2 s panel member is in flight; the upstream must
    see that call cancelled and the judge must never be called for it.
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/soak.py            # 2000 requests, c=32
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/soak.py --n 200 --concurrency 16
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.soak            # 2000 requests, c=32
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.soak --n 200 --concurrency 16
     ... --results benchmarks/RESULTS.md   # also write the summary into RESULTS.md (its own section)
 """
 
@@ -56,18 +56,13 @@ from typing import Any
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-import sys
-
-TESTS = Path(__file__).resolve().parent.parent / "tests" / "support"
-if str(TESTS) not in sys.path:
-    sys.path.insert(0, str(TESTS))
-
 import httpx
 import openai
-from fake_upstream import FakeUpstream, Seen
-from helpers import FUSION_WIRING, metric_samples, metric_sum
-from proxy_harness import ProxyProcess, fake_deployment
-from redis_harness import RedisServer
+
+from tests.support.fake_upstream import FakeUpstream, Seen
+from tests.support.helpers import FUSION_WIRING, metric_samples, metric_sum
+from tests.support.proxy_harness import ProxyProcess, fake_deployment
+from tests.support.redis_harness import RedisServer
 
 PANEL = ["m-a", "m-b", "m-c"]
 MODELS = {  # model_name: (input $/token, output $/token, prompt tokens, completion tokens, latency s)
@@ -1152,7 +1147,7 @@ def main() -> None:
     args = parser.parse_args()
     rep = run_soak(args.n, args.concurrency, args.seed, args.disconnects)
     if args.results:
-        cmd = "LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/soak.py"
+        cmd = "LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.soak"
         if (args.n, args.concurrency, args.seed) != (2000, 32, 5):
             cmd += f" --n {args.n} --concurrency {args.concurrency} --seed {args.seed}"
         write_results(args.results, rep, cmd)

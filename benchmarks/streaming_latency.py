@@ -17,7 +17,7 @@ logging): the `strong` rows show it for one call. The plugin's own share is read
 `first_token_overhead_ms` (streamed: time to the first text minus what the inner calls account for before it,
 panel and the judge's own time to first token included) and `overhead_ms` (not streamed: whole request).
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/streaming_latency.py [--n 20]
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.streaming_latency [--n 20]
 """
 
 from __future__ import annotations
@@ -31,12 +31,30 @@ from pathlib import Path
 from typing import Any
 
 import openai
-from bench_common import pct, upstream_process
-from proxy_harness import ProxyProcess, fake_deployment
+
+from tests.support.proxy_harness import ProxyProcess, fake_deployment
+
+from .bench_common import pct, upstream_process
 
 INTERVAL = 0.01  # seconds per token (100 tokens/s)
 TTFT = {"p1": 0.25, "p2": 0.25, "q1": 0.25, "q2": 0.25, "judge": 0.20, "verdict": 0.20, "strong": 0.30}
-WORDS = ["lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit", "sed", "do", "eiusmod", "tempor", "incididunt", "ut", "labore"]
+WORDS = [
+    "lorem",
+    "ipsum",
+    "dolor",
+    "sit",
+    "amet",
+    "consectetur",
+    "adipiscing",
+    "elit",
+    "sed",
+    "do",
+    "eiusmod",
+    "tempor",
+    "incididunt",
+    "ut",
+    "labore",
+]
 
 
 def text(tokens: int, seed: int) -> str:

@@ -136,8 +136,7 @@ def base_env(alias: str) -> str:
 def start_database(stack: ExitStack, env: dict[str, str]) -> Path:
     """A Postgres cluster with LiteLLM's schema (tests/support/postgres_harness.py) and the proxy config
     for LiteLLM's database mode; returns that config."""
-    sys.path.insert(0, str(ROOT / "tests" / "support"))
-    from postgres_harness import PostgresCluster, prisma_env
+    from tests.support.postgres_harness import PostgresCluster, prisma_env
 
     cluster = PostgresCluster().start()
     stack.callback(cluster.stop)

@@ -30,4 +30,4 @@ if [ -z "$upstream" ]; then
 fi
 [ -z "$ui" ] || bash scripts/setup_db.sh   # Postgres and Prisma's client (see the README's database tier)
 export LITELLM_LOCAL_MODEL_COST_MAP=True
-exec .venv/bin/python scripts/demo.py ${ui:+--ui} ${upstream:+--upstream "$upstream"}
+exec .venv/bin/python -m scripts.demo ${ui:+--ui} ${upstream:+--upstream "$upstream"}

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Train the complexity-routing classifier (litellm_fusion/routing/difficulty_model.json.gz).
 
-    .venv/bin/python scripts/train_router.py [--data ../shared/data] [--out PATH]
+    .venv/bin/python -m scripts.train_router [--data ../shared/data] [--out PATH]
 
 About 1-2 minutes on 2 cores. Deterministic (fixed seeds, sorted inputs, hash-based splits, a fixed number
 of IRT sweeps, weights rounded): a rerun writes a byte-identical artifact.
@@ -43,13 +43,10 @@ from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-for p in (REPO, REPO / "scripts"):
-    if str(p) not in sys.path:
-        sys.path.insert(0, str(p))
-
-import router_data as rd
 
 from litellm_fusion.routing.features import DENSE_NAMES, bigram_key, extract
+
+from . import router_data as rd
 
 SEED = 20251122
 LAMBDA_D = 0.5  # prior precision of difficulties around their task's mean

@@ -6,20 +6,18 @@ Harnesses live in tests/support/."""
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch LiteLLM's price map in tests
-sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
 
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fake_upstream import FakeUpstream
-from postgres_harness import PostgresCluster
-from proxy_fleet import Fleet, declarations
-from proxy_harness import ProxyProcess
+
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.postgres_harness import PostgresCluster
+from tests.support.proxy_fleet import Fleet, declarations
+from tests.support.proxy_harness import ProxyProcess
 
 
 @pytest.fixture(scope="session")

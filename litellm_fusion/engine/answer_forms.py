@@ -97,7 +97,8 @@ def final_number(text: str, short: bool) -> float | None:
 
 
 _UNIT_TAIL = re.compile(
-    r"[\s}$)\]*]*%?\s*((?:[a-z\u00b0\u00b5][\w\u00b0\u00b5/\u00b2\u00b3^]*\s*){0,2}?)[\s}$)\]*]*[.!]?\s*$", re.IGNORECASE
+    r"[\s}$)\]*]*%?\s*((?:[a-z\u00b0\u00b5][\w\u00b0\u00b5/\u00b2\u00b3^]*\s*){0,2}?)[\s}$)\]*]*[.!]?\s*$",
+    re.IGNORECASE,
 )
 
 

@@ -14,15 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from client_calls import ask
-from db_proxy import DbProxy, declare_db_proxy, sql_text, token_hash
-from fake_upstream import FakeUpstream
-from helpers import EASY, HARD, billed, wait_for
-from litellm_ui import browser_page, login, scroll_box_to
 from playwright.sync_api import expect
-from postgres_harness import REPO
-from proxy_fleet import Fleet
-from ui_scenario import PRICES, ROUTED_GROUP, steer, ui_config
+
+from tests.support.client_calls import ask
+from tests.support.db_proxy import DbProxy, declare_db_proxy, sql_text, token_hash
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.helpers import EASY, HARD, billed, wait_for
+from tests.support.litellm_ui import browser_page, login, scroll_box_to
+from tests.support.postgres_harness import REPO
+from tests.support.proxy_fleet import Fleet
+from tests.support.ui_scenario import PRICES, ROUTED_GROUP, steer, ui_config
 
 REQUESTS = [  # (model, prompt, the cascade's cheap tier agrees, stream)
     ("fusion/debate", "Which option is right, A, B or C? Explain briefly.", False, False),

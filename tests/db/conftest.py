@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from db_proxy import DbProxy
-from proxy_fleet import Fleet
+
+from tests.support.db_proxy import DbProxy
+from tests.support.proxy_fleet import Fleet
 
 
 @pytest.fixture(scope="package")

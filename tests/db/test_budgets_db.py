@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import openai
 import pytest
-from client_calls import ask
-from db_proxy import DbProxy
-from db_scenario import (
+
+from tests.support.client_calls import ask
+from tests.support.db_proxy import DbProxy
+from tests.support.db_scenario import (
     fleet_proxies,  # noqa: F401 - the tier's proxy joins the session's fleet
     steer,
 )
-from fake_upstream import FakeUpstream
-from helpers import EASY, wait_for
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.helpers import EASY, wait_for
 
 BUDGET = 0.001  # one fusion/best-of request here costs ~$0.0018
 

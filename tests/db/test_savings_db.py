@@ -9,16 +9,17 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from client_calls import ask
-from db_proxy import DbProxy, sql_text, token_hash
-from db_scenario import (
+
+from tests.support.client_calls import ask
+from tests.support.db_proxy import DbProxy, sql_text, token_hash
+from tests.support.db_scenario import (
     AGREEING,
     ROUTED_GROUP,
     fleet_proxies,  # noqa: F401 - the tier's proxy joins the session's fleet
     steer,
 )
-from fake_upstream import FakeUpstream
-from helpers import EASY, HARD, metric_sum, wait_for
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.helpers import EASY, HARD, metric_sum, wait_for
 
 CASCADE = "fusion/cascade"
 

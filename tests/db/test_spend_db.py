@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from client_calls import CALL_TYPES, ENDPOINTS, ask
-from db_proxy import DbProxy, sql_text, token_hash
-from db_scenario import (
+
+from tests.support.client_calls import CALL_TYPES, ENDPOINTS, ask
+from tests.support.db_proxy import DbProxy, sql_text, token_hash
+from tests.support.db_scenario import (
     AGREEING,
     FAILING,
     FUSION,
@@ -23,8 +24,8 @@ from db_scenario import (
     fleet_proxies,  # noqa: F401 - the tier's proxy joins the session's fleet
     steer,
 )
-from fake_upstream import FakeUpstream
-from helpers import EASY, billed, wait_for
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.helpers import EASY, billed, wait_for
 
 TAG = "fusion-db-tier"  # sent with every request (x-litellm-tags): LiteLLM's daily tag table counts it
 VARIANTS = {"": {}, "failing": FAILING, "agreeing": AGREEING}  # how the fake upstream answers a case

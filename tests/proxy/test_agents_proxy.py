@@ -7,10 +7,11 @@ import json
 from typing import Any
 
 import pytest
-from fake_upstream import FakeUpstream, Reply
-from helpers import FUSION_WIRING, billed, metric_sum, new_tag, tagged_rows, wait_for
-from proxy_fleet import Fleet
-from proxy_harness import ProxyProcess, fake_deployment
+
+from tests.support.fake_upstream import FakeUpstream, Reply
+from tests.support.helpers import FUSION_WIRING, billed, metric_sum, new_tag, tagged_rows, wait_for
+from tests.support.proxy_fleet import Fleet
+from tests.support.proxy_harness import ProxyProcess, fake_deployment
 
 PRICES = {"t-a": (1e-6, 2e-6), "t-b": (3e-6, 4e-6), "t-c": (5e-7, 1.5e-6), "t-judge": (1e-5, 3e-5)}
 PANEL = ["t-a", "t-b", "t-c"]

@@ -8,12 +8,12 @@ from typing import Any
 
 import openai
 import pytest
-from fake_upstream import FakeUpstream
-from helpers import FUSION_WIRING, billed, metric_sum, new_tag, tagged_rows, wait_for
-from proxy_fleet import Fleet
-from proxy_harness import ProxyProcess, fake_deployment
 
 from litellm_fusion.routing.model import DifficultyModel
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.helpers import FUSION_WIRING, billed, metric_sum, new_tag, tagged_rows, wait_for
+from tests.support.proxy_fleet import Fleet
+from tests.support.proxy_harness import ProxyProcess, fake_deployment
 
 PRICES = {"c-a": (1e-7, 2e-7), "c-b": (2e-7, 4e-7), "c-s": (5e-6, 1.5e-5), "c-v": (1e-6, 2e-6)}
 CASCADES = {

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers import FUSION_WIRING
-from proxy_fleet import Fleet
-from proxy_harness import fake_deployment
+
+from tests.support.helpers import FUSION_WIRING
+from tests.support.proxy_fleet import Fleet
+from tests.support.proxy_harness import fake_deployment
 
 BASE = [
     fake_deployment("m-a", "http://127.0.0.1:9/v1", 1e-6, 1e-6),

@@ -12,10 +12,11 @@ from collections.abc import Iterator
 import httpx
 import openai
 import pytest
-from fake_upstream import FakeUpstream
-from helpers import FUSION_WIRING, LITELLM_VERSION, billed, new_tag, tagged_rows, wait_for
-from proxy_fleet import Fleet
-from proxy_harness import ProxyProcess, fake_deployment
+
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.helpers import FUSION_WIRING, LITELLM_VERSION, billed, new_tag, tagged_rows, wait_for
+from tests.support.proxy_fleet import Fleet
+from tests.support.proxy_harness import ProxyProcess, fake_deployment
 
 
 def fleet_proxies(fleet: Fleet) -> None:

@@ -8,9 +8,9 @@ import httpx
 import openai
 import pytest
 import yaml
-from proxy_fleet import Fleet
 
 from litellm_fusion.config.validate import fusion_configs
+from tests.support.proxy_fleet import Fleet
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,10 +8,11 @@ from typing import Any
 
 import openai
 import pytest
-from fake_upstream import FakeUpstream
-from helpers import FUSION_WIRING, metric_samples, metric_sum, wait_for
-from proxy_fleet import Fleet
-from proxy_harness import ProxyProcess, fake_deployment
+
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.helpers import FUSION_WIRING, metric_samples, metric_sum, wait_for
+from tests.support.proxy_fleet import Fleet
+from tests.support.proxy_harness import ProxyProcess, fake_deployment
 
 PRICES = {  # model_name: (input $/token, output $/token)
     "m-a": (1e-6, 2e-6),

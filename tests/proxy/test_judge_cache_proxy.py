@@ -10,11 +10,12 @@ from typing import Any
 
 import openai
 import pytest
-from fake_upstream import FakeUpstream
-from helpers import FUSION_WIRING, wait_for
-from proxy_fleet import Fleet
-from proxy_harness import ProxyProcess, fake_deployment
-from redis_harness import RedisServer
+
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.helpers import FUSION_WIRING, wait_for
+from tests.support.proxy_fleet import Fleet
+from tests.support.proxy_harness import ProxyProcess, fake_deployment
+from tests.support.redis_harness import RedisServer
 
 PRICES = {"c-a": (1e-6, 2e-6), "c-b": (2e-6, 3e-6), "c-judge": (1e-5, 2e-5)}
 PREFIX = "litellm_fusion:judge:"

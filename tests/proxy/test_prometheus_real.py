@@ -21,10 +21,11 @@ import httpx
 import openai
 import pytest
 import yaml
-from fake_upstream import FakeUpstream
-from helpers import EASY, FUSION_WIRING, HARD, wait_for
-from proxy_fleet import Fleet
-from proxy_harness import ProxyProcess, fake_deployment, free_port, stop_process
+
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.helpers import EASY, FUSION_WIRING, HARD, wait_for
+from tests.support.proxy_fleet import Fleet
+from tests.support.proxy_harness import ProxyProcess, fake_deployment, free_port, stop_process
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboards" / "litellm-fusion.json"
 RATE_INTERVAL = "1m"  # what Grafana's $__rate_interval stands for here (scrape interval 1s)

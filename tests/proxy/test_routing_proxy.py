@@ -9,10 +9,11 @@ from typing import Any
 
 import openai
 import pytest
-from fake_upstream import FakeUpstream
-from helpers import EASY, FUSION_WIRING, HARD, metric_sum, wait_for
-from proxy_fleet import Fleet
-from proxy_harness import ProxyProcess, fake_deployment
+
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.helpers import EASY, FUSION_WIRING, HARD, metric_sum, wait_for
+from tests.support.proxy_fleet import Fleet
+from tests.support.proxy_harness import ProxyProcess, fake_deployment
 
 # strength on the classifier's scale, and $/token
 # (request costs: cheap 1%, mid 20% of strong)

@@ -9,15 +9,10 @@ below asserts one check of that run. About 45 s on 2 cores (two proxy start-ups 
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-from helpers import LITELLM_VERSION
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-
-import soak
+from benchmarks import soak
+from tests.support.helpers import LITELLM_VERSION
 
 N, CONCURRENCY, SEED = 200, 16, 5
 

@@ -10,10 +10,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fake_upstream import FakeUpstream
-from helpers import FUSION_WIRING, billed, new_tag, tagged_rows, wait_for
-from proxy_fleet import Fleet
-from proxy_harness import ProxyProcess, fake_deployment
+
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.helpers import FUSION_WIRING, billed, new_tag, tagged_rows, wait_for
+from tests.support.proxy_fleet import Fleet
+from tests.support.proxy_harness import ProxyProcess, fake_deployment
 
 PRICES = {"s-a": (1e-6, 2e-6), "s-b": (3e-6, 4e-6), "s-judge": (1e-5, 3e-5)}
 JUDGE_TEXT = "The merged answer, written token by token by the judge."

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from postgres_harness import PostgresCluster, prisma_env
-from proxy_fleet import Fleet
-from proxy_harness import ProxyProcess
+
+from .postgres_harness import PostgresCluster, prisma_env
+from .proxy_fleet import Fleet
+from .proxy_harness import ProxyProcess
 
 # LiteLLM flushes key/team/user spend and the daily tables every `proxy_batch_write_at` (+ 0-5 s of its
 # own jitter) seconds; 1 keeps a test's wait short. Spend-log rows have their own ~2 s queue.

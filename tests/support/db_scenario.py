@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from db_proxy import declare_db_proxy
-from fake_upstream import FakeUpstream
-from helpers import FUSION_WIRING
-from proxy_fleet import Fleet
-from proxy_harness import fake_deployment
+from .db_proxy import declare_db_proxy
+from .fake_upstream import FakeUpstream
+from .helpers import FUSION_WIRING
+from .proxy_fleet import Fleet
+from .proxy_harness import fake_deployment
 
 PRICES = {  # model_name on the fake upstream: (input $/token, output $/token)
     "m-a": (1e-6, 2e-6),

@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from proxy_harness import file_tail, free_port
+from .proxy_harness import file_tail, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 # Written by scripts/test.sh when it prepared the offline Prisma engine; absent with native engines.

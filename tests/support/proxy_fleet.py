@@ -27,9 +27,10 @@ from typing import Any
 
 import httpx
 import pytest
-from fake_upstream import FakeUpstream
-from proxy_harness import ProxyProcess
-from redis_harness import RedisServer
+
+from .fake_upstream import FakeUpstream
+from .proxy_harness import ProxyProcess
+from .redis_harness import RedisServer
 
 PARALLEL = 3  # proxies starting at once: 2 cores, plus one to cover a start's waits (sockets, the database)
 START_TIMEOUT = 240.0  # per proxy, from its own launch: a start is ~20 s alone (the database tier's ~45 s), slower

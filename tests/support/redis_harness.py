@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 
 import redis
-from proxy_harness import free_port, stop_process
+
+from .proxy_harness import free_port, stop_process
 
 
 class RedisServer:

@@ -21,7 +21,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from fake_upstream import FakeUpstream, Reply
+from .fake_upstream import FakeUpstream, Reply
+
+REPO = Path(__file__).resolve().parents[2]
 
 MISSING_STATUS = 404
 
@@ -115,7 +117,8 @@ class ReplayBook:
 def replay_process(book_path: Path, latency: float = 0.0) -> Iterator[str]:
     """Serve the book from a process of its own; yields the base URL (…/v1)."""
     proc = subprocess.Popen(
-        [sys.executable, __file__, str(book_path), str(latency)],
+        [sys.executable, "-m", "tests.support.replay_upstream", str(book_path), str(latency)],
+        cwd=REPO,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

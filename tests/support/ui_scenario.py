@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fake_upstream import FakeUpstream
-from helpers import FUSION_WIRING
-from proxy_harness import fake_deployment
+from .fake_upstream import FakeUpstream
+from .helpers import FUSION_WIRING
+from .proxy_harness import fake_deployment
 
 PRICES = {  # $ per input / output token
     "gpt-4o-mini": (1.5e-7, 6e-7),

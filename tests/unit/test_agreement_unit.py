@@ -6,12 +6,12 @@ import asyncio
 import json
 
 import pytest
-from scripted_caller import ScriptedCaller
 
 from litellm_fusion.config import parse_fusion_params
 from litellm_fusion.engine import FusionEngine
 from litellm_fusion.engine.answers import agreement
 from litellm_fusion.engine.types import Candidate
+from tests.support.scripted_caller import ScriptedCaller
 
 
 def agree(*texts: str) -> str | None:

@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-from scripted_caller import ScriptedCaller
 
 from litellm_fusion.config import parse_fusion_params
 from litellm_fusion.config.fusion import FusionConfigError
@@ -16,6 +15,7 @@ from litellm_fusion.engine import Completion, FusionEngine, FusionError, InnerCa
 from litellm_fusion.engine.acceptance import is_refusal
 from litellm_fusion.engine.runner import collect
 from litellm_fusion.engine.types import ToolCall
+from tests.support.scripted_caller import ScriptedCaller
 
 
 def cascade(**extra: Any):

@@ -7,10 +7,10 @@ import json
 from typing import Any
 
 import pytest
-from scripted_caller import ScriptedCaller
 
 from litellm_fusion.config import parse_fusion_params
 from litellm_fusion.engine import FusionEngine, FusionError, InnerCallError
+from tests.support.scripted_caller import ScriptedCaller
 
 
 def cfg(mode: str, **extra: Any):

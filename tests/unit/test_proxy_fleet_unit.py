@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from proxy_fleet import FleetError, merge_configs
+
+from tests.support.proxy_fleet import FleetError, merge_configs
 
 
 def part(*models: str, routing: dict | None = None, **settings: dict) -> dict:

@@ -4,8 +4,9 @@ deployments (tests/support/replay_data.py): lookups by model and prompt, and cos
 from __future__ import annotations
 
 import pytest
-from replay_data import RB_UNIT, mmlu_pro_is_test, mmlu_pro_prompt, rb_deployment_prices
-from replay_upstream import ReplayBook, last_user_text
+
+from tests.support.replay_data import RB_UNIT, mmlu_pro_is_test, mmlu_pro_prompt, rb_deployment_prices
+from tests.support.replay_upstream import ReplayBook, last_user_text
 
 
 def body(text: str, system: str | None = None) -> dict:

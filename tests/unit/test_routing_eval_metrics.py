@@ -4,17 +4,14 @@ with item weights must equal the plain metrics of the sample the weights stand f
 from __future__ import annotations
 
 import random
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "benchmarks"))
-sys.path.insert(0, str(REPO / "scripts"))
 
-import routing_generalisation as gen
+from benchmarks import routing_generalisation as gen
 
 
 def plain(scores: list[float], gains: list[float]) -> tuple[float, float]:
