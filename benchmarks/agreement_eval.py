@@ -16,7 +16,7 @@ import csv
 import json
 from pathlib import Path
 
-from litellm_fusion.engine.answers import agreement
+from litellm_fusion.engine.answers.legacy_relation import agreement
 from litellm_fusion.engine.types import Candidate
 
 from .bench_common import first_text

@@ -31,8 +31,8 @@ from pathlib import Path
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 REPO = Path(__file__).resolve().parents[1]
 
-from litellm_fusion.engine.answer_forms import SHORT, final_number, normal_text, option_letter
-from litellm_fusion.engine.answers import same_answer
+from litellm_fusion.engine.answers.legacy_forms import SHORT, final_number, normal_text, option_letter
+from litellm_fusion.engine.answers.legacy_relation import same_answer
 from litellm_fusion.engine.types import Candidate
 from tests.support import replay_data as rd
 

@@ -59,7 +59,7 @@ class Cascade:
 def product_rules() -> tuple[Agree, Usable]:
     """The product's own normaliser (engine/answers.py) and unusable-answer rule (engine/acceptance.py)."""
     from litellm_fusion.engine.acceptance import unusable
-    from litellm_fusion.engine.answers import same_answer
+    from litellm_fusion.engine.answers.legacy_relation import same_answer
     from litellm_fusion.engine.types import Candidate
 
     def agree(a: str, b: str) -> bool:

@@ -91,7 +91,7 @@ async def accept_tier(
         return TierVerdict(
             False, None, [CheckResult("usable", False, detail)], escalated=f"{what} ({detail})", code=code
         )
-    groups = clusters(usable)
+    groups = await clusters(usable)
     answer = usable[groups[0].members[0]]
     checks: list[CheckResult] = []
     if reasons:

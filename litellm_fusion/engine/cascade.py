@@ -53,11 +53,11 @@ def _answers(results: Sequence[tuple[PanelCall, CallRecord, Completion | None]])
     return answers, failures
 
 
-def _last_tier_answer(answers: Sequence[Candidate]) -> Candidate | None:
+async def _last_tier_answer(answers: Sequence[Candidate]) -> Candidate | None:
     """The last tier's answer: the largest group of its usable answers (first first), else its first answer."""
     usable = [c for c in answers if unusable(c) is None]
     if usable:
-        return usable[clusters(usable)[0].members[0]]
+        return usable[(await clusters(usable))[0].members[0]]
     return answers[0] if answers else None
 
 
@@ -132,7 +132,7 @@ async def cascade_events(
         answers, failures = _answers(results)
         candidates.extend(answers)
         if t == last:
-            answer = _last_tier_answer(answers)
+            answer = await _last_tier_answer(answers)
             if answer is None:
                 report.escalated, report.code = "every call failed (" + "; ".join(failures) + ")", "failed"
             else:

@@ -113,7 +113,7 @@ async def judge_events(
     if len(cands) == 1:
         yield JudgeStep(JudgeResult("skipped", "single surviving candidate", winner=0), None)
         return
-    rule = agreement(cands) if cfg.uses_agreement_shortcut else None
+    rule = await agreement(cands) if cfg.uses_agreement_shortcut else None
     if rule is not None:
         yield JudgeStep(JudgeResult("skipped", f"members agree ({rule})", winner=0), None)
         return

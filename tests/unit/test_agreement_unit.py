@@ -15,7 +15,7 @@ from tests.support.scripted_caller import ScriptedCaller
 
 
 def agree(*texts: str) -> str | None:
-    return agreement([Candidate(i, f"m{i}", t) for i, t in enumerate(texts)])
+    return asyncio.run(agreement([Candidate(i, f"m{i}", t) for i, t in enumerate(texts)]))
 
 
 @pytest.mark.parametrize(

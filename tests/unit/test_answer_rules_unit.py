@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from litellm_fusion.engine.answer_forms import final_number, option_letter, stated_answer
-from litellm_fusion.engine.answers import same_answer
+from litellm_fusion.engine.answers.legacy_forms import final_number, option_letter, stated_answer
+from litellm_fusion.engine.answers.legacy_relation import same_answer
 from litellm_fusion.engine.types import Candidate
 
 

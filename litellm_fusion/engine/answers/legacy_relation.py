@@ -46,7 +46,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .answer_forms import (
+from .legacy_forms import (
     ANSWER_PREFIX,
     SHORT,
     json_answer,
@@ -59,7 +59,7 @@ from .answer_forms import (
     stated_form,
     trigrams,
 )
-from .types import Candidate, ToolCall
+from ..types import Candidate, ToolCall
 
 JACCARD = 0.9
 
