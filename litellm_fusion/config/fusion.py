@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from .answer_contract import AnswerContract
 from .cascade import AcceptConfig, SkipTiersConfig, TierConfig, VerifierConfig, cascade_problems
 
 PROVIDER = "fusion"
@@ -123,6 +124,12 @@ class FusionModelConfig(BaseModel):
         "(see README: agreement rule); default: on for best-of (measured lossless), off for merge/debate",
     )
     gate: GateConfig | None = Field(default=None, description="complexity-gated fusion (see GateConfig)")
+    answer: AnswerContract | None = Field(
+        default=None,
+        description="where a member's final answer is and what kind it is, for agreement (cascade acceptance, the "
+        "agreement shortcut, debate convergence): {from: auto | json_field:<name> | regex:<pattern>, kind: auto | "
+        "letter | number | math | literal | text}; default: inferred per request (config/answer_contract.py)",
+    )
     judge_temperature: float = Field(default=0.0, ge=0, le=2)
     judge_max_tokens: int | None = Field(default=None, ge=1, description="cap on the judge's output tokens")
     judge_response_format: JudgeFormat = JudgeFormat.JSON_OBJECT

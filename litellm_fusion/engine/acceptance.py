@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..config.cascade import AcceptConfig
-from .answers import clusters
+from .answers import AnswerContract, group
 from .types import Candidate, CheckResult, invalid_tool_call
 
 Verify = Callable[[Candidate], Awaitable[CheckResult]]
@@ -78,7 +78,12 @@ class TierVerdict:
 
 
 async def accept_tier(
-    rule: AcceptConfig, calls: int, answers: Sequence[Candidate], failures: Sequence[str], verify: Verify | None
+    rule: AcceptConfig,
+    calls: int,
+    answers: Sequence[Candidate],
+    failures: Sequence[str],
+    verify: Verify | None,
+    contract: AnswerContract | None = None,
 ) -> TierVerdict:
     """`answers`: what the tier's calls returned (in call order); `failures`: the errors of calls that did not
     answer; `calls`: how many calls the tier made."""
@@ -91,7 +96,8 @@ async def accept_tier(
         return TierVerdict(
             False, None, [CheckResult("usable", False, detail)], escalated=f"{what} ({detail})", code=code
         )
-    groups = await clusters(usable)
+    grouping = await group(usable, contract)
+    groups = grouping.clusters
     answer = usable[groups[0].members[0]]
     checks: list[CheckResult] = []
     if reasons:
@@ -110,7 +116,8 @@ async def accept_tier(
                 "agreement",
                 agreed,
                 f"{size} of {calls} answers agree{how}, {needed} needed"
-                + ("" if agreed else f"; {different} different answers"),
+                + ("" if agreed else f"; {different} different answers ({'; '.join(dict.fromkeys(grouping.splits))})"),
+                answers=grouping.as_metadata([c.model for c in usable]),
             )
         )
         if agreed and (not rule.verifier or rule.combine == "any"):

@@ -22,7 +22,7 @@ from typing import Any
 from ..config.cascade import TierConfig
 from ..config.fusion import FusionModelConfig
 from .acceptance import accept_tier, unusable
-from .answers import clusters
+from .answers import AnswerContract, clusters, request_contract
 from .calls import Deadline, PanelCall, Quorum, run_panel, streamed_call
 from .judge import JudgeCacheUse, midstream_notice
 from .types import (
@@ -53,11 +53,11 @@ def _answers(results: Sequence[tuple[PanelCall, CallRecord, Completion | None]])
     return answers, failures
 
 
-async def _last_tier_answer(answers: Sequence[Candidate]) -> Candidate | None:
+async def _last_tier_answer(answers: Sequence[Candidate], contract: AnswerContract | None) -> Candidate | None:
     """The last tier's answer: the largest group of its usable answers (first first), else its first answer."""
     usable = [c for c in answers if unusable(c) is None]
     if usable:
-        return usable[(await clusters(usable))[0].members[0]]
+        return usable[(await clusters(usable, contract))[0].members[0]]
     return answers[0] if answers else None
 
 
@@ -74,6 +74,7 @@ async def cascade_events(
     """`skip`: tiers (1-based, never the last) not to run, each with the reason (classifier skip); `cache`: the
     judge cache, for the verifier's ratings."""
     started = time.monotonic()
+    contract = request_contract(cfg.answer, params, messages)
     deadline = Deadline(cfg.deadline)
     calls: list[CallRecord] = []
     reports: list[TierReport] = []
@@ -132,7 +133,7 @@ async def cascade_events(
         answers, failures = _answers(results)
         candidates.extend(answers)
         if t == last:
-            answer = await _last_tier_answer(answers)
+            answer = await _last_tier_answer(answers, contract)
             if answer is None:
                 report.escalated, report.code = "every call failed (" + "; ".join(failures) + ")", "failed"
             else:
@@ -145,7 +146,7 @@ async def cascade_events(
             async def verify(a: Candidate, t: int = t) -> CheckResult:
                 return await verify_answer(caller, cfg, verifier, messages, a, deadline, t, calls, ledger, cache)
 
-        verdict = await accept_tier(cfg.tier_accept(tier), tier.calls, answers, failures, verify)
+        verdict = await accept_tier(cfg.tier_accept(tier), tier.calls, answers, failures, verify, contract)
         report.checks = verdict.checks
         if verdict.accepted and verdict.answer is not None:
             report.accepted, chosen, accepted_by = True, (t, verdict.answer), verdict.accepted_by or "accepted"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config.fusion import FusionMode, FusionModelConfig
-from .answers import agreement
+from .answers import agreement, request_contract
 from .calls import Deadline, streamed_call, timed_call
 from .judge_cache import JudgeStore, decision_key, decode, encode
 from .prompts import best_of_prompt, debate_judge_prompt, merge_prompt, strip_fence_markup, verdict_response_format
@@ -113,7 +113,11 @@ async def judge_events(
     if len(cands) == 1:
         yield JudgeStep(JudgeResult("skipped", "single surviving candidate", winner=0), None)
         return
-    rule = await agreement(cands) if cfg.uses_agreement_shortcut else None
+    rule = (
+        await agreement(cands, request_contract(cfg.answer, answer_params, messages))
+        if cfg.uses_agreement_shortcut
+        else None
+    )
     if rule is not None:
         yield JudgeStep(JudgeResult("skipped", f"members agree ({rule})", winner=0), None)
         return

@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from ..config.fusion import FusionMode, FusionModelConfig
+from .answers import agreement, request_contract
 from .calls import Deadline, PanelCall, Quorum, run_panel, streamed_call, timed_call
 from .cascade import cascade_events
 from .judge import JudgeCacheUse, JudgeStep, judge_events, midstream_notice
@@ -54,6 +55,7 @@ class FusionEngine:
         self.judge_cache = judge_cache
         self.quorum = Quorum(config.quorum, config.straggler_timeout) if config.quorum else None
         self.completed = Ledger()  # every inner call finished so far (billing if the request is cancelled)
+        self.converged = False  # debate: stopped before its last round because the members agreed
 
     async def run(self, messages: list[Message], params: dict[str, Any]) -> FusionResult:
         """`params` are the request's generation parameters, passed to every member (and to the judge where
@@ -116,6 +118,7 @@ class FusionEngine:
             judge=judge,
             calls=calls,
             rounds=rounds_run,
+            converged=self.converged,
             finish_reason=finish_reason,
             winner=chosen,
             elapsed_s=time.monotonic() - started,
@@ -133,8 +136,12 @@ class FusionEngine:
         cfg = self.config
         active = sorted(latest)
         rounds_run = 1
+        contract = request_contract(cfg.answer, params, messages)
         for round_no in range(2, cfg.rounds + 1):
             if len(active) < 2 or deadline.remaining() <= 0:
+                break
+            if await agreement([latest[i] for i in active], contract) is not None:
+                self.converged = True  # every member still in the debate gives the same answer: nothing to settle
                 break
             snapshot = dict(latest)
             revisions = [

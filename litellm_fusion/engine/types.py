@@ -157,6 +157,7 @@ class FusionResult:
     judge: JudgeResult
     calls: list[CallRecord] = field(default_factory=list)
     rounds: int = 1
+    converged: bool = False  # debate: stopped before its configured rounds, every member giving the same answer
     finish_reason: str = "stop"
     winner: Candidate | None = None  # the candidate returned verbatim (best-of, or any fallback)
     elapsed_s: float = 0.0  # wall time of the whole fusion run
@@ -194,6 +195,11 @@ class CheckResult:
     check: str  # agreement | verifier | usable
     passed: bool
     reason: str
+    answers: list[dict[str, Any]] | None = None  # agreement: what was read from each answer (engine/answers)
+
+    def as_metadata(self) -> dict[str, Any]:
+        found = {"check": self.check, "passed": self.passed, "reason": self.reason}
+        return {**found, "answers": self.answers} if self.answers is not None else found
 
 
 @dataclass
@@ -210,7 +216,7 @@ class TierReport:
             "tier": self.tier,
             "models": self.models,
             "accepted": self.accepted,
-            "checks": [{"check": c.check, "passed": c.passed, "reason": c.reason} for c in self.checks],
+            "checks": [c.as_metadata() for c in self.checks],
             "escalated": self.escalated,
             **({"code": self.code} if self.code else {}),
         }

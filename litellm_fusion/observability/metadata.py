@@ -102,6 +102,7 @@ def spend_metadata(
         "outcome": "degraded" if degraded else "ok",
         "calls": call_lines(result.calls),
         "rounds": result.rounds,
+        **({"converged": True} if result.converged else {}),
         "members": [c.as_metadata() for c in members],
         "dropped": _dropped(result.calls),
         **(

@@ -157,7 +157,8 @@ def test_worked_answers_agree_on_the_final_answer_they_state(proxy, client, upst
     agreement = next(c for c in fusion_entry(row)["tier_reports"][0]["checks"] if c["check"] == "agreement")
     if tier == "1":
         assert reply.choices[0].message.content == c_a
-        assert agreement["passed"] and "same stated final answer" in agreement["reason"]
+        assert agreement["passed"] and "same expression" in agreement["reason"]
+        assert [a["source"] for a in agreement["answers"]] == ["boxed", "statement"]
     else:
         assert reply.choices[0].message.content == "strong answer" and not agreement["passed"]
 

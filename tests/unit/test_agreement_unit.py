@@ -23,7 +23,7 @@ def agree(*texts: str) -> str | None:
     [
         ("B", "(b)", "The answer is B."),
         ("Answer: C", "c)"),
-        ("Paris", "paris.", "  PARIS "),
+        ("Paris", "Paris.", "  Paris "),
         ("1,000", "1000", "The total is 1000"),
         ("Step 1: add. Step 2: multiply. The answer is 42.", "First we simplify ... #### 42", "so \\boxed{42}"),
     ],
@@ -38,6 +38,7 @@ def test_agreeing_answers(texts):
         ("B", "C"),
         ("B", "Paris"),
         ("Paris", "London"),
+        ("Paris", "paris"),  # issue 20: case is part of a text answer
         ("41", "42"),
         ("The answer is 41.", "The answer is 42."),
         ("A long essay " * 30, "A different long essay about something else entirely " * 10),

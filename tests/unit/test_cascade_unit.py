@@ -81,7 +81,7 @@ def test_k_of_n_agreement():
     caller = ScriptedCaller({"a": "42", "b": "The answer is 42.", "c": "41", "s": "x"})
     result = run(cascade(tiers=[{"models": ["a", "b", "c"], "accept": {"agreement": 2}}, ["s"]]), caller)
     assert result.answer == "42" and result.cascade.tier_reached == 1
-    assert "2 of 3 answers agree (same final number)" in result.cascade.tiers[0].checks[0].reason
+    assert "2 of 3 answers agree (same number)" in result.cascade.tiers[0].checks[0].reason
 
 
 def test_self_consistency_samples_one_model_at_a_temperature_and_bills_each_sample():

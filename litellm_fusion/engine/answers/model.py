@@ -5,25 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ...config.answer_contract import AnswerContract, KindChoice
+
+__all__ = ["AnswerContract", "Comparison", "FinalAnswer", "Kind", "KindChoice", "Outcome"]
+
 Outcome = Literal["agree", "disagree", "undecided"]
 # What a final answer is, which decides how it is compared (compare.py):
 Kind = Literal["letter", "number", "math", "literal", "text", "long", "tool_calls", "none"]
-KindChoice = Literal["auto", "letter", "number", "math", "literal", "text"]
-
-
-@dataclass(frozen=True)
-class AnswerContract:
-    """Where a reply's final answer is and what kind it is, stated by the operator (a cascade's `answer:`) or
-    inferred from the request (a `response_format` JSON schema, a prompt naming a JSON field).
-
-    `source`: "auto" (layered extraction), "json_field" (the named field of the reply's JSON object) or "regex"
-    (the pattern's first group, else its whole match, at its last match). `kind`: "auto" or one kind."""
-
-    source: Literal["auto", "json_field", "regex"] = "auto"
-    field: str | None = None
-    pattern: str | None = None
-    kind: KindChoice = "auto"
-    origin: str = "default"  # config | response_format | prompt | default
 
 
 @dataclass(frozen=True)
@@ -34,10 +22,13 @@ class FinalAnswer:
     kind: Kind
     source: str  # e.g. json:answer, json_fenced:answer, boxed, tag:answer, answer_line, heading, bold_line, ...
     value: Any = field(default=None, compare=False)  # the kind's comparable form (letter, float, canonical literal)
+    option: str | None = field(default=None, compare=False)  # an option letter the reply also states ("The answer
+    # is (C). The answer is 12.09 kcal."): answers that both name one are compared by it
 
     def as_metadata(self) -> dict[str, Any]:
         shown = self.text if len(self.text) <= 200 else self.text[:197] + "..."
-        return {"answer": shown, "kind": self.kind, "source": self.source}
+        found = {"answer": shown, "kind": self.kind, "source": self.source}
+        return {**found, "option": self.option} if self.option and self.kind != "letter" else found
 
 
 @dataclass(frozen=True)
