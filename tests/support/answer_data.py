@@ -17,7 +17,8 @@ different ones do not. Where the answers come from:
   holds exactly one code block (or codellama's [PYTHON] block); "different answers" are only the code of a reply
   that passed vs one that failed on the same prompt (two passing programs may be different code and the same
   answer, so they are not used either way).
-- alpaca_eval: free-form; only the "different long answers must not agree" side (`long_pairs`).
+- alpaca_eval: free-form; only the "different long answers must not agree" side (`long_pairs`): two models'
+  long answers to two different instructions.
 """
 
 from __future__ import annotations
@@ -163,19 +164,25 @@ def recorded_families(data: Path = DATA) -> dict[str, list[Recorded]]:
     }
 
 
-def long_pairs(n: int, seed: int, data: Path = DATA) -> list[tuple[str, str, str]]:
-    """n (label, output, output) pairs: two alpaca_eval models' answers to one instruction."""
+def long_pairs(
+    n: int, seed: int, same_instruction: bool = False, min_chars: int = 300, data: Path = DATA
+) -> list[tuple[str, str, str]]:
+    """n (label, output, output) pairs of two alpaca_eval models' free-form answers, both at least `min_chars`
+    long: to two different instructions (different answers: they must not agree), or to one instruction (no
+    ground truth: two long answers to one question may state the same final answer, e.g. the same tip amount)."""
     folder = data / "alpaca_eval"
     if not folder.is_dir():
         return []
     models = sorted(p.stem for p in folder.glob("*.jsonl"))
     rows = {m: {r["instruction"]: r["output"] for r in _jsonl(folder / f"{m}.jsonl")} for m in models}
-    rng = random.Random(seed)
     common = sorted(set.intersection(*(set(r) for r in rows.values())))
-    out = []
-    for i in range(n):
+    rng = random.Random(seed)
+    out: list[tuple[str, str, str]] = []
+    while len(out) < n:
         a, b = rng.sample(models, 2)
-        ins = rng.choice(common)
-        if rows[a][ins].strip() != rows[b][ins].strip():
-            out.append((f"alpaca{i}:{a}~{b}", rows[a][ins], rows[b][ins]))
+        ia = rng.choice(common)
+        ib = ia if same_instruction else rng.choice(common)
+        ta, tb = rows[a][ia], rows[b][ib]
+        if min(len(ta.strip()), len(tb.strip())) >= min_chars and (ia != ib or same_instruction):
+            out.append((f"alpaca{len(out)}:{a}~{b}", ta, tb))
     return out
