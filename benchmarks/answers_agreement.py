@@ -10,7 +10,8 @@ formats real models use, and on recorded replies as they are.
    (numbers in every notation, math, Python/JSON literals, short strings, yes/no), each written as a whole reply
    in two formats (tests/support/answer_formats.py). Ground truth: two renderings of one recorded answer are the
    same answer; two models' different recorded answers to one prompt (for code: a passing and a failing program)
-   and the look-alikes are different answers.
+   and the look-alikes are different answers. MMLU-Pro's recorded full responses (three models) are also compared
+   as they are ("recorded") with a rendering of their `pred` letter (same) and of another letter (different).
    - recall: share of same-answer pairs the relation calls "agree";
    - false agreement: share of different-answer pairs it calls "agree" ("undecided" is not agreement: the cascade
      escalates on it);
@@ -36,7 +37,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from litellm_fusion.engine.answers import compare_replies
 from litellm_fusion.engine.types import Candidate
-from tests.support.answer_data import recorded_families
+from tests.support.answer_data import available, mmlu_pro_full_responses, recorded_families
 from tests.support.answer_formats import FORMATS
 from tests.support.answer_pairs import Pair, all_pairs
 
@@ -81,8 +82,9 @@ def timing(rows: list[tuple[Pair, str, float]]) -> dict[str, Any]:
 
 def measure(data: Path, seed: int, quick: bool) -> dict[str, Any]:
     recorded = recorded_families(data)
+    responses = mmlu_pro_full_responses(data) if available(data) else []
     scale = (0.5, 60, 4) if quick else (3, 500, 20)
-    pairs = all_pairs(recorded, seed, per_format_pair=scale[0], different=scale[1], per_lookalike=scale[2])
+    pairs = all_pairs(recorded, seed, scale[0], different=scale[1], per_lookalike=scale[2], responses=responses)
     rows = asyncio.run(judge(pairs))
     by_family, by_lookalike, by_format = defaultdict(list), defaultdict(list), defaultdict(list)
     by_format_pair = defaultdict(list)

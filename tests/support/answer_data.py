@@ -13,6 +13,8 @@ different ones do not. Where the answers come from:
   with or without unit or currency, e.g. "$50,200", "0.525", "4.5 m/s"), and its short wordy options
   `mmlu_pro/option_text` (case and punctuation kept): the same choices written as the option rather than its
   letter.
+- MMLU-Pro full responses (`mmlu_pro/full_response`): the recorded chain of thought of three models as it is,
+  against a rendering of its `pred` (the same answer) or of another option (a different one).
 - MBPP (`rb/mbpp`): code. A final answer is only well defined as the code itself, so a reply counts only when it
   holds exactly one code block (or codellama's [PYTHON] block); "different answers" are only the code of a reply
   that passed vs one that failed on the same prompt (two passing programs may be different code and the same
@@ -150,6 +152,31 @@ def mbpp_code(data: Path = DATA) -> list[Recorded]:
         codes = {m: _code(r.text) for m, r in p.answers.items()}
         answers = {m: answer("code", c, label=f"{p.key}:{m}") for m, c in codes.items() if c}
         out.append(Recorded("rb/mbpp", p.key, answers, {m: p.answers[m].score for m in answers}))
+    return out
+
+
+STATED_LETTER = re.compile(r"answer is \(?([A-J])\)?")
+
+
+def mmlu_pro_full_responses(data: Path = DATA) -> list[tuple[str, str, Answer, str]]:
+    """(label, recorded full response, its letter, another option's letter) for the three models with full
+    responses, where the response's last "answer is (X)" names upstream's `pred` (Llama's fallback guesses of a
+    last standalone letter are left out: not a recorded final answer)."""
+    import gzip
+
+    questions = {q["question_id"]: q for q in _jsonl(data / "mmlu_pro" / "questions.jsonl")}
+    out = []
+    for model in rd.MMLU_PRO_FULL_RESPONSES:
+        with gzip.open(data / "mmlu_pro" / f"responses_{model}.jsonl.gz", "rt", encoding="utf-8") as f:
+            for r in map(json.loads, f):
+                stated = STATED_LETTER.findall(r["response"])
+                q = questions.get(r["question_id"])
+                if not q or not r["pred"] or not stated or stated[-1] != r["pred"]:
+                    continue
+                opts = {chr(65 + i): o for i, o in enumerate(q["options"])}
+                other = chr(65 + (ord(r["pred"]) - 65 + 1 + r["question_id"] % (len(opts) - 1)) % len(opts))
+                label = f"{model}:{r['question_id']}"
+                out.append((label, r["response"], letter(r["pred"], opts[r["pred"]]), other))
     return out
 
 

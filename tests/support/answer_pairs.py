@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import itertools
 import random
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from .answer_cases import GENERATED, LOOKALIKES
-from .answer_data import Recorded
+from .answer_data import Recorded, letter
 from .answer_formats import Answer, formats_for, render
 
 
@@ -24,13 +25,15 @@ class Pair:
     a: Answer
     b: Answer
     seed: int
+    raw_a: str | None = None  # a recorded reply as it is, in place of a rendering of `a` (fmt_a "recorded")
 
     def id(self) -> str:
         what = self.a.id() if self.expect else f"{self.a.id()}|{self.b.id()}"
         return f"{self.family}:{self.why}:{what}:{self.fmt_a}~{self.fmt_b}"
 
     def texts(self) -> tuple[str, str]:
-        return render(self.a, self.fmt_a, self.seed), render(self.b, self.fmt_b, self.seed + 1)
+        a = self.raw_a if self.raw_a is not None else render(self.a, self.fmt_a, self.seed)
+        return a, render(self.b, self.fmt_b, self.seed + 1)
 
 
 def format_pairs(kind: str, kind_b: str | None = None, same: bool = False) -> list[tuple[str, str]]:
@@ -101,13 +104,32 @@ def lookalike_pairs(per_lookalike: int, rng: random.Random) -> list[Pair]:
     return out
 
 
+def full_response_pairs(responses: list[tuple[str, str, Answer, str]], n: int, rng: random.Random) -> list[Pair]:
+    """n recorded full responses, each against a rendering of its own letter (must agree) and of another option's
+    letter (must not), in a random format."""
+    out = []
+    for label, text, own, other in rng.sample(responses, min(n, len(responses))):
+        fmt = rng.choice(formats_for("letter"))
+        wrong = letter(other)
+        same = replace(own, label=f"{label}:{own.text}")
+        family, seed = "mmlu_pro/full_response", rng.randrange(10**6)
+        out.append(Pair(family, True, "same", "recorded", fmt, same, own, seed, text))
+        out.append(Pair(family, False, "recorded", "recorded", fmt, same, wrong, seed, text))
+    return out
+
+
 def all_pairs(
-    recorded: dict[str, list[Recorded]], seed: int, per_format_pair: float, different: int, per_lookalike: int
+    recorded: dict[str, list[Recorded]],
+    seed: int,
+    per_format_pair: float,
+    different: int,
+    per_lookalike: int,
+    responses: Sequence[tuple[str, str, Answer, str]] = (),
 ) -> list[Pair]:
     """The suite: same-answer pairs for every family (recorded and generated), different recorded answers for
-    every recorded family, and the look-alikes."""
+    every recorded family, recorded full responses against renderings, and the look-alikes."""
     rng = random.Random(seed)
-    out: list[Pair] = []
+    out: list[Pair] = full_response_pairs(list(responses), different, rng)
     for family, records in recorded.items():
         answers = distinct_answers(records)
         rng.shuffle(answers)

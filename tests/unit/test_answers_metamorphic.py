@@ -1,7 +1,8 @@
 """Metamorphic tests of the agreement relation (issue 20): final answers recorded in ../shared/data (RouterBench
 ARC-Challenge and Winogrande letters, MMLU-Pro letters and option texts, MBPP code; alpaca_eval long answers) and
 generated ones (numbers in every notation, math, Python/JSON literals, short strings, yes/no), each rendered as a
-whole reply in formats real models use (tests/support/answer_formats.py; the format names are in the test ids).
+whole reply in formats real models use (tests/support/answer_formats.py; the format names are in the test ids);
+and MMLU-Pro's recorded full responses as they are ("recorded") against renderings of their letter.
 
 - Two renderings of one final answer, in two different formats, agree.
 - Renderings of two different final answers do not agree (undecided is fine: the cascade escalates): different
@@ -23,11 +24,12 @@ from math_verify import parse, verify
 from litellm_fusion.engine.answers import compare_replies
 from litellm_fusion.engine.types import Candidate
 from tests.support.answer_cases import LOOKALIKES, MATH
-from tests.support.answer_data import long_pairs, recorded_families
+from tests.support.answer_data import available, long_pairs, mmlu_pro_full_responses, recorded_families
 from tests.support.answer_pairs import Pair, all_pairs
 
 SEED = 20
-PAIRS = all_pairs(recorded_families(), SEED, per_format_pair=0.25, different=15, per_lookalike=3)
+RESPONSES = mmlu_pro_full_responses() if available() else []
+PAIRS = all_pairs(recorded_families(), SEED, per_format_pair=0.25, different=15, per_lookalike=3, responses=RESPONSES)
 
 
 def compare(a: str, b: str):
