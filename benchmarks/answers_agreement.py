@@ -2,7 +2,7 @@
 formats real models use, and on recorded replies as they are.
 
     LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.answers_agreement [--quick] [--json]
-        [--data ../shared/data] [--seed 20]
+        [--save results.json] [--data ../shared/data] [--seed 20]
 
 1. Rendered pairs (tests/support/answer_pairs.py; the unit suite tests/unit/test_answers_metamorphic.py is a
    sample of them): final answers recorded in the shared data (RouterBench ARC-Challenge and Winogrande letters,
@@ -166,9 +166,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=20)
     ap.add_argument("--quick", action="store_true", help="fewer pairs (a development run)")
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of markdown")
+    ap.add_argument("--save", type=Path, help="also write the JSON object to this file")
     args = ap.parse_args()
     result = {"rendered": measure(args.data, args.seed, args.quick)}
     result["recorded"] = answers_recorded.measure(args.data, args.quick)
+    if args.save:
+        args.save.write_text(json.dumps(result, indent=2), encoding="utf-8")
     if args.json:
         print(json.dumps(result, indent=2))
         return
