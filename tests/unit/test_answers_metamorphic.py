@@ -21,13 +21,22 @@ import itertools
 import pytest
 from math_verify import parse, verify
 
-from litellm_fusion.engine.answers import compare_replies
+from litellm_fusion.engine.answers import compare_replies, math_equivalence
 from litellm_fusion.engine.types import Candidate
 from tests.support.answer_cases import LOOKALIKES, MATH
 from tests.support.answer_data import available, long_pairs, mmlu_pro_full_responses, recorded_families
 from tests.support.answer_pairs import Pair, all_pairs
 
 SEED = 20
+
+
+@pytest.fixture(autouse=True)
+def _unhurried_math(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Math equivalence decided, not timed out: these cases test the relation; its time bound is measured by
+    benchmarks/answers_agreement.py (under load a comparison may be undecided instead)."""
+    monkeypatch.setattr(math_equivalence, "TIMEOUT_S", 30.0)
+
+
 RESPONSES = mmlu_pro_full_responses() if available() else []
 PAIRS = all_pairs(recorded_families(), SEED, per_format_pair=0.25, different=15, per_lookalike=3, responses=RESPONSES)
 

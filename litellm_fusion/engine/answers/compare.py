@@ -22,6 +22,7 @@ from typing import Any
 
 from .math_equivalence import equivalent
 from .model import Comparison, FinalAnswer
+from .kinds import strip_quotes
 from .numbers import Number
 
 JACCARD = 0.9
@@ -37,6 +38,23 @@ def trigrams(text: str) -> set[tuple[str, ...]]:
 
 def _math_form(text: str) -> str:
     return _MATH_NOISE.sub("", text.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac"))
+
+
+_SENTENCES = ("answer_line", "statement", "whole")
+
+
+def _same_string(a: FinalAnswer, va: str, b: FinalAnswer, vb: str) -> bool:
+    """Equal strings; or equal but for the closing mark of the sentence one of them was read from ("So the answer
+    is Hello, World!" states "Hello, World!" or "Hello, World": the sentence's mark and the answer's are one)."""
+    if va == vb:
+        return True
+    if a.source in _SENTENCES and vb[-1:] in ".!?" and vb[:-1] == va:
+        return True
+    return b.source in _SENTENCES and va[-1:] in ".!?" and va[:-1] == vb
+
+
+def _whole(answer: FinalAnswer) -> str:
+    return (str(answer.value) if answer.kind == "long" else answer.text).strip()
 
 
 def _option(answer: FinalAnswer) -> str | None:
@@ -60,6 +78,8 @@ def compare_now(a: FinalAnswer, b: FinalAnswer) -> Comparison | None:
     kinds = {a.kind, b.kind}
     if "none" in kinds:
         return Comparison("undecided", "no final answer to compare", a, b)
+    if _whole(a) == _whole(b) and (a.kind in ("text", "long") or b.kind in ("text", "long")):
+        return Comparison("agree", "same text", a, b)  # a program as a JSON string and the same program bare
     if a.kind == b.kind == "long":
         ga, gb = trigrams(str(a.value)), trigrams(str(b.value))
         if len(ga & gb) / max(1, len(ga | gb)) >= JACCARD:
@@ -86,13 +106,23 @@ def compare_now(a: FinalAnswer, b: FinalAnswer) -> Comparison | None:
         return None
     if kinds <= {"literal", "text"}:
         va, vb = _as_string(a), _as_string(b)
-        if a.kind == b.kind == "literal" or va is None or vb is None:
+        if (
+            va is None
+            or vb is None
+            or a.kind == b.kind == "literal"
+            and not (isinstance(a.value, str) or isinstance(b.value, str))
+        ):
             return _outcome(a.value == b.value, "same value", f"different values ({a.text} vs {b.text})", a, b)
-        if va == vb:
+        if _same_string(a, va, b, vb):
             return Comparison("agree", "same text", a, b)
         if a.kind == b.kind == "text" and min(_words(va), _words(vb)) > 3:
             return Comparison("undecided", "different wording", a, b)
         return Comparison("disagree", f"different texts ({a.text!r} vs {b.text!r})", a, b)
+    if "math" in kinds and kinds <= {"math", "literal", "text"}:  # "x-y-z" reads as math bare, as a string quoted
+        va, vb = _as_string(a) or a.text, _as_string(b) or b.text
+        if _same_string(a, va, b, vb):
+            return Comparison("agree", "same text", a, b)
+        return Comparison("undecided", f"different kinds of answer ({a.kind} vs {b.kind})", a, b)
     if "number" in kinds and kinds & {"literal", "text"}:
         return Comparison("disagree", f"a number against a non-number ({a.text} vs {b.text})", a, b)
     return Comparison("undecided", f"different kinds of answer ({a.kind} vs {b.kind})", a, b)
@@ -101,7 +131,9 @@ def compare_now(a: FinalAnswer, b: FinalAnswer) -> Comparison | None:
 def _as_string(answer: FinalAnswer) -> str | None:
     value: Any = answer.value
     if answer.kind == "text":
-        return str(value)
+        return strip_quotes(str(value))
+    if isinstance(value, tuple) and value[:1] in (("yes/no",), ("true/false",)):
+        return strip_quotes(answer.text)  # "Yes, it is entirely possible" as a yes and as a string
     return value if isinstance(value, str) else None
 
 

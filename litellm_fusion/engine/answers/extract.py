@@ -34,11 +34,13 @@ _LATEX_TEXT = re.compile(r"\\(?:text|textbf|textit|mathrm|mathbf|mbox)\s*\{([^{}
 _CLOSING_MARK = re.compile(r"(?<=[\w)\]}$])[.!]$")
 # where a stated answer's sentence goes on to explain it: "42, because ...", "B, not A", "Paris; the others ..."
 _CLAUSE = re.compile(
-    r",[ \t]+(?=(?:because|since|as|which|so|but|not|and|given|due|while|whereas|though)\b)|;[ \t]|[ \t]+(?:because|since)\b"
+    r",[ \t]+(?=(?:because|since|as|which|so|but|not|given|due|while|whereas|though)\b)|;[ \t]|[ \t]+(?:because|since)\b"
 )
 
 
 def _clause(answer: str) -> str:
+    if answer[:1] in "'\"`\u2018\u201c":  # a quoted answer is read whole
+        return answer
     found = _CLAUSE.search(answer)
     return answer[: found.start()] if found and found.start() > 0 else answer
 
@@ -105,7 +107,7 @@ def extract(reply: str, contract: AnswerContract | None = None) -> FinalAnswer:
     if marked is not None:
         answer = marked[1].strip()
         answer = _clause(answer) if marked[0] in _SENTENCES else answer
-        found = _typed(_CLOSING_MARK.sub("", answer), marked[0], contract)
+        found = _typed(answer, marked[0], contract)
         return found if found.kind == "letter" else replace(found, option=_stated_option(plain))
     for source, reader in (("bold_line", markup.bold_last_line), ("code_block", markup.closing_code_block)):
         found = reader(text)

@@ -17,12 +17,14 @@ SHORT = 200  # longer answers are free-form prose ("long")
 _POLAR = re.compile(r"^(yes|no|true|false)\b[ \t]*(?:$|[.,;:!])", re.I)
 _WRAPPERS = re.compile(r"^(?:\*\*|__|`+|\$\$?)(.*?)(?:\*\*|__|`+|\$\$?)$", re.S)
 _LATEX_TEXT = re.compile(r"\\(?:text|textbf|mathrm|mathbf|mbox|operatorname)\s*\{([^{}]*)\}")
-_LATEX_DELIMITERS = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)(?![a-zA-Z])")
+_LATEX_DELIMITERS = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)(?![a-zA-Z])|^\\[(\[]|\\[)\]]$")
+_LATEX_SPACE = re.compile(r"\\[,;:! ]|\\quad\b|~")
+_LATEX_ESCAPE = re.compile(r"\\([_#&$])")
 _BOXED = re.compile(r"^\\(?:boxed|fbox)\{(.*)\}$", re.S)
 # signs of a math expression: a LaTeX command, a power or index, a variable next to a number, an operator between
 # operands, an interval, infinity or pi
 _MATHY = re.compile(
-    r"\\[a-zA-Z]+|\^|_\{|\d[a-zA-Z]\b|[a-zA-Z0-9)\]}][ \t]*[-+*/=<>\u2264\u2265\u00b7\u00d7][ \t]*[a-zA-Z0-9(\\{]"
+    r"\\[a-zA-Z{}]+|\^|_\{|\d[a-zA-Z]\b|[a-zA-Z0-9)\]}][ \t]*[-+*/=<>\u2264\u2265\u00b7\u00d7][ \t]*[a-zA-Z0-9(\\{]"
     r"|^[(\[][^()\[\]]*,[^()\[\]]*[)\]]$|\u221e|\u03c0|\bsqrt\b|\bpi\b|\binfty\b"
 )
 # words of prose (not LaTeX commands or function names): a sentence is not a math expression
@@ -45,7 +47,8 @@ def unwrap(raw: str) -> str:
             text = text[:-2].strip()
         if text.startswith(mark) and mark not in text[2:]:
             text = text[2:].strip()
-    return _LATEX_DELIMITERS.sub("", _LATEX_TEXT.sub(r"\1", text)).strip()
+    text = _LATEX_DELIMITERS.sub("", _LATEX_TEXT.sub(r"\1", text))
+    return _LATEX_ESCAPE.sub(r"\1", _LATEX_SPACE.sub("", text)).strip()
 
 
 def _literal(text: str) -> tuple[bool, Any]:
@@ -66,22 +69,28 @@ def _literal(text: str) -> tuple[bool, Any]:
 
 def canonical(value: Any) -> Any:
     """A literal's comparable form: tuples and lists alike, sets and dicts by content."""
-    if isinstance(value, (list, tuple)):
-        return ("seq", tuple(canonical(v) for v in value))
+    if isinstance(value, (list, tuple)):  # a tuple is not a list: (1, 2) and [1, 2] are different outputs
+        return ("tuple" if isinstance(value, tuple) else "list", tuple(canonical(v) for v in value))
     if isinstance(value, (set, frozenset)):
         return ("set", frozenset(canonical(v) for v in value))
     if isinstance(value, dict):
         return ("map", frozenset((canonical(k), canonical(v)) for k, v in value.items()))
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    if isinstance(value, str):
+        return strip_quotes(value)
     return value
 
 
-def _strip_quotes(text: str) -> str:
-    for pair in _QUOTES:
-        opening, closing = pair[0], pair[-1]
-        if len(text) >= 2 and text[0] == opening and text[-1] == closing:
-            return text[1:-1]
+def strip_quotes(text: str) -> str:
+    """The text without the quotes around it, however many layers ('"moo"' -> moo)."""
+    for _ in range(4):
+        for pair in _QUOTES:
+            if len(text) >= 2 and text[0] == pair[0] and text[-1] == pair[-1]:
+                text = text[1:-1]
+                break
+        else:
+            return text
     return text
 
 
@@ -92,7 +101,7 @@ def classify(raw: Any, loose: bool, want: KindChoice = "auto") -> tuple[str, str
     if raw is None:
         return "none", "", None
     if isinstance(raw, bool):
-        return "literal", str(raw).lower(), raw
+        return "literal", str(raw).lower(), ("true/false", raw)
     if isinstance(raw, (int, float)):
         return "number", str(raw), Number(float(raw), "", False)
     if not isinstance(raw, str):
@@ -129,7 +138,7 @@ def classify(raw: Any, loose: bool, want: KindChoice = "auto") -> tuple[str, str
             return "number", text, found
     if _MATHY.search(text) and "\n" not in text and len(_PROSE.findall(text)) < 2:
         return "math", text, text
-    return "text", _strip_quotes(text), _strip_quotes(text)
+    return "text", strip_quotes(text), strip_quotes(text)
 
 
 def _as(want: KindChoice, text: str, loose: bool) -> tuple[str, str, Any]:
@@ -146,5 +155,5 @@ def _as(want: KindChoice, text: str, loose: bool) -> tuple[str, str, Any]:
         return "math", text, text
     if want == "literal":
         ok, value = _literal(text)
-        return ("literal", text, canonical(value)) if ok else ("text", _strip_quotes(text), _strip_quotes(text))
-    return "text", _strip_quotes(text), _strip_quotes(text)
+        return ("literal", text, canonical(value)) if ok else ("text", strip_quotes(text), strip_quotes(text))
+    return "text", strip_quotes(text), strip_quotes(text)

@@ -24,6 +24,10 @@ _IS_RIGHT = re.compile(
 )
 
 
+_ANY_LABEL = re.compile(r"\([a-jA-J]\)")
+_IS_RIGHT_HINT = re.compile(r"is[ \t]+(?:the[ \t]+)?(?:correct|right|best)", re.I)
+
+
 def letter_of(raw: str, loose: bool) -> str | None:
     """The option letter an extracted answer names, or None. `loose`: the answer came from a sentence ("the
     answer is b."), where a bare lowercase letter is a letter too."""
@@ -31,12 +35,16 @@ def letter_of(raw: str, loose: bool) -> str | None:
     found = (_UPPER if loose else _STRICT).match(answer)
     if found:
         return next(g for g in found.groups() if g).upper()
+    if len(_ANY_LABEL.findall(answer)) > 1:  # "(a) square, (b) circular": several options, not one
+        return None
     found = (_LABELLED_LOOSE if loose else _LABELLED).match(answer)
     return next(g for g in found.groups() if g).upper() if found else None
 
 
 def letter_is_right(text: str) -> Marked | None:
     """The last "Option B is correct" / "(C) is the right answer" statement: (where, the letter)."""
+    if _IS_RIGHT_HINT.search(text) is None:  # the full pattern tries every position: only where it can match
+        return None
     found = None
     for found in _IS_RIGHT.finditer(text):
         pass

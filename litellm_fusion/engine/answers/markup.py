@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 
-STATED_MAX = 200  # a marked answer longer than this is not a final answer but a paragraph
+STATED_MAX = 200
+MAX_STATEMENTS = 16  # a marked answer longer than this is not a final answer but a paragraph
 Marked = tuple[int, str]
 
-_TAG = re.compile(r"<(answer|final_answer|final-answer)>(.*?)</\1>", re.S | re.I)
+_TAGS = ("answer", "final_answer", "final-answer")
 _BOXED = ("\\boxed{", "\\fbox{")
 # "Final answer: X", "**Final Answer:** X", "ANSWER: X", "Answer - X", "#### X" (GSM8K)
 _ANSWER_LINE = re.compile(
@@ -24,10 +25,12 @@ _ANSWER_LINE = re.compile(
 _HEADING = re.compile(
     r"^[ \t]*(?:#{1,6}[ \t]*|\*\*)(?:final[ \t]+)?(?:answer|result|output)[ \t]*:?[ \t]*(?:\*\*)?[ \t]*$", re.I | re.M
 )
-# "the answer is X", "so the final answer is X", "the correct option is X", "the output of the code is X"
+# "the answer is X", "so the final answer is X", "the correct option is X", "the output of the code is X". The
+# pattern starts at its keyword (what comes before it is checked by lookbehind), so the regex engine scans for the
+# keyword instead of trying every position
 _STATEMENT = re.compile(
-    r"(?:(?:the[ \t]+)?(?:(?:final|correct|right|best)[ \t]+)?(?:answer|option|choice)"
-    r"|(?:the[ \t]+)?final[ \t]+(?:result|output)|the[ \t]+output(?:[ \t]+of[ \t]+(?:the|this)[ \t]+(?:code|program|function))?)"
+    r"(?:answer|option|choice|(?:(?<=final )|(?<=final\t))(?:result|output)"
+    r"|(?:(?<=the )|(?<=the\t))output(?:[ \t]+of[ \t]+(?:the|this)[ \t]+(?:code|program|function))?)"
     r"[ \t]+(?:is|would[ \t]+be|will[ \t]+be|should[ \t]+be|must[ \t]+be|=)[ \t]*:?[ \t]*",
     re.I,
 )
@@ -37,7 +40,7 @@ _SENTENCE_END = re.compile(
 )
 _OPTION_LABEL = re.compile(r"[*_]*\(?([A-J])\)?[.):]?(?=\s)")
 _CODE_BLOCK = re.compile(r"```[^\n`]*\n(.*?)\n?[ \t]*```", re.S)
-_BOLD_LINE = re.compile(r"^[ \t]*(?:\*\*|__)([^*_\n]{1,200}?)(?:\*\*|__)[ \t.]*$")
+_BOLD_LINE = re.compile(r"^[ \t]*(?:\*\*([^*\n]{1,200}?)\*\*|__([^_\n]{1,200}?)__)[ \t.]*$")
 
 
 def _last(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
@@ -49,8 +52,14 @@ def _last(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
 
 def tagged(text: str) -> Marked | None:
     """The content of the last <answer>…</answer> (or <final_answer>)."""
-    found = _last(_TAG, text)
-    return (found.start(), found.group(2).strip()) if found else None
+    lowered = text.lower()
+    best: Marked | None = None
+    for name in _TAGS:
+        end = lowered.rfind(f"</{name}>")
+        start = lowered.rfind(f"<{name}>", 0, end) if end >= 0 else -1
+        if start >= 0 and (best is None or start > best[0]):
+            best = (start, text[start + len(name) + 2 : end].strip())
+    return best
 
 
 def boxed(text: str) -> Marked | None:
@@ -105,22 +114,28 @@ def statement(text: str) -> Marked | None:
         start = text.index("\n", start) + 1
         while text.startswith("\n", start):
             start += 1
-    end = text.find("\n", start)
-    stated = _sentence(text[start : end if end >= 0 else len(text)])
+    stated = _sentence(_line(text, start))
     return (found.start(), stated) if stated is not None else None
 
 
 def statements(text: str) -> list[Marked]:
-    """Every "the answer is X" statement and "Answer: X" line, in order (X to the end of its sentence)."""
+    """The last MAX_STATEMENTS "the answer is X" statements and "Answer: X" lines, in order (X to the end of its
+    sentence)."""
     found = [(m.start(), m.end()) for m in _STATEMENT.finditer(text)]
     found += [(m.start(), m.start(1) if m.group(1) else m.start(2)) for m in _ANSWER_LINE.finditer(text)]
     out = []
-    for start, rest in sorted(found):
-        end = text.find("\n", rest)
-        stated = _sentence(text[rest : end if end >= 0 else len(text)])
+    for start, rest in sorted(found)[-MAX_STATEMENTS:]:
+        stated = _sentence(_line(text, rest))
         if stated is not None:
             out.append((start, stated))
     return out
+
+
+def _line(text: str, start: int) -> str:
+    """The text from `start` to the end of its line, read at most 2 x STATED_MAX characters far."""
+    part = text[start : start + 2 * STATED_MAX]
+    end = part.find("\n")
+    return part if end < 0 else part[:end]
 
 
 def _sentence(rest: str) -> str | None:
@@ -148,4 +163,4 @@ def bold_last_line(text: str) -> Marked | None:
     stripped = text.rstrip()
     start = stripped.rfind("\n") + 1
     found = _BOLD_LINE.match(stripped[start:])
-    return (start, found.group(1).strip()) if found else None
+    return (start, (found.group(1) or found.group(2)).strip()) if found else None
