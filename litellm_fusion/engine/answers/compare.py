@@ -20,9 +20,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .kinds import strip_quotes
 from .math_equivalence import equivalent
 from .model import Comparison, FinalAnswer
-from .kinds import strip_quotes
 from .numbers import Number
 
 JACCARD = 0.9

@@ -13,7 +13,7 @@ from .structured import ANSWER_KEYS
 
 _ASIDE = {"reasoning", "explanation", "rationale", "analysis", "thoughts", "thinking", "steps", "justification", "work"}
 _PROMPT_FIELD = re.compile(r"[\"'`](final_answer|finalAnswer|answer)[\"'`]")
-_JSON_WORD = re.compile(r"\bjson\b", re.I)
+_JSON_WORD = re.compile(r"\bjson\b", re.IGNORECASE)
 _LETTER = re.compile(r"^[A-J]$")
 
 

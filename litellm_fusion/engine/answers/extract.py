@@ -28,7 +28,7 @@ from .structured import json_answer
 
 # sources whose text is a sentence: a bare lowercase letter there names an option ("the answer is b.")
 _SENTENCES = {"answer_line", "statement", "whole"}
-_ANSWER_PREFIX = re.compile(r"^\s*(?:the\s+)?(?:final\s+|correct\s+)?answer\s*(?:is|:)\s*:?\s*", re.I)
+_ANSWER_PREFIX = re.compile(r"^\s*(?:the\s+)?(?:final\s+|correct\s+)?answer\s*(?:is|:)\s*:?\s*", re.IGNORECASE)
 # LaTeX text wrappers around prose ("\\[ \\text{The answer is (A).} \\]"): the marks are read without them
 _LATEX_TEXT = re.compile(r"\\(?:text|textbf|textit|mathrm|mathbf|mbox)\s*\{([^{}]{0,400})\}")
 _CLOSING_MARK = re.compile(r"(?<=[\w)\]}$])[.!]$")

@@ -14,13 +14,13 @@ from .model import KindChoice
 from .numbers import Number, number, trailing_number
 
 SHORT = 200  # longer answers are free-form prose ("long")
-_POLAR = re.compile(r"^(yes|no|true|false)\b[ \t]*(?:$|[.,;:!])", re.I)
-_WRAPPERS = re.compile(r"^(?:\*\*|__|`+|\$\$?)(.*?)(?:\*\*|__|`+|\$\$?)$", re.S)
+_POLAR = re.compile(r"^(yes|no|true|false)\b[ \t]*(?:$|[.,;:!])", re.IGNORECASE)
+_WRAPPERS = re.compile(r"^(?:\*\*|__|`+|\$\$?)(.*?)(?:\*\*|__|`+|\$\$?)$", re.DOTALL)
 _LATEX_TEXT = re.compile(r"\\(?:text|textbf|mathrm|mathbf|mbox|operatorname)\s*\{([^{}]*)\}")
 _LATEX_DELIMITERS = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)(?![a-zA-Z])|^\\[(\[]|\\[)\]]$")
 _LATEX_SPACE = re.compile(r"\\[,;:! ]|\\quad\b|~")
 _LATEX_ESCAPE = re.compile(r"\\([_#&$])")
-_BOXED = re.compile(r"^\\(?:boxed|fbox)\{(.*)\}$", re.S)
+_BOXED = re.compile(r"^\\(?:boxed|fbox)\{(.*)\}$", re.DOTALL)
 # signs of a math expression: a LaTeX command, a power or index, a variable next to a number, an operator between
 # operands, an interval, infinity or pi
 _MATHY = re.compile(

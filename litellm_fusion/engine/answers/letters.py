@@ -8,7 +8,7 @@ from .markup import Marked
 
 # an answer that is a letter: "B", "(b)", "B)", "b.", "Option B", "choice (C)"; a bare lowercase letter only
 # where the answer came from a sentence (`loose`): in JSON or a tag, "b" is the text "b" (code output, a word)
-_UPPER = re.compile(r"^(?:(?:option|choice)[ \t]*)?\(?[ \t]*([A-J])[ \t]*\)?[.):]?$", re.I)
+_UPPER = re.compile(r"^(?:(?:option|choice)[ \t]*)?\(?[ \t]*([A-J])[ \t]*\)?[.):]?$", re.IGNORECASE)
 _STRICT = re.compile(r"^(?:(?:option|choice)[ \t]*)?(?:\([ \t]*([a-jA-J])[ \t]*\)|([A-J])|([a-jA-J])[.):])[.):]?$")
 # an answer opening with an option label followed by the option's text: "B) Paris", "(B) Paris", "B. Paris", "B - Paris"
 _LABELLED = re.compile(r"^(?:\(([a-jA-J])\)|([A-J])[.):]|([A-J])[ \t]+[-\u2013\u2014])[ \t]+\S")
@@ -20,12 +20,12 @@ _LABELLED_LOOSE = re.compile(
 _IS_RIGHT = re.compile(
     r"(?:(?i:option|choice)[ \t]+\(?([a-jA-J])\)?|(?:^|(?<=[\n.:;!?]))[ \t]*\(?([A-HJ])\)?)"
     r"[ \t]+is[ \t]+(?:the[ \t]+)?(?:correct|right|best)(?:[ \t]+(?:answer|option|choice))?[ \t]*(?:[.!,;:]|$)",
-    re.M,
+    re.MULTILINE,
 )
 
 
 _ANY_LABEL = re.compile(r"\([a-jA-J]\)")
-_IS_RIGHT_HINT = re.compile(r"is[ \t]+(?:the[ \t]+)?(?:correct|right|best)", re.I)
+_IS_RIGHT_HINT = re.compile(r"is[ \t]+(?:the[ \t]+)?(?:correct|right|best)", re.IGNORECASE)
 
 
 def letter_of(raw: str, loose: bool) -> str | None:

@@ -19,11 +19,12 @@ _BOXED = ("\\boxed{", "\\fbox{")
 _ANSWER_LINE = re.compile(
     r"^[ \t>*_#-]*(?:(?:the[ \t]+)?(?:final|correct|short)[ \t]+answer|answer)[ \t*_]*(?:is[ \t]*)?[:：\-–—][ \t*_]*"
     r"(\S[^\n]*)$|^[ \t]*####[ \t]*(\S[^\n]*)$",
-    re.I | re.M,
+    re.IGNORECASE | re.MULTILINE,
 )
 # a heading naming the answer; what follows it (a line or a block) is the answer
 _HEADING = re.compile(
-    r"^[ \t]*(?:#{1,6}[ \t]*|\*\*)(?:final[ \t]+)?(?:answer|result|output)[ \t]*:?[ \t]*(?:\*\*)?[ \t]*$", re.I | re.M
+    r"^[ \t]*(?:#{1,6}[ \t]*|\*\*)(?:final[ \t]+)?(?:answer|result|output)[ \t]*:?[ \t]*(?:\*\*)?[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
 )
 # "the answer is X", "so the final answer is X", "the correct option is X", "the output of the code is X". The
 # pattern starts at its keyword (what comes before it is checked by lookbehind), so the regex engine scans for the
@@ -32,14 +33,14 @@ _STATEMENT = re.compile(
     r"(?:answer|option|choice|(?:(?<=final )|(?<=final\t))(?:result|output)"
     r"|(?:(?<=the )|(?<=the\t))output(?:[ \t]+of[ \t]+(?:the|this)[ \t]+(?:code|program|function))?)"
     r"[ \t]+(?:is|would[ \t]+be|will[ \t]+be|should[ \t]+be|must[ \t]+be|=)[ \t]*:?[ \t]*",
-    re.I,
+    re.IGNORECASE,
 )
 # the end of a stated answer's sentence: ". " / "! " / "? " or the end, not after an abbreviation or an initial
 _SENTENCE_END = re.compile(
     r"(?<!\b[A-Z])(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bSt)(?<!\bvs)(?<!\bca)(?<!approx)(?<!e\.g)(?<!i\.e)[.!?](?=\s|$)"
 )
 _OPTION_LABEL = re.compile(r"[*_]*\(?([A-J])\)?[.):]?(?=\s)")
-_CODE_BLOCK = re.compile(r"```[^\n`]*\n(.*?)\n?[ \t]*```", re.S)
+_CODE_BLOCK = re.compile(r"```[^\n`]*\n(.*?)\n?[ \t]*```", re.DOTALL)
 _BOLD_LINE = re.compile(r"^[ \t]*(?:\*\*([^*\n]{1,200}?)\*\*|__([^_\n]{1,200}?)__)[ \t.]*$")
 
 

@@ -97,14 +97,14 @@ async def equivalent(a: str, b: str) -> bool | None:
     if not _loaded.done() or _loaded.exception() is not None:
         try:
             await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(_loaded)), LOAD_TIMEOUT_S)
-        except (asyncio.TimeoutError, ImportError):
+        except (TimeoutError, ImportError):
             return None
     if _queued >= MAX_QUEUED:
         return None
     _queued += 1
     try:
         return await asyncio.wait_for(asyncio.wrap_future(_executor.submit(_compute, a, b)), TIMEOUT_S)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return None
     finally:
         _queued -= 1

@@ -18,7 +18,7 @@ _NUMBER = re.compile(
     rf"|(?P<plain>{_PLAIN})(?P<exp>{_EXP})?)"
     r"[ \t]*(?P<percent>\\?%|[ \t]*percent\b)?"
     r"(?P<unit>(?:[ \t]*(?:[a-zA-Z\u00b0\u00b5\u03a9$€£][\w\u00b0\u00b5\u00b2\u00b3/^.\u03a9]*)){0,3})[ \t]*$",
-    re.I,
+    re.IGNORECASE,
 )
 _CURRENCY = {"$": "dollar", "\\$": "dollar", "usd": "dollar", "€": "euro", "£": "pound"}
 
@@ -80,7 +80,7 @@ def number(raw: str) -> Number | None:
 
 
 _BEFORE_TRAILING = re.compile(
-    r"(?:[-+*/^\u00d7\u00f7]|\b(?:and|or|to|from|between|than|of|minus|plus|times))\s*$", re.I
+    r"(?:[-+*/^\u00d7\u00f7]|\b(?:and|or|to|from|between|than|of|minus|plus|times))\s*$", re.IGNORECASE
 )
 
 

@@ -18,9 +18,9 @@ from .bounds import parseable
 
 # keys that name a reply's final answer, most specific first
 ANSWER_KEYS = ("final_answer", "finalAnswer", "final answer", "answer", "Answer", "Final Answer", "FinalAnswer")
-_FENCE = re.compile(r"```[ \t]*(?:json5?|JSON)?[ \t]*\n(.*?)\n?[ \t]*```", re.S)
+_FENCE = re.compile(r"```[ \t]*(?:json5?|JSON)?[ \t]*\n(.*?)\n?[ \t]*```", re.DOTALL)
 # a backslash and what follows it, as a JSON string would read it
-_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.S)
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
 # escapes JSON knows that are far likelier LaTeX when a letter follows: \frac, \beta, \times, \right, \neq
 _LATEX_BEFORE_LETTER = re.compile(r"[fbtr][a-zA-Z]|n(?:eq|e\b|u\b|abla|ot|i\b|eg|exists|otin|leq|geq|mid|parallel)")
 
