@@ -49,7 +49,7 @@ class AnswerContract(BaseModel):
                 raise ValueError(f"from: regex {rest!r} does not compile ({exc})") from None
             value.update(source="regex", pattern=rest)
         else:
-            raise ValueError(f"from must be auto, json_field:<name> or regex:<pattern>, got {spec!r}")  # noqa: TRY004 - pydantic reports ValueError
+            raise ValueError(f"from must be auto, json_field:<name> or regex:<pattern>, got {spec!r}")
         return value
 
     @property
