@@ -25,6 +25,7 @@ CASCADES = {
     },
     "fusion/cascade-sc": {"tiers": [{"models": ["c-a"], "samples": 3, "accept": {"agreement": 2}}, ["c-s"]]},
     "fusion/cascade-skip": {"tiers": [["c-a", "c-b"], ["c-s"]], "skip_tiers": {"target_p_success": 0.5}},
+    "fusion/cascade-contract": {"tiers": [["c-a", "c-b"], ["c-s"]], "answer": {"from": "json_field:final"}},
 }
 # Classifier skip: the cheap tier's strength lies between the classifier's difficulty of an easy and a hard prompt.
 EASY = "What is 2 + 2?"
@@ -301,3 +302,53 @@ def test_responses_endpoint(proxy, client, upstream, stream):
     assert done.output_text == "C"
     (row,) = wait_for(lambda: tagged_rows(proxy, tag), what="the responses spend row")
     assert row["spend"] == pytest.approx(billed(upstream, PRICES), rel=1e-9) and fusion_entry(row)["tier_reached"] == 2
+
+
+# Issue 20: the same final answer in two formats models use; look-alikes; the operator's answer contract.
+BOXED = "Squaring the half-diagonal gives 3/4, and the root is positive, so $\\boxed{\\frac{\\sqrt{3}}{2}}$."
+FENCED = 'Using the 30-60-90 triangle with sides 1, 2 and 3:\n```json\n{"reasoning": "\\sin 60", "answer": "\\frac{\\sqrt{3}}{2}"}\n```'
+
+
+@pytest.mark.parametrize(
+    ("c_a", "c_b", "tier"),
+    [
+        (FENCED, BOXED, "1"),  # fenced JSON with raw LaTeX backslashes vs \boxed{}: the same answer
+        ("The program prints:\n```\n'O'\n```", "**Final Answer:** 'o'", "2"),  # case is part of a string answer
+        ("Output: 'moo#'. So the output of the code is 'moo#'.", "The output of the code is 'moo######'.", "2"),
+    ],
+    ids=["fenced-json-vs-boxed", "O-vs-o", "repeated-characters"],
+)
+def test_final_answers_in_other_formats(proxy, client, upstream, c_a, c_b, tier):
+    answers(upstream, c_a=c_a, c_b=c_b, c_s="strong answer")
+    reply, headers = ask(client, text="What is sin 60 degrees, or what does the program print?")
+    assert headers["x-litellm-fusion-tier"] == tier, headers
+    (row,) = wait_for(lambda: rows_for(proxy, reply.id), what="spend row")
+    agreement = next(c for c in fusion_entry(row)["tier_reports"][0]["checks"] if c["check"] == "agreement")
+    assert [a["model"] for a in agreement["answers"]] == ["c-a", "c-b"]  # what was read from each member, and where
+    if tier == "1":
+        assert reply.choices[0].message.content == c_a
+        assert [a["source"] for a in agreement["answers"]] == ["json_fenced:answer", "boxed"]
+    else:
+        assert reply.choices[0].message.content == "strong answer" and not agreement["passed"]
+        assert "different" in agreement["reason"]
+
+
+@pytest.mark.parametrize(
+    ("finals", "tier"),
+    [(("12", "12"), "1"), (("12", "13"), "2")],
+    ids=["contract-fields-agree", "contract-fields-differ"],
+)
+def test_a_stated_contract_wins_over_the_reasoning(proxy, client, upstream, finals, tier):
+    """`answer: {from: json_field:final}`: the field decides, not the numbers the reasoning states (both say 7)."""
+    c_a = f'3 + 4 = 7, so the answer is 7.\n```json\n{{"final": "{finals[0]}"}}\n```'
+    c_b = f'We add and get 7. The answer is 7.\n{{"final": {finals[1]}}}'
+    answers(upstream, c_a=c_a, c_b=c_b, c_s="strong answer")
+    reply, headers = ask(client, "fusion/cascade-contract")
+    assert headers["x-litellm-fusion-tier"] == tier
+    (row,) = wait_for(lambda: rows_for(proxy, reply.id), what="spend row")
+    agreement = next(c for c in fusion_entry(row)["tier_reports"][0]["checks"] if c["check"] == "agreement")
+    assert [a["source"] for a in agreement["answers"]] == ["contract:json_fenced:final", "contract:json_trailing:final"]
+    # without the contract the same replies agree on their stated 7
+    answers(upstream, c_a=c_a, c_b=c_b, c_s="strong answer")
+    _, plain = ask(client)
+    assert plain["x-litellm-fusion-tier"] == "1"

@@ -62,6 +62,14 @@ BAD = {  # one proxy start: every problem of every fusion model is reported toge
         {"mode": "cascade", "tiers": [{"models": ["m-a", "judge"], "accept": {"agreement": 3}}, ["judge"]]},
         "accept: agreement of 3 answers is more than tier 1 gives (2 model(s) x 1 sample(s))",
     ),
+    "fusion/c-bad-contract": (
+        {"mode": "cascade", "tiers": [["m-a", "judge"], ["judge"]], "answer": {"from": "regex:(unclosed"}},
+        "litellm_params.answer: Value error, from: regex '(unclosed' does not compile",
+    ),
+    "fusion/c-bad-kind": (
+        {"mode": "cascade", "tiers": [["m-a", "judge"], ["judge"]], "answer": {"kind": "vector"}},
+        "litellm_params.answer.kind: Input should be 'auto', 'letter', 'number', 'math', 'literal' or 'text'",
+    ),
     "fusion/c-one-answer": (
         {"mode": "cascade", "tiers": [["m-a"], ["judge"]]},
         "agreement needs at least 2 answers but tier 1 gives 1",
