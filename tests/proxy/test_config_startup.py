@@ -64,7 +64,7 @@ BAD = {  # one proxy start: every problem of every fusion model is reported toge
     ),
     "fusion/c-bad-contract": (
         {"mode": "cascade", "tiers": [["m-a", "judge"], ["judge"]], "answer": {"from": "regex:(unclosed"}},
-        "litellm_params.answer: Value error, from: regex '(unclosed' does not compile",
+        "litellm_params.answer: from: regex '(unclosed' does not compile",
     ),
     "fusion/c-bad-kind": (
         {"mode": "cascade", "tiers": [["m-a", "judge"], ["judge"]], "answer": {"kind": "vector"}},
