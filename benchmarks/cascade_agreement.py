@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """The cascade's answer normaliser (litellm_fusion/engine/answers.py) measured on recorded answers.
 
     LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.cascade_agreement [--data ../shared/data]

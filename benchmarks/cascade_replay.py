@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Cascades measured through a real LiteLLM proxy on recorded answers (issue 11, "Measured, not asserted").
 
     LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.cascade_replay                # core configs
@@ -284,7 +283,7 @@ def report(splits: list[Split], results: dict, plot_path: Path) -> None:
         hit = [(lbl, c, q) for lbl, (c, q) in cascade_pts.items() if q >= 0.98 * top[1] and c <= 0.5 * top[0]]
         real = [h for h in hit if tier1[h[0]] > 0]
 
-        def listed(items) -> str:
+        def listed(items, top=top, tier1=tier1) -> str:
             return "; ".join(
                 f"{lbl} ({q / top[1]:.1%} at {c / top[0]:.1%}, {tier1[lbl]:.0%} accepted at tier 1)"
                 for lbl, c, q in items

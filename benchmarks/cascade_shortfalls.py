@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Why cascades fall short where they do (issue 11, point 3), from the recorded answers (offline, ~2 min):
 
     LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.cascade_shortfalls

@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Alternatives to the shipped difficulty classifier, compared on TRAINING items only (cross-validated).
 
     .venv/bin/python -m benchmarks.routing_ablations [--data ../shared/data]     # ~2 min on 2 cores

@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Offline evaluation of complexity routing on RouterBench's 11-model pool (real per-query costs), and speed.
 
     LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.routing_eval [--data ../shared/data]
@@ -200,9 +199,9 @@ def main() -> None:
         pts = []
         if key == "random":  # expected value of random routing: linear mix of the two deployments
             for i, cheap in enumerate(frontier):
-                c0, q0 = evaluate(its, lambda it: cheap)
+                c0, q0 = evaluate(its, lambda it, cheap=cheap: cheap)
                 for strong_m in frontier[i + 1 :]:
-                    c1, q1 = evaluate(its, lambda it: strong_m)
+                    c1, q1 = evaluate(its, lambda it, strong_m=strong_m: strong_m)
                     pts += [(c0 + (c1 - c0) * k / 50, q0 + (q1 - q0) * k / 50) for k in range(51)]
             return pts
         for i, cheap in enumerate(frontier):
@@ -210,7 +209,14 @@ def main() -> None:
                 for k in range(51):
                     cut = round(len(order) * k / 50)
                     strong_set = {id(it) for it in order[:cut]}
-                    pts.append(evaluate(its, lambda it: strong_m if id(it) in strong_set else cheap))
+                    pts.append(
+                        evaluate(
+                            its,
+                            lambda it, strong_m=strong_m, strong_set=strong_set, cheap=cheap: (
+                                strong_m if id(it) in strong_set else cheap
+                            ),
+                        )
+                    )
         return pts
 
     complete = [
@@ -238,7 +244,7 @@ def main() -> None:
         costs = {k: cost_to_reach(v, target) for k, v in curves.items()}
         cheap_c, cheap_q = singles[cheapest]
 
-        def fmt(c):
+        def fmt(c, singles=singles, best_m=best_m):
             return "not reached" if c is None else f"${c:.2f} ({c / singles[best_m][0]:.0%})"
 
         base_best = [costs[b] for b in BASELINES if costs[b] is not None]
@@ -400,7 +406,7 @@ def time_calls(fn, prompts, repeat=1):
 
 def pct(xs, q):
     s = sorted(xs)
-    return s[min(len(s) - 1, int(math.ceil(q / 100 * len(s))) - 1)]
+    return s[min(len(s) - 1, math.ceil(q / 100 * len(s)) - 1)]
 
 
 if __name__ == "__main__":

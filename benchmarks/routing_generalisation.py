@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Can the router tell which prompts need the strong model, on task families it has never seen?
 
     LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.routing_generalisation   # ~5 min, 2 cores

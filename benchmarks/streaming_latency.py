@@ -171,8 +171,10 @@ def own_overheads(proxy: ProxyProcess) -> dict[tuple[str, bool], list[float]]:
 def table(rows: list[dict[str, Any]], own: dict[tuple[str, bool], list[float]]) -> str:
     ms = lambda s: f"{s * 1000:.0f}"
     lines = [
-        "| model | streamed | first token p50 / p95 (ms) | floor | p50 over floor | plugin's own to first token "
-        "p50 / p95 (ms) | last token p50 / p95 (ms) | floor | p50 over floor |",
+        (
+            "| model | streamed | first token p50 / p95 (ms) | floor | p50 over floor | plugin's own to first token "
+            "p50 / p95 (ms) | last token p50 / p95 (ms) | floor | p50 over floor |"
+        ),
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:

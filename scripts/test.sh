@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up and run the whole test suite (unit, proxy, database and browser tiers on the newest supported LiteLLM,
-# then a shorter pass on the oldest: scripts/test_oldest.sh). CI runs exactly this.
+# Set up and run the whole test suite: lint (ruff check, ruff format --check), then the unit, proxy, database and
+# browser tiers on the newest supported LiteLLM, then a shorter pass on the oldest (scripts/test_oldest.sh).
+# CI runs exactly this.
 # Arguments go to pytest and select tests of the main pass only (the oldest pass then does not run);
 # FUSION_OLDEST_PASS=0 skips the oldest pass.
 set -euo pipefail
@@ -14,6 +15,12 @@ if [ $# -eq 0 ] && [ "${FUSION_OLDEST_PASS:-1}" != 0 ]; then
   trap 'wait "$oldest" 2>/dev/null || true' EXIT
 fi
 bash scripts/setup.sh
+# Lint and format check first (ruff, pinned in the test extra; settings in pyproject.toml): seconds, and a
+# problem there stops the run before any server starts.
+if ! .venv/bin/ruff check --quiet . || ! .venv/bin/ruff format --check --quiet .; then
+  echo "lint failed: fix the problems listed above (ruff check --fix . && ruff format . fix most), then run again" >&2
+  exit 1
+fi
 if [ -n "$oldest" ]; then
   wait "$oldest" || true  # on failure the next step shows why
   bash scripts/test_oldest.sh --setup-only &

@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Train the complexity-routing classifier (litellm_fusion/routing/difficulty_model.json.gz).
 
     .venv/bin/python -m scripts.train_router [--data ../shared/data] [--out PATH]
@@ -331,9 +330,9 @@ def train_model(
 
 
 def write_artifact(artifact: dict, out: Path) -> None:
-    with open(out, "wb") as fh:  # mtime=0: byte-identical output on every run
-        with gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, filename="") as gz:
-            gz.write(canonical_json(artifact))
+    # mtime=0: byte-identical output on every run
+    with open(out, "wb") as fh, gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, filename="") as gz:
+        gz.write(canonical_json(artifact))
 
 
 def main() -> None:

@@ -162,17 +162,17 @@ def _judge_call(
     rounds: int,
     ledger: Ledger | None,
 ) -> dict[str, Any]:
-    return dict(
-        model=cfg.judge,
-        messages=prompt,
-        params=params,
-        timeout=cfg.judge_timeout,
-        deadline=deadline,
-        role="judge",
-        round_no=rounds,
-        step="judge",
-        ledger=ledger,
-    )
+    return {
+        "model": cfg.judge,
+        "messages": prompt,
+        "params": params,
+        "timeout": cfg.judge_timeout,
+        "deadline": deadline,
+        "role": "judge",
+        "round_no": rounds,
+        "step": "judge",
+        "ledger": ledger,
+    }
 
 
 async def _call_judge(

@@ -46,6 +46,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..types import Candidate, ToolCall
 from .legacy_forms import (
     ANSWER_PREFIX,
     SHORT,
@@ -59,7 +60,6 @@ from .legacy_forms import (
     stated_form,
     trigrams,
 )
-from ..types import Candidate, ToolCall
 
 JACCARD = 0.9
 
