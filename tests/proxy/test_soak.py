@@ -1,7 +1,7 @@
 """Short soak under faults (issue 5): ~200 requests at concurrency 16 through a real proxy with the plugin.
 
-One run of `benchmarks/soak.py` (see its docstring for the workload and how every check is computed):
-fake upstream in this process with seeded per-request faults (m-a HTTP 500 30%, m-b hangs past
+One run of `python -m benchmarks fusion soak` (benchmarks/fusion/soak; see its docstring for the workload and
+how every check is computed): fake upstream in this process with seeded per-request faults (m-a HTTP 500 30%, m-b hangs past
 member_timeout 10%, judge garbage / empty 5%), real redis-server killed and restarted mid-run,
 ~20% streaming, plain and routed requests interleaved, then clients hanging up mid-request. Each test
 below asserts one check of that run. About 45 s on 2 cores (two proxy start-ups included).
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks import soak
+from benchmarks.fusion import soak
 from tests.support.helpers import LITELLM_VERSION
 
 N, CONCURRENCY, SEED = 200, 16, 5

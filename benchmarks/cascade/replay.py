@@ -1,17 +1,16 @@
 """Cascades measured through a real LiteLLM proxy on recorded answers (issue 11, "Measured, not asserted").
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.cascade_replay                # core configs
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.cascade_replay --all-configs  # every one
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks cascade replay                # core configs
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks cascade replay --all-configs  # every one
 
-A replay upstream (tests/support/replay_upstream.py) answers each (deployment, prompt) with the answer that
-model really gave (tests/support/replay_data.py: RouterBench's recorded cost billed exactly; MMLU-Pro priced
-from LiteLLM's cost map). A real `litellm` proxy with the plugin serves `fusion/cascade` models and plain
+The replay harness (benchmarks/harness/replay.py) answers each (deployment, prompt) with the answer that
+model really gave (RouterBench's recorded cost billed exactly; MMLU-Pro priced from LiteLLM's cost map). A real `litellm` proxy with the plugin serves `fusion/cascade` models and plain
 deployments; the openai client sends every test prompt of every split: RouterBench ARC-Challenge, MBPP,
 Winogrande (upstream test files) and MMLU-Pro (question ids whose sha256 mod 5 == 0). Quality = recorded
 correctness of the deployment whose answer the proxy returned (`x-litellm-fusion-winner`, checked against the
 text); cost = `x-litellm-response-cost`, what LiteLLM billed.
 
-Every configuration is chosen on the TRAIN prompts (cascade_sim.select). By default the proxy runs the core
+Every configuration is chosen on the TRAIN prompts (sim.select). By default the proxy runs the core
 two per split (the best within 50% of the strongest deployment's cost on train, and the best 3-tier one within
 50%) and their classifier-skip variants (`skip_tiers`, target chosen on train; --no-skip leaves them out);
 --all-configs adds the cheapest reaching 98% of the strongest on train and the best within 10 and 25%. Every
@@ -19,7 +18,7 @@ deployment carries model_info.strength (the artifact's fitted strength, what ski
 configurations (the best on train within each of 48 budgets; and again with skip variants competing) is also
 scored on test by the offline simulation, which mirrors the product's acceptance and skip rules and is checked
 per prompt against the proxy (same start tier, same answering tier).
-Side by side on the same prompts, offline (cascade_baselines.py): every single deployment, the product's
+Side by side on the same prompts, offline (baselines.py): every single deployment, the product's
 prompt-only router over its price weight, LiteLLM's heuristic ComplexityRouter (tiers mapped onto the pool;
 score thresholds between frontier deployments, chosen on train per budget), the per-prompt oracle.
 Writes benchmarks/cascade_quality_cost.png and prints markdown tables.
@@ -32,37 +31,25 @@ import asyncio
 import json
 import os
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-REPO = Path(__file__).resolve().parents[1]
 
-from tests.support import replay_data as rd
 from tests.support.proxy_harness import ProxyProcess
-from tests.support.replay_upstream import ReplayBook, replay_process
 
-from . import cascade_baselines as cb
-from . import cascade_sim as cs
+from ..harness import replay
+from ..harness.paths import BENCHMARKS, DATA, REPO
+from . import baselines as cb
+from . import sim as cs
 
-WIRING = {
-    "custom_provider_map": [{"provider": "fusion", "custom_handler": "litellm_fusion.fusion_handler"}],
-    "callbacks": ["litellm_fusion.fusion_callbacks"],
-}
-CONCURRENCY = 16
 BILLING_CHECK = 50  # plain requests per deployment checking that the proxy bills the recorded cost
 
 
 @dataclass
-class Split:
-    name: str
-    pool: list[str]
-    train: list[rd.Prompt]
-    test: list[rd.Prompt]
-    dropped: int  # test prompts without a recorded answer from every deployment of the pool
+class Split(replay.ReplaySplit):
     strongest: str = ""
     cascades: list[cs.Cascade] = field(default_factory=list)  # run through the proxy
     curve: list[cs.Cascade] = field(default_factory=list)  # simulated offline (chosen on train too)
@@ -83,6 +70,12 @@ class Outcome:
     escalations: str | None
     error: str | None = None
 
+    @classmethod
+    def of(cls, r: replay.Reply) -> Outcome:
+        h = r.headers
+        tier, accepted_by = h.get("x-litellm-fusion-tier"), h.get("x-litellm-fusion-accepted-by")
+        return cls(r.cost, r.score, r.answered_by, tier, accepted_by, h.get("x-litellm-fusion-escalations"), r.error)
+
     @property
     def start(self) -> int:
         """The tier the cascade started at: 1 + the tiers the classifier skipped (x-litellm-fusion-escalations
@@ -96,25 +89,7 @@ class Outcome:
 
 
 def load(data: Path, names: list[str]) -> list[Split]:
-    out = []
-    for name in names:
-        train, test = rd.load_split(data, name, "train"), rd.load_split(data, name, "test")
-        pool = sorted({m for p in test + train for m in p.answers})
-        complete = [p for p in test if p.complete(pool)]
-        out.append(Split(name, pool, [p for p in train if p.complete(pool)], complete, len(test) - len(complete)))
-    return out
-
-
-def deployment(name: str, url: str, price_in: float, price_out: float, strength: float | None) -> dict:
-    """A replayed deployment; `strength` (model_info.strength) is what skip_tiers' classifier compares."""
-    info = {"input_cost_per_token": price_in, "output_cost_per_token": price_out}
-    if strength is not None:
-        info["strength"] = strength
-    return {
-        "model_name": name,
-        "litellm_params": {"model": f"openai/{name}", "api_base": url, "api_key": "replay"},
-        "model_info": info,
-    }
+    return [Split(**vars(s)) for s in replay.load_splits(data, names)]
 
 
 def cascade_name(split: Split, i: int) -> str:
@@ -122,55 +97,21 @@ def cascade_name(split: Split, i: int) -> str:
 
 
 def proxy_config(splits: list[Split], url: str) -> dict:
-    mp_prices = rd.mmlu_pro_prices()
     names = sorted({m for s in splits for m in s.pool})
     strengths = {m: v for s in splits for m, v in s.strengths.items()}
-    models = [
-        deployment(m, url, *(mp_prices[m] if m in mp_prices else rd.rb_deployment_prices()), strengths.get(m))
-        for m in names
-    ]
+    models = replay.deployments(names, url, strengths)
     for s in splits:
         for i, c in enumerate(s.cascades):
             models.append({"model_name": cascade_name(s, i), "litellm_params": c.litellm_params()})
-    return {"model_list": models, "router_settings": {"num_retries": 0, "timeout": 120}, "litellm_settings": WIRING}
+    return {
+        "model_list": models,
+        "router_settings": {"num_retries": 0, "timeout": 120},
+        "litellm_settings": replay.WIRING,
+    }
 
 
-def attribute(text: str, prompt: rd.Prompt, deployments: list[str]) -> str | None:
-    """The deployment whose recorded answer is exactly `text` (first in `deployments` order)."""
-    return next((m for m in deployments if prompt.answers[m].text == text), None)
-
-
-async def ask(client, model: str, prompt: rd.Prompt, deployments: list[str]) -> Outcome:
-    try:
-        raw = await client.chat.completions.with_raw_response.create(
-            model=model, messages=[{"role": "user", "content": prompt.text}]
-        )
-    except Exception as exc:  # noqa: BLE001 - an error is an outcome to report, not a crash
-        return Outcome(0.0, 0.0, None, None, None, None, error=f"{type(exc).__name__}: {str(exc)[:200]}")
-    reply = raw.parse()
-    h = raw.headers
-    text = reply.choices[0].message.content or ""
-    by = h.get("x-litellm-fusion-winner") or attribute(text, prompt, deployments)
-    mismatch = by is not None and prompt.answers[by].text != text
-    return Outcome(
-        float(h.get("x-litellm-response-cost") or 0.0),
-        prompt.answers[by].score if by else 0.0,
-        by,
-        h.get("x-litellm-fusion-tier"),
-        h.get("x-litellm-fusion-accepted-by"),
-        h.get("x-litellm-fusion-escalations"),
-        error="returned text differs from the winner's recorded answer" if mismatch else None,
-    )
-
-
-async def run_system(client, model: str, prompts: list[rd.Prompt], deployments: list[str]) -> list[Outcome]:
-    sem = asyncio.Semaphore(CONCURRENCY)
-
-    async def one(p: rd.Prompt) -> Outcome:
-        async with sem:
-            return await ask(client, model, p, deployments)
-
-    return await asyncio.gather(*(one(p) for p in prompts))
+async def run_system(client, model: str, prompts: list[replay.Prompt], deployments: list[str]) -> list[Outcome]:
+    return [Outcome.of(r) for r in await replay.ask_all(client, model, prompts, deployments)]
 
 
 async def run_all(proxy: ProxyProcess, splits: list[Split]) -> dict[tuple[str, str], list[Outcome]]:
@@ -459,24 +400,16 @@ def plot(curves_by_split: dict, path: Path) -> None:
 
 
 def run_proxy(splits: list[Split]) -> dict[tuple[str, str], list[Outcome]]:
-    book = ReplayBook()
-    for s in splits:
-        for p in s.test:
-            for m, a in p.answers.items():
-                book.record(m, p.text, a.text, a.prompt_tokens, a.completion_tokens)
-    work = Path(tempfile.mkdtemp(prefix="cascade-replay-"))
-    with (
-        replay_process(book.save(work / "book.jsonl")) as url,
-        ProxyProcess(proxy_config(splits, url), work, spend_log=False) as proxy,
-    ):
+    prompts = [p for s in splits for p in s.test]
+    with replay.serve(prompts, lambda url: proxy_config(splits, url)) as proxy:
         return asyncio.run(run_all(proxy, splits))
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
-    ap.add_argument("--splits", nargs="+", default=list(rd.ALL_SPLITS))
-    ap.add_argument("--plot", type=Path, default=REPO / "benchmarks" / "cascade_quality_cost.png")
+    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--splits", nargs="+", default=list(replay.ALL_SPLITS))
+    ap.add_argument("--plot", type=Path, default=BENCHMARKS / "cascade_quality_cost.png")
     ap.add_argument(
         "--all-configs",
         action="store_true",
@@ -489,7 +422,7 @@ def main() -> None:
     ap.add_argument(
         "--no-skip", action="store_true", help="do not run the classifier-skip (skip_tiers) variants through the proxy"
     )
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     t0 = time.perf_counter()
     splits = load(args.data, args.splits)
     rules = cs.product_rules()

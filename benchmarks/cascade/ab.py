@@ -4,7 +4,7 @@ alternating A and B (the order flipped every pair), so load from other jobs on t
 paired differences (B - A) of wall time say whether a change saved time end to end, whatever the plugin's own
 overhead figure says.
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.cascade_ab --base main   # ~4 minutes
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks cascade ab --base main   # ~4 minutes
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ import openai
 
 from tests.support.proxy_harness import ProxyProcess
 
-from .bench_common import TESTS, pct, plugin_at, upstream_process
-from .cascade_latency import ANSWER, CASES, LATENCY, config
+from ..harness.paths import TEST_PLUGINS
+from ..harness.processes import plugin_at, upstream_process
+from ..harness.stats import pct
+from .latency import ANSWER, CASES, LATENCY, config
 
 
 async def one(client: openai.AsyncOpenAI, model: str, i: int) -> tuple[float, float | None]:
@@ -65,14 +67,14 @@ async def bench(a: ProxyProcess, b: ProxyProcess, requests: int) -> None:
         await client.close()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", required=True, help="git revision of the plugin to compare against (A)")
     parser.add_argument("--requests", type=int, default=80)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     behaviours = {name: {"text": ANSWER[name], "latency": latency} for name, latency in LATENCY.items()}
     with plugin_at(args.base) as base, upstream_process(behaviours) as url:
-        env = {"PYTHONPATH": os.pathsep.join([str(base), str(TESTS / "plugins")])}
+        env = {"PYTHONPATH": os.pathsep.join([str(base), str(TEST_PLUGINS)])}
         with (
             ProxyProcess(config(url), Path(tempfile.mkdtemp()), spend_log=False, env=env) as a,
             ProxyProcess(config(url), Path(tempfile.mkdtemp()), spend_log=False) as b,

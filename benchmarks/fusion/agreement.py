@@ -1,7 +1,7 @@
 """Agreement short-circuit measured on recorded answers (../shared/data): how often the judge is skipped
 and the quality of the skipped replies vs the best single member, on the same prompts.
 
-    .venv/bin/python -m benchmarks.agreement_eval [--data ../shared/data]
+    .venv/bin/python -m benchmarks fusion agreement [--data ../shared/data]
 
 RouterBench: every test prompt of ARC-Challenge, MBPP, Winogrande, with each panel member's recorded
 response and score (1/0). alpaca_eval: the 805 instructions with each member's output and its
@@ -19,7 +19,8 @@ from pathlib import Path
 from litellm_fusion.engine.answers.legacy_relation import agreement
 from litellm_fusion.engine.types import Candidate
 
-from .bench_common import first_text
+from ..harness.paths import DATA
+from ..harness.replay import first_text
 
 ROUTERBENCH_PANELS = {
     "cheap": ["gpt-3.5-turbo-1106", "mistralai/mixtral-8x7b-chat", "claude-instant-v1"],
@@ -95,10 +96,10 @@ def fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:.3f}"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared" / "data")
-    args = parser.parse_args()
+    parser.add_argument("--data", type=Path, default=DATA)
+    args = parser.parse_args(argv)
     rows = routerbench(args.data) + [alpaca(args.data)]
     print(
         "| data | panel | prompts | judge skipped | skip rate | quality of agreed reply | best single member (same prompts) | oracle pick (same prompts) |"

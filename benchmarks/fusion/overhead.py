@@ -5,8 +5,8 @@ slowest member + judge (debate: rounds x slowest member + judge). Overhead = wal
 A plain model with the slowest member's latency, through the same proxy, shows LiteLLM's own
 per-request overhead for comparison.
 
-    .venv/bin/python -m benchmarks.fusion_overhead            # full run (about 2 minutes)
-    .venv/bin/python -m benchmarks.fusion_overhead --quick    # smoke run
+    .venv/bin/python -m benchmarks fusion overhead            # full run (about 2 minutes)
+    .venv/bin/python -m benchmarks fusion overhead --quick    # smoke run
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ import openai
 
 from tests.support.proxy_harness import ProxyProcess, fake_deployment
 
-from .bench_common import ms_cell, pct, upstream_process
+from ..harness.processes import upstream_process
+from ..harness.stats import ms_cell, pct
 
 LATENCY = {"m-a": 0.10, "m-b": 0.15, "m-c": 0.20, "judge": 0.05, "plain": 0.20}
 WIRING = {
@@ -100,10 +101,10 @@ async def bench(proxy: ProxyProcess, quick: bool) -> list[dict]:
     return rows
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     # The fake upstream runs in a process of its own so that it does not share a GIL with the client.
     behaviours = {
         name: {"text": '{"winner": 1, "reason": "r"}' if name == "judge" else f"answer {name}", "latency": latency}

@@ -17,7 +17,7 @@ logging): the `strong` rows show it for one call. The plugin's own share is read
 `first_token_overhead_ms` (streamed: time to the first text minus what the inner calls account for before it,
 panel and the judge's own time to first token included) and `overhead_ms` (not streamed: whole request).
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.streaming_latency [--n 20]
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks fusion streaming [--n 20]
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ import openai
 
 from tests.support.proxy_harness import ProxyProcess, fake_deployment
 
-from .bench_common import pct, upstream_process
+from ..harness.processes import upstream_process
+from ..harness.stats import pct
 
 INTERVAL = 0.01  # seconds per token (100 tokens/s)
 TTFT = {"p1": 0.25, "p2": 0.25, "q1": 0.25, "q2": 0.25, "judge": 0.20, "verdict": 0.20, "strong": 0.30}
@@ -190,10 +191,10 @@ def table(rows: list[dict[str, Any]], own: dict[tuple[str, bool], list[float]]) 
     return "\n".join(lines)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=20, help="requests per case (concurrency 1)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     behaviours = {
         m: {
             "text": ANSWERS[m],

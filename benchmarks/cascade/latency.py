@@ -10,8 +10,8 @@ per tier, which includes whatever else the proxy's event loop runs in between (L
 finished inner call). The same cascades run in process on the engine alone (a caller that sleeps the same
 latencies, no LiteLLM) show what the engine itself costs.
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.cascade_latency          # ~1-2 minutes
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.cascade_latency --quick  # smoke run
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks cascade latency          # ~1-2 minutes
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks cascade latency --quick  # smoke run
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ import openai
 
 from tests.support.proxy_harness import ProxyProcess, fake_deployment
 
-from .bench_common import ms_cell, pct, upstream_process
+from ..harness.processes import upstream_process
+from ..harness.stats import ms_cell, pct
 
 LATENCY = {"cheap-a": 0.10, "cheap-b": 0.12, "cheap-c": 0.12, "strong": 0.30}
 ANSWER = {"cheap-a": "The answer is (B).", "cheap-b": "B", "cheap-c": "The answer is C.", "strong": "B"}
@@ -131,10 +132,10 @@ def engine_only(requests: int) -> list[tuple[str, float, float]]:
     return out
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     behaviours = {name: {"text": ANSWER[name], "latency": latency} for name, latency in LATENCY.items()}
     engine = engine_only(10 if args.quick else 50)
     with (

@@ -1,4 +1,5 @@
-"""Shared pieces of the benchmarks: the fake upstream in its own process, percentiles."""
+"""Processes a benchmark starts besides the proxy: the fake upstream in a process of its own, and the plugin as it
+was at another git revision (to compare two versions)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-TESTS = Path(__file__).resolve().parent.parent / "tests" / "support"
+from .paths import REPO
 
 
 @contextmanager
@@ -18,7 +19,7 @@ def upstream_process(behaviours: dict[str, dict[str, Any]]) -> Iterator[str]:
     """The fake upstream in a process of its own (no GIL shared with the client); yields its base URL."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.support.fake_upstream", json.dumps(behaviours)],
-        cwd=TESTS.parents[1],
+        cwd=REPO,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -30,27 +31,6 @@ def upstream_process(behaviours: dict[str, dict[str, Any]]) -> Iterator[str]:
         proc.wait(10)
 
 
-def first_text(raw: str) -> str:
-    """RouterBench stores prompts and responses as Python-list strings: the first element."""
-    import ast
-
-    try:
-        value = ast.literal_eval(raw)
-    except (ValueError, SyntaxError):
-        return raw
-    return str(value[0]) if isinstance(value, list) and value else str(value)
-
-
-def ms_cell(value: float | None) -> str:
-    """A milliseconds table cell: two decimals, or '-' for a model without the figure."""
-    return "-" if value is None else f"{value:.2f}"
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 @contextmanager
 def plugin_at(rev: str) -> Iterator[Path]:
     """litellm_fusion as it was at git revision `rev`, unpacked into a temporary folder; put the folder first on a
@@ -59,9 +39,8 @@ def plugin_at(rev: str) -> Iterator[Path]:
     import tarfile
     import tempfile
 
-    repo = Path(__file__).resolve().parent.parent
     archive = subprocess.run(
-        ["git", "-C", str(repo), "archive", rev, "litellm_fusion"], capture_output=True, check=True
+        ["git", "-C", str(REPO), "archive", rev, "litellm_fusion"], capture_output=True, check=True
     )
     with tempfile.TemporaryDirectory() as folder:
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:

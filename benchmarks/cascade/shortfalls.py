@@ -1,6 +1,6 @@
 """Why cascades fall short where they do (issue 11, point 3), from the recorded answers (offline, ~2 min):
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.cascade_shortfalls
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks cascade shortfalls
 
 1. The cheap end of the curve: how often a cheap tier agrees, how often its agreed answer is right, and how often
    the deployment a cheap cascade would end at is right on those same prompts (a tier is worth accepting only
@@ -15,7 +15,7 @@
    (`canonical_code`). Then the train-chosen cascades with that rule standing in for the product's agreement.
    This rule is an experiment here, not the product's normaliser (see RESULTS.md).
 
-Agreement elsewhere is the product's own (engine/answers.py via cascade_sim.product_rules); every number is on
+Agreement elsewhere is the product's own (engine/answers.py via sim.product_rules); every number is on
 the split named, test unless it says train.
 """
 
@@ -27,10 +27,10 @@ import itertools
 import re
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-
-from . import cascade_replay as cr
-from . import cascade_sim as cs
+from ..harness import replay
+from ..harness.paths import DATA
+from . import replay as cr
+from . import sim as cs
 
 CHEAP_END = {  # split -> [(tier 1, the deployments a cheap cascade ends at)]: the cheapest tiers of each family
     "rb/arc_challenge": [
@@ -173,7 +173,7 @@ def mbpp(s: cr.Split, rules: tuple[cs.Agree, cs.Usable]) -> None:
 def skip_spread(s: cr.Split) -> None:
     import numpy as np
 
-    from . import cascade_baselines as cb
+    from . import baselines as cb
 
     model = SKIP_MODEL[s.name]
     sim = cs.Simulator(s.test, [model], cs.product_rules(), cb.deployment_strengths(s.train, s.pool))
@@ -189,12 +189,12 @@ def skip_spread(s: cr.Split) -> None:
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
-    args = ap.parse_args()
+    ap.add_argument("--data", type=Path, default=DATA)
+    args = ap.parse_args(argv)
     rules = cs.product_rules()
-    for s in cr.load(args.data, list(cr.rd.ALL_SPLITS)):
+    for s in cr.load(args.data, list(replay.ALL_SPLITS)):
         single = cs.singles(s.train, s.pool)
         s.strongest = max(s.pool, key=lambda m: (single[m][1], -single[m][0]))
         skip_spread(s)

@@ -3,7 +3,7 @@
 Members 400 / 400 / 4000 ms, judge 200 ms. `fusion/quorum` has quorum 2 and straggler_timeout 0;
 `fusion/all` waits for every member. Target: p95 <= k-th member + judge + 10% = 660 ms.
 
-    .venv/bin/python -m benchmarks.quorum [--n 30] [--concurrency 1]
+    .venv/bin/python -m benchmarks fusion quorum [--n 30] [--concurrency 1]
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import openai
 
 from tests.support.proxy_harness import ProxyProcess, fake_deployment
 
-from .bench_common import pct, upstream_process
+from ..harness.processes import upstream_process
+from ..harness.stats import pct
 
 LAT = {"q-a": 0.4, "q-b": 0.4, "q-slow": 4.0, "q-judge": 0.2}
 WIRING = {
@@ -62,11 +63,11 @@ async def bench(proxy: ProxyProcess, n: int, concurrency: int) -> dict[str, list
     return out
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=30)
     parser.add_argument("--concurrency", type=int, default=1)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     behaviours = {
         m: {"text": '{"winner": 1, "reason": "r"}' if m == "q-judge" else f"answer {m}", "latency": lat}
         for m, lat in LAT.items()

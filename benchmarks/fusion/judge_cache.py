@@ -7,7 +7,7 @@ Fake upstreams (own process): members 100 / 150 ms, judge 300 ms. Each request t
 "Over panel" = wall time − slowest member's latency (150 ms). The cache's own cost is the hit's
 fusion overhead (x-litellm-fusion-overhead-ms, which includes the Redis read) minus the off run's.
 
-    .venv/bin/python -m benchmarks.judge_cache [--n 40]
+    .venv/bin/python -m benchmarks fusion judge-cache [--n 40]
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ import openai
 from tests.support.proxy_harness import ProxyProcess, fake_deployment
 from tests.support.redis_harness import RedisServer
 
-from .bench_common import pct, upstream_process
+from ..harness.processes import upstream_process
+from ..harness.stats import pct
 
 SLOWEST_MEMBER = 0.150
 WIRING = {
@@ -64,10 +65,10 @@ def run(client: openai.OpenAI, model: str, questions: list[str]) -> dict[str, li
     return out
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=40)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     behaviours = {
         "b-a": {"text": "alpha", "latency": 0.10},
         "b-b": {"text": "beta", "latency": SLOWEST_MEMBER},

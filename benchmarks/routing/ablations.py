@@ -1,6 +1,6 @@
 """Alternatives to the shipped difficulty classifier, compared on TRAINING items only (cross-validated).
 
-    .venv/bin/python -m benchmarks.routing_ablations [--data ../shared/data]     # ~2 min on 2 cores
+    .venv/bin/python -m benchmarks routing ablations [--data ../shared/data]     # ~2 min on 2 cores
 
 Why: the test splits are small (APGR of a random score has a standard deviation of ~0.04 per row), so
 choosing between designs by their test rows would be fitting to noise; this compares them out-of-fold on
@@ -8,7 +8,7 @@ the training items instead, under two protocols:
 - item CV: 5 folds by hash over training items (new prompts of known task families);
 - LOFO: leave one task family out (prompts of a family never seen in training: the generalisation the
   product needs).
-Every variant is scored like benchmarks/routing_eval.py: APGR per strong/weak pair of each family, margin
+Every variant is scored like benchmarks/routing/evaluation.py: APGR per strong/weak pair of each family, margin
 over the best of LiteLLM `heuristic`, `heuristic_v2`, prompt length and random on the same items.
 
 Variants (IRT fit once on all training items; the regressors are refitted per fold):
@@ -31,17 +31,16 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-REPO = Path(__file__).resolve().parents[1]
-
 from scripts import train_router as tr
 
-from . import routing_eval as ev
+from ..harness.paths import DATA
+from . import evaluation as ev
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
-    args = ap.parse_args()
+    ap.add_argument("--data", default=str(DATA))
+    args = ap.parse_args(argv)
 
     import numpy as np
 

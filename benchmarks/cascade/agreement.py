@@ -1,6 +1,6 @@
 """The cascade's answer normaliser (litellm_fusion/engine/answers.py) measured on recorded answers.
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.cascade_agreement [--data ../shared/data]
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks cascade agreement [--data ../shared/data]
 
 All prompts (train and test) of RouterBench ARC-Challenge and Winogrande (option letters such as "C\\n", "A)"),
 MBPP (code), and MMLU-Pro (chain of thought ending "the answer is (B)"; full texts for Llama-3.1-8B/70B-Instruct
@@ -28,12 +28,12 @@ from collections import Counter
 from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-REPO = Path(__file__).resolve().parents[1]
-
 from litellm_fusion.engine.answers.legacy_forms import SHORT, final_number, normal_text, option_letter
 from litellm_fusion.engine.answers.legacy_relation import same_answer
 from litellm_fusion.engine.types import Candidate
-from tests.support import replay_data as rd
+from tests.support import replay_data as rd  # the records (MMLU-Pro's full-text models and prices)
+
+from ..harness.paths import DATA
 
 
 def key_kind(text: str) -> str:
@@ -141,10 +141,10 @@ def mmlu_pro_letters(data: Path, ps: list[rd.Prompt]) -> None:
         )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
-    args = ap.parse_args()
+    ap.add_argument("--data", type=Path, default=DATA)
+    args = ap.parse_args(argv)
     for split, mc in (("rb/arc_challenge", True), ("rb/winograde", True), ("rb/mbpp", False)):
         ps = prompts(args.data, split)
         models = sorted({m for p in ps for m in p.answers})

@@ -1,6 +1,6 @@
 """Baselines for the cascade benchmark, on the same recorded prompts and the same deployment pool:
 always-one-deployment, the product's prompt-only router over its price weight (`routing.strategy.choose`
-with the shipped DifficultyModel, offline, as routing_eval.py does), LiteLLM's heuristic ComplexityRouter
+with the shipped DifficultyModel, offline, as routing/evaluation.py does), LiteLLM's heuristic ComplexityRouter
 (its four tiers mapped onto the pool, and a threshold sweep of its score), and the per-prompt oracle.
 
 Each returns (cost, quality) points: cost = sum of the recorded/priced cost of the chosen deployment per
@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-REPO = Path(__file__).resolve().parents[1]
 
 from litellm_fusion.routing.model import ARTIFACT_PATH, DifficultyModel, _read_artifact
 from litellm_fusion.routing.strategy import DeploymentProfile, choose

@@ -1,6 +1,6 @@
 """Offline evaluation of complexity routing on RouterBench's 11-model pool (real per-query costs), and speed.
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.routing_eval [--data ../shared/data]
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks routing eval [--data ../shared/data]
 
 Scores only RouterBench's test items (the artifact's `heldout` manifest is checked). Quality vs real dollar
 cost: the product's own policy (`routing.strategy.choose`) swept over the price weight, against threshold
@@ -8,7 +8,7 @@ sweeps of LiteLLM's complexity_router `heuristic` / `heuristic_v2`, prompt lengt
 of frontier deployments; cost to reach the best single model's quality; mean quality over log-spaced budgets;
 the mode table (which price weight each named mode is). Per-prompt latency side by side with LiteLLM's
 heuristic, incl. an ~8k-token prompt. Writes benchmarks/routing_quality_cost.png. Strong/weak APGR by task
-family, leave-one-family-out and the mixed workload: benchmarks/routing_generalisation.py.
+family, leave-one-family-out and the mixed workload: benchmarks/routing/generalisation.py.
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ from collections import defaultdict
 from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-REPO = Path(__file__).resolve().parents[1]
-
 from litellm_fusion.config.routing import MODE_PRICE_WEIGHT
 from litellm_fusion.routing.model import ARTIFACT_PATH, DifficultyModel, _read_artifact
 from litellm_fusion.routing.strategy import DeploymentProfile, choose
 from litellm_fusion.routing.text import request_text
 from scripts import router_data as rd
 from scripts import train_router as tr
+
+from ..harness.paths import BENCHMARKS, DATA, REPO
 
 SEED = 7
 RB_PAIRS = [("gpt-4-1106-preview", "mistralai/mixtral-8x7b-chat"), ("gpt-4-1106-preview", "gpt-3.5-turbo-1106")]
@@ -111,11 +111,11 @@ def quality_at(points, budget):
 
 
 # ---------------------------------------------------------------- main
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
-    ap.add_argument("--plot", default=str(REPO / "benchmarks" / "routing_quality_cost.png"))
-    args = ap.parse_args()
+    ap.add_argument("--data", default=str(DATA))
+    ap.add_argument("--plot", default=str(BENCHMARKS / "routing_quality_cost.png"))
+    args = ap.parse_args(argv)
     rnd = random.Random(SEED)
     artifact = _read_artifact(ARTIFACT_PATH)
     dm = DifficultyModel(artifact)

@@ -1,6 +1,6 @@
 """Complexity-gated fusion vs always-fuse vs the best single model, on RouterBench's recorded answers.
 
-    .venv/bin/python -m benchmarks.gated_fusion_eval [--data ../shared/data]
+    .venv/bin/python -m benchmarks fusion gated [--data ../shared/data]
 
 Test splits of ARC-Challenge and Winogrande (multiple choice, so a fused answer can be scored from
 the recorded answers; MBPP's code answers cannot be fused offline and are left out).
@@ -21,13 +21,13 @@ import re
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 from litellm_fusion.routing.gate import gate
 from litellm_fusion.routing.model import DifficultyModel
 from litellm_fusion.routing.strengths import default_strength
 from litellm_fusion.routing.text import request_text
 
-from .bench_common import first_text
+from ..harness.paths import DATA
+from ..harness.replay import first_text
 
 PANELS = {
     "strong panel": ["gpt-4-1106-preview", "claude-v2", "gpt-3.5-turbo-1106"],
@@ -73,10 +73,10 @@ def fused(row: dict, panel: list[str]) -> tuple[float, float]:
     return row["score"][winner], cost
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    args = parser.parse_args()
+    parser.add_argument("--data", type=Path, default=DATA)
+    args = parser.parse_args(argv)
     items = rows(args.data)
     model = DifficultyModel.load()
     s_cheap, s_strong = default_strength(CHEAP), default_strength(STRONG)

@@ -1,6 +1,6 @@
 """Can the router tell which prompts need the strong model, on task families it has never seen?
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.routing_generalisation   # ~5 min, 2 cores
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks routing generalisation   # ~5 min, 2 cores
 
 Every task family of ../shared/data (scripts/router_data.py: 17 families over 5 sources) is scored three ways:
 - **leave-one-family-out (LOFO)**: the text model is refitted without the family (and without any training
@@ -36,12 +36,11 @@ from collections import defaultdict
 from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-REPO = Path(__file__).resolve().parents[1]
-
 from scripts import router_data as rd
 from scripts import train_router as tr
 
-from .routing_eval import make_litellm_classifiers
+from ..harness.paths import DATA
+from .evaluation import make_litellm_classifiers
 
 PAIRS = {
     "routerbench": ("gpt-4-1106-preview", "mistralai/mixtral-8x7b-chat"),
@@ -253,10 +252,10 @@ def pooled_table(title, its, ours, base_scores, rng) -> None:
         )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
-    args = ap.parse_args()
+    ap.add_argument("--data", default=str(DATA))
+    args = ap.parse_args(argv)
 
     import numpy as np
     from tqdm import tqdm

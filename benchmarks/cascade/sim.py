@@ -2,7 +2,7 @@
 split, which configurations the real proxy runs, is checked per prompt against the proxy's decisions, and
 draws the "cascade family (simulated)" curve (labelled as such).
 
-The cascade's headline numbers come from the real proxy (cascade_replay.py). Agreement and unusable answers
+The cascade's headline numbers come from the real proxy (replay.py). Agreement and unusable answers
 are decided here by the product's own rules (engine/answers.py, engine/acceptance.py); only the grouping of a
 tier's answers is mirrored (Simulator).
 """
@@ -13,11 +13,8 @@ import itertools
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-
-from tests.support.replay_data import Prompt
+from ..harness.replay import Prompt
 
 Agree = Callable[[str, str], bool]  # are these two answers the same answer?
 Usable = Callable[[str], bool]  # may this answer be accepted at all (not empty, not a refusal)?

@@ -1,12 +1,12 @@
 """Where a cascade's time goes inside the proxy process: a timeline of each request's steps (issue 11, point 4).
 
-The proxy runs with benchmarks/timeline_probe on its PYTHONPATH (a sitecustomize that stamps the handler, each
+The proxy runs with benchmarks/cascade/timeline_probe on its PYTHONPATH (a sitecustomize that stamps the handler, each
 inner call in the engine, the Router call, the provider's HTTP request inside LiteLLM and LiteLLM's success logging
-of each call); the same fake upstreams and cascades as cascade_latency.py, one request at a time. Each row is the
+of each call); the same fake upstreams and cascades as latency.py, one request at a time. Each row is the
 p50 (p90) over the requests of one step; *whose* says who spends that time.
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.cascade_timeline               # ~1.5 minutes
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.cascade_timeline --base main   # another version
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks cascade timeline               # ~1.5 minutes
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks cascade timeline --base main   # another version
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ import openai
 
 from tests.support.proxy_harness import ProxyProcess
 
-from .bench_common import TESTS, pct, plugin_at, upstream_process
-from .cascade_latency import ANSWER, LATENCY, config
+from ..harness.paths import TEST_PLUGINS
+from ..harness.processes import plugin_at, upstream_process
+from ..harness.stats import pct
+from .latency import ANSWER, LATENCY, config
 
 PROBE = Path(__file__).resolve().parent / "timeline_probe"
 Event = tuple[float, str, "str | None"]
@@ -115,11 +117,11 @@ def table(model: str, own: list[float], per_request: list[dict[str, float]]) -> 
             print(f"| {key} | {pct(values, 0.5):.2f} | {pct(values, 0.9):.2f} |")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--base", help="run litellm_fusion as it was at this git revision instead of this checkout's")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.base:
         with plugin_at(args.base) as plugin:
             timelines(args.requests, [plugin])
@@ -131,7 +133,7 @@ def timelines(requests: int, plugin: list[Path]) -> None:
     behaviours = {name: {"text": ANSWER[name], "latency": latency} for name, latency in LATENCY.items()}
     for model in ("cascade-accepts", "cascade-escalates"):
         out = Path(tempfile.mkdtemp()) / "timeline.jsonl"
-        path = [str(PROBE), *map(str, plugin), str(TESTS / "plugins")]
+        path = [str(PROBE), *map(str, plugin), str(TEST_PLUGINS)]
         env = {"PYTHONPATH": os.pathsep.join(path), "FUSION_TIMELINE": str(out)}
         with (
             upstream_process(behaviours) as url,

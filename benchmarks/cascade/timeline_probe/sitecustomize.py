@@ -1,4 +1,4 @@
-"""Timing probe loaded into a benchmark's proxy (benchmarks/cascade_timeline.py puts this folder on its PYTHONPATH).
+"""Timing probe loaded into a benchmark's proxy (benchmarks/cascade/timeline.py puts this folder on its PYTHONPATH).
 
 It stamps, with time.perf_counter, the steps of each fusion request inside the proxy process: the handler's entry
 and exit, each inner call's start and end in the engine, the Router call around it, the provider's HTTP request
