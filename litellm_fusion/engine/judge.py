@@ -6,7 +6,7 @@ judge outcome is `fallback` with the reason. With a single surviving candidate t
 
 Streamed (merge, debate): the judge's text reaches the client as it is written. Should the judge fail after
 some of it was sent, the client has already seen that part: the stream goes on with a one-line notice and the
-fallback candidate's whole answer, so the reply still ends complete and well-formed (see README).
+fallback candidate's whole answer, so the reply still ends complete and well-formed (docs/fusion.md, Streaming).
 """
 
 from __future__ import annotations

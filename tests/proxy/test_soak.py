@@ -78,7 +78,7 @@ def test_redis_killed_and_restarted_fails_no_request(report):
 
 def test_streaming_client_disconnect_without_cancel_on_disconnect(report):
     """LiteLLM < 1.108 cancels a stream whose client hangs up before its first chunk; from 1.108 its Router reads
-    the first chunk inside the routed call, which only cancel_on_disconnect cancels (README: compatibility)."""
+    the first chunk inside the routed call, which only cancel_on_disconnect cancels (docs/compatibility.md)."""
     details = [d for d in report.check6["details"] if d["stream"]]
     assert details and all(d["quiet"] for d in details)
     if LITELLM_VERSION < (1, 108):
@@ -98,7 +98,7 @@ def test_client_disconnect_cancels_the_panel_with_cancel_on_disconnect(report):
 
 
 def test_non_streaming_disconnect_without_cancel_on_disconnect_runs_to_the_end_as_documented(report):
-    """README: LiteLLM cancels a non-streaming request on disconnect only with
+    """docs/fusion.md: LiteLLM cancels a non-streaming request on disconnect only with
     general_settings.cancel_on_disconnect: true (the example config sets it); without it the panel and
     judge finish and are billed. This pins that documented behaviour."""
     details = [d for d in report.check6["details"] if not d["stream"]]
