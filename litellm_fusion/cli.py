@@ -47,7 +47,7 @@ def _group_profiles(
 
 def _messages(item: Any) -> list[dict[str, Any]]:
     if not isinstance(item, dict):
-        raise ValueError('each line must be {"prompt": "..."} or {"messages": [...]}')
+        raise TypeError('each line must be {"prompt": "..."} or {"messages": [...]}')
     if isinstance(item.get("messages"), list):
         return item["messages"]
     if isinstance(item.get("prompt"), str):

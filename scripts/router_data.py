@@ -1,6 +1,6 @@
 """Every routing data set of ../shared/data as one list of items, split and de-duplicated.
 
-Shared by scripts/train_router.py and benchmarks/routing_*.py (read its README for the sources).
+Shared by scripts/train_router.py and benchmarks/routing/ (read its README for the sources).
 
 - An item is one prompt of one source, with every model's score on it (`scores`, 0..1) and, for
   RouterBench, the real cost of each model on it (`costs`).

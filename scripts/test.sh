@@ -1,19 +1,34 @@
 #!/usr/bin/env bash
-# Set up and run the whole test suite (unit, proxy, database and browser tiers on the newest supported LiteLLM,
-# then a shorter pass on the oldest: scripts/test_oldest.sh). CI runs exactly this.
-# Arguments go to pytest and select tests of the main pass only (the oldest pass then does not run);
-# FUSION_OLDEST_PASS=0 skips the oldest pass.
+# Set up and run the whole test suite: lint (ruff check, ruff format --check), then the unit, proxy, database and
+# browser tiers on the newest supported LiteLLM, then a shorter pass on the oldest (scripts/test_oldest.sh).
+# Meanwhile, in the background, the install path of docs/install.md (scripts/test_wheel.sh: the built wheel in a
+# fresh venv, a proxy from the README's config lines); its failure fails the run. CI runs exactly this.
+# Arguments go to pytest and select tests of the main pass only (the oldest pass and the wheel check then do not
+# run); FUSION_OLDEST_PASS=0 skips the oldest pass, FUSION_WHEEL_CHECK=0 the wheel check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The oldest pass's venv is set up in the background meanwhile (mostly downloading and byte-compiling on one core),
 # in two steps (scripts/test_oldest.sh); it is finished before the first test runs.
-oldest=""
+oldest="" wheel=""
+trap 'for job in $oldest $wheel; do wait "$job" 2>/dev/null || true; done' EXIT
 if [ $# -eq 0 ] && [ "${FUSION_OLDEST_PASS:-1}" != 0 ]; then
   bash scripts/test_oldest.sh --prepare &
   oldest=$!
-  trap 'wait "$oldest" 2>/dev/null || true' EXIT
 fi
 bash scripts/setup.sh
+# Lint and format check first (ruff, pinned in the test extra; settings in pyproject.toml): seconds, and a
+# problem there stops the run before any server starts.
+if ! .venv/bin/ruff check --quiet . || ! .venv/bin/ruff format --check --quiet .; then
+  echo "lint failed: fix the problems listed above (ruff check --fix . && ruff format . fix most), then run again" >&2
+  exit 1
+fi
+# The wheel check runs in the background from here on (pip's cache, then one proxy start); its output is shown
+# after the main pass.
+if [ $# -eq 0 ] && [ "${FUSION_WHEEL_CHECK:-1}" != 0 ]; then
+  mkdir -p .venv-wheel
+  bash scripts/test_wheel.sh > .venv-wheel/output.txt 2>&1 &
+  wheel=$!
+fi
 if [ -n "$oldest" ]; then
   wait "$oldest" || true  # on failure the next step shows why
   bash scripts/test_oldest.sh --setup-only &
@@ -35,6 +50,13 @@ bash scripts/setup_db.sh
 [ -z "$oldest" ] || wait "$oldest"
 export LITELLM_LOCAL_MODEL_COST_MAP=True
 .venv/bin/python -m pytest -q "$@"
+if [ -n "$wheel" ]; then
+  status=0
+  wait "$wheel" || status=$?
+  wheel=""
+  cat .venv-wheel/output.txt
+  [ "$status" = 0 ] || { echo "the wheel check failed (scripts/test_wheel.sh; log: .venv-wheel/wheel.log)" >&2; exit 1; }
+fi
 if [ $# -eq 0 ] && [ "${FUSION_OLDEST_PASS:-1}" != 0 ]; then
   bash scripts/test_oldest.sh
 fi

@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Train the complexity-routing classifier (litellm_fusion/routing/difficulty_model.json.gz).
 
     .venv/bin/python -m scripts.train_router [--data ../shared/data] [--out PATH]
@@ -52,7 +51,7 @@ SEED = 20251122
 LAMBDA_D = 0.5  # prior precision of difficulties around their task's mean
 IRT_SWEEPS = 300
 MIN_DF = 3
-ALPHA = 1.0  # ridge strength: chosen by leave-one-family-out runs (benchmarks/routing_ablations.py)
+ALPHA = 1.0  # ridge strength: chosen by leave-one-family-out runs (benchmarks/routing/ablations.py)
 CV_FOLDS = 5
 ARTIFACT = REPO / "litellm_fusion" / "routing" / "difficulty_model.json.gz"
 FORMAT = "litellm-fusion-difficulty/2"
@@ -331,9 +330,9 @@ def train_model(
 
 
 def write_artifact(artifact: dict, out: Path) -> None:
-    with open(out, "wb") as fh:  # mtime=0: byte-identical output on every run
-        with gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, filename="") as gz:
-            gz.write(canonical_json(artifact))
+    # mtime=0: byte-identical output on every run
+    with open(out, "wb") as fh, gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, filename="") as gz:
+        gz.write(canonical_json(artifact))
 
 
 def main() -> None:

@@ -125,8 +125,8 @@ class FusionCallbacks(CustomLogger):
 
 class RoutingCallbacks(FusionCallbacks):
     """FusionCallbacks plus complexity routing. Used only when `litellm_fusion.routing` names a group: a callback
-    that filters deployments makes LiteLLM 1.109+ keep its Python router instead of the Rust core (README:
-    compatibility), so a proxy that only serves fusion models does not carry the hook."""
+    that filters deployments makes LiteLLM 1.109+ keep its Python router instead of the Rust core (docs/
+    compatibility.md), so a proxy that only serves fusion models does not carry the hook."""
 
     # LiteLLM (1.108) finds a callback's hooks in its class's own __dict__, not inherited: restate them here.
     async_pre_call_hook = FusionCallbacks.async_pre_call_hook

@@ -56,7 +56,7 @@ def build_profile(deployment: Mapping[str, Any], group: str) -> DeploymentProfil
     if strength is None:
         raise RoutingConfigError(
             f"routed group {group!r}: deployment {model!r} has no strength: set model_info.strength "
-            "(no built-in default for this model; see README, 'Complexity routing')"
+            "(no built-in default for this model; see docs/routing.md)"
         )
     try:
         strength = float(strength)

@@ -13,6 +13,7 @@ once per `warn_interval_s`, and the judge step reports `unavailable`. Never rais
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import Any
@@ -74,10 +75,8 @@ class RedisJudgeStore:
         pool = getattr(client, "connection_pool", None)
         if pool is None:
             return
-        try:
+        with contextlib.suppress(Exception):  # best effort
             await asyncio.wait_for(pool.disconnect(inuse_connections=False), self.settings.timeout_ms / 1000)
-        except Exception:  # noqa: BLE001 - best effort
-            pass
 
     async def get(self, key: str) -> tuple[CacheStatus, str | None]:
         if time.monotonic() < self._skip_until:

@@ -34,7 +34,7 @@ class VerifierConfig(BaseModel):
 class SkipTiersConfig(BaseModel):
     """Classifier skip: the cascade starts at the first tier whose strongest model the routing classifier
     predicts answers the prompt with at least `target_p_success` (the last tier always qualifies). Tiers before
-    it are skipped: no calls, no latency. Off by default (see README: Cascades, for what it measured)."""
+    it are skipped: no calls, no latency. Off by default (docs/cascades.md, for what it measured)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -55,7 +55,7 @@ class AcceptConfig(BaseModel):
 
     agreement: int | Literal["all"] | None = Field(
         default=None,
-        description="at least k answers of the tier agree (see README: agreement rule); "
+        description="at least k answers of the tier agree (docs/cascades.md: the agreement rule); "
         "all = every call of the tier answered and all agree",
     )
     verifier: bool = Field(default=False, description="the cascade's `verifier` rates the tier's answer")

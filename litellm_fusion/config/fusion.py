@@ -121,7 +121,7 @@ class FusionModelConfig(BaseModel):
     agreement_shortcut: bool | None = Field(
         default=None,
         description="skip the judge when every surviving member gives the same answer "
-        "(see README: agreement rule); default: on for best-of (measured lossless), off for merge/debate",
+        "(docs/cascades.md: the agreement rule); default: on for best-of (measured lossless), off for merge/debate",
     )
     gate: GateConfig | None = Field(default=None, description="complexity-gated fusion (see GateConfig)")
     answer: AnswerContract | None = Field(

@@ -83,8 +83,10 @@ class GroupRouting(BaseModel):
     @field_validator("mode", mode="before")
     @classmethod
     def _mode(cls, value: Any) -> Any:
-        if isinstance(value, bool):
-            raise ValueError(f"mode must be cost, balanced, quality or a number between 0 and {MAX_PRICE_WEIGHT:g}")
+        if isinstance(value, bool):  # pydantic turns only a ValueError into an error naming the field
+            raise ValueError(  # noqa: TRY004
+                f"mode must be cost, balanced, quality or a number between 0 and {MAX_PRICE_WEIGHT:g}"
+            )
         if isinstance(value, (int, float)):
             if not 0.0 <= float(value) <= MAX_PRICE_WEIGHT:
                 raise ValueError(f"numeric mode (price weight) must be between 0 and {MAX_PRICE_WEIGHT:g}, got {value}")

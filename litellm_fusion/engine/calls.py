@@ -250,9 +250,12 @@ async def run_panel(
             done, pending = await asyncio.wait(pending, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 results[tasks[task]] = task.result()
-            if quorum is not None and cutoff is None:
-                if sum(1 for _, completion in results.values() if completion is not None) >= quorum.k:
-                    cutoff = loop.time() + quorum.straggler_timeout
+            if (
+                quorum is not None
+                and cutoff is None
+                and sum(1 for _, completion in results.values() if completion is not None) >= quorum.k
+            ):
+                cutoff = loop.time() + quorum.straggler_timeout
             if cutoff is not None and loop.time() >= cutoff:
                 break
     finally:

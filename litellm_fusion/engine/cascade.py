@@ -19,7 +19,7 @@ import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
-from ..config.cascade import TierConfig
+from ..config.cascade import TierConfig, VerifierConfig
 from ..config.fusion import FusionModelConfig
 from .acceptance import accept_tier, unusable
 from .answers import AnswerContract, clusters, request_contract
@@ -141,9 +141,8 @@ async def cascade_events(
             break
         verify = None
         if cfg.verifier is not None:
-            verifier = cfg.verifier
 
-            async def verify(a: Candidate, t: int = t) -> CheckResult:
+            async def verify(a: Candidate, t: int = t, verifier: VerifierConfig = cfg.verifier) -> CheckResult:
                 return await verify_answer(caller, cfg, verifier, messages, a, deadline, t, calls, ledger, cache)
 
         verdict = await accept_tier(cfg.tier_accept(tier), tier.calls, answers, failures, verify, contract)

@@ -1,6 +1,6 @@
 """Cost cap: estimate a fusion request's worst-case cost before fan-out, and shrink the panel to fit.
 
-Estimate (documented in README), with P = prompt tokens, M = the request's max_tokens (or
+Estimate (the cost cap in docs/fusion.md), with P = prompt tokens, M = the request's max_tokens (or
 max_completion_tokens; without either, `ASSUMED_OUTPUT_TOKENS`), n = panel size, prices per token
 from each model_name's most expensive deployment:
 - round 1:            every member: P input + M output

@@ -6,7 +6,7 @@ judge outcome is `fallback` with the reason. With a single surviving candidate t
 
 Streamed (merge, debate): the judge's text reaches the client as it is written. Should the judge fail after
 some of it was sent, the client has already seen that part: the stream goes on with a one-line notice and the
-fallback candidate's whole answer, so the reply still ends complete and well-formed (see README).
+fallback candidate's whole answer, so the reply still ends complete and well-formed (docs/fusion.md, Streaming).
 """
 
 from __future__ import annotations
@@ -166,17 +166,17 @@ def _judge_call(
     rounds: int,
     ledger: Ledger | None,
 ) -> dict[str, Any]:
-    return dict(
-        model=cfg.judge,
-        messages=prompt,
-        params=params,
-        timeout=cfg.judge_timeout,
-        deadline=deadline,
-        role="judge",
-        round_no=rounds,
-        step="judge",
-        ledger=ledger,
-    )
+    return {
+        "model": cfg.judge,
+        "messages": prompt,
+        "params": params,
+        "timeout": cfg.judge_timeout,
+        "deadline": deadline,
+        "role": "judge",
+        "round_no": rounds,
+        "step": "judge",
+        "ledger": ledger,
+    }
 
 
 async def _call_judge(

@@ -50,8 +50,10 @@ CLASSIFIER_BUCKETS = (1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 1e-2
 SPECS: dict[str, tuple[Any, ...]] = {
     "litellm_fusion_requests": (
         "counter",
-        "Fusion requests by fusion model, mode and outcome (ok, degraded = a member dropped or the "
-        "judge fell back, failed = too few members answered, disconnected = the client hung up)",
+        (
+            "Fusion requests by fusion model, mode and outcome (ok, degraded = a member dropped or the "
+            "judge fell back, failed = too few members answered, disconnected = the client hung up)"
+        ),
         ("fusion_model", "mode", "outcome"),
     ),
     "litellm_fusion_request_duration_seconds": (
@@ -62,8 +64,10 @@ SPECS: dict[str, tuple[Any, ...]] = {
     ),
     "litellm_fusion_slowest_member_duration_seconds": (
         "histogram",
-        "Per successful fusion request: the slowest member call of each round, summed over rounds "
-        "(what the panel alone costs in wall time)",
+        (
+            "Per successful fusion request: the slowest member call of each round, summed over rounds "
+            "(what the panel alone costs in wall time)"
+        ),
         ("fusion_model", "mode"),
         LATENCY_BUCKETS,
     ),
@@ -116,20 +120,26 @@ SPECS: dict[str, tuple[Any, ...]] = {
     ),
     "litellm_fusion_cascade_requests": (
         "counter",
-        "Successful cascade requests by the tier whose answer was returned and what accepted it "
-        "(agreement, verifier, agreement+verifier, last tier, fallback)",
+        (
+            "Successful cascade requests by the tier whose answer was returned and what accepted it "
+            "(agreement, verifier, agreement+verifier, last tier, fallback)"
+        ),
         ("fusion_model", "tier", "accepted_by"),
     ),
     "litellm_fusion_cascade_escalations": (
         "counter",
-        "Cascade tiers that escalated, by tier and reason (disagreement, verifier, failed, refusal, empty, "
-        "length, invalid_tool_call)",
+        (
+            "Cascade tiers that escalated, by tier and reason (disagreement, verifier, failed, refusal, empty, "
+            "length, invalid_tool_call)"
+        ),
         ("fusion_model", "tier", "reason"),
     ),
     "litellm_fusion_cascade_baseline_cost_usd": (
         "counter",
-        "What successful cascade requests would have cost on their last tier alone, in USD (estimated from "
-        "the returned answer's usage when the last tier did not run)",
+        (
+            "What successful cascade requests would have cost on their last tier alone, in USD (estimated from "
+            "the returned answer's usage when the last tier did not run)"
+        ),
         ("fusion_model",),
     ),
     "litellm_fusion_cascade_savings_usd": (
@@ -139,14 +149,18 @@ SPECS: dict[str, tuple[Any, ...]] = {
     ),
     "litellm_fusion_cascade_overspend_usd": (
         "counter",
-        "Per cascade request that cost more than its last tier alone (it escalated to it), the excess in "
-        "USD (savings - overspend = baseline - actual, exactly)",
+        (
+            "Per cascade request that cost more than its last tier alone (it escalated to it), the excess in "
+            "USD (savings - overspend = baseline - actual, exactly)"
+        ),
         ("fusion_model",),
     ),
     "litellm_fusion_routing_decisions": (
         "counter",
-        "Complexity-routing decisions by group, chosen deployment and outcome of the routed call "
-        "(ok, failed; a retry after a failure is a new decision)",
+        (
+            "Complexity-routing decisions by group, chosen deployment and outcome of the routed call "
+            "(ok, failed; a retry after a failure is a new decision)"
+        ),
         ("group", "deployment", "outcome"),
     ),
     "litellm_fusion_routing_classifier_duration_seconds": (
@@ -162,8 +176,10 @@ SPECS: dict[str, tuple[Any, ...]] = {
     ),
     "litellm_fusion_routing_strongest_cost_usd": (
         "counter",
-        "What successful routed calls would have cost in USD on the group's strongest available "
-        "deployment (its per-token prices applied to the call's actual usage)",
+        (
+            "What successful routed calls would have cost in USD on the group's strongest available "
+            "deployment (its per-token prices applied to the call's actual usage)"
+        ),
         ("group",),
     ),
     "litellm_fusion_routing_savings_usd": (
@@ -173,8 +189,10 @@ SPECS: dict[str, tuple[Any, ...]] = {
     ),
     "litellm_fusion_routing_overspend_usd": (
         "counter",
-        "Per call where actual cost exceeded the strongest-deployment cost, the excess in USD "
-        "(savings - overspend = strongest cost - actual cost, exactly)",
+        (
+            "Per call where actual cost exceeded the strongest-deployment cost, the excess in USD "
+            "(savings - overspend = strongest cost - actual cost, exactly)"
+        ),
         ("group",),
     ),
 }

@@ -20,6 +20,7 @@ empty answers, or a single "Answer: 42" paragraph, is not mistaken for a few-sho
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 
@@ -117,7 +118,7 @@ def extract(text: str) -> tuple[set[str], set[tuple[str, str]], list[float]]:
     q, shots = focus(text)
     c = clip(q)
     toks = clipped_tokens(c)
-    return set(toks), set(zip(toks, toks[1:])), dense_features(q, c, len(toks), shots)
+    return set(toks), set(itertools.pairwise(toks)), dense_features(q, c, len(toks), shots)
 
 
 def bigram_key(pair: tuple[str, str]) -> str:

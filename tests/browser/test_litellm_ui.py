@@ -2,7 +2,7 @@
 and routed requests made with a virtual key; the request logs, one fusion request's detail, the key's spend
 and its Savings tab (and Cost Optimization) show what the database holds.
 
-Screenshots go to $FUSION_UI_SCREENSHOTS (the README's images: `FUSION_UI_SCREENSHOTS=docs bash
+Screenshots go to $FUSION_UI_SCREENSHOTS (the images of docs/ui.md: `FUSION_UI_SCREENSHOTS=docs bash
 scripts/test.sh tests/browser`), else to the test's temporary directory."""
 
 from __future__ import annotations

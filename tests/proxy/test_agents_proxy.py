@@ -130,7 +130,7 @@ def test_best_of_agent_loop_runs_to_completion(proxy, client, upstream):
         model=BEST_OF, messages=messages, tools=[WEATHER], extra_headers={"x-litellm-tags": tag}
     )
     assert final.choices[0].message.content == "It is 18 C in Paris." and final.choices[0].finish_reason == "stop"
-    followup = [s for s in upstream.requests_for("t-b") if is_followup(s.body)][0].body["messages"]
+    followup = next(s for s in upstream.requests_for("t-b") if is_followup(s.body)).body["messages"]
     assert followup[1]["tool_calls"][0]["id"] == call.id and followup[2]["tool_call_id"] == call.id
     assert (
         "tool result (" + call.id + '): {"temp_c": 18}'
@@ -210,12 +210,12 @@ def test_identical_tool_calls_are_agreement_and_skip_the_judge(proxy, client, up
 def test_streamed_and_plain_tool_calls_on_chat_with_exact_spend(proxy, client, upstream, stream):
     script(upstream, t_a=PARIS, t_b=PARIS, t_c="text", t_judge=json.dumps({"winner": 2, "reason": "r"}))
     tag = new_tag()
-    kwargs = dict(
-        model="fusion/for-chat",
-        messages=[{"role": "user", "content": "Weather?"}],
-        tools=[WEATHER],
-        extra_headers={"x-litellm-tags": tag},
-    )
+    kwargs = {
+        "model": "fusion/for-chat",
+        "messages": [{"role": "user", "content": "Weather?"}],
+        "tools": [WEATHER],
+        "extra_headers": {"x-litellm-tags": tag},
+    }
     if stream:
         chunks = list(client.chat.completions.create(**kwargs, stream=True))
         calls = [tc for c in chunks if c.choices for tc in (c.choices[0].delta.tool_calls or [])]
@@ -239,13 +239,13 @@ def test_anthropic_messages_with_tools(proxy, upstream, stream):
     tag = new_tag()
     client = anthropic.Anthropic(base_url=proxy.base_url, api_key=proxy.master_key, max_retries=0, timeout=30)
     tool = {"name": "get_weather", "description": "weather", "input_schema": WEATHER["function"]["parameters"]}
-    kwargs = dict(
-        model="fusion/for-messages",
-        max_tokens=200,
-        tools=[tool],
-        messages=[{"role": "user", "content": "Weather?"}],
-        extra_headers={"x-litellm-tags": tag},
-    )
+    kwargs = {
+        "model": "fusion/for-messages",
+        "max_tokens": 200,
+        "tools": [tool],
+        "messages": [{"role": "user", "content": "Weather?"}],
+        "extra_headers": {"x-litellm-tags": tag},
+    }
     if stream:
         with client.messages.stream(**kwargs) as s:
             message = s.get_final_message()
@@ -266,12 +266,15 @@ def test_responses_with_tools(proxy, client, upstream, stream):
     script(upstream, t_a=PARIS, t_b=PARIS, t_c="text", t_judge=json.dumps({"winner": 3, "reason": "r"}))
     tag = new_tag()
     tool = {"type": "function", "name": "get_weather", "parameters": WEATHER["function"]["parameters"]}
-    kwargs = dict(
-        model="fusion/for-responses", input="Weather in Paris?", tools=[tool], extra_headers={"x-litellm-tags": tag}
-    )
+    kwargs = {
+        "model": "fusion/for-responses",
+        "input": "Weather in Paris?",
+        "tools": [tool],
+        "extra_headers": {"x-litellm-tags": tag},
+    }
     if stream:
         events = list(client.responses.create(**kwargs, stream=True))
-        response = [e for e in events if e.type == "response.completed"][0].response
+        response = next(e for e in events if e.type == "response.completed").response
     else:
         response = client.responses.create(**kwargs)
     # winner 3 is t-c's text; identical calls of t-a and t-b do not outvote the judge in best-of
@@ -280,6 +283,6 @@ def test_responses_with_tools(proxy, client, upstream, stream):
     assert row["spend"] == pytest.approx(billed(upstream, PRICES), rel=1e-9)
     script(upstream, t_a=PARIS, t_b=PARIS, t_c=PARIS)
     called = client.responses.create(**{**kwargs, "extra_headers": {"x-litellm-tags": new_tag()}})
-    fn = [o for o in called.output if o.type == "function_call"][0]
+    fn = next(o for o in called.output if o.type == "function_call")
     assert fn.name == "get_weather" and json.loads(fn.arguments) == {"city": "Paris"}
     prometheus_matches_spend_rows(proxy, "fusion/for-responses")

@@ -269,12 +269,12 @@ def test_anthropic_messages_endpoint(proxy, upstream, stream):
     answers(upstream, c_a="B", c_b="b", c_s="C")
     client = anthropic.Anthropic(base_url=proxy.base_url, api_key=proxy.master_key, max_retries=0, timeout=30)
     tag = new_tag()
-    kwargs = dict(
-        model="fusion/cascade",
-        max_tokens=100,
-        messages=[{"role": "user", "content": "A, B or C?"}],
-        extra_headers={"x-litellm-tags": tag},
-    )
+    kwargs = {
+        "model": "fusion/cascade",
+        "max_tokens": 100,
+        "messages": [{"role": "user", "content": "A, B or C?"}],
+        "extra_headers": {"x-litellm-tags": tag},
+    }
     if stream:
         with client.messages.stream(**kwargs) as s:
             message = s.get_final_message()
@@ -293,10 +293,10 @@ def test_anthropic_messages_endpoint(proxy, upstream, stream):
 def test_responses_endpoint(proxy, client, upstream, stream):
     answers(upstream, c_a="A", c_b="B", c_s="C")
     tag = new_tag()
-    kwargs = dict(model="fusion/cascade", input="A, B or C?", extra_headers={"x-litellm-tags": tag})
+    kwargs = {"model": "fusion/cascade", "input": "A, B or C?", "extra_headers": {"x-litellm-tags": tag}}
     if stream:
         events = list(client.responses.create(**kwargs, stream=True))
-        done = [e for e in events if e.type == "response.completed"][0].response
+        done = next(e for e in events if e.type == "response.completed").response
     else:
         done = client.responses.create(**kwargs)
     assert done.output_text == "C"

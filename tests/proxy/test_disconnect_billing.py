@@ -115,7 +115,7 @@ def hang_up_after(proxy: ProxyProcess, body: dict, tag: str, ready) -> None:
 @pytest.mark.skipif(
     LITELLM_VERSION < (1, 108),
     reason="LiteLLM < 1.108 writes no spend row for a stream abandoned before "
-    "its first chunk (README: compatibility, known limit)",
+    "its first chunk (docs/compatibility.md, known limit)",
 )
 def test_streamed_hang_up_before_the_first_byte_cancels_the_panel_and_charges_what_completed(setup):
     proxy, upstream = setup

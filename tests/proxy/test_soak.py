@@ -1,7 +1,7 @@
 """Short soak under faults (issue 5): ~200 requests at concurrency 16 through a real proxy with the plugin.
 
-One run of `benchmarks/soak.py` (see its docstring for the workload and how every check is computed):
-fake upstream in this process with seeded per-request faults (m-a HTTP 500 30%, m-b hangs past
+One run of `python -m benchmarks fusion soak` (benchmarks/fusion/soak; see its docstring for the workload and
+how every check is computed): fake upstream in this process with seeded per-request faults (m-a HTTP 500 30%, m-b hangs past
 member_timeout 10%, judge garbage / empty 5%), real redis-server killed and restarted mid-run,
 ~20% streaming, plain and routed requests interleaved, then clients hanging up mid-request. Each test
 below asserts one check of that run. About 45 s on 2 cores (two proxy start-ups included).
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks import soak
+from benchmarks.fusion import soak
 from tests.support.helpers import LITELLM_VERSION
 
 N, CONCURRENCY, SEED = 200, 16, 5
@@ -78,7 +78,7 @@ def test_redis_killed_and_restarted_fails_no_request(report):
 
 def test_streaming_client_disconnect_without_cancel_on_disconnect(report):
     """LiteLLM < 1.108 cancels a stream whose client hangs up before its first chunk; from 1.108 its Router reads
-    the first chunk inside the routed call, which only cancel_on_disconnect cancels (README: compatibility)."""
+    the first chunk inside the routed call, which only cancel_on_disconnect cancels (docs/compatibility.md)."""
     details = [d for d in report.check6["details"] if d["stream"]]
     assert details and all(d["quiet"] for d in details)
     if LITELLM_VERSION < (1, 108):
@@ -98,7 +98,7 @@ def test_client_disconnect_cancels_the_panel_with_cancel_on_disconnect(report):
 
 
 def test_non_streaming_disconnect_without_cancel_on_disconnect_runs_to_the_end_as_documented(report):
-    """README: LiteLLM cancels a non-streaming request on disconnect only with
+    """docs/fusion.md: LiteLLM cancels a non-streaming request on disconnect only with
     general_settings.cancel_on_disconnect: true (the example config sets it); without it the panel and
     judge finish and are billed. This pins that documented behaviour."""
     details = [d for d in report.check6["details"] if not d["stream"]]

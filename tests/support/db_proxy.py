@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -61,7 +61,7 @@ class DbProxy:
         # database is thrown away with the cluster, so a short grace before SIGKILL is enough.
         self.proxy.stop(grace=2.0)
 
-    def __enter__(self) -> DbProxy:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -11,7 +11,7 @@ then gets a fresh copy of it (`CREATE DATABASE ... TEMPLATE`, ~0.1 s) for its ow
 
 `prisma_env()` is what LiteLLM's Prisma client needs in the proxy's environment: nothing with Prisma's
 native engines (plain `prisma generate` with internet access), or the variables of the offline engine
-that scripts/test.sh prepared (`../shared/tools/litellm-db-offline`, see the README's database tier).
+that scripts/test.sh prepared (`../shared/tools/litellm-db-offline`, see docs/tests.md, database tier).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from .proxy_harness import file_tail, free_port
 
@@ -182,7 +182,7 @@ class PostgresCluster:
                 self.started = False
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def __enter__(self) -> PostgresCluster:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 import yaml
@@ -155,7 +155,7 @@ class ProxyProcess:
         if getattr(self, "_log", None) is not None:
             self._log.close()
 
-    def __enter__(self) -> ProxyProcess:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -90,6 +90,8 @@ def test_classify_without_a_config_does_not_load_litellm():
         'classify(io.StringIO(\'{"prompt": "hi"}\\n\'), out, None, None, None); '
         "print(json.dumps([json.loads(out.getvalue())['slope'] > 0, 'litellm' in sys.modules]))"
     )
-    done = subprocess.run([sys.executable, "-c", "import json; " + code], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", "import json; " + code], capture_output=True, text=True, timeout=120, check=False
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout) == [True, False]

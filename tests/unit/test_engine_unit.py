@@ -121,7 +121,7 @@ def test_quorum_cuts_off_the_straggler_and_does_not_bill_it():
     caller = ScriptedCaller({"a": "A", "b": "B", "c": "HANG", "j": json.dumps({"winner": 2, "reason": "r"})})
     result = run(FusionEngine(cfg("best-of", quorum=2, straggler_timeout=0.01), caller))
     assert result.answer == "B"
-    straggler = [c for c in result.calls if c.model == "c"][0]
+    straggler = next(c for c in result.calls if c.model == "c")
     assert not straggler.ok and "straggler" in straggler.error and straggler.cost == 0
 
 

@@ -1,4 +1,4 @@
-"""The routing benchmark's curve metrics (benchmarks/routing_generalisation.py): APGR and strong-share at 95%
+"""The routing benchmark's curve metrics (benchmarks/routing/generalisation.py): APGR and strong-share at 95%
 with item weights must equal the plain metrics of the sample the weights stand for."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
-from benchmarks import routing_generalisation as gen
+from benchmarks.routing import generalisation as gen
 
 
 def plain(scores: list[float], gains: list[float]) -> tuple[float, float]:

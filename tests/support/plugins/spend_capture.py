@@ -9,6 +9,7 @@ Listed in a test config as `callbacks: [spend_capture.capture]` (tests/support/p
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import threading
@@ -27,8 +28,13 @@ async def _capture_insert(self, payload, prisma_client=None, llm_router=None, **
     path = os.environ.get("FUSION_TEST_SPEND_LOG")
     if not path:
         return
+    # Written off the event loop (the proxy's loop must not block on a file); the lock keeps lines whole.
+    await asyncio.to_thread(_append, path, json.dumps(payload, default=str) + "\n")
+
+
+def _append(path: str, line: str) -> None:
     with _lock, open(path, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(payload, default=str) + "\n")
+        fh.write(line)
 
 
 DBSpendUpdateWriter._insert_spend_log_to_db = _capture_insert  # type: ignore[method-assign]
