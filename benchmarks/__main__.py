@@ -8,6 +8,9 @@ import sys
 
 # area -> question -> (module with `main(argv)`, what it answers)
 QUESTIONS: dict[str, dict[str, tuple[str, str]]] = {
+    "answers": {
+        "agreement": ("benchmarks.answers.agreement", "agreement recall and precision per format and family, and time"),
+    },
     "cascade": {
         "replay": ("benchmarks.cascade.replay", "cascades through a real proxy on recorded answers, vs baselines"),
         "shortfalls": ("benchmarks.cascade.shortfalls", "why cascades fall short where they do (offline)"),

@@ -28,21 +28,22 @@ from collections import Counter
 from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-from litellm_fusion.engine.answers.legacy_forms import SHORT, final_number, normal_text, option_letter
-from litellm_fusion.engine.answers.legacy_relation import same_answer
-from litellm_fusion.engine.types import Candidate
+from litellm_fusion.engine.answers import extract
 from tests.support import replay_data as rd  # the records (MMLU-Pro's full-text models and prices)
 
+from ..harness.answers import same
 from ..harness.paths import DATA
+
+READS = {"letter": "letter", "number": "number", "math": "short", "literal": "short", "text": "short"}
+
+
+def option_letter(text: str) -> str | None:
+    found = extract(text)
+    return str(found.value) if found.kind == "letter" else found.option
 
 
 def key_kind(text: str) -> str:
-    if option_letter(text):
-        return "letter"
-    short = len(normal_text(text)) <= SHORT
-    if final_number(text, short) is not None:
-        return "number"
-    return "short" if short and text.strip() else "none"
+    return READS.get(extract(text).kind, "none")
 
 
 def prompts(data: Path, split: str) -> list[rd.Prompt]:
@@ -80,7 +81,7 @@ def pairs_table(name: str, ps: list[rd.Prompt], models: list[str], multiple_choi
             if a not in p.answers or b not in p.answers:
                 continue
             ra, rb_ = p.answers[a], p.answers[b]
-            agree = same_answer(Candidate(0, a, ra.text), Candidate(1, b, rb_.text)) is not None
+            agree = same(ra.text, rb_.text)
             right = ra.score == 1 and rb_.score == 1
             wrong = ra.score == 0 and rb_.score == 0
             c.update(

@@ -54,15 +54,13 @@ class Cascade:
 
 
 def product_rules() -> tuple[Agree, Usable]:
-    """The product's own normaliser (engine/answers.py) and unusable-answer rule (engine/acceptance.py)."""
+    """The product's own agreement relation (engine/answers) and unusable-answer rule (engine/acceptance.py)."""
     from litellm_fusion.engine.acceptance import unusable
-    from litellm_fusion.engine.answers.legacy_relation import same_answer
     from litellm_fusion.engine.types import Candidate
 
-    def agree(a: str, b: str) -> bool:
-        return same_answer(Candidate(0, "a", a), Candidate(1, "b", b)) is not None
+    from ..harness.answers import same
 
-    return agree, lambda text: unusable(Candidate(0, "a", text)) is None
+    return same, lambda text: unusable(Candidate(0, "a", text)) is None
 
 
 @dataclass

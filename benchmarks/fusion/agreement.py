@@ -16,9 +16,9 @@ import csv
 import json
 from pathlib import Path
 
-from litellm_fusion.engine.answers.legacy_relation import agreement
 from litellm_fusion.engine.types import Candidate
 
+from ..harness.answers import all_agree
 from ..harness.paths import DATA
 from ..harness.replay import first_text
 
@@ -44,7 +44,7 @@ def routerbench(data: Path) -> list[dict]:
                 n += 1
                 scores_f = [float(s) for s in scores]
                 cands = [Candidate(i, m, first_text(row[f"{m}|model_response"])) for i, m in enumerate(panel)]
-                if agreement(cands) is not None:
+                if all_agree(cands) is not None:
                     skipped += 1
                     first_on_skipped += scores_f[0]
                     oracle_on_skipped += max(scores_f)
@@ -75,7 +75,7 @@ def alpaca(data: Path) -> dict:
     totals = [0.0] * len(ALPACA_PANEL)
     for instruction in common:
         cands = [Candidate(i, m, o[instruction]["output"]) for i, (m, o) in enumerate(zip(ALPACA_PANEL, outputs))]
-        if agreement(cands) is not None:
+        if all_agree(cands) is not None:
             skipped += 1
             p = [float(o[instruction]["p_beats_gpt4_1106"]) for o in outputs]
             first += p[0]

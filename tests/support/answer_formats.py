@@ -1,5 +1,5 @@
 """Whole model replies around a given final answer, in the formats real models use (issue 20's metamorphic suite
-and benchmarks/answers_agreement.py).
+and benchmarks/answers/agreement.py).
 
 An `Answer` is one final answer with the equivalent ways to write it (`forms`: "1,000" / "1e3", "B" / "B) Paris",
 "\\frac{\\sqrt{3}}{2}" / "sqrt(3)/2"); `render(answer, fmt, seed)` writes a whole reply in format `fmt`, picking a

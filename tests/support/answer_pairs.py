@@ -1,7 +1,7 @@
 """Pairs of rendered replies with the verdict the agreement relation owes them (issue 20): two renderings of one
 final answer must agree; renderings of two different final answers (recorded different answers, look-alikes,
 right vs wrong code) must not. Built deterministically from a seed; used by tests/unit/test_answers_metamorphic.py
-(a sample) and benchmarks/answers_agreement.py (more of them)."""
+(a sample) and benchmarks/answers/agreement.py (more of them)."""
 
 from __future__ import annotations
 

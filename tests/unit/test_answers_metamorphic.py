@@ -9,7 +9,7 @@ and MMLU-Pro's recorded full responses as they are ("recorded") against renderin
   recorded answers, right vs wrong code, and look-alikes (case, punctuation, repeated characters, sign, one digit,
   0.5 vs 5, a string vs a list, a different unit, letter or expression).
 
-A seeded sample of the pairs benchmarks/answers_agreement.py measures in full. Without ../shared/data only the
+A seeded sample of the pairs benchmarks/answers/agreement.py measures in full. Without ../shared/data only the
 generated answers are tested.
 """
 
@@ -33,7 +33,7 @@ SEED = 20
 @pytest.fixture(autouse=True)
 def _unhurried_math(monkeypatch: pytest.MonkeyPatch) -> None:
     """Math equivalence decided, not timed out: these cases test the relation; its time bound is measured by
-    benchmarks/answers_agreement.py (under load a comparison may be undecided instead)."""
+    benchmarks/answers/agreement.py (under load a comparison may be undecided instead)."""
     monkeypatch.setattr(math_equivalence, "TIMEOUT_S", 30.0)
 
 

@@ -1,7 +1,7 @@
 """The agreement relation (litellm_fusion.engine.answers, issue 20) measured on final answers rendered in the
 formats real models use, and on recorded replies as they are.
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.answers_agreement [--quick] [--json]
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks answers agreement [--quick] [--json]
         [--save results.json] [--data ../shared/data] [--seed 20]
 
 1. Rendered pairs (tests/support/answer_pairs.py; the unit suite tests/unit/test_answers_metamorphic.py is a
@@ -19,7 +19,7 @@ formats real models use, and on recorded replies as they are.
    Per family, per look-alike, per format (either side of a pair) and per format pair.
 2. Time of the relation: p50 / p99 of one `compare_replies` over the rendered pairs, for typical answers (every
    kind but math) and for math (goal: <= 1 ms typical, math bounded at 50 ms).
-3. Recorded replies as they are (benchmarks/answers_recorded.py): what the cascade sees.
+3. Recorded replies as they are (benchmarks/answers/recorded.py): what the cascade sees.
 """
 
 from __future__ import annotations
@@ -41,10 +41,9 @@ from tests.support.answer_data import available, mmlu_pro_full_responses, record
 from tests.support.answer_formats import FORMATS
 from tests.support.answer_pairs import Pair, all_pairs
 
-from . import answers_recorded
-from .bench_common import pct
-
-REPO = Path(__file__).resolve().parents[1]
+from ..harness.paths import DATA
+from ..harness.stats import pct
+from . import recorded as answers_recorded
 
 
 async def judge(pairs: list[Pair]) -> list[tuple[Pair, str, float]]:
@@ -160,14 +159,14 @@ def print_format_grid(grid: dict[str, float | None]) -> None:
         print(f"| {i} {fa} | " + " | ".join(cells) + " |")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--seed", type=int, default=20)
     ap.add_argument("--quick", action="store_true", help="fewer pairs (a development run)")
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of markdown")
     ap.add_argument("--save", type=Path, help="also write the JSON object to this file")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     result = {"rendered": measure(args.data, args.seed, args.quick)}
     result["recorded"] = answers_recorded.measure(args.data, args.quick)
     if args.save:

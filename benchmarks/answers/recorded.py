@@ -1,5 +1,5 @@
 """The agreement relation on recorded replies as they are (what the cascade sees), part of
-`python -m benchmarks.answers_agreement` (issue 20).
+`python -m benchmarks answers agreement` (issue 20).
 
 Every pair of models on every prompt, compared with `compare_replies` on their recorded texts:
 - MMLU-Pro full chain-of-thought responses (Llama-3.1-8B-Instruct, Llama-3.1-70B-Instruct, gpt-4o; all 5222
@@ -32,7 +32,7 @@ from litellm_fusion.engine.types import Candidate
 from tests.support import replay_data as rd
 from tests.support.answer_data import long_pairs
 
-from .bench_common import pct
+from ..harness.stats import pct
 
 
 async def _outcome(a: str, b: str, times: list[float]) -> bool:
