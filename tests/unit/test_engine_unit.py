@@ -97,6 +97,23 @@ def test_debate_members_see_peers_anonymised_and_judge_settles():
     assert len([c for c in result.calls if c.role == "member"]) == 9
 
 
+@pytest.mark.parametrize(("round2", "rounds"), [("The answer is 42.", 2), (None, 4)], ids=["converge", "keep-debating"])
+def test_debate_stops_once_every_member_gives_the_same_answer(round2, rounds):
+    """Round 1 disagrees; in round 2 every member settles on 42 (in its own words): no round 3 or 4 is run."""
+
+    def member(first: str):
+        def answer(messages):
+            revised = sum(1 for m in messages if m["role"] == "assistant")
+            return first if not revised else (round2 or f"{first} still, round {revised + 1}")
+
+        return answer
+
+    caller = ScriptedCaller({"a": member("41"), "b": member("**Final answer:** 42"), "c": member("43"), "j": "42"})
+    result = run(FusionEngine(cfg("debate", rounds=4), caller))
+    assert result.rounds == rounds and result.converged is (round2 is not None)
+    assert len([c for c in result.calls if c.role == "member"]) == 3 * rounds
+
+
 def test_single_survivor_skips_the_judge():
     caller = ScriptedCaller({"a": InnerCallError("x"), "b": "B", "c": InnerCallError("y"), "j": "never"})
     result = run(FusionEngine(cfg("debate"), caller))
