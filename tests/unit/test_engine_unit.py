@@ -104,7 +104,7 @@ def test_debate_stops_once_every_member_gives_the_same_answer(round2, rounds):
     def member(first: str):
         def answer(messages):
             revised = sum(1 for m in messages if m["role"] == "assistant")
-            return first if not revised else (round2 or f"{first} still, round {revised + 1}")
+            return first if not revised else (round2 or f"I keep {first}.")
 
         return answer
 
