@@ -36,7 +36,8 @@ echo "== second pass: litellm[proxy]==$OLDEST"
 # version, already run by the main pass. Every other unit module reaches LiteLLM (its litellm_params names in config
 # validation, RedisCache, the routing hook, the cost map through the CLI). The proxy modules' proxies start together
 # (tests/support/proxy_fleet.py); fusion, cascade and streaming share one.
-PURE_UNIT=(test_answer_rules_unit.py test_verdict_unit.py test_judge_steering_unit.py test_routing_classifier_unit.py
+PURE_UNIT=(test_answers_rules_unit.py test_answers_metamorphic.py test_answers_properties.py test_answer_formats_unit.py
+  test_verdict_unit.py test_judge_steering_unit.py test_routing_classifier_unit.py
   test_routing_strategy_unit.py test_replay_book_unit.py test_routing_eval_metrics.py test_proxy_fleet_unit.py)
 exec .venv-oldest/bin/python -m pytest -q -p no:cacheprovider "${PURE_UNIT[@]/#/--ignore=tests/unit/}" \
   tests/unit tests/proxy/test_fusion_proxy.py tests/proxy/test_cascade_proxy.py tests/proxy/test_streaming_proxy.py \
