@@ -27,6 +27,8 @@ FUSION = {
     "fusion/debate": {"panel": PANEL, "judge": "judge", "rounds": 2},
     # needs every member: one failing member fails the request (after the others answered and were billed)
     "fusion/all-or-nothing": {"mode": "best-of", "panel": PANEL, "judge": "judge", "min_panel": 3},
+    # needs every member within one second: a member that hangs times the request out (server side)
+    "fusion/hasty": {"mode": "best-of", "panel": PANEL, "judge": "judge", "min_panel": 3, "deadline": 1},
     # cheap tier first; the last tier ("judge", the priciest model) only when the cheap answers disagree
     "fusion/cascade": {"tiers": [["m-c", "m-a"], ["judge"]], "accept": "agreement"},
 }
@@ -67,6 +69,8 @@ def db_config(upstream_url: str) -> dict[str, Any]:
             "use_chat_completions_url_for_anthropic_messages": True,
         },
         "litellm_fusion": {"routing": {ROUTED_GROUP: {"mode": "balanced"}}},
+        # a client that hangs up cancels its request (and the panel calls in flight)
+        "general_settings": {"cancel_on_disconnect": True},
     }
 
 
