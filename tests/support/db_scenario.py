@@ -65,7 +65,8 @@ def db_config(upstream_url: str) -> dict[str, Any]:
         "router_settings": {"num_retries": 0},
         "litellm_settings": {
             **FUSION_WIRING,
-            "callbacks": ["litellm_fusion.fusion_callbacks", "prometheus"],
+            # budget_probe: test-only endpoints driving the reservation API a detached sub-call uses
+            "callbacks": ["litellm_fusion.fusion_callbacks", "prometheus", "budget_probe.probe"],
             "use_chat_completions_url_for_anthropic_messages": True,
         },
         "litellm_fusion": {"routing": {ROUTED_GROUP: {"mode": "balanced"}}},
