@@ -21,6 +21,7 @@ from tests.support.db_scenario import (
     FAILING,
     PRICES,
     TOKENS,
+    budget_exceeded_status,
     fleet_proxies,  # noqa: F401 - the tier's proxy joins the session's fleet
     steer,
 )
@@ -33,7 +34,7 @@ BEST_OF = sum(TOKENS[m][0] * PRICES[m][0] + TOKENS[m][1] * PRICES[m][1] for m in
 def refused(db: DbProxy, key: str) -> openai.APIStatusError:
     with pytest.raises(openai.APIStatusError) as caught:
         ask(db.base_url, key, "chat", "fusion/best-of", EASY)
-    assert caught.value.status_code == 422 and "Budget has been exceeded" in caught.value.message
+    assert caught.value.status_code == budget_exceeded_status() and "Budget has been exceeded" in caught.value.message
     return caught.value
 
 

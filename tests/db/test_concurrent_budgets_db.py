@@ -22,11 +22,12 @@ from tests.support.db_scenario import (
     PRICES,
     ROUTED_GROUP,
     TOKENS,
+    budget_exceeded_status,
     fleet_proxies,  # noqa: F401 - the tier's proxy joins the session's fleet
     steer,
 )
 from tests.support.fake_upstream import FakeUpstream
-from tests.support.helpers import EASY, wait_for
+from tests.support.helpers import EASY, billed, wait_for
 
 CONCURRENT = 4
 
@@ -96,8 +97,16 @@ def assert_one_served(outcomes: list, *budget_holder: str) -> None:
     assert len(served) == 1, f"{len(served)} of {CONCURRENT} served: {outcomes}"
     assert len(refused) == CONCURRENT - 1, outcomes
     for error in refused:
-        assert error.status_code == 422 and "Budget has been exceeded" in error.message, error
+        assert error.status_code == budget_exceeded_status() and "Budget has been exceeded" in error.message, error
         assert any(name in error.message for name in budget_holder), error
+
+
+def charged_the_bill(spend: Callable[[], float], upstream: FakeUpstream) -> None:
+    """Once LiteLLM flushed it, the spend is the provider's bill for the one served request: the refused requests'
+    reservations left nothing behind (their failure rows cost 0)."""
+    bill = billed(upstream, PRICES)
+    assert bill > 0
+    wait_for(lambda: spend() == pytest.approx(bill, rel=1e-9), timeout=30, what=f"spend {bill}")
 
 
 @pytest.mark.parametrize("name", ["plain", "debate", "cascade", "routed"])
@@ -111,6 +120,7 @@ def test_concurrent_requests_on_a_key_budget_of_half_a_request_serve_at_most_one
     )
     assert_one_served(outcomes, f"concurrent-{name}", token_hash(key))
     assert arrived == 1, "a refused request reaches no provider"
+    charged_the_bill(lambda: db_proxy.key_spend(key), upstream)
 
 
 def test_concurrent_requests_on_a_team_budget_of_half_a_request_serve_at_most_one(
@@ -124,6 +134,7 @@ def test_concurrent_requests_on_a_team_budget_of_half_a_request_serve_at_most_on
     )
     assert_one_served(outcomes, team)
     assert arrived == 1
+    charged_the_bill(lambda: db_proxy.team_spend(team), upstream)
 
 
 def test_concurrent_streamed_fusion_requests_on_a_key_budget_of_half_a_request_serve_at_most_one(
@@ -136,3 +147,4 @@ def test_concurrent_streamed_fusion_requests_on_a_key_budget_of_half_a_request_s
     )
     assert_one_served(outcomes, "concurrent-stream", token_hash(key))
     assert arrived == 1
+    charged_the_bill(lambda: db_proxy.key_spend(key), upstream)

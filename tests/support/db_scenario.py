@@ -38,6 +38,14 @@ FAILING = {"m_b": {"status": 500, "error_message": "m-b is down"}}
 ROUTED_GROUP = "auto"
 
 
+def budget_exceeded_status() -> int:
+    """The HTTP status of LiteLLM's `budget_exceeded` refusal on the installed LiteLLM: its
+    `budget_exceeded_status_code` (422 by default), 429 on the versions before that setting."""
+    import litellm
+
+    return int(getattr(litellm, "budget_exceeded_status_code", 429))
+
+
 def db_config(upstream_url: str) -> dict[str, Any]:
     routed = [
         {
