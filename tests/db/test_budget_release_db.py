@@ -20,6 +20,7 @@ from tests.support.db_proxy import DbProxy
 from tests.support.db_scenario import (
     FAILING,
     PRICES,
+    ROUTED_GROUP,
     TOKENS,
     budget_exceeded_status,
     fleet_proxies,  # noqa: F401 - the tier's proxy joins the session's fleet
@@ -51,6 +52,21 @@ def test_served_requests_settle_their_reservation_to_their_real_cost(db_proxy: D
         ask(db_proxy.base_url, key, "chat", "fusion/best-of", EASY)
     refused(db_proxy, key)  # 3 requests' real cost is over the budget
     assert billed(upstream, PRICES) == pytest.approx(3 * BEST_OF)
+    spend_is_the_bill(db_proxy, key, billed(upstream, PRICES))
+
+
+def test_routed_requests_settle_the_reservation_that_replaced_litellms_own(db_proxy: DbProxy, upstream: FakeUpstream):
+    """LiteLLM reserves a routed group's price itself at auth; the plugin gives that back and holds its own
+    estimate instead. Were either left behind, the key's second request would be refused."""
+    steer(upstream)
+    small = TOKENS["small"][0] * PRICES["small"][0] + TOKENS["small"][1] * PRICES["small"][1]
+    key = db_proxy.new_key(max_budget=2.5 * small)
+    for _ in range(3):  # an easy prompt goes to the cheap deployment
+        ask(db_proxy.base_url, key, "chat", ROUTED_GROUP, EASY)
+    with pytest.raises(openai.APIStatusError) as caught:
+        ask(db_proxy.base_url, key, "chat", ROUTED_GROUP, EASY)
+    assert "Budget has been exceeded" in caught.value.message
+    assert [s.model for s in upstream.seen] == ["small"] * 3
     spend_is_the_bill(db_proxy, key, billed(upstream, PRICES))
 
 
