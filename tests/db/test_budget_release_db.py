@@ -15,7 +15,7 @@ import httpx
 import openai
 import pytest
 
-from tests.support.client_calls import ask
+from tests.support.client_calls import ENDPOINTS, ask
 from tests.support.db_proxy import DbProxy
 from tests.support.db_scenario import (
     FAILING,
@@ -45,11 +45,14 @@ def spend_is_the_bill(db: DbProxy, key: str, bill: float) -> None:
     wait_for(lambda: db.key_spend(key) == pytest.approx(bill, rel=1e-9), timeout=30, what=f"key spend {bill}")
 
 
-def test_served_requests_settle_their_reservation_to_their_real_cost(db_proxy: DbProxy, upstream: FakeUpstream):
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_served_requests_settle_their_reservation_to_their_real_cost(
+    db_proxy: DbProxy, upstream: FakeUpstream, endpoint: str
+):
     steer(upstream)
     key = db_proxy.new_key(max_budget=2.5 * BEST_OF)
     for _ in range(3):  # each holds what is left, and settles to its cost: the next one starts under the budget
-        ask(db_proxy.base_url, key, "chat", "fusion/best-of", EASY)
+        ask(db_proxy.base_url, key, endpoint, "fusion/best-of", EASY)
     refused(db_proxy, key)  # 3 requests' real cost is over the budget
     assert billed(upstream, PRICES) == pytest.approx(3 * BEST_OF)
     spend_is_the_bill(db_proxy, key, billed(upstream, PRICES))
