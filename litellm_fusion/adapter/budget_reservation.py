@@ -131,7 +131,9 @@ async def reserve_for(
     """Reserve `estimate` dollars against every budget of the caller `auth` (LiteLLM's UserAPIKeyAuth).
 
     Returns LiteLLM's reservation (a dict, settled by LiteLLM once a logged call carries it, see `install` and
-    `call_metadata`), or None when nothing is reserved: no budget applies, reservation is off, or an estimate of $0. Raises BudgetRefused when a budget has no room left (nothing is then held)."""
+    `call_metadata`), or None when nothing is reserved: no budget applies, reservation is off, or an estimate of
+    $0. Raises BudgetRefused when a budget has no room left (nothing is then held); with LiteLLM's
+    `fail_closed_budget_enforcement`, its HTTPException 503 when the spend counters cannot be written."""
     if auth is None or estimate <= 0 or not reservation_enabled():
         return None
     from litellm.proxy.spend_tracking.budget_reservation import reserve_budget_for_request
