@@ -1,7 +1,8 @@
 """The reservation API a detached sub-call (an audit, run after the reply) uses: `reserve_for` holds an estimate
 against the caller's budgets exactly as a request's reservation does, a call carrying `call_metadata(hold)` is
 billed to the caller's key and settles the hold to its real cost, `release` gives a hold back, and a key with no
-budget left is refused before any provider call. Driven inside the real proxy by tests/support/plugins/budget_probe.py."""
+budget left is refused before any provider call. Driven inside the real proxy by
+tests/support/plugins/budget_probe.py."""
 
 from __future__ import annotations
 
