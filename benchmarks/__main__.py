@@ -11,6 +11,9 @@ QUESTIONS: dict[str, dict[str, tuple[str, str]]] = {
     "answers": {
         "agreement": ("benchmarks.answers.agreement", "agreement recall and precision per format and family, and time"),
     },
+    "budgets": {
+        "reservation": ("benchmarks.budgets.reservation", "what reserving a request's worst case costs (in-process)"),
+    },
     "cascade": {
         "replay": ("benchmarks.cascade.replay", "cascades through a real proxy on recorded answers, vs baselines"),
         "shortfalls": ("benchmarks.cascade.shortfalls", "why cascades fall short where they do (offline)"),

@@ -10,6 +10,7 @@ from ..config.settings import PluginSettings
 from ..observability.metrics import metrics
 from . import prometheus_guard
 from .handler import COST_CAP_KEY, GATE_KEY, RESULT_KEY, settle_disconnect
+from .request_reservation import RequestReservations
 from .router_caller import INNER_CALL_KEY, is_inner_call
 from .routing_decision import settle_cascade
 from .routing_hook import DECISION_KEY, RoutingHook, routing_headers
@@ -25,6 +26,7 @@ class FusionCallbacks(CustomLogger):
         prometheus_guard.install()
         self.routing = RoutingHook((settings or PluginSettings()).routing)
         self.fusion_models = fusion_models
+        self.reservations = RequestReservations(fusion_models, self.routing.groups)
         self.metrics = metrics()
 
     async def async_pre_call_hook(self, user_api_key_dict: Any, cache: Any, data: dict, call_type: Any) -> dict:
@@ -35,6 +37,8 @@ class FusionCallbacks(CustomLogger):
             data["cache"] = {**(data.get("cache") or {}), "no-cache": True, "no-store": True}
         _strip_reserved(data)  # a client's request metadata must not pose as the plugin's records
         self.routing.check_or_400(data)  # per-request routing values: allowed and valid, else 400
+        # The request's worst case held against its budgets (LiteLLM's reservation), else LiteLLM's budget error
+        await self.reservations.take(user_api_key_dict, data)
         return data
 
     async def async_post_call_response_headers_hook(

@@ -8,6 +8,9 @@ from each model_name's most expensive deployment:
 - judge:              P + n*M + JUDGE_OVERHEAD input, and judge_max_tokens (else best-of 256, merge/debate M) output
 - cascade:            every call of every tier: P input + M output; the verifier of every tier but the last:
                       P + M + JUDGE_OVERHEAD input, verifier.max_tokens (else 256) output (all tiers may run)
+- gated fusion:       the dearest of the three ways it may answer: the panel as above, the cheap or the strong
+                      model alone (P input + M output)
+The same estimate is what a request reserves against LiteLLM's budgets (`request_worst_case`, README: spend).
 """
 
 from __future__ import annotations
@@ -98,3 +101,19 @@ def _fit_tiers(cfg: FusionModelConfig, prompt_tokens: int, max_output: int | Non
             tiers.pop(costliest)
             estimate = cascade_worst_case(cfg, tiers, prompt_tokens, max_output, prices)
     return CostEstimate(estimate, {"tiers": tiers}, {"tiers": [t.call_models() for t in tiers]})
+
+
+def single_call_cost(model: str, prompt_tokens: int, max_output: int | None, prices: Prices) -> float:
+    price_in, price_out = prices(model)
+    return prompt_tokens * price_in + (max_output or ASSUMED_OUTPUT_TOKENS) * price_out
+
+
+def request_worst_case(cfg: FusionModelConfig, prompt_tokens: int, max_output: int | None, prices: Prices) -> float:
+    """The most a request to this fusion model may cost before anything ran: what it runs with (the panel or
+    tiers the cost cap leaves) and, for a gated model, the dearest of fusing and either single model."""
+    prices = cache(prices)
+    worst = fit_panel(cfg, prompt_tokens, max_output, prices).estimate
+    if cfg.gate is not None:
+        singles = (single_call_cost(m, prompt_tokens, max_output, prices) for m in (cfg.gate.cheap, cfg.gate.strong))
+        worst = max(worst, *singles)
+    return worst

@@ -209,10 +209,12 @@ def test_inner_calls_write_no_spend_rows(db_proxy, ledger):
         what="one row per request",
     )
     inner = ", ".join(sql_text(m) for m in INNER_MODELS)
+    # An inner call billed to the caller would be a row of a ledger key under a member's model name; one billed
+    # to nobody, a row without a key. (Other modules of the tier call member models directly on keys of their own.)
     assert (
         db_proxy.rows(
-            f'SELECT request_id, model_group FROM "LiteLLM_SpendLogs" WHERE model_group IN ({inner}) '
-            "OR api_key IS NULL OR api_key = ''"
+            f'SELECT request_id, model_group FROM "LiteLLM_SpendLogs" WHERE (api_key IN ({keys}) AND model_group IN '
+            f"({inner})) OR api_key IS NULL OR api_key = ''"
         )
         == []
     )
@@ -309,5 +311,17 @@ def test_the_spend_endpoints_a_dashboard_reads_return_fusion_spend(db_proxy, led
     keys = {r["api_key"]: r["total_spend"] for r in db_proxy.admin("/global/spend/keys", method="GET", limit=100)}
     assert keys[token_hash(sent.key)] == pytest.approx(sent.cost, rel=1e-9)
     models = {r["model"]: r["total_spend"] for r in db_proxy.admin("/global/spend/models", method="GET", limit=100)}
-    assert models["fusion/debate"] >= sent.cost * (1 - 1e-9) and not set(models) & {*PANEL, "judge"}
+    assert models["fusion/debate"] >= sent.cost * (1 - 1e-9)
+    # A member model's global spend is only what callers spent on it directly (the tier's other modules do, on keys
+    # of their own): fusion's inner calls, which bill no key, add nothing to it.
+    members = ", ".join(sql_text(m) for m in (*PANEL, "judge"))
+    direct = {
+        r["model"]: r["spend"]
+        for r in db_proxy.rows(
+            f'SELECT model, SUM(spend) AS spend FROM "LiteLLM_SpendLogs" WHERE model IN ({members}) '
+            "AND api_key IS NOT NULL AND api_key <> '' GROUP BY model"
+        )
+    }
+    for member in set(models) & {*PANEL, "judge"}:
+        assert models[member] == pytest.approx(direct.get(member, 0.0), rel=1e-9), member
     assert db_proxy.admin("/global/spend", method="GET")["spend"] >= ledger.total * (1 - 1e-9)

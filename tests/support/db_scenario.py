@@ -27,6 +27,8 @@ FUSION = {
     "fusion/debate": {"panel": PANEL, "judge": "judge", "rounds": 2},
     # needs every member: one failing member fails the request (after the others answered and were billed)
     "fusion/all-or-nothing": {"mode": "best-of", "panel": PANEL, "judge": "judge", "min_panel": 3},
+    # needs every member within one second: a member that hangs times the request out (server side)
+    "fusion/hasty": {"mode": "best-of", "panel": PANEL, "judge": "judge", "min_panel": 3, "deadline": 1},
     # cheap tier first; the last tier ("judge", the priciest model) only when the cheap answers disagree
     "fusion/cascade": {"tiers": [["m-c", "m-a"], ["judge"]], "accept": "agreement"},
 }
@@ -34,6 +36,14 @@ FUSION = {
 AGREEING = {"m_a": {"text": "The answer is B."}, "m_c": {"text": "B"}}
 FAILING = {"m_b": {"status": 500, "error_message": "m-b is down"}}
 ROUTED_GROUP = "auto"
+
+
+def budget_exceeded_status() -> int:
+    """The HTTP status of LiteLLM's `budget_exceeded` refusal on the installed LiteLLM: its
+    `budget_exceeded_status_code` (422 by default), 429 on the versions before that setting."""
+    import litellm
+
+    return int(getattr(litellm, "budget_exceeded_status_code", 429))
 
 
 def db_config(upstream_url: str) -> dict[str, Any]:
@@ -63,10 +73,13 @@ def db_config(upstream_url: str) -> dict[str, Any]:
         "router_settings": {"num_retries": 0},
         "litellm_settings": {
             **FUSION_WIRING,
-            "callbacks": ["litellm_fusion.fusion_callbacks", "prometheus"],
+            # budget_probe: test-only endpoints driving the reservation API a detached sub-call uses
+            "callbacks": ["litellm_fusion.fusion_callbacks", "prometheus", "budget_probe.probe"],
             "use_chat_completions_url_for_anthropic_messages": True,
         },
         "litellm_fusion": {"routing": {ROUTED_GROUP: {"mode": "balanced"}}},
+        # a client that hangs up cancels its request (and the panel calls in flight)
+        "general_settings": {"cancel_on_disconnect": True},
     }
 
 

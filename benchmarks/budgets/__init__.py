@@ -1,0 +1,1 @@
+"""Spend controls: what reserving a request's worst case costs the proxy."""
