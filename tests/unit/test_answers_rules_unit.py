@@ -255,3 +255,11 @@ def test_stated_answer_shapes(text, stated):
 )
 def test_no_stated_answer(text):
     assert extract(text).kind == "long"
+
+
+def test_reasons_show_answers_on_one_short_line():
+    """Reasons go into response headers: an answer with newlines (code) is shown flattened and clipped (a multi-line
+    reason was an illegal header value: the replay through the proxy lost 31 requests to it)."""
+    code = "list1 = [1, 4, 7]\nlist2 = [2, 5, 8]\nprint(merge(list1, list2))  # Output: [1, 2, 4, 5, 7, 8]"
+    got = asyncio.run(compare_replies(Candidate(0, "a", "[1, 2, 3]"), Candidate(1, "b", f"Answer: '{code}'")))
+    assert "\n" not in got.reason and len(got.reason) < 120, got.reason

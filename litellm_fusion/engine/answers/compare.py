@@ -57,6 +57,17 @@ def _whole(answer: FinalAnswer) -> str:
     return (str(answer.value) if answer.kind == "long" else answer.text).strip()
 
 
+def _clip(text: str, limit: int = 40) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _shown(answer: FinalAnswer, quoted: bool = False) -> str:
+    """An answer as a reason shows it: one line, at most 40 characters (reasons go into headers and logs)."""
+    shown = _clip(answer.text)
+    return repr(shown) if quoted else shown
+
+
 def _option(answer: FinalAnswer) -> str | None:
     return str(answer.value) if answer.kind == "letter" else answer.option
 
@@ -94,15 +105,15 @@ def compare_now(a: FinalAnswer, b: FinalAnswer) -> Comparison | None:
         na, nb = a.value, b.value
         assert isinstance(na, Number) and isinstance(nb, Number)
         if na.unit and nb.unit and na.unit != nb.unit:
-            return Comparison("disagree", f"different units ({na.unit} vs {nb.unit})", a, b)
-        return _outcome(na.equals(nb), "same number", f"different numbers ({a.text} vs {b.text})", a, b)
+            return Comparison("disagree", f"different units ({_clip(na.unit)} vs {_clip(nb.unit)})", a, b)
+        return _outcome(na.equals(nb), "same number", f"different numbers ({_shown(a)} vs {_shown(b)})", a, b)
     if kinds <= {"number", "math"}:
         fa, fb = _math_form(a.text), _math_form(b.text)
         if fa == fb:
             return Comparison("agree", "same expression", a, b)
         if _symbols(fa) != _symbols(fb) and _symbols(fa.lower()) == _symbols(fb.lower()):
             # math-verify reads symbols case-blind (\Delta = \delta, X = x): in an answer, case is meaning
-            return Comparison("disagree", f"different symbols ({a.text} vs {b.text})", a, b)
+            return Comparison("disagree", f"different symbols ({_shown(a)} vs {_shown(b)})", a, b)
         return None
     if kinds <= {"literal", "text"}:
         va, vb = _as_string(a), _as_string(b)
@@ -112,19 +123,19 @@ def compare_now(a: FinalAnswer, b: FinalAnswer) -> Comparison | None:
             or a.kind == b.kind == "literal"
             and not (isinstance(a.value, str) or isinstance(b.value, str))
         ):
-            return _outcome(a.value == b.value, "same value", f"different values ({a.text} vs {b.text})", a, b)
+            return _outcome(a.value == b.value, "same value", f"different values ({_shown(a)} vs {_shown(b)})", a, b)
         if _same_string(a, va, b, vb):
             return Comparison("agree", "same text", a, b)
         if a.kind == b.kind == "text" and min(_words(va), _words(vb)) > 3:
             return Comparison("undecided", "different wording", a, b)
-        return Comparison("disagree", f"different texts ({a.text!r} vs {b.text!r})", a, b)
+        return Comparison("disagree", f"different texts ({_shown(a, quoted=True)} vs {_shown(b, quoted=True)})", a, b)
     if "math" in kinds and kinds <= {"math", "literal", "text"}:  # "x-y-z" reads as math bare, as a string quoted
         va, vb = _as_string(a) or a.text, _as_string(b) or b.text
         if _same_string(a, va, b, vb):
             return Comparison("agree", "same text", a, b)
         return Comparison("undecided", f"different kinds of answer ({a.kind} vs {b.kind})", a, b)
     if "number" in kinds and kinds & {"literal", "text"}:
-        return Comparison("disagree", f"a number against a non-number ({a.text} vs {b.text})", a, b)
+        return Comparison("disagree", f"a number against a non-number ({_shown(a)} vs {_shown(b)})", a, b)
     return Comparison("undecided", f"different kinds of answer ({a.kind} vs {b.kind})", a, b)
 
 
@@ -145,4 +156,4 @@ async def compare(a: FinalAnswer, b: FinalAnswer) -> Comparison:
     same = await equivalent(_math_form(a.text), _math_form(b.text))
     if same is None:
         return Comparison("undecided", "math equivalence could not be decided", a, b)
-    return _outcome(same, "equivalent expressions (math-verify)", f"different values ({a.text} vs {b.text})", a, b)
+    return _outcome(same, "equivalent expressions (math-verify)", f"different values ({_shown(a)} vs {_shown(b)})", a, b)
