@@ -263,3 +263,16 @@ def test_reasons_show_answers_on_one_short_line():
     code = "list1 = [1, 4, 7]\nlist2 = [2, 5, 8]\nprint(merge(list1, list2))  # Output: [1, 2, 4, 5, 7, 8]"
     got = asyncio.run(compare_replies(Candidate(0, "a", "[1, 2, 3]"), Candidate(1, "b", f"Answer: '{code}'")))
     assert "\n" not in got.reason and len(got.reason) < 120, got.reason
+
+
+def test_a_math_worker_that_does_not_answer_is_killed_and_replaced(monkeypatch):
+    """sympy runs in a worker process; one that does not answer within KILL_AFTER_S is killed (undecided), and the
+    next comparison starts a new worker that answers."""
+    assert asyncio.run(math_equivalence.equivalent("\\sqrt{2}\\cdot\\sqrt{2}", "2")) is True
+    first = math_equivalence._worker
+    monkeypatch.setattr(math_equivalence, "KILL_AFTER_S", 0.0)
+    assert asyncio.run(math_equivalence.equivalent("\\sqrt{8}", "2\\sqrt{2}")) is None
+    assert first.poll() is not None  # killed
+    monkeypatch.setattr(math_equivalence, "KILL_AFTER_S", 2.0)
+    assert asyncio.run(math_equivalence.equivalent("\\sqrt{18}", "3\\sqrt{2}")) is True
+    assert math_equivalence._worker is not first

@@ -156,4 +156,6 @@ async def compare(a: FinalAnswer, b: FinalAnswer) -> Comparison:
     same = await equivalent(_math_form(a.text), _math_form(b.text))
     if same is None:
         return Comparison("undecided", "math equivalence could not be decided", a, b)
-    return _outcome(same, "equivalent expressions (math-verify)", f"different values ({_shown(a)} vs {_shown(b)})", a, b)
+    return _outcome(
+        same, "equivalent expressions (math-verify)", f"different values ({_shown(a)} vs {_shown(b)})", a, b
+    )
