@@ -46,14 +46,16 @@ from ..harness.stats import pct
 from . import recorded as answers_recorded
 
 
-async def judge(pairs: list[Pair]) -> list[tuple[Pair, str, float]]:
-    """Each pair's outcome and the time of its comparison (rendering not included)."""
+async def judge(pairs: list[Pair]) -> list[tuple[Pair, str, tuple[float, float]]]:
+    """Each pair's outcome and the time of its comparison (rendering not included): wall time, and the CPU time of
+    the comparing thread (what the relation itself costs the proxy; on a loaded machine the wall time also holds
+    waits for the CPU, and for math the wait for the math worker)."""
     out = []
     for pair in pairs:
         a, b = pair.texts()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         got = await compare_replies(Candidate(0, "m0", a), Candidate(1, "m1", b))
-        out.append((pair, got.outcome, time.perf_counter() - start))
+        out.append((pair, got.outcome, (time.perf_counter() - start, time.thread_time() - cpu)))
     return out
 
 
@@ -70,12 +72,14 @@ def rates(rows: list[tuple[Pair, str, float]]) -> dict[str, Any]:
             "precision": precision, "outcomes": dict(outcomes)}  # fmt: skip
 
 
-def timing(rows: list[tuple[Pair, str, float]]) -> dict[str, Any]:
+def timing(rows: list[tuple[Pair, str, tuple[float, float]]]) -> dict[str, Any]:
     out = {}
     for name, keep in (("typical", lambda p: p.a.kind != "math"), ("math", lambda p: p.a.kind == "math")):
-        ms = [t * 1000 for p, _, t in rows if keep(p)]
+        ms = [t[0] * 1000 for p, _, t in rows if keep(p)]
+        cpu = [t[1] * 1000 for p, _, t in rows if keep(p)]
         if ms:
-            out[name] = {"n": len(ms), "p50_ms": pct(ms, 0.5), "p99_ms": pct(ms, 0.99), "max_ms": max(ms)}
+            out[name] = {"n": len(ms), "p50_ms": pct(ms, 0.5), "p99_ms": pct(ms, 0.99), "max_ms": max(ms),
+                         "cpu_p50_ms": pct(cpu, 0.5), "cpu_p99_ms": pct(cpu, 0.99)}  # fmt: skip
     return out
 
 
@@ -136,10 +140,13 @@ def print_markdown(result: dict[str, Any]) -> None:
         print(f"| {name} | {r['same']} | {_p(r['recall'])} | {r['different']} | {_p(r['false_agreement'])} |")
     print_format_grid(result["format_pairs"])
     print("\n#### Time of one comparison (compare_replies, rendered pairs)\n")
-    print("| answers | comparisons | p50 ms | p99 ms | max ms |")
-    print("|---|---|---|---|---|")
+    print("| answers | comparisons | p50 ms | p99 ms | max ms | CPU p50 ms | CPU p99 ms |")
+    print("|---|---|---|---|---|---|---|")
     for name, t in result["timing"].items():
-        print(f"| {name} | {t['n']} | {t['p50_ms']:.3f} | {t['p99_ms']:.3f} | {t['max_ms']:.1f} |")
+        print(
+            f"| {name} | {t['n']} | {t['p50_ms']:.3f} | {t['p99_ms']:.3f} | {t['max_ms']:.1f} "
+            f"| {t['cpu_p50_ms']:.3f} | {t['cpu_p99_ms']:.3f} |"
+        )
     for title, key in (("missed (same answer, not agree)", "misses"), ("false agreements", "false_agreements")):
         if result[key]:
             print(f"\nExamples of {title}: " + "; ".join(f"`{x}`" for x in result[key]))
