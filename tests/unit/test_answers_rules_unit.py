@@ -276,3 +276,22 @@ def test_a_math_worker_that_does_not_answer_is_killed_and_replaced(monkeypatch):
     monkeypatch.setattr(math_equivalence, "KILL_AFTER_S", 2.0)
     assert asyncio.run(math_equivalence.equivalent("\\sqrt{18}", "3\\sqrt{2}")) is True
     assert math_equivalence._worker is not first
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("1.76 \u00d7 10^-11 sec", "3.5 \u00d7 10^-13 sec"),  # tiny numbers compare relatively (found by the benchmark)
+        ("B) (a) 1800 rpm (b) 30 poles", "C) (a) 1800 rpm (b) 30 poles"),
+    ],
+)
+def test_more_look_alikes_do_not_agree(a, b):
+    assert not same(a, b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("45^\\circ", "45 degrees"), ("\\frac{-3}{4}", "-0.75"), ("B) (a) 1800 rpm (b) 30 poles", "The answer is (B).")],
+)
+def test_more_forms_of_one_answer_agree(a, b):
+    assert same(a, b)

@@ -35,7 +35,7 @@ def letter_of(raw: str, loose: bool) -> str | None:
     found = (_UPPER if loose else _STRICT).match(answer)
     if found:
         return next(g for g in found.groups() if g).upper()
-    if len(_ANY_LABEL.findall(answer)) > 1:  # "(a) square, (b) circular": several options, not one
+    if answer.startswith("(") and len(_ANY_LABEL.findall(answer)) > 1:  # "(a) square, (b) circular": several
         return None
     found = (_LABELLED_LOOSE if loose else _LABELLED).match(answer)
     return next(g for g in found.groups() if g).upper() if found else None

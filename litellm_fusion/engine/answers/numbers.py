@@ -4,6 +4,7 @@ its unit and whether it was a percentage), or None: "3x + 2" and "2 and 3" are n
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -12,7 +13,7 @@ _PLAIN = r"(?:\d{1,3}(?:[,\u00a0\u2009\u202f' ]\d{3})+|\d+)(?:\.\d+)?|\.\d+"
 _EXP = r"(?:[eE][-+]?\d+|[ \t]*(?:\\times|\\cdot|[x\u00d7*])[ \t]*10[ \t]*\^[ \t]*\{?[ \t]*([-+\u2212]?\d+)[ \t]*\}?)"
 _NUMBER = re.compile(
     rf"^(?P<currency>\\?\$|€|£|usd[ \t]+)?[ \t]*(?P<sign>{_SIGN})[ \t]*(?:"
-    rf"(?P<frac>\\[dt]?frac[ \t]*\{{[ \t]*(?P<fn>\d+)[ \t]*\}}[ \t]*\{{[ \t]*(?P<fd>\d+)[ \t]*\}})"
+    rf"(?P<frac>\\[dt]?frac[ \t]*\{{[ \t]*(?P<fn>[-\u2212]?\d+)[ \t]*\}}[ \t]*\{{[ \t]*(?P<fd>\d+)[ \t]*\}})"
     rf"|(?P<slash>(?P<sn>\d+)[ \t]*/[ \t]*(?P<sd>\d+))"
     rf"|(?P<pow>10[ \t]*\^[ \t]*\{{?[ \t]*(?P<pe>[-+\u2212]?\d+)[ \t]*\}}?)"
     rf"|(?P<plain>{_PLAIN})(?P<exp>{_EXP})?)"
@@ -20,6 +21,7 @@ _NUMBER = re.compile(
     r"(?P<unit>(?:[ \t]*(?:[a-zA-Z\u00b0\u00b5\u03a9$€£][\w\u00b0\u00b5\u00b2\u00b3/^.\u03a9]*)){0,3})[ \t]*$",
     re.IGNORECASE,
 )
+_NOTATION = re.compile(r"\^\{?\\circ\}?|\\%|\\\$")
 _CURRENCY = {"$": "dollar", "\\$": "dollar", "usd": "dollar", "€": "euro", "£": "pound"}
 
 
@@ -33,20 +35,22 @@ class Number:
         """Equal values (1e-9 relative); a percentage also equals its value or its fraction: 50% = 50 = 0.5."""
         mine = {self.value, self.value / 100} if self.percent else {self.value}
         theirs = {other.value, other.value / 100} if other.percent else {other.value}
-        return any(abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b)) for a in mine for b in theirs)
+        return any(math.isclose(a, b, rel_tol=1e-9) for a in mine for b in theirs)  # relative: 1e-11 is not 1e-13
 
 
 def _unit(raw: str, currency: str | None) -> str:
     words = [w.strip(".").lower() for w in raw.split()]
     words = [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words if w]
     unit = " ".join(words)
-    unit = {"dollars": "dollar", "usd": "dollar", "euros": "euro"}.get(unit, unit)
+    unit = {"usd": "dollar", "\u00b0": "degree", "deg": "degree"}.get(unit, unit)
     return _CURRENCY.get(currency.strip().lower(), currency.strip().lower()) if currency and not unit else unit
 
 
 def number(raw: str) -> Number | None:
     """The number a whole answer is, or None."""
-    text = raw.strip().replace("\u2212", "-")
+    text = _NOTATION.sub(
+        lambda m: "\u00b0" if "circ" in m.group(0) else m.group(0)[1:], raw.strip().replace("\u2212", "-")
+    )
     if not text or len(text) > 80 or not any(ch.isdigit() for ch in text):
         return None
     found = _NUMBER.match(text)
@@ -54,7 +58,7 @@ def number(raw: str) -> Number | None:
         return None
     try:
         if found["frac"]:
-            value = int(found["fn"]) / int(found["fd"]) if int(found["fd"]) else None
+            value = int(found["fn"].replace("\u2212", "-")) / int(found["fd"]) if int(found["fd"]) else None
         elif found["slash"]:
             value = int(found["sn"]) / int(found["sd"]) if int(found["sd"]) else None
         elif found["pow"]:
