@@ -107,9 +107,7 @@ def judge_problems(
     for arm in arms:
         shared = judged & _served_by(entries, arm)
         if arm == judge or shared:
-            how = "is" if arm == judge else f"calls the same model ({sorted(shared)[0]}) as"
-            return [
-                f"{where}.audit.judge: {judge!r} {how} the audited arm {arm!r}: a judge scores its own answers "
-                "higher, so it may serve neither arm (pick another model_name)"
-            ]
+            how = "is" if arm == judge else f"calls the same model ({min(shared)}) as"
+            why = "a judge scores its own answers higher, so it may serve neither arm (pick another model_name)"
+            return [f"{where}.audit.judge: {judge!r} {how} the audited arm {arm!r}: {why}"]
     return []
