@@ -159,6 +159,7 @@ def test_book_reads_the_shared_counts_and_reports_unavailable_without_them():
         counts = Flaky(clock=clock)
         replica_a = AuditBook(counts, clock=clock)
         replica_b = AuditBook(counts, clock=clock)
+        assert replica_a.view("s", "tier:1").as_metadata()["estimate"] == "pending"  # not read yet
         for outcome in ("agree", "agree", "disagree"):
             assert await replica_a.record("s", "tier:1", outcome)
         assert await replica_b.record("s", "tier:1", "agree")
@@ -206,9 +207,22 @@ def test_runner_bounds_concurrency_drops_overload_and_counts_timeouts_and_shutdo
         await asyncio.sleep(0)
         assert await runner.close() == 1
         assert not runner.submit("late", work, timeout=1)
+        other = AuditRunner(max_concurrent=1, max_pending=5, on_drop=lambda s, r: drops.append((s, r)))
+        assert other.submit("held", lambda: asyncio.sleep(10), timeout=10)
+        assert other.submit("queued", lambda: asyncio.sleep(10), timeout=10)
+        await asyncio.sleep(0)
+        assert other.cancel_all() == {"held": 1, "queued": 1}  # counted at once, synchronously
+        await other.join()
 
     asyncio.run(go())
-    assert drops == [("m", "overload"), ("slow", "timeout"), ("stuck", "shutdown"), ("late", "shutdown")]
+    assert drops == [
+        ("m", "overload"),
+        ("slow", "timeout"),
+        ("stuck", "shutdown"),
+        ("late", "shutdown"),
+        ("held", "shutdown"),
+        ("queued", "shutdown"),
+    ]
 
 
 # ---- the judge ----
@@ -258,7 +272,7 @@ def test_an_audit_asks_the_top_arm_compares_and_bills_its_calls():
     async def go() -> None:
         caller = ScriptedCaller({"s": "The answer is B.", "s2": "(B)"}, cost=0.01)
         job = AuditJob(
-            "fusion/cascade", "tier:1", "1", "audit", conversation(1), cand("B"), top=TopArm(("s", "s2"), {}, 5.0)
+            "fusion/cascade", "tier:1", "1", "audit", conversation(1), cand("B"), ask=TopArm(("s", "s2"), {}, 5.0)
         )
         result = await run_audit(job, caller, None, random.Random(0))
         assert (result.outcome, result.cost) == ("agree", pytest.approx(0.02))

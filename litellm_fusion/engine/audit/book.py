@@ -29,18 +29,21 @@ class ArmState:
     guardrail: Guardrail | None
     tally: Tally = field(default_factory=Tally)
     available: bool = False  # the last read or write of the counts succeeded
+    failed: bool = False  # the last read or write of the counts failed (False too before the first read)
     read_at: float | None = None  # clock() of the last successful read
     refreshing: bool = False
 
 
 @dataclass(frozen=True)
 class ArmView:
-    tally: Tally | None  # None: unavailable
+    tally: Tally | None  # None: not read yet (pending) or unavailable
     tripped: bool
     reason: str
+    unavailable: bool = False  # the counts could not be read or written (Redis down)
 
     def as_metadata(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"estimate": "unavailable" if self.tally is None else self.tally.as_metadata()}
+        missing = "unavailable" if self.unavailable else "pending"
+        out: dict[str, Any] = {"estimate": missing if self.tally is None else self.tally.as_metadata()}
         if self.tripped or self.reason:
             out["guardrail"] = {"tripped": self.tripped, "reason": self.reason}
         return out
@@ -86,6 +89,7 @@ class AuditBook:
             state.tally if state.available else None,
             bool(guard and guard.tripped),
             guard.reason if guard else "",
+            state.failed,
         )
 
     def _refresh_later(self, scope: str, arm: str, state: ArmState) -> None:
@@ -107,9 +111,9 @@ class AuditBook:
         finally:
             state.refreshing = False
         if found is None:
-            state.available = False
+            state.available, state.failed = False, True
             return False
-        state.tally, state.available, state.read_at = found, True, self.clock()
+        state.tally, state.available, state.failed, state.read_at = found, True, False, self.clock()
         self._evaluate(scope, arm, state)
         return True
 
@@ -118,7 +122,7 @@ class AuditBook:
         state = self.watch(scope, arm, None)
         stored = await self.counts.add(scope, arm, outcome, cost, self.clock())
         if not stored:
-            state.available = False
+            state.available, state.failed = False, True
             return False
         if state.available:
             state.tally = state.tally.plus(outcome, cost)

@@ -30,8 +30,9 @@ Source = Literal["audit", "escalation_check"]
 
 @dataclass(frozen=True)
 class TopArm:
-    """How to ask the top arm: one call per entry of `models` (a cascade's last tier: its model_names, samples
-    repeated; a routed group: its strongest deployment's id), with the request's parameters."""
+    """How to ask an arm: one call per entry of `models` (a cascade's last tier: its model_names, samples
+    repeated; a routed group: one deployment's id), with the request's parameters. Usually the top arm; the
+    cheaper arm when the guardrail has suspended a routed deployment (the strongest one answered the request)."""
 
     models: tuple[str, ...]
     params: dict[str, Any]
@@ -45,15 +46,15 @@ class AuditJob:
     tier: str  # the metrics' label: "<n>" or the deployment
     source: Source
     messages: list[Message]
-    answer: Candidate  # the cheaper arm's answer
-    reference: Candidate | None = None  # the top arm's answer, when already known
-    top: TopArm | None = None  # how to ask the top arm when its answer is not known
+    answer: Candidate | None  # the cheaper arm's answer (None: asked now, `ask`)
+    reference: Candidate | None = None  # the top arm's answer (None: asked now, `ask`)
+    ask: TopArm | None = None  # the calls that give the missing answer (none: both are known, no cost)
     judge: bool = False  # an undecided comparison may go to the audit judge
     identity: dict[str, Any] = field(default_factory=dict)  # adapter data (who is billed), opaque here
 
     @property
     def paid(self) -> bool:
-        return self.reference is None
+        return self.ask is not None
 
 
 @dataclass(frozen=True)
@@ -72,10 +73,10 @@ async def top_answer(answers: Sequence[Candidate]) -> Candidate | None:
     return answers[0] if answers else None
 
 
-async def ask_top(caller: Caller, job: AuditJob) -> tuple[Candidate | None, float, str]:
-    """(the top arm's answer or None, what its calls cost, why it failed)."""
-    assert job.top is not None
-    top, ledger = job.top, Ledger()
+async def ask_arm(caller: Caller, job: AuditJob) -> tuple[Candidate | None, float, str]:
+    """(the asked arm's answer or None, what its calls cost, why it failed)."""
+    assert job.ask is not None
+    top, ledger = job.ask, Ledger()
     calls = [PanelCall(i, m, list(job.messages)) for i, m in enumerate(top.models)]
     results = await run_panel(caller, calls, top.params, top.timeout, Deadline(top.timeout), 1, None, ledger)
     cost = sum(record.cost for _, record, _ in results)
@@ -86,16 +87,18 @@ async def ask_top(caller: Caller, job: AuditJob) -> tuple[Candidate | None, floa
 
 async def run_audit(job: AuditJob, caller: Caller | None, judge: PairJudge | None, rng: random.Random) -> AuditResult:
     cost = 0.0
-    reference = job.reference
-    if reference is None:
-        if caller is None:
-            return AuditResult("failed", "no caller for the top arm")
-        reference, cost, errors = await ask_top(caller, job)
-        if reference is None:
-            return AuditResult("failed", f"the top arm did not answer ({errors})", cost)
-    found = await compare_replies(job.answer, reference)
+    answer, reference = job.answer, job.reference
+    if answer is None or reference is None:
+        if caller is None or job.ask is None:
+            return AuditResult("failed", "an answer is missing and there is no call to ask for it")
+        asked, cost, errors = await ask_arm(caller, job)
+        if asked is None:
+            return AuditResult("failed", f"the asked arm did not answer ({errors})", cost)
+        answer, reference = (asked, reference) if answer is None else (answer, asked)
+    assert answer is not None and reference is not None
+    found = await compare_replies(answer, reference)
     outcome, reason = found.outcome, found.reason
     if outcome == "undecided" and job.judge and judge is not None:
-        outcome, reason, judge_cost = await judge_pair(judge, job.messages, job.answer, reference, rng)
+        outcome, reason, judge_cost = await judge_pair(judge, job.messages, answer, reference, rng)
         cost += judge_cost
     return AuditResult(outcome, reason, cost)

@@ -2,9 +2,10 @@
 
 `submit` starts the work as a task and returns at once. At most `max_concurrent` pieces run together; with
 `max_pending` running or waiting, a new piece is dropped (reason `overload`). A piece past its `timeout` is cancelled
-(`timeout`); one that raises is dropped (`error`, logged); one cancelled from outside (the proxy shutting down: the
-event loop cancels every task) is counted (`shutdown`) and logged, never silently lost. After `close` every
-submission is dropped (`shutdown`). Each drop is reported through `on_drop(scope, reason)`.
+(`timeout`); one that raises is dropped (`error`, logged). At shutdown `cancel_all` (synchronous: the proxy's shutdown
+hook calls it) cancels what runs or waits, each counted (`shutdown`) at once; one cancelled from anywhere else is
+counted and logged when it stops. Never silently lost. After `cancel_all` or `close` every submission is dropped
+(`shutdown`). Each drop is reported through `on_drop(scope, reason)`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ class AuditRunner:
         self.on_drop = on_drop
         self.name = name
         self._slots = asyncio.Semaphore(max_concurrent)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: dict[asyncio.Task[None], str] = {}  # running or waiting -> its scope
+        self._counted: set[asyncio.Task[None]] = set()  # cancelled by cancel_all, already counted
         self._closed = False
 
     @property
@@ -41,9 +43,13 @@ class AuditRunner:
             self.on_drop(scope, "overload")
             return False
         task = asyncio.get_running_loop().create_task(self._run(scope, work, timeout))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks[task] = scope
+        task.add_done_callback(self._done)
         return True
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.pop(task, None)
+        self._counted.discard(task)
 
     async def _run(self, scope: str, work: Callable[[], Awaitable[None]], timeout: float) -> None:
         try:
@@ -52,12 +58,14 @@ class AuditRunner:
         except TimeoutError:
             self.on_drop(scope, "timeout")
         except asyncio.CancelledError:
-            self.on_drop(scope, "shutdown")
-            log.warning(
-                "litellm_fusion: %s of %s cancelled at shutdown (counted in litellm_fusion_audits_dropped_total)",
-                self.name,
-                scope,
-            )
+            task = asyncio.current_task()
+            if task not in self._counted:
+                self.on_drop(scope, "shutdown")
+                log.warning(
+                    "litellm_fusion: %s of %s cancelled (counted in litellm_fusion_audits_dropped_total)",
+                    self.name,
+                    scope,
+                )
             raise
         except Exception:
             self.on_drop(scope, "error")
@@ -68,11 +76,23 @@ class AuditRunner:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def close(self) -> int:
-        """Stop: cancel what runs or waits (each counted as dropped at shutdown); returns how many were cancelled."""
+    def cancel_all(self) -> dict[str, int]:
+        """Stop at once (synchronous): cancel what runs or waits, each counted as dropped at shutdown now; later
+        submissions are dropped. Returns how many were cancelled per scope."""
         self._closed = True
-        tasks = list(self._tasks)
-        for task in tasks:
+        cancelled: dict[str, int] = {}
+        for task, scope in list(self._tasks.items()):
+            if task.done() or task in self._counted:
+                continue
+            self._counted.add(task)
             task.cancel()
+            self.on_drop(scope, "shutdown")
+            cancelled[scope] = cancelled.get(scope, 0) + 1
+        return cancelled
+
+    async def close(self) -> int:
+        """`cancel_all`, then wait for the cancelled pieces to stop; returns how many were cancelled."""
+        tasks = list(self._tasks)
+        cancelled = sum(self.cancel_all().values())
         await asyncio.gather(*tasks, return_exceptions=True)
-        return len(tasks)
+        return cancelled
