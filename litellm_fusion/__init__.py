@@ -30,14 +30,19 @@ def _proxy_object(name: str) -> Any:
             from .routing.model import DifficultyModel
 
             DifficultyModel.load()  # read the classifier artifact now, not on the first request
-        _objects["fusion_handler"] = FusionHandler(setup.settings)
+        from .adapter.audit_service import AuditService
+        from .adapter.shutdown_hook import on_proxy_shutdown
+
+        audits = _objects["audits"] = AuditService(setup.settings, setup.fusion)  # live audits (docs/audit.md)
+        on_proxy_shutdown(audits.shutdown)  # audits still running are cancelled and counted, never silently lost
+        _objects["fusion_handler"] = FusionHandler(setup.settings, audits)
         callbacks = RoutingCallbacks if setup.settings.routing else FusionCallbacks
-        _objects["fusion_callbacks"] = callbacks(setup.settings, frozenset(setup.fusion))
+        _objects["fusion_callbacks"] = callbacks(setup.settings, frozenset(setup.fusion), audits)
     return _objects[name]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("fusion_handler", "fusion_callbacks"):
+    if name in ("fusion_handler", "fusion_callbacks", "audits"):
         return _proxy_object(name)
     if name == "complexity_classifier":  # classifier_plugin for LiteLLM's auto_router/complexity_router
         if name not in _objects:

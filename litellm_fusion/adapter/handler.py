@@ -21,7 +21,9 @@ from ..config.settings import PluginSettings
 from ..engine import FusionEngine, FusionError, FusionResult
 from ..engine.judge import JudgeCacheUse
 from ..engine.types import Ledger, first_token_wait
+from ..observability.audit_view import audit_headers
 from ..observability.metadata import failure_metadata, reply_details, response_headers, set_spend_entry, spend_metadata
+from .audit_service import AuditService
 from .cascade_savings import cascade_baseline
 from .policies import apply_cost_cap, cascade_start, complexity_gate
 from .redis_judge_store import JudgeStores
@@ -34,6 +36,7 @@ from .router_caller import RouterCaller, proxy_router
 RESULT_KEY = "litellm_fusion_result"
 COST_CAP_KEY = "litellm_fusion_cost_cap"
 GATE_KEY = "litellm_fusion_gate"
+AUDIT_KEY = "litellm_fusion_audit_plan"
 
 # Streamed fusion requests in flight: LiteLLM call id -> how to settle it should its client hang up.
 _IN_FLIGHT: dict[str, Callable[[], None]] = {}
@@ -48,10 +51,11 @@ def settle_disconnect(call_id: str | None) -> None:
 
 
 class FusionHandler(CustomLLM):
-    def __init__(self, settings: PluginSettings | None = None) -> None:
+    def __init__(self, settings: PluginSettings | None = None, audits: AuditService | None = None) -> None:
         super().__init__()
         self.settings = settings or PluginSettings()
         self.stores = JudgeStores(self.settings.judge_cache)
+        self.audits = audits or AuditService(self.settings, {})
 
     def _judge_cache(self, config: FusionModelConfig) -> JudgeCacheUse | None:
         if config.judge_cache_ttl == "off" or (config.is_cascade and config.verifier is None):
@@ -81,6 +85,7 @@ class FusionHandler(CustomLLM):
         config, result = outcome
         metadata = _metadata(litellm_params, kwargs.get("logging_obj"))
         headers = response_headers(config, result, metadata.get(GATE_KEY), metadata.get(COST_CAP_KEY))
+        headers.update(audit_headers(metadata.get(AUDIT_KEY)))
         details = reply_details(config, result) if config.return_candidates else None
         return fill_response(model_response, config.name, result, headers, details)
 
@@ -131,6 +136,7 @@ class FusionHandler(CustomLLM):
         gated = complexity_gate(router, config, request.messages) if config.gate is not None else None
         start = cascade_start(router, config, request.messages) if config.skip_tiers is not None else None
         engine = FusionEngine(run_config, caller, self._judge_cache(config))
+        plan = None
         if gated is not None and gated.decision != "fuse":
             single = config.gate.cheap if gated.decision == "cheap" else config.gate.strong  # type: ignore[union-attr]
             reason = (
@@ -139,7 +145,9 @@ class FusionHandler(CustomLLM):
             events = engine.single_events(single, request.messages, request.params, reason, live)
         else:
             skip = {t: start.skip_reason(t) for t in range(1, start.tier)} if start is not None else None
-            events = engine.events(request.messages, request.params, live, skip)
+            plan = self.audits.cascade_plan(config, request.messages) if config.is_cascade else None
+            refuse = plan.refuse if plan is not None else None  # tiers a tripped audit guardrail refuses
+            events = engine.events(request.messages, request.params, live, skip, refuse)
         result: FusionResult | None = None
         call_id = (litellm_params or {}).get("litellm_call_id")
 
@@ -204,6 +212,10 @@ class FusionHandler(CustomLLM):
                 "p_success": [round(p, 4) for p in start.p_success],
                 "target": start.target,
             }
+        if config.is_cascade and gated is None and plan is not None:
+            entry["audit"] = metadata[AUDIT_KEY] = plan.as_metadata()
+        if config.is_cascade:
+            self.audits.cascade_done(call_id, config, plan, request.messages, request.params, result)
         if cap is not None:
             entry["cost_cap"] = metadata[COST_CAP_KEY] = {
                 "cap": config.max_cost_per_request,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config.routing import CALLER_KEYS, GroupRouting, NoTextRoute, RoutingMode
+from ..observability.audit_view import route_audit_headers
 from ..observability.metadata import set_spend_entry
 from ..routing.strategy import Decision, DeploymentProfile, NoCandidate, choose
 from ..routing.text import responses_messages
@@ -241,9 +242,10 @@ def _output_tokens(kwargs: Mapping[str, Any], routing: GroupRouting) -> int:
 
 
 class RoutingHook:
-    def __init__(self, routing: dict[str, GroupRouting]) -> None:
+    def __init__(self, routing: dict[str, GroupRouting], audits: Any = None) -> None:
         self.groups = routing
         self.model = _model() if routing else None
+        self.audits = audits  # adapter/audit_service.py: a tripped audit guardrail suspends a deployment
 
     def routes(self, group: str) -> bool:
         return group in self.groups
@@ -331,7 +333,22 @@ class RoutingHook:
                 model=group,
                 llm_provider="litellm_fusion",
             ) from None
+        audit = None
+        if routing.audit is not None and self.audits is not None:  # live audits (adapter/audit_routing.py)
+            from .audit_routing import guard_route
+
+            limits = allowed_ids(caller, healthy) or {p.id for p in profiles}
+
+            def redecide(suspended: set[str]) -> Decision:
+                tokens = kwargs.get("max_tokens") or kwargs.get("max_completion_tokens")
+                return decide(self.model, routing, profiles, estimate, messages, tokens, caller, limits - suspended)
+
+            decision, audit = guard_route(
+                self.audits.book, group, routing.audit, profiles, decision, messages, redecide
+            )
         record = decision_record(group, routing, decision, classifier_us, caller)
+        if audit is not None:
+            record["audit"] = audit
         record["estimate"] = None if estimate is None else [estimate.difficulty, estimate.slope, estimate.unfamiliar]
         metadata[DECISION_KEY] = record
         set_spend_entry(metadata, "routing", record)
@@ -354,7 +371,9 @@ def routing_headers(metadata: Mapping[str, Any] | None) -> dict[str, str] | None
     p = record.get("p_success", {}).get(record["deployment"])
     caller = record.get("caller") or {}
     applied = "; ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in caller.items()) or "none"
+    audit = record.get("audit") if isinstance(record.get("audit"), dict) else None
     return {
+        **(route_audit_headers(audit) if audit is not None else {}),
         "x-litellm-fusion-route-group": record["group"],
         "x-litellm-fusion-route-deployment": record["deployment"],
         "x-litellm-fusion-route-mode": record["mode"],

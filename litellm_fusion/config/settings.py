@@ -4,6 +4,7 @@
 litellm_fusion:
   routing: {<group>: {mode: balanced}}      # complexity routing (config/routing.py)
   judge_cache: {ttl: 86400, timeout_ms: 100} # judge decisions in Redis (config/cache.py)
+  audits: {max_concurrent: 8}                # live audits' runner and shared estimates (config/audit.py)
 ```
 """
 
@@ -13,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .audit import AuditRunnerSettings
 from .cache import JudgeCacheSettings
 from .routing import GroupRouting, RoutingConfigError
 
@@ -22,6 +24,7 @@ class PluginSettings(BaseModel):
 
     routing: dict[str, GroupRouting] = Field(default_factory=dict)
     judge_cache: JudgeCacheSettings = Field(default_factory=JudgeCacheSettings)
+    audits: AuditRunnerSettings = Field(default_factory=AuditRunnerSettings)
 
 
 def parse_settings(section: Any) -> PluginSettings:

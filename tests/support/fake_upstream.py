@@ -62,8 +62,9 @@ class Behaviour:
     # Streaming only: after the first content chunk, hold the rest until the test sets this event (bounded by
     # 30 s), so a test can see what reached its client while the provider is still writing.
     stream_hold: threading.Event | None = None
-    # Hold every reply (streamed or not) until the test sets this event (bounded by 30 s): a test can see which
-    # requests reached the provider while none of them has been answered yet (concurrency).
+    # Hold each request before answering (streamed or not) until the test sets this event (bounded by 30 s): a test
+    # can see which requests reached the provider while none has been answered (concurrency), or what its client got
+    # while this model's call is still in flight (a background audit reaching the provider).
     hold: threading.Event | None = None
 
 

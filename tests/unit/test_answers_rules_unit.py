@@ -5,6 +5,7 @@ Ported from the old normaliser's rules; where issue 20 changed the relation the 
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 
 import pytest
 
@@ -268,6 +269,7 @@ def test_reasons_show_answers_on_one_short_line():
 def test_a_math_worker_that_does_not_answer_is_killed_and_replaced(monkeypatch):
     """sympy runs in a worker process; one that does not answer within KILL_AFTER_S is killed (undecided), and the
     next comparison starts a new worker that answers."""
+    monkeypatch.setattr(math_equivalence, "_cache", OrderedDict())  # answered by earlier tests: not asked again
     assert asyncio.run(math_equivalence.equivalent("\\sqrt{2}\\cdot\\sqrt{2}", "2")) is True
     first = math_equivalence._worker
     monkeypatch.setattr(math_equivalence, "KILL_AFTER_S", 0.0)
