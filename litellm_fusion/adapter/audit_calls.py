@@ -111,14 +111,16 @@ class BillingKeys:
 class AuditCaller:
     """The engine's Caller for an audit's calls: by model_name (or deployment id), billed to `metadata`'s identity."""
 
-    def __init__(self, router: Any, metadata: dict[str, Any]) -> None:
+    def __init__(self, router: Any, metadata: dict[str, Any], holds: Any = None) -> None:
         self.router = router
         self.metadata = metadata
+        self.holds = holds  # audit_admission.Admission: each call carries its budget hold
 
     async def __call__(self, model: str, messages: list[Message], params: dict[str, Any], timeout: float) -> Completion:
+        held = self.holds.next_call_metadata() if self.holds is not None else {}
         try:
             response = await self.router.acompletion(
-                model=model, messages=messages, timeout=timeout, metadata=dict(self.metadata), **params
+                model=model, messages=messages, timeout=timeout, metadata={**self.metadata, **held}, **params
             )
         except Exception as exc:
             raise _inner_error(exc) from exc

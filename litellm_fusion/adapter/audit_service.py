@@ -164,24 +164,27 @@ class AuditService:
         self, job: AuditJob, audit: AuditConfig | None, parent: dict[str, Any], call_id: str
     ) -> AuditResult:
         caller = judge = None
+        admission = None
         identity: dict[str, Any] = {}
-        if job.paid or job.judge:
-            billed = await self.billing.identity(audit.billing_key) if audit and audit.billing_key else None
-            identity = billed or caller_identity(parent)
-            marker = {"scope": job.scope, "arm": job.arm, "parent_call_id": call_id}
-            router = proxy_router()
-            if job.paid:
-                if not await admit_audit(job, identity):  # issue 21: the budget reservation is wired here
-                    self.metrics.dropped(job.scope, "budget")
-                    return AuditResult("failed", "refused by the budget")
-                caller = AuditCaller(router, call_metadata(identity, TOP_ORIGIN, marker))
-            if job.judge and audit is not None and audit.judge is not None:
-                judge = RouterPairJudge(
-                    router, audit.judge, call_metadata(identity, JUDGE_ORIGIN, marker), audit.timeout
-                )
-        result = await run_audit(job, caller, judge, self.rng)
-        if job.paid:
-            await settle_audit(job, identity, result.cost)
+        try:
+            if job.paid or job.judge:
+                billed = await self.billing.identity(audit.billing_key) if audit and audit.billing_key else None
+                identity = billed or caller_identity(parent)
+                marker = {"scope": job.scope, "arm": job.arm, "parent_call_id": call_id}
+                router = proxy_router()
+                if job.paid:
+                    admission = await admit_audit(job, identity)  # its worst case, reserved (issue 21)
+                    if admission is None:
+                        self.metrics.dropped(job.scope, "budget")
+                        return AuditResult("failed", "refused by the budget")
+                    caller = AuditCaller(router, call_metadata(identity, TOP_ORIGIN, marker), admission)
+                if job.judge and audit is not None and audit.judge is not None:
+                    judge = RouterPairJudge(
+                        router, audit.judge, call_metadata(identity, JUDGE_ORIGIN, marker), audit.timeout
+                    )
+            result = await run_audit(job, caller, judge, self.rng)
+        finally:
+            await settle_audit(admission)  # what a failed, timed-out or cancelled call still holds
         await self.record(job, result)
         return result
 

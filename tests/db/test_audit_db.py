@@ -13,13 +13,14 @@ from tests.support.db_proxy import DbProxy, token_hash
 from tests.support.db_scenario import (
     AGREEING,
     AUDIT_BILLING_KEY,
+    AUDIT_BROKE_KEY,
     PRICES,
     TOKENS,
     fleet_proxies,  # noqa: F401 - the tier's proxy joins the session's fleet
     steer,
 )
 from tests.support.fake_upstream import FakeUpstream
-from tests.support.helpers import EASY, wait_for
+from tests.support.helpers import EASY, metric_sum, wait_for
 
 
 def call_cost(model: str) -> float:
@@ -74,3 +75,26 @@ def test_audit_billing_key_bills_the_audit_to_that_key(db_proxy: DbProxy, upstre
     assert own["spend"] == pytest.approx(TIER_1, rel=1e-9)
     wait_for(lambda: db_proxy.key_spend(AUDIT_BILLING_KEY) == pytest.approx(AUDIT, rel=1e-9), timeout=30, what="spend")
     wait_for(lambda: db_proxy.key_spend(caller) == pytest.approx(TIER_1, rel=1e-9), timeout=30, what="caller spend")
+
+
+def test_an_audit_the_budget_has_no_room_for_is_refused_and_counted_not_failed(
+    db_proxy: DbProxy, upstream: FakeUpstream
+):
+    """Audits reserve their worst case like requests (issue 21). The billing key's budget admits the first audit with
+    the little room it has (one overshoot, as LiteLLM allows any request), which spends it; the next audit is refused
+    before any call (no row, no spend) and counted as dropped for `budget`, and the reply it audits is unaffected."""
+    steer(upstream, **AGREEING)
+    db_proxy.admin("/key/generate", {"key": AUDIT_BROKE_KEY, "key_alias": "audit-broke", "max_budget": 1e-9})
+    caller = db_proxy.new_key(key_alias="caller-of-refused-audits")
+    ask(db_proxy.base_url, caller, "chat", "fusion/cascade-audit-broke", EASY)
+    settled(db_proxy, AUDIT_BROKE_KEY, 1)  # the overshoot: the budget is spent now
+    wait_for(lambda: db_proxy.key_spend(AUDIT_BROKE_KEY) == pytest.approx(AUDIT, rel=1e-9), timeout=30, what="spend")
+    asked = len(upstream.requests_for("judge"))
+    ask(db_proxy.base_url, caller, "chat", "fusion/cascade-audit-broke", EASY + " Again.")  # answered regardless
+    wait_for(
+        lambda: metric_sum(db_proxy.proxy.metrics(), "litellm_fusion_audits_dropped_total", reason="budget") >= 1,
+        timeout=30,
+        what="the refused audit, counted",
+    )
+    assert len(db_proxy.spend_rows(AUDIT_BROKE_KEY)) == 1 and len(upstream.requests_for("judge")) == asked
+    assert [r["spend"] for r in settled(db_proxy, caller, 2)] == [pytest.approx(TIER_1, rel=1e-9)] * 2

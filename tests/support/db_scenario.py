@@ -39,8 +39,15 @@ FUSION = {
         "tiers": [["m-c", "m-a"], ["judge"]],
         "audit": {"rate": 1.0, "billing_key": "sk-fusion-db-tier-audit-billing-key"},
     },
+    # billed to a key with no budget left: every audit is refused by its budget reservation (issue 21)
+    "fusion/cascade-audit-broke": {
+        "mode": "cascade",
+        "tiers": [["m-c", "m-a"], ["judge"]],
+        "audit": {"rate": 1.0, "billing_key": "sk-fusion-db-tier-audit-broke-key"},
+    },
 }
 AUDIT_BILLING_KEY = FUSION["fusion/cascade-audit-billed"]["audit"]["billing_key"]
+AUDIT_BROKE_KEY = FUSION["fusion/cascade-audit-broke"]["audit"]["billing_key"]
 # steer() overrides: the cheap tier agrees (the cascade stops at tier 1); a panel member is down
 AGREEING = {"m_a": {"text": "The answer is B."}, "m_c": {"text": "B"}}
 FAILING = {"m_b": {"status": 500, "error_message": "m-b is down"}}
