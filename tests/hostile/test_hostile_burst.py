@@ -192,6 +192,7 @@ def unbilled(sent: list[Sent], upstream: Any, rows: list[dict[str, Any]], tag: s
 
 @pytest.fixture(scope="module")
 def run(hostile, upstream) -> dict[str, Any]:
+    upstream.reset()  # a module fixture runs before the per-test reset: drop what earlier tests left
     steer(upstream)
     tag = new_tag()
     before = hostile.metrics()
