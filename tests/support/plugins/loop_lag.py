@@ -50,6 +50,7 @@ class _State:
             self.max_by_area: dict[str, float] = {}
             self.wakeups = 0
             self.stalls: list[dict[str, Any]] = []
+            self.own_stalls: list[dict[str, Any]] = []
             self.since = time.time()
 
 
@@ -127,6 +128,18 @@ async def _beat() -> None:
             )
             STATE.stalls.sort(key=lambda s: -s["lag_ms"])
             del STATE.stalls[KEPT:]
+            # and apart, the stalls with the largest plugin share outside the answer extraction (engine/answers)
+            own = [where for where in plugin if _area(where) != "engine/answers"]
+            if own:
+                STATE.own_stalls.append(
+                    {
+                        "own_ms": round(lag * 1000 * len(own) / len(samples), 2),
+                        "lag_ms": round(lag * 1000, 2),
+                        "frames": sorted(set(own))[:5],
+                    }
+                )
+                STATE.own_stalls.sort(key=lambda s: -s["own_ms"])
+                del STATE.own_stalls[KEPT:]
 
 
 def _start() -> None:
@@ -147,6 +160,7 @@ async def loop_lag_report() -> dict[str, Any]:
             "max_plugin_stall_ms": round(STATE.max_plugin * 1000, 2),
             "max_plugin_stall_ms_by_area": {a: round(ms, 2) for a, ms in sorted(STATE.max_by_area.items())},
             "stalls": list(STATE.stalls),
+            "plugin_stalls_outside_answers": list(STATE.own_stalls),
         }
 
 
