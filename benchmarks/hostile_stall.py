@@ -10,6 +10,7 @@ extraction of engine/answers, issue 20, and the rest), or LiteLLM and other libr
     LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.hostile_stall
     ... --results benchmarks/RESULTS.md   # also append the summary to RESULTS.md
     ... -- -k "not burst"                 # arguments after -- go to pytest
+    ... --parsers                         # only time the readers in-process on the issue's inputs (no proxy)
 """
 
 from __future__ import annotations
@@ -75,13 +76,61 @@ def summary(report: dict[str, Any], outcome: str) -> str:
     return "\n".join(lines)
 
 
+PARSER_INPUTS = {
+    "200 KB of '{'": "{" * 200_000,
+    "'{\"answer\":' x 100,000 (1 MB)": '{"answer":' * 100_000,
+    "'[' x 100,000": "[" * 100_000,
+    '\'{"a":"\' x 16,000': '{"a":"' * 16_000,
+    "'{\"winner\":' x 20,000 (200 KB)": '{"winner":' * 20_000,
+    '\'{"winner": 1, "score": 2}\' x 8,000 (200 KB)': '{"winner": 1, "score": 2}' * 8_000,
+    "1 MB of prose, then a verdict": "Reasoning. " * 95_000 + '{"winner": 2, "score": 7, "reason": "r"}',
+}
+
+
+def time_parsers() -> str:
+    """Each reader on each input, in this process: best of 3 (once when a run takes over a second)."""
+    import time
+
+    from litellm_fusion.engine.types import ToolCall
+    from litellm_fusion.engine.verdict import parse_score, parse_verdict
+
+    readers = {
+        "parse_verdict": lambda text: parse_verdict(text, 3),
+        "parse_score": parse_score,
+        "tool arguments": lambda text: ToolCall("c", "f", text).parsed_arguments(),
+    }
+    lines = ["| input | " + " | ".join(readers) + " |", "|---|" + "---:|" * len(readers)]
+    for name, text in PARSER_INPUTS.items():
+        cells = []
+        for read in readers.values():
+            best = float("inf")
+            for _ in range(3):
+                started = time.perf_counter()
+                try:
+                    read(text)
+                except Exception as exc:  # noqa: BLE001 - what it raises is part of the result
+                    outcome = type(exc).__name__
+                else:
+                    outcome = "ok"
+                best = min(best, time.perf_counter() - started)
+                if best > 1.0:
+                    break
+            cells.append(f"{best * 1000:.1f} ms ({outcome})")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--results", type=Path, help="append the summary to this RESULTS.md")
+    parser.add_argument("--parsers", action="store_true", help="only time the readers in-process")
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     args = parser.parse_args()
-    report, outcome = run_tier(args.pytest_args)
-    text = summary(report, outcome)
+    if args.parsers:
+        text = time_parsers()
+    else:
+        report, outcome = run_tier(args.pytest_args)
+        text = summary(report, outcome)
     print(text)
     if args.results:
         with args.results.open("a", encoding="utf-8") as out:

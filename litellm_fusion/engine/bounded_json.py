@@ -45,19 +45,22 @@ class JSONLimitError(ValueError):
     """The text nests deeper, or is more irregular, than the reader accepts."""
 
 
-def too_deep(text: str, max_depth: int = MAX_DEPTH) -> bool:
-    """Whether brackets outside strings nest deeper than `max_depth`: linear, in C (escapes and strings dropped by
-    replace and split, everything but brackets by bytes.translate, the running depth by accumulate), and nothing at
-    all when there are too few brackets to nest that deep."""
-    if text.count("[") + text.count("{") <= max_depth:
-        return False
+def _max_depth(text: str) -> int:
     data = text.encode("utf-8", "surrogatepass")
     if b"\\" in data:
         data = data.replace(b"\\\\", b"").replace(b'\\"', b"")  # escaped backslashes, then escaped quotes
     if b'"' in data:
         data = b"".join(data.split(b'"')[::2])  # what is outside strings (an unterminated one runs to the end)
-    steps = array("b", data.translate(_BRACKETS, _NOT_BRACKETS))
-    return max(accumulate(steps), default=0) > max_depth
+    return max(accumulate(array("b", data.translate(_BRACKETS, _NOT_BRACKETS))), default=0)
+
+
+def too_deep(text: str, max_depth: int = MAX_DEPTH) -> bool:
+    """Whether brackets outside strings nest deeper than `max_depth`: linear, in C (escapes and strings dropped by
+    replace and split, everything but brackets by bytes.translate, the running depth by accumulate), nothing at all
+    when there are too few brackets to nest that deep, and the first 4 KB alone when they already do."""
+    if text.count("[") + text.count("{") <= max_depth:
+        return False
+    return _max_depth(text[:4096]) > max_depth or _max_depth(text) > max_depth
 
 
 def loads(text: str, max_depth: int = MAX_DEPTH) -> Any:
