@@ -271,8 +271,10 @@ def test_caller_sets_mode_candidates_and_ceiling_where_the_group_allows(proxy, c
             "auto",
             {"routing_mode": "cost"},
             None,
-            "routing_mode: routed group 'auto' does not let callers set mode "
-            "(litellm_fusion.routing.auto.caller_may_set)",
+            (
+                "routing_mode: routed group 'auto' does not let callers set mode "
+                "(litellm_fusion.routing.auto.caller_may_set)"
+            ),
         ),
         (
             "auto",
