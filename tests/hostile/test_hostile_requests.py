@@ -16,7 +16,7 @@ from tests.support.hostile_fleet import ORDINARY, PANEL, chat, fleet_proxies, pr
 
 ERROR_BODY_LIMIT = 4096  # bytes: an error body never echoes an unbounded input
 # Request metadata nested much deeper fails in LiteLLM itself before any plugin code (add_litellm_data_to_request
-# deep-copies it: RecursionError, a 500); the plugin's readers are tested 1,100 deep in test_hostile_parsers.py.
+# deep-copies it: RecursionError, a 500); the plugin's readers are tested 1,100 deep in test_hostile_request_fields.py.
 LITELLM_DEPTH = 300
 
 
