@@ -19,6 +19,7 @@ from litellm.types.utils import GenericStreamingChunk, ModelResponse
 from ..config.fusion import PROVIDER, FusionConfigError, FusionModelConfig
 from ..config.settings import PluginSettings
 from ..engine import FusionEngine, FusionError, FusionResult
+from ..engine.encodable import encodable
 from ..engine.judge import JudgeCacheUse
 from ..engine.types import first_token_wait
 from ..observability.metadata import reply_details, response_headers
@@ -184,14 +185,15 @@ class FusionHandler(CustomLLM):
                 settled = True
             raise
         except FusionError as exc:
-            settle_failure(logging_obj, targets, config, list(ledger), str(exc))
+            message = encodable(str(exc))  # it quotes providers' errors: the error body must encode
+            settle_failure(logging_obj, targets, config, list(ledger), message)
             settled = True
             if exc.status == 400:
-                raise litellm.BadRequestError(message=str(exc), model=config.name, llm_provider=PROVIDER) from None
+                raise litellm.BadRequestError(message=message, model=config.name, llm_provider=PROVIDER) from None
             # num_retries=0: the inner calls were already retried by the Router; re-running the
             # whole panel from the outer call would multiply cost and latency.
             raise litellm.BadGatewayError(
-                message=str(exc), model=config.name, llm_provider=PROVIDER, num_retries=0
+                message=message, model=config.name, llm_provider=PROVIDER, num_retries=0
             ) from None
         except Exception as exc:
             # Anything else (a reader that crashed, a bug): still a failure to the client, never retried, and every
@@ -220,7 +222,7 @@ def _unbuilt(
 
 
 def internal_error(model: str, exc: BaseException, calls: int) -> str:
-    return (
+    return encodable(
         f"{model}: the request failed inside litellm-fusion ({type(exc).__name__}: {str(exc)[:200]}); "
         f"the {calls} inner calls that finished are charged; not retried"
     )
