@@ -13,6 +13,7 @@ from . import prometheus_guard
 from .audit_calls import AUDIT_CALL_KEY
 from .audit_service import AuditService
 from .handler import AUDIT_KEY, COST_CAP_KEY, GATE_KEY, RESULT_KEY, settle_disconnect
+from .request import RequestError, check_body
 from .request_reservation import RequestReservations
 from .router_caller import INNER_CALL_KEY, is_inner_call
 from .routing_decision import settle_cascade
@@ -42,9 +43,23 @@ class FusionCallbacks(CustomLogger):
     async def async_pre_call_hook(self, user_api_key_dict: Any, cache: Any, data: dict, call_type: Any) -> dict:
         """A fusion reply is not itself stored in or read from LiteLLM's response cache: its panel
         and judge calls are (response cache, judge cache), so a repeat is rebuilt in milliseconds at
-        $0 with its per-request metadata intact."""
+        $0 with its per-request metadata intact.
+
+        A fusion request is never retried as a whole (its inner calls are, by the Router): a retry would run and bill
+        the whole panel again. Whatever the client sent (`num_retries` / `max_retries` in the body, the
+        `x-litellm-num-retries` header LiteLLM turns into `num_retries`), the request runs with num_retries 0, which
+        also keeps the Router's own num_retries and retry policies off it. Its fields are checked as the caller sent
+        them (adapter/request.py `check_body`): a 400 naming the field before any call."""
         if data.get("model") in self.fusion_models:
             data["cache"] = {**(data.get("cache") or {}), "no-cache": True, "no-store": True}
+            data.pop("max_retries", None)
+            data["num_retries"] = 0
+            try:
+                check_body(str(data["model"]), data)
+            except RequestError as exc:
+                from fastapi import HTTPException
+
+                raise HTTPException(status_code=400, detail={"error": str(exc)}) from None
         _strip_reserved(data)  # a client's request metadata must not pose as the plugin's records
         self.routing.check_or_400(data)  # per-request routing values: allowed and valid, else 400
         # The request's worst case held against its budgets (LiteLLM's reservation), else LiteLLM's budget error

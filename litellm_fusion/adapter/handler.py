@@ -14,16 +14,18 @@ from typing import Any
 
 import litellm
 from litellm.llms.custom_llm import CustomLLM
-from litellm.types.utils import GenericStreamingChunk, ModelResponse, Usage
+from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
 from ..config.fusion import PROVIDER, FusionConfigError, FusionModelConfig
 from ..config.settings import PluginSettings
 from ..engine import FusionEngine, FusionError, FusionResult
+from ..engine.encodable import encodable
 from ..engine.judge import JudgeCacheUse
-from ..engine.types import Ledger, first_token_wait
+from ..engine.types import first_token_wait
 from ..observability.audit_view import audit_headers
-from ..observability.metadata import failure_metadata, reply_details, response_headers, set_spend_entry, spend_metadata
+from ..observability.metadata import reply_details, response_headers
 from .audit_service import AuditService
+from .billing import RESULT_KEY, record_success, set_totals, settle_failure, spend_targets
 from .cascade_savings import cascade_baseline
 from .policies import apply_cost_cap, cascade_start, complexity_gate
 from .redis_judge_store import JudgeStores
@@ -32,8 +34,7 @@ from .request import RequestError, parse_request
 from .response import closing_chunks, fill_response, text_chunk
 from .router_caller import RouterCaller, proxy_router
 
-# Where the handler leaves the request's totals for the logging hook (same dict LiteLLM logs from).
-RESULT_KEY = "litellm_fusion_result"
+__all__ = ["RESULT_KEY", "FusionHandler", "settle_disconnect"]  # RESULT_KEY: billing.py, read by callbacks.py
 COST_CAP_KEY = "litellm_fusion_cost_cap"
 GATE_KEY = "litellm_fusion_gate"
 AUDIT_KEY = "litellm_fusion_audit_plan"
@@ -75,19 +76,21 @@ class FusionHandler(CustomLLM):
         litellm_params: dict | None = None,
         **kwargs: Any,
     ) -> ModelResponse:
+        logging_obj = kwargs.get("logging_obj")
         outcome: tuple[FusionModelConfig, FusionResult] | None = None
-        async for item in self._events(
-            model, messages, optional_params, litellm_params, kwargs.get("logging_obj"), False
-        ):
+        async for item in self._events(model, messages, optional_params, litellm_params, logging_obj, False):
             if isinstance(item, tuple):
                 outcome = item
         assert outcome is not None
         config, result = outcome
-        metadata = _metadata(litellm_params, kwargs.get("logging_obj"))
-        headers = response_headers(config, result, metadata.get(GATE_KEY), metadata.get(COST_CAP_KEY))
-        headers.update(audit_headers(metadata.get(AUDIT_KEY)))
-        details = reply_details(config, result) if config.return_candidates else None
-        return fill_response(model_response, config.name, result, headers, details)
+        metadata = _metadata(litellm_params, logging_obj)
+        try:
+            headers = response_headers(config, result, metadata.get(GATE_KEY), metadata.get(COST_CAP_KEY))
+            headers.update(audit_headers(metadata.get(AUDIT_KEY)))
+            details = reply_details(config, result) if config.return_candidates else None
+            return fill_response(model_response, config.name, result, headers, details)
+        except Exception as exc:
+            raise _unbuilt(logging_obj, metadata, config, result, exc) from exc
 
     async def astreaming(  # type: ignore[override]
         self,
@@ -98,15 +101,19 @@ class FusionHandler(CustomLLM):
         litellm_params: dict | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[GenericStreamingChunk]:
-        async for item in self._events(
-            model, messages, optional_params, litellm_params, kwargs.get("logging_obj"), True
-        ):
+        logging_obj = kwargs.get("logging_obj")
+        async for item in self._events(model, messages, optional_params, litellm_params, logging_obj, True):
             if isinstance(item, str):
                 if item:
                     yield text_chunk(item)
-            else:
-                for chunk in closing_chunks(item[1]):
-                    yield chunk
+                continue
+            config, result = item
+            try:
+                chunks = list(closing_chunks(result))
+            except Exception as exc:
+                raise _unbuilt(logging_obj, _metadata(litellm_params, logging_obj), config, result, exc) from exc
+            for chunk in chunks:
+                yield chunk
 
     async def _events(
         self,
@@ -121,7 +128,7 @@ class FusionHandler(CustomLLM):
         metadata and totals are recorded (so the logging hook finds them when LiteLLM logs the call)."""
         started = time.monotonic()
         metadata = _metadata(litellm_params, logging_obj)
-        targets = _spend_targets(metadata, logging_obj)
+        targets = spend_targets(metadata, logging_obj)
         router = proxy_router()
         try:
             config, deployment_params = config_for(router, metadata, model)
@@ -136,7 +143,7 @@ class FusionHandler(CustomLLM):
         gated = complexity_gate(router, config, request.messages) if config.gate is not None else None
         start = cascade_start(router, config, request.messages) if config.skip_tiers is not None else None
         engine = FusionEngine(run_config, caller, self._judge_cache(config))
-        plan = None
+        plan = None  # the audit plan of a cascade (engine/audit/cascade_plan.py)
         if gated is not None and gated.decision != "fuse":
             single = config.gate.cheap if gated.decision == "cheap" else config.gate.strong  # type: ignore[union-attr]
             reason = (
@@ -150,80 +157,128 @@ class FusionHandler(CustomLLM):
             events = engine.events(request.messages, request.params, live, skip, refuse)
         result: FusionResult | None = None
         call_id = (litellm_params or {}).get("litellm_call_id")
+        ledger = engine.completed  # every call that finished: what the providers billed
 
         def settle() -> None:
-            engine.completed.abort()
-            _record_disconnect(targets, config, engine.completed)
+            ledger.abort()
+            settle_failure(logging_obj, targets, config, list(ledger), "client disconnected", "disconnected")
 
         if live and call_id:
             _IN_FLIGHT[call_id] = settle
         first_at: float | None = None
+        settled = False  # the ledger's cost has reached LiteLLM's spend paths (success totals, or the failure)
         try:
             async for event in events:
                 if isinstance(event, FusionResult):
                     result = event
                 else:
                     first_at = first_at or (time.monotonic() if event else None)
-                    _set_totals(metadata, engine.completed)  # what a hang-up from here on must still charge
+                    set_totals(metadata, ledger)  # what a hang-up from here on must still charge
                     yield event
+            assert result is not None
+            # The request's wall time as the handler saw it: its own set-up (config, request, gate) counts too.
+            result.elapsed_s = time.monotonic() - started
+            baseline = cascade_baseline(router, config, result) if config.is_cascade else None
+            record_success(targets, config, result, baseline)
+            _describe(metadata, result, started, first_at, gated, start, cap, config)
+            if config.is_cascade and gated is None and plan is not None:
+                metadata["spend_logs_metadata"]["fusion"]["audit"] = metadata[AUDIT_KEY] = plan.as_metadata()
+            if config.is_cascade:
+                self.audits.cascade_done(call_id, config, plan, request.messages, request.params, result)
+            settled = True
+            yield config, result
         except (asyncio.CancelledError, GeneratorExit):
             # The client hung up (LiteLLM cancels the request or closes the stream): the calls that had
             # finished were billed by their providers. LiteLLM logs the request as a failure (cancelled before
             # the first chunk: its failure path takes the cost from the logging details) or, mid-stream, bills
             # what was streamed through its success path (the logging hook takes the cost from the totals).
-            settle()
-            _bill_failure(logging_obj, FusionError("client disconnected", 499, calls=list(engine.completed)))
+            if not settled:
+                settle()
+                settled = True
             raise
         except FusionError as exc:
-            _record_failure(targets, config, exc)
-            _bill_failure(logging_obj, exc)
+            message = encodable(str(exc))  # it quotes providers' errors: the error body must encode
+            settle_failure(logging_obj, targets, config, list(ledger), message)
+            settled = True
             if exc.status == 400:
-                raise litellm.BadRequestError(message=str(exc), model=config.name, llm_provider=PROVIDER) from None
+                raise litellm.BadRequestError(message=message, model=config.name, llm_provider=PROVIDER) from None
             # num_retries=0: the inner calls were already retried by the Router; re-running the
             # whole panel from the outer call would multiply cost and latency.
             raise litellm.BadGatewayError(
-                message=str(exc), model=config.name, llm_provider=PROVIDER, num_retries=0
+                message=message, model=config.name, llm_provider=PROVIDER, num_retries=0
             ) from None
+        except Exception as exc:
+            # Anything else (a reader that crashed, a bug): still a failure to the client, never retried, and every
+            # call that finished is charged.
+            error = internal_error(config.name, exc, len(ledger))
+            settle_failure(logging_obj, targets, config, list(ledger), error)
+            settled = True
+            raise litellm.InternalServerError(
+                message=error, model=config.name, llm_provider=PROVIDER, num_retries=0
+            ) from exc
         finally:
             if call_id:
                 _IN_FLIGHT.pop(call_id, None)
-        assert result is not None
-        # The request's wall time as the handler saw it: its own set-up (config, request, gate) counts too.
-        result.elapsed_s = time.monotonic() - started
-        _record(targets, config, result, cascade_baseline(router, config, result) if config.is_cascade else None)
-        entry = metadata["spend_logs_metadata"]["fusion"]
-        if first_at is not None:  # streamed: how long the first text took, and what of that was not the calls'
-            entry["first_token_ms"] = round((first_at - started) * 1000, 1)
-            entry["first_token_overhead_ms"] = round(
-                (first_at - started - first_token_wait(result.calls, first_at)) * 1000, 2
-            )
-        if gated is not None:
-            report: dict[str, Any] = {
-                "decision": gated.decision,
-                "difficulty": round(gated.difficulty, 4),
-                "p_cheap": round(gated.p_cheap, 4),
-                "p_strong": round(gated.p_strong, 4),
-            }
-            entry["gate"] = metadata[GATE_KEY] = report
-        if start is not None:
-            entry["skip_tiers"] = {
-                "start_tier": start.tier,
-                "difficulty": round(start.difficulty, 4),
-                "p_success": [round(p, 4) for p in start.p_success],
-                "target": start.target,
-            }
-        if config.is_cascade and gated is None and plan is not None:
-            entry["audit"] = metadata[AUDIT_KEY] = plan.as_metadata()
-        if config.is_cascade:
-            self.audits.cascade_done(call_id, config, plan, request.messages, request.params, result)
-        if cap is not None:
-            entry["cost_cap"] = metadata[COST_CAP_KEY] = {
-                "cap": config.max_cost_per_request,
-                "estimate": cap.estimate,
-                "actual": result.cost,
-                **cap.report,
-            }
-        yield config, result
+            if not settled:  # any other way out (KeyboardInterrupt, SystemExit): the calls are charged all the same
+                settle_failure(logging_obj, targets, config, list(ledger), "interrupted")
+
+
+def _unbuilt(
+    logging_obj: Any, metadata: dict[str, Any], config: FusionModelConfig, result: FusionResult, exc: Exception
+) -> Exception:
+    """The engine finished but its reply could not be built: a failure to the client, never retried, its calls
+    charged through the failure path."""
+    error = internal_error(config.name, exc, len(result.calls))
+    settle_failure(logging_obj, spend_targets(metadata, logging_obj), config, result.calls, error)
+    return litellm.InternalServerError(message=error, model=config.name, llm_provider=PROVIDER, num_retries=0)
+
+
+def internal_error(model: str, exc: BaseException, calls: int) -> str:
+    return encodable(
+        f"{model}: the request failed inside litellm-fusion ({type(exc).__name__}: {str(exc)[:200]}); "
+        f"the {calls} inner calls that finished are charged; not retried"
+    )
+
+
+def _describe(
+    metadata: dict[str, Any],
+    result: FusionResult,
+    started: float,
+    first_at: float | None,
+    gated: Any,
+    start: Any,
+    cap: Any,
+    config: FusionModelConfig,
+) -> None:
+    """What the spend row's `fusion` entry says beyond the result: streaming times, the gate, the start tier, the cap."""
+    entry = metadata["spend_logs_metadata"]["fusion"]
+    if first_at is not None:  # streamed: how long the first text took, and what of that was not the calls'
+        entry["first_token_ms"] = round((first_at - started) * 1000, 1)
+        entry["first_token_overhead_ms"] = round(
+            (first_at - started - first_token_wait(result.calls, first_at)) * 1000, 2
+        )
+    if gated is not None:
+        report: dict[str, Any] = {
+            "decision": gated.decision,
+            "difficulty": round(gated.difficulty, 4),
+            "p_cheap": round(gated.p_cheap, 4),
+            "p_strong": round(gated.p_strong, 4),
+        }
+        entry["gate"] = metadata[GATE_KEY] = report
+    if start is not None:
+        entry["skip_tiers"] = {
+            "start_tier": start.tier,
+            "difficulty": round(start.difficulty, 4),
+            "p_success": [round(p, 4) for p in start.p_success],
+            "target": start.target,
+        }
+    if cap is not None:
+        entry["cost_cap"] = metadata[COST_CAP_KEY] = {
+            "cap": config.max_cost_per_request,
+            "estimate": cap.estimate,
+            "actual": result.cost,
+            **cap.report,
+        }
 
 
 def _metadata(litellm_params: dict | None, logging_obj: Any = None) -> dict[str, Any]:
@@ -243,58 +298,3 @@ def _metadata(litellm_params: dict | None, logging_obj: Any = None) -> dict[str,
     if isinstance(logged, dict) and logged.get("metadata") is not metadata:
         logged["metadata"] = metadata
     return metadata
-
-
-def _spend_targets(metadata: dict[str, Any], logging_obj: Any) -> list[dict[str, Any]]:
-    """Where the spend row reads `spend_logs_metadata`: `metadata`, and for a /v1/messages or /v1/responses request
-    also the logging object's `litellm_metadata` (the spend logger of those routes reads that one)."""
-    details = getattr(logging_obj, "model_call_details", None)
-    logged = details.get("litellm_params") if isinstance(details, dict) else None
-    extra = logged.get("litellm_metadata") if isinstance(logged, dict) else None
-    return [metadata, extra] if isinstance(extra, dict) and extra is not metadata else [metadata]
-
-
-def _spend_entry(targets: list[dict[str, Any]], value: dict[str, Any]) -> None:
-    for target in targets:
-        set_spend_entry(target, "fusion", value)  # the same entry object in each
-
-
-def _bill_failure(logging_obj: Any, exc: FusionError) -> None:
-    """Calls that finished before the request failed were billed by their providers: hand their
-    cost and usage to LiteLLM's failure path (it lifts `combined_usage_object` / `response_cost` from the
-    call's logging details), which charges the caller's key/team/user and writes it in the failure row."""
-    details = getattr(logging_obj, "model_call_details", None)
-    if not isinstance(details, dict) or exc.cost <= 0:
-        return
-    prompt = sum(c.prompt_tokens for c in exc.calls)
-    completion = sum(c.completion_tokens for c in exc.calls)
-    details["combined_usage_object"] = Usage(
-        prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion
-    )
-    details["response_cost"] = exc.cost
-
-
-def _record_failure(targets: list[dict[str, Any]], config: FusionModelConfig, exc: FusionError) -> None:
-    """A failed fusion request still says which members ran and why they failed (failure logs, metrics)."""
-    _spend_entry(targets, failure_metadata(config, exc.calls, str(exc)))
-
-
-def _record_disconnect(targets: list[dict[str, Any]], config: FusionModelConfig, ledger: Ledger) -> None:
-    _spend_entry(targets, failure_metadata(config, list(ledger), "client disconnected", "disconnected"))
-    _set_totals(targets[0], ledger)
-
-
-def _set_totals(metadata: dict[str, Any], calls: Any) -> None:
-    """The request's totals where the logging hook reads them: the cost and usage of `calls`."""
-    metadata[RESULT_KEY] = {
-        "cost": sum(c.cost for c in calls),
-        "prompt_tokens": sum(c.prompt_tokens for c in calls),
-        "completion_tokens": sum(c.completion_tokens for c in calls),
-    }
-
-
-def _record(
-    targets: list[dict[str, Any]], config: FusionModelConfig, result: FusionResult, baseline: tuple[float, str] | None
-) -> None:
-    _spend_entry(targets, spend_metadata(config, result, baseline))
-    _set_totals(targets[0], result.calls)

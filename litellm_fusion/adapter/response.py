@@ -1,4 +1,7 @@
-"""Turn the engine's output into what LiteLLM expects back from a CustomLLM: a ModelResponse or stream chunks."""
+"""Turn the engine's output into what LiteLLM expects back from a CustomLLM: a ModelResponse or stream chunks.
+
+What a model wrote reaches the client encodable (engine/encodable.py): a winning answer, a judge's text or tool call
+with a lone surrogate would otherwise make the proxy fail to serialise the reply, a 500 after every call was billed."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Any, cast
 
 from litellm.types.utils import ChatCompletionMessageToolCall, Function, GenericStreamingChunk, ModelResponse, Usage
 
+from ..engine.encodable import encodable, encodable_record
 from ..engine.types import FusionResult, ToolCall
 
 
@@ -19,16 +23,18 @@ def fill_response(
 ) -> ModelResponse:
     choice = model_response.choices[0]
     message = choice.message  # type: ignore[union-attr]
-    message.content = result.answer if result.answer or not result.tool_calls else None
+    message.content = encodable(result.answer) if result.answer or not result.tool_calls else None
     if result.tool_calls:
         message.tool_calls = [
             ChatCompletionMessageToolCall(
-                id=c.id, type="function", function=Function(name=c.name, arguments=c.arguments)
+                id=encodable(c.id),
+                type="function",
+                function=Function(name=encodable(c.name), arguments=encodable(c.arguments)),
             )
             for c in result.tool_calls
         ]
     if details is not None:
-        message.provider_specific_fields = {"fusion": details}
+        message.provider_specific_fields = {"fusion": encodable_record(details)}
     choice.finish_reason = result.finish_reason  # type: ignore[assignment]  # providers' reasons pass through
     model_response.model = model_name
     model_response.usage = _usage(result)
@@ -47,7 +53,9 @@ def _usage(result: FusionResult) -> Usage:
 
 
 def text_chunk(text: str) -> GenericStreamingChunk:
-    return GenericStreamingChunk(text=text, is_finished=False, finish_reason="", usage=None, index=0, tool_use=None)
+    return GenericStreamingChunk(
+        text=encodable(text), is_finished=False, finish_reason="", usage=None, index=0, tool_use=None
+    )
 
 
 def _tool_chunk(i: int, call: ToolCall) -> GenericStreamingChunk:
@@ -58,9 +66,9 @@ def _tool_chunk(i: int, call: ToolCall) -> GenericStreamingChunk:
         usage=None,
         index=0,
         tool_use={
-            "id": call.id,
+            "id": encodable(call.id),
             "type": "function",
-            "function": {"name": call.name, "arguments": call.arguments},
+            "function": {"name": encodable(call.name), "arguments": encodable(call.arguments)},
             "index": i,
         },
     )

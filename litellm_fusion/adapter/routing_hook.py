@@ -8,23 +8,45 @@ for routing are returned untouched.
 Per-request control: a caller may set the mode, restrict the candidates and set a cost ceiling (request
 metadata `routing_mode` / `routing_candidates` / `routing_max_cost`, or the headers `x-litellm-routing-*`)
 where the group's `caller_may_set` allows it. `check_request` runs in the proxy's pre-call hook and refuses a
-disallowed or invalid value with a 400 naming it; `filter` applies what was sent.
+disallowed or invalid value (or an output-token limit that is not a positive integer) with a 400 naming it as the
+caller sent it, in a message of bounded size; `filter` applies what was sent. Candidates the Router has cooled down
+are left out; when only cooled-down candidates are named, the hook leaves no deployment and LiteLLM gives its own
+no-deployments (cooldown) answer. Every reader here takes any JSON value in linear time without recursing on it.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-from ..config.routing import CALLER_KEYS, GroupRouting, NoTextRoute, RoutingMode
+from ..config.routing import CALLER_KEYS, GroupRouting, NoTextRoute
 from ..observability.audit_view import route_audit_headers
-from ..observability.metadata import set_spend_entry
-from ..routing.strategy import Decision, DeploymentProfile, NoCandidate, choose
+from ..observability.metadata import header_value, set_spend_entry
+from ..routing.strategy import Decision, DeploymentProfile, NoCandidate, choose, dollars
 from ..routing.text import responses_messages
+from .caller_routing import (
+    CallerRouting,
+    CallerRoutingError,
+    allowed_ids,
+    caller_routing,
+    deployment_names,
+    effective_routing,
+    raw_caller_values,
+    request_headers,
+)
 from .deployment_profiles import profile_for
+from .request import token_limit_error
 from .routing_decision import stamp_routing
+
+__all__ = [  # the per-request controls live in caller_routing.py; importable from here as before
+    "CallerRouting",
+    "CallerRoutingError",
+    "allowed_ids",
+    "caller_routing",
+    "deployment_names",
+    "request_headers",
+]
 
 DECISION_KEY = "litellm_fusion_routing"
 CHARS_PER_TOKEN = 4  # prompt size estimate for the context-window check (no tokenizer on the hot path)
@@ -56,130 +78,8 @@ def estimate_prompt_tokens(messages: list[Any] | None) -> int:
         if isinstance(content, str):
             total += len(content)
         elif isinstance(content, list):
-            total += sum(len(str(p.get("text", ""))) for p in content if isinstance(p, Mapping))
+            total += sum(len(p["text"]) for p in content if isinstance(p, Mapping) and isinstance(p.get("text"), str))
     return total // CHARS_PER_TOKEN + 1
-
-
-class CallerRoutingError(ValueError):
-    """A per-request routing value the group's policy does not allow, or an invalid one (-> HTTP 400)."""
-
-
-@dataclass(frozen=True)
-class CallerRouting:
-    """What the caller set for this request (None: not set)."""
-
-    mode: RoutingMode | None = None
-    candidates: tuple[str, ...] | None = None  # as the caller named them
-    max_cost: float | None = None
-
-    def applied(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.mode is not None:
-            out["mode"] = self.mode.value
-        if self.candidates is not None:
-            out["candidates"] = list(self.candidates)
-        if self.max_cost is not None:
-            out["max_cost"] = self.max_cost
-        return out
-
-
-def request_headers(kwargs: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    """The client's request headers as the proxy recorded them (metadata or proxy_server_request)."""
-    for source in (
-        (kwargs or {}).get("metadata"),
-        (kwargs or {}).get("litellm_metadata"),
-        (kwargs or {}).get("proxy_server_request"),
-    ):
-        if isinstance(source, Mapping) and isinstance(source.get("headers"), Mapping):
-            return source["headers"]
-    return {}
-
-
-def _raw_caller_values(kwargs: Mapping[str, Any] | None) -> dict[str, tuple[str, Any]]:
-    """field -> (how the caller named it, raw value); request metadata before headers."""
-    metadata: Mapping[str, Any] = {}
-    for key in ("metadata", "litellm_metadata"):
-        value = (kwargs or {}).get(key)
-        if isinstance(value, Mapping):
-            metadata = value
-            break
-    headers = {str(k).lower(): v for k, v in request_headers(kwargs).items()}
-    found: dict[str, tuple[str, Any]] = {}
-    for field, (meta_key, header) in CALLER_KEYS.items():
-        if metadata.get(meta_key) is not None:
-            found[field] = (meta_key, metadata[meta_key])
-        elif headers.get(header) not in (None, ""):
-            found[field] = (header, headers[header])
-    return found
-
-
-def deployment_names(deployment: Mapping[str, Any]) -> set[str]:
-    """How a caller may name a deployment: litellm_params.model, that without its provider prefix, its id."""
-    model = str((deployment.get("litellm_params") or {}).get("model", ""))
-    names = {model, model.split("/", 1)[-1]}
-    model_id = (deployment.get("model_info") or {}).get("id")
-    if model_id:
-        names.add(str(model_id))
-    return names - {""}
-
-
-def caller_routing(
-    group: str, routing: GroupRouting, kwargs: Mapping[str, Any] | None, deployments: Sequence[Mapping[str, Any]]
-) -> CallerRouting:
-    """Parse and check the caller's routing values against the group's policy and its deployments."""
-    raw = _raw_caller_values(kwargs)
-    where = f"litellm_fusion.routing.{group}.caller_may_set"
-    for field, (name, _) in raw.items():
-        if field not in routing.caller_may_set:
-            raise CallerRoutingError(f"{name}: routed group {group!r} does not let callers set {field} ({where})")
-    mode = candidates = max_cost = None
-    if "mode" in raw:
-        name, value = raw["mode"]
-        try:
-            mode = RoutingMode(str(value).strip().lower())
-        except ValueError:
-            raise CallerRoutingError(f"{name}: must be cost, balanced or quality, got {value!r}") from None
-    if "candidates" in raw:
-        name, value = raw["candidates"]
-        listed = value.split(",") if isinstance(value, str) else value
-        if not isinstance(listed, list | tuple) or not all(isinstance(c, str) for c in listed):
-            raise CallerRoutingError(f"{name}: must be a list of deployment names (or a comma-separated string)")
-        candidates = tuple(c.strip() for c in listed if c.strip())
-        if not candidates:
-            raise CallerRoutingError(f"{name}: names no deployment")
-        known = set().union(*(deployment_names(d) for d in deployments)) if deployments else set()
-        unknown = [c for c in candidates if c not in known]
-        if unknown:
-            models = sorted(str((d.get("litellm_params") or {}).get("model")) for d in deployments)
-            raise CallerRoutingError(
-                f"{name}: {', '.join(map(repr, unknown))} is not a deployment of routed group "
-                f"{group!r} (its deployments: {', '.join(models)})"
-            )
-    if "max_cost" in raw:
-        name, value = raw["max_cost"]
-        try:
-            max_cost = float(value)
-        except (TypeError, ValueError):
-            max_cost = float("nan")
-        if isinstance(value, bool) or not max_cost > 0 or max_cost == float("inf"):
-            raise CallerRoutingError(f"{name}: must be a positive number of dollars, got {value!r}")
-    return CallerRouting(mode, candidates, max_cost)
-
-
-def allowed_ids(caller: CallerRouting, deployments: Sequence[Mapping[str, Any]]) -> set[str] | None:
-    """Ids of the deployments the caller's candidates name (None: no restriction)."""
-    if caller.candidates is None:
-        return None
-    wanted = set(caller.candidates)
-    return {
-        str((d.get("model_info") or {}).get("id") or (d.get("litellm_params") or {}).get("model"))
-        for d in deployments
-        if deployment_names(d) & wanted
-    }
-
-
-def effective_routing(routing: GroupRouting, caller: CallerRouting) -> GroupRouting:
-    return routing if caller.mode is None else routing.model_copy(update={"mode": caller.mode})
 
 
 def decide(
@@ -237,8 +137,17 @@ def decision_record(
     }
 
 
+def _token_limit(kwargs: Mapping[str, Any]) -> int | None:
+    """The request's output-token limit when it is a valid one (check_request refused any other)."""
+    for key in ("max_tokens", "max_completion_tokens", "max_output_tokens"):
+        value = kwargs.get(key)
+        if value is not None and token_limit_error({key: value}, (key,)) is None:
+            return int(value)
+    return None
+
+
 def _output_tokens(kwargs: Mapping[str, Any], routing: GroupRouting) -> int:
-    return int(kwargs.get("max_tokens") or kwargs.get("max_completion_tokens") or routing.expected_output_tokens)
+    return _token_limit(kwargs) or routing.expected_output_tokens
 
 
 class RoutingHook:
@@ -250,11 +159,24 @@ class RoutingHook:
     def routes(self, group: str) -> bool:
         return group in self.groups
 
+    @staticmethod
+    def _deployments(group: str, healthy: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """All of the group's deployments (a caller may name one that is cooling down), else the healthy ones."""
+        try:
+            from .router_caller import proxy_router
+
+            return [d for d in proxy_router().model_list if d.get("model_name") == group] or healthy
+        except (ImportError, RuntimeError):
+            return healthy
+
     def check_request(self, data: Mapping[str, Any], deployments: list[Mapping[str, Any]]) -> CallerRouting:
         """Before routing (the proxy's pre-call hook): the caller's values for a routed group, checked
         against its policy and all of its deployments. Raises CallerRoutingError (-> 400)."""
         group = str(data.get("model"))
         routing = self.groups[group]
+        problem = token_limit_error(data)
+        if problem:
+            raise CallerRoutingError(f"routed group {group!r}: {problem}")
         caller = caller_routing(group, routing, data, deployments)
         if caller.max_cost is not None or caller.candidates is not None:
             allowed = allowed_ids(caller, deployments)
@@ -267,9 +189,10 @@ class RoutingHook:
                 caller_limits(profiles, allowed, caller.max_cost, prompt, output)
             except NoCandidate as exc:
                 cheapest = min(p.request_cost(prompt, output) for p in profiles if allowed is None or p.id in allowed)
+                sent_as = raw_caller_values(data).get("max_cost", (CALLER_KEYS["max_cost"][0], None))[0]
                 raise CallerRoutingError(
-                    f"{CALLER_KEYS['max_cost'][0]}: ${caller.max_cost:g} is below the cheapest allowed deployment's "
-                    f"estimated cost ${cheapest:.6f} for this request ({exc})"
+                    f"{sent_as}: {dollars(caller.max_cost or 0.0)} is below the cheapest allowed deployment's "
+                    f"estimated cost {dollars(cheapest)} for this request ({str(exc)[:1000]})"
                 ) from None
         return caller
 
@@ -301,9 +224,16 @@ class RoutingHook:
         kwargs = request_kwargs or {}
         if messages is None and kwargs.get("input") is not None:  # /v1/responses: the Router passes no messages
             messages = list(responses_messages(kwargs["input"]))
-        caller = caller_routing(group, routing, kwargs, healthy) if routing.caller_may_set else CallerRouting()
+        caller = (
+            caller_routing(group, routing, kwargs, self._deployments(group, healthy))
+            if routing.caller_may_set
+            else CallerRouting()
+        )
         if len(healthy) < 2 and caller.candidates is None and caller.max_cost is None:
             return healthy
+        allowed = allowed_ids(caller, healthy)
+        if allowed is not None and not allowed:
+            return []  # only cooled-down (or unhealthy) candidates named: LiteLLM's own no-deployments answer
         metadata = _metadata(request_kwargs)
         previous = metadata.get(DECISION_KEY)
         started = time.perf_counter()
@@ -321,26 +251,22 @@ class RoutingHook:
                 profiles,
                 estimate,
                 messages,
-                kwargs.get("max_tokens") or kwargs.get("max_completion_tokens"),
+                _token_limit(kwargs),
                 caller,
-                allowed_ids(caller, healthy),
+                allowed,
             )
-        except NoCandidate as exc:
-            import litellm
-
-            raise litellm.BadRequestError(
-                message=f"routed group {group!r}: the caller's limits leave no healthy deployment ({exc})",
-                model=group,
-                llm_provider="litellm_fusion",
-            ) from None
+        except NoCandidate:
+            # check_request found a deployment within the caller's limits among all of the group's: those left out
+            # here are cooling down. LiteLLM answers as for a group with no healthy deployment.
+            return []
         audit = None
         if routing.audit is not None and self.audits is not None:  # live audits (adapter/audit_routing.py)
             from .audit_routing import guard_route
 
-            limits = allowed_ids(caller, healthy) or {p.id for p in profiles}
+            limits = allowed or {p.id for p in profiles}
 
             def redecide(suspended: set[str]) -> Decision:
-                tokens = kwargs.get("max_tokens") or kwargs.get("max_completion_tokens")
+                tokens = _token_limit(kwargs)
                 return decide(self.model, routing, profiles, estimate, messages, tokens, caller, limits - suspended)
 
             decision, audit = guard_route(
@@ -371,9 +297,7 @@ def routing_headers(metadata: Mapping[str, Any] | None) -> dict[str, str] | None
     p = record.get("p_success", {}).get(record["deployment"])
     caller = record.get("caller") or {}
     applied = "; ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in caller.items()) or "none"
-    audit = record.get("audit") if isinstance(record.get("audit"), dict) else None
-    return {
-        **(route_audit_headers(audit) if audit is not None else {}),
+    headers = {
         "x-litellm-fusion-route-group": record["group"],
         "x-litellm-fusion-route-deployment": record["deployment"],
         "x-litellm-fusion-route-mode": record["mode"],
@@ -381,7 +305,13 @@ def routing_headers(metadata: Mapping[str, Any] | None) -> dict[str, str] | None
         "x-litellm-fusion-route-slope": "none" if slope is None else f"{slope:.4f}",
         "x-litellm-fusion-route-p-success": "none" if p is None else f"{p:.4f}",
         "x-litellm-fusion-route-candidates": ",".join(record["candidates"]),
-        "x-litellm-fusion-route-caller": " ".join(applied.split())[:300],
+        "x-litellm-fusion-route-caller": applied,
         "x-litellm-fusion-route-classifier-us": f"{record['classifier_us']:.1f}",
-        "x-litellm-fusion-route-reason": " ".join(str(record["reason"]).split())[:300],
+        "x-litellm-fusion-route-reason": str(record["reason"]),
+    }
+    audit = record.get("audit") if isinstance(record.get("audit"), dict) else None
+    headers.update(route_audit_headers(audit) if audit is not None else {})
+    return {
+        name: header_value(value, 300 if name.endswith(("caller", "reason")) else 2000)
+        for name, value in headers.items()
     }

@@ -37,8 +37,14 @@ _REFUSAL = re.compile(
 REFUSAL_MAX_CHARS = 400  # a longer answer that opens with an apology usually goes on to answer
 
 
+# REFUSAL_MAX_CHARS + 1 characters that are not whitespace: the flattened answer is longer than a refusal.
+_LONGER = re.compile(rf"\s*+(?:\S\s*+){{{REFUSAL_MAX_CHARS + 1}}}")
+
+
 def is_refusal(text: str) -> bool:
     """A short answer that declines the request ("I'm sorry, but I can't help with that.")."""
+    if len(text) > REFUSAL_MAX_CHARS and _LONGER.match(text) is not None:
+        return False  # one pass over the answer's start: no flattening of a megabyte answer
     flat = " ".join(text.replace("’", "'").split())
     return len(flat) <= REFUSAL_MAX_CHARS and _REFUSAL.search(flat) is not None
 

@@ -19,6 +19,7 @@ from ..config.fusion import FusionMode, FusionModelConfig
 from .answers import agreement, request_contract
 from .calls import Deadline, streamed_call, timed_call
 from .judge_cache import JudgeStore, decision_key, decode, encode
+from .offload import read_text
 from .prompts import best_of_prompt, debate_judge_prompt, merge_prompt, strip_fence_markup, verdict_response_format
 from .types import Caller, CallRecord, Candidate, Completion, JudgeResult, Ledger, Message, invalid_tool_call
 from .verdict import VerdictError, parse_verdict
@@ -194,7 +195,7 @@ async def _call_judge(
         return JudgeStep(JudgeResult("fallback", f"judge failed: {record.error}", winner=0), record)
     if cfg.mode is FusionMode.BEST_OF:
         try:
-            verdict = parse_verdict(completion.text, n_candidates)
+            verdict = await read_text(lambda text: parse_verdict(text, n_candidates), completion.text, VerdictError)
         except VerdictError as exc:
             return JudgeStep(JudgeResult("fallback", f"unusable verdict: {exc}", winner=0), record)
         return JudgeStep(JudgeResult("ok", verdict.reason, winner=verdict.winner), record, completion.finish_reason)

@@ -40,6 +40,12 @@ def _canonical(obj: object) -> str:
     return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+def _stored(obj: object) -> str:
+    """A value as stored: ASCII JSON, so whatever a judge wrote (a lone surrogate) reaches Redis encodable (a value
+    Redis' client cannot encode would count as Redis failing, and turn the judge cache off for everyone)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+
+
 def decision_key(
     *,
     mode: str,
@@ -71,7 +77,7 @@ def encode(key: str, result: JudgeResult, finish_reason: str) -> str:
             decision["tool_calls"] = [[c.name, c.arguments] for c in result.tool_calls]
     else:
         decision["winner"] = result.winner
-    return _canonical({"format": FORMAT, "v": VALUE_VERSION, "key": key, "decision": decision})
+    return _stored({"format": FORMAT, "v": VALUE_VERSION, "key": key, "decision": decision})
 
 
 @dataclass(frozen=True)
@@ -117,7 +123,7 @@ def decode(raw: str | bytes | None, key: str, n_candidates: int, writes_text: bo
 
 def encode_rating(key: str, score: Score) -> str:
     """A cascade verifier's rating, in the same versioned envelope as judge decisions."""
-    return _canonical(
+    return _stored(
         {"format": FORMAT, "v": VALUE_VERSION, "key": key, "rating": {"score": score.score, "reason": score.reason}}
     )
 

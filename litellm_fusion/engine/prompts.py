@@ -5,6 +5,11 @@ Each block is fenced by tags carrying a tag id derived from a SHA-256 of the who
 without knowing the hash of a text that contains it; should it contain the exact tag anyway, the
 tag is defused before fencing. The id is deterministic, so the same request gives the same prompt
 (good for provider prompt caching and for LiteLLM's response cache).
+
+What a prompt quotes (the conversation, each candidate) is made encodable once, where it is rendered: a lone surrogate
+(a model may write "\\ud800", which JSON decodes to one) would make the request body unencodable and the judge,
+verifier or debating member call fail; it is replaced by U+FFFD. Rendering never recurses on what it quotes: tool-call
+arguments are read with bounded_json, other non-text content is named, not printed.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import json
 import re
 from collections.abc import Sequence
 
+from . import bounded_json
+from .encodable import encodable
 from .types import Candidate, Message, ToolCall
 
 PROMPT_VERSION = "2"  # bump when any prompt text changes (judge caches key on it)
@@ -32,6 +39,16 @@ def _defuse(text: str, tag: str) -> str:
     return text.replace(tag, tag.replace("-", "_"))
 
 
+def _named(value: object) -> str:
+    """A value that is not text, named by its type (never printed: it may be nested without bound)."""
+    return value if isinstance(value, str) else f"[{type(value).__name__}]"
+
+
+def _label(value: object) -> object:
+    """An id or a name as sent: text or None as it is, anything else named by its type."""
+    return value if value is None else _named(value)
+
+
 def content_text(content: object) -> str:
     """Text of a message's content: a string, or the text parts of a list of parts."""
     if content is None:
@@ -43,13 +60,13 @@ def content_text(content: object) -> str:
         for part in content:
             if isinstance(part, dict):
                 if part.get("type") == "text":
-                    pieces.append(str(part.get("text", "")))
+                    pieces.append(_named(part.get("text", "")))
                 else:
-                    pieces.append(f"[{part.get('type', 'part')}]")
+                    pieces.append(f"[{_named(part.get('type', 'part'))}]")
             else:
-                pieces.append(str(part))
+                pieces.append(_named(part))
         return "\n".join(pieces)
-    return str(content)
+    return _named(content)
 
 
 def _calls_as_data(calls: Sequence[dict[str, object]]) -> str:
@@ -60,9 +77,11 @@ def _arguments(raw: object) -> object:
     """Arguments as JSON data when they parse, else the raw text (shown as a string, never run)."""
     if isinstance(raw, str):
         try:
-            return json.loads(raw)
+            return bounded_json.loads(raw)
         except ValueError:
             return raw
+    if bounded_json.value_too_deep(raw, bounded_json.MAX_DEPTH):
+        return _named(raw)
     return raw
 
 
@@ -80,19 +99,21 @@ def render_message(m: Message) -> str:
     if isinstance(calls, list) and calls:
         data = []
         for call in calls:
-            fn = call.get("function") or {} if isinstance(call, dict) else {}
+            call = call if isinstance(call, dict) else {}
+            fn = call.get("function")
+            fn = fn if isinstance(fn, dict) else {}
             data.append(
                 {
-                    "id": call.get("id") if isinstance(call, dict) else None,
-                    "name": fn.get("name"),
+                    "id": _label(call.get("id")),
+                    "name": _label(fn.get("name")),
                     "arguments": _arguments(fn.get("arguments")),
                 }
             )
         text = (text + "\n" if text else "") + f"[tool calls: {_calls_as_data(data)}]"
     if role in ("tool", "function"):
         ref = m.get("tool_call_id") or m.get("name")
-        role = f"tool result ({ref})" if ref else "tool result"
-    return f"{role}: {text}"
+        role = f"tool result ({_named(ref)})" if ref else "tool result"
+    return f"{_named(role)}: {text}"
 
 
 def render_conversation(messages: Sequence[Message]) -> str:
@@ -122,8 +143,8 @@ def _fenced(kind: str, tag: str, index: int | None, text: str) -> str:
 
 
 def _blocks(messages: Sequence[Message], candidates: Sequence[Candidate]) -> tuple[str, str, str]:
-    conversation = render_conversation(messages)
-    rendered = [render_candidate(c) for c in candidates]
+    conversation = encodable(render_conversation(messages))
+    rendered = [encodable(render_candidate(c)) for c in candidates]
     tag = fence_id(conversation, *rendered)
     conv_block = _fenced("conversation", tag, None, conversation)
     cand_blocks = "\n\n".join(_fenced("candidate", tag, i + 1, r) for i, r in enumerate(rendered))
@@ -202,8 +223,8 @@ def debate_revision_messages(messages: Sequence[Message], own: Candidate, peers:
     """What a debating member sees in rounds 2+: the conversation, its own last answer, the others'.
     Its own answer is given back as text (tool calls rendered as data), so no provider sees an assistant
     tool call without its result."""
-    own_answer = render_candidate(own)
-    rendered = [render_candidate(p) for p in peers]
+    own_answer = encodable(render_candidate(own))
+    rendered = [encodable(render_candidate(p)) for p in peers]
     tag = fence_id(own_answer, *rendered)
     blocks = "\n\n".join(_fenced("peer-answer", tag, i + 1, r) for i, r in enumerate(rendered))
     instruction = (
@@ -228,8 +249,8 @@ SCORE_SCHEMA: dict[str, object] = {
 
 def verifier_prompt(messages: Sequence[Message], candidate: Candidate) -> list[Message]:
     """A cascade's verifier: rate one answer to the conversation's last message, 0 to 10."""
-    conversation = render_conversation(messages)
-    answer = render_candidate(candidate)
+    conversation = encodable(render_conversation(messages))
+    answer = encodable(render_candidate(candidate))
     tag = fence_id(conversation, answer)
     system = (
         "You are a strict grader. An assistant answered the last user message of a conversation. Rate how "

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
+
+from . import bounded_json
 
 Message = dict[str, Any]
 
@@ -20,8 +21,9 @@ class ToolCall:
     arguments: str  # the raw JSON text of the arguments
 
     def parsed_arguments(self) -> Any:
-        """The arguments as JSON; raises ValueError when the model wrote invalid JSON."""
-        return json.loads(self.arguments or "{}")
+        """The arguments as JSON; raises ValueError when the model wrote invalid JSON or JSON nested deeper than
+        bounded_json.MAX_DEPTH (read in linear time, without recursion)."""
+        return bounded_json.loads(self.arguments or "{}")
 
     def as_openai(self) -> dict[str, Any]:
         return {"id": self.id, "type": "function", "function": {"name": self.name, "arguments": self.arguments}}

@@ -1,9 +1,15 @@
-"""Parse the best-of judge's verdict. Any text gives either a valid Verdict or a VerdictError."""
+"""Parse the best-of judge's verdict and the cascade verifier's rating. Any text gives either a valid Verdict (Score)
+or a VerdictError, at a cost linear in the text and without recursion (engine/bounded_json.py): objects nested deeper
+than 16 levels, longer than 16 KB, or a text too irregular to read are no verdict."""
 
 from __future__ import annotations
 
 import json
+import reprlib
 from dataclasses import dataclass
+
+from .bounded_json import JSONLimitError, embedded_objects
+from .encodable import encodable
 
 
 @dataclass(frozen=True)
@@ -25,21 +31,9 @@ def _strip_fences(text: str) -> str:
     return text.strip()
 
 
-def _json_objects(text: str) -> list[dict[str, object]]:
-    """Every top-level JSON object embedded in text, in order."""
-    decoder = json.JSONDecoder()
-    found: list[dict[str, object]] = []
-    i = text.find("{")
-    while i != -1:
-        try:
-            obj, end = decoder.raw_decode(text, i)
-        except ValueError:
-            i = text.find("{", i + 1)
-            continue
-        if isinstance(obj, dict):
-            found.append(obj)
-        i = text.find("{", end)
-    return found
+def _shown(value: object) -> str:
+    """A value from the judge in an error message: short, and encodable."""
+    return encodable(reprlib.repr(value))
 
 
 def _winner_number(value: object) -> int:
@@ -52,7 +46,7 @@ def _winner_number(value: object) -> int:
     text = value.strip() if isinstance(value, str) else ""
     if text.isascii() and text.isdigit() and len(text) < 6:
         return int(text)
-    raise VerdictError(f"winner {value!r} is not a candidate index")
+    raise VerdictError(f"winner {_shown(value)} is not a candidate index")
 
 
 def parse_verdict(text: str | None, n_candidates: int) -> Verdict:
@@ -72,7 +66,10 @@ def _the_object(text: str | None, key: str, who: str, what: str) -> dict[str, ob
     """The one JSON object with `key` in `who`'s output (none, or several, is a VerdictError)."""
     if not text or not text.strip():
         raise VerdictError(f"the {who} returned no text")
-    objects = [o for o in _json_objects(_strip_fences(text)) if key in o]
+    try:
+        objects = embedded_objects(_strip_fences(text), key)
+    except JSONLimitError as exc:
+        raise VerdictError(f"the {who}'s output is {exc}") from None
     if not objects:
         raise VerdictError(f"no JSON {what} with a '{key}' field in the {who}'s output")
     if len(objects) > 1:
@@ -83,7 +80,7 @@ def _the_object(text: str | None, key: str, who: str, what: str) -> dict[str, ob
 def _reason(obj: dict[str, object]) -> str:
     reason = obj.get("reason", "")
     reason = reason if isinstance(reason, str) else json.dumps(reason)
-    return " ".join(reason.split())[:300]
+    return encodable(" ".join(reason.split())[:300])
 
 
 @dataclass(frozen=True)
@@ -100,7 +97,7 @@ def parse_score(text: str | None) -> Score:
     try:
         number = _winner_number(rating["score"])
     except VerdictError:
-        raise VerdictError(f"score {rating['score']!r} is not an integer from 0 to 10") from None
+        raise VerdictError(f"score {_shown(rating['score'])} is not an integer from 0 to 10") from None
     if not 0 <= number <= 10:
         raise VerdictError(f"score {number} is not between 0 and 10")
     return Score(score=number, reason=_reason(rating))

@@ -16,6 +16,7 @@ from ..config.fusion import FusionModelConfig
 from .calls import Deadline, timed_call
 from .judge import JudgeCacheUse
 from .judge_cache import decision_key, decode_rating, encode_rating
+from .offload import read_text
 from .prompts import SCORE_SCHEMA, verdict_response_format, verifier_prompt
 from .types import Caller, CallRecord, Candidate, CheckResult, Ledger, Message
 from .verdict import Score, VerdictError, parse_score
@@ -80,7 +81,7 @@ async def verify_answer(
     if completion is None:
         return CheckResult("verifier", False, f"verifier failed: {record.error}")
     try:
-        score = parse_score(completion.text)
+        score = await read_text(parse_score, completion.text, VerdictError)
     except VerdictError as exc:
         return CheckResult("verifier", False, f"unusable rating: {exc}")
     if cache is not None and key is not None:

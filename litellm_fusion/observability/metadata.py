@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..config.fusion import FusionModelConfig
@@ -18,10 +19,14 @@ def set_spend_entry(metadata: dict[str, Any], key: str, value: dict[str, Any]) -
     metadata["spend_logs_metadata"] = spend
 
 
-def _header_value(text: str, limit: int = 300) -> str:
-    """Header-safe: one line of printable ASCII."""
-    flat = " ".join(str(text).split())
-    return flat.encode("ascii", "replace").decode("ascii")[:limit]
+_UNPRINTABLE = re.compile(r"[^\x20-\x7e]")
+
+
+def header_value(text: str, limit: int = 300) -> str:
+    """Header-safe: one line of printable ASCII, no leading or trailing space (HTTP refuses a header value with control
+    characters or edge whitespace, which would fail the whole reply)."""
+    flat = " ".join(str(text).split())[:limit]
+    return _UNPRINTABLE.sub("?", flat).strip()
 
 
 def _dropped(calls: list[CallRecord]) -> list[dict[str, Any]]:
@@ -174,7 +179,7 @@ def response_headers(
     if cost_cap is not None:
         headers["cost-estimate"] = f"{cost_cap['estimate']:.8f}"
         headers["cost-cap"] = f"{cost_cap['cap']:.8f}"
-    return {HEADER_PREFIX + k: _header_value(v) for k, v in headers.items()}
+    return {HEADER_PREFIX + k: header_value(v) for k, v in headers.items()}
 
 
 def reply_details(config: FusionModelConfig, result: FusionResult) -> dict[str, Any]:

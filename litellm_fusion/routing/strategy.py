@@ -13,6 +13,7 @@ Pure functions over DeploymentProfiles, so the policy is testable without a prox
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
@@ -46,6 +47,14 @@ class Decision:
     strongest_cost: float = 0.0  # the same request on `strongest`
 
 
+def dollars(amount: float) -> str:
+    """An amount of dollars with the digits it needs to be read: $0.0000001, $0.00024, $1.5 (never $0.000000)."""
+    if amount == 0 or not math.isfinite(amount):
+        return f"${amount:g}"
+    decimals = min(20, max(2, 2 - math.floor(math.log10(abs(amount)))))
+    return "$" + f"{amount:.{decimals}f}".rstrip("0").rstrip(".")
+
+
 class NoCandidate(ValueError):
     """The caller's limits (candidates, cost ceiling) leave no deployment to choose from."""
 
@@ -66,7 +75,7 @@ def caller_limits(
         if allowed is not None and p.id not in allowed:
             excluded[p.model] = "not among the caller's candidates"
         elif max_cost is not None and cost > max_cost:
-            excluded[p.model] = f"estimated ${cost:.6f} over the caller's max_cost ${max_cost:.6f}"
+            excluded[p.model] = f"estimated {dollars(cost)} over the caller's max_cost {dollars(max_cost)}"
         else:
             kept.append(p)
     if not kept:

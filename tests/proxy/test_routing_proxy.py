@@ -299,7 +299,7 @@ def test_caller_sets_mode_candidates_and_ceiling_where_the_group_allows(proxy, c
             "auto-open",
             {"routing_max_cost": 1e-9},
             None,
-            "routing_max_cost: $1e-09 is below the cheapest allowed deployment",
+            "routing_max_cost: $0.000000001 is below the cheapest allowed deployment",
         ),
     ],
 )

@@ -156,7 +156,7 @@ def test_the_mode_the_caller_sets_is_the_price_weight_applied():
 def test_check_request_refuses_a_ceiling_no_deployment_meets():
     hook = RoutingHook({"auto": OPEN})
     hook.check_request(req({"routing_max_cost": 0.01}), GROUP)  # the cheap one fits
-    with pytest.raises(CallerRoutingError, match=r"routing_max_cost: \$1e-09 is below the cheapest allowed"):
+    with pytest.raises(CallerRoutingError, match=r"routing_max_cost: \$0\.000000001 is below the cheapest allowed"):
         hook.check_request(req({"routing_max_cost": 1e-9}), GROUP)
     with pytest.raises(CallerRoutingError, match="routing_max_cost"):  # only strong allowed, and it is over
         hook.check_request(req({"routing_max_cost": 0.001, "routing_candidates": ["strong"]}, max_tokens=1000), GROUP)
