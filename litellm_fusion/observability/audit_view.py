@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .metadata import HEADER_PREFIX, _header_value
+from .metadata import HEADER_PREFIX, header_value
 
 
 def guardrail_text(tiers: Mapping[str, Any], label: str = "tier") -> str:
@@ -35,7 +35,7 @@ def audit_headers(entry: Mapping[str, Any] | None) -> dict[str, str]:
     tiers = entry.get("tiers") if isinstance(entry.get("tiers"), Mapping) else {}
     return {
         HEADER_PREFIX + "audit": "sampled" if entry.get("sampled") else "not sampled",
-        HEADER_PREFIX + "guardrail": _header_value(guardrail_text(tiers), 500),
+        HEADER_PREFIX + "guardrail": header_value(guardrail_text(tiers), 500),
     }
 
 
@@ -45,5 +45,5 @@ def route_audit_headers(entry: Mapping[str, Any]) -> dict[str, str]:
     deployments = entry.get("deployments") if isinstance(entry.get("deployments"), Mapping) else {}
     return {
         HEADER_PREFIX + "route-audit": "sampled" if entry.get("sampled") else "not sampled",
-        HEADER_PREFIX + "route-guardrail": _header_value(guardrail_text(deployments, "deployment"), 500),
+        HEADER_PREFIX + "route-guardrail": header_value(guardrail_text(deployments, "deployment"), 500),
     }
