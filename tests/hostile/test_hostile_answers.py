@@ -14,7 +14,6 @@ from tests.support.fake_upstream import Reply
 from tests.support.helpers import new_tag
 from tests.support.hostile_fleet import ORDINARY, PANEL, PRICES, chat, fleet_proxies, provider_bill, send, spend_of  # noqa: F401
 
-LEAD = "engine/answers extraction: issue 20, lead"
 DEEP = '{"answer":' * 100_000  # 1 MB, the issue's input
 DEEP_ARRAY = "[" * 100_000
 BRACES = "{" * 200_000
@@ -82,20 +81,12 @@ def test_deep_member_answers_are_billed_once_and_never_retried(hostile, upstream
     steer(upstream, gpt_4o_mini=DEEP, claude_haiku=DEEP, gemini_flash=DEEP)
     tag = new_tag()
     answer = ask(hostile, model, tag)
-    assert answer.status in (200, 500), (answer.status, answer.error[:300])  # 500: engine/answers (xfail below)
+    assert answer.status == 200, (answer.status, answer.error[:300])
     run_once(upstream, model)
     billed_once(hostile, upstream, tag)
 
 
-@pytest.mark.parametrize(
-    "model",
-    [
-        pytest.param("fusion/best-of", marks=pytest.mark.xfail(strict=True, reason=LEAD)),
-        "fusion/merge",
-        "fusion/debate",
-        pytest.param("fusion/cascade", marks=pytest.mark.xfail(strict=True, reason=LEAD)),
-    ],
-)
+@pytest.mark.parametrize("model", ["fusion/best-of", "fusion/merge", "fusion/debate", "fusion/cascade"])
 def test_deep_member_answers_still_get_a_reply(hostile, upstream, model):
     steer(upstream, gpt_4o_mini=DEEP, claude_haiku=DEEP, gemini_flash=DEEP)
     answer = ask(hostile, model, new_tag())

@@ -30,6 +30,13 @@ ORDINARY = ["gpt-4o-mini", "gpt-4o", "claude-haiku", "gemini-flash"]
 
 def hostile_config(upstream_url: str) -> dict[str, Any]:
     config = example_config(upstream_url, ["loop_lag.probe"])
+    # Live audits off: an audit is a background call with a spend row of its own (tests/proxy/test_audit_proxy.py),
+    # which would land in the next test's provider bill here, where each request is checked against exactly the
+    # calls it made. Learning stays as the example sets it.
+    for entry in config["model_list"]:
+        entry["litellm_params"].pop("audit", None)
+    for group in config["litellm_fusion"].get("routing", {}).values():
+        group.pop("audit", None)
     for name, price in COOL.items():
         entry = fake_deployment(name, upstream_url, *price)
         entry["model_name"] = "auto-cool"
