@@ -35,7 +35,7 @@ from typing import Any
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from litellm_fusion.engine.answers import compare_replies
+from litellm_fusion.engine.answers import compare_replies, math_equivalence
 from litellm_fusion.engine.types import Candidate
 from tests.support.answer_data import available, mmlu_pro_full_responses, recorded_families
 from tests.support.answer_formats import FORMATS
@@ -50,6 +50,7 @@ async def judge(pairs: list[Pair]) -> list[tuple[Pair, str, tuple[float, float]]
     """Each pair's outcome and the time of its comparison (rendering not included): wall time, and the CPU time of
     the comparing thread (what the relation itself costs the proxy; on a loaded machine the wall time also holds
     waits for the CPU, and for math the wait for the math worker)."""
+    await math_equivalence.start()  # the math worker's start-up (once per proxy) is not what is measured
     out = []
     for pair in pairs:
         a, b = pair.texts()

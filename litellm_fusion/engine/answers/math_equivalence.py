@@ -135,6 +135,15 @@ async def equivalent(a: str, b: str) -> bool | None:
         _queued -= 1
 
 
+async def start(timeout: float = START_TIMEOUT_S) -> bool:
+    """Start the worker now and wait until it is ready (a benchmark measuring comparisons, not the start-up)."""
+    started = asyncio.wrap_future(_io.submit(_started))
+    try:
+        return await asyncio.wait_for(started, timeout) is not None
+    except TimeoutError:
+        return False
+
+
 def stop() -> None:
     """Stop the worker (it also exits when the proxy does: its input closes)."""
     _io.submit(_kill).result(timeout=10)
