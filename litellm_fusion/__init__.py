@@ -23,6 +23,7 @@ def _proxy_object(name: str) -> Any:
     if "fusion_handler" not in _objects:
         from .adapter.callbacks import FusionCallbacks, RoutingCallbacks
         from .adapter.handler import FusionHandler
+        from .adapter.learning import LearningRuntime
         from .adapter.startup import validate_proxy_config
 
         setup = validate_proxy_config()
@@ -30,9 +31,10 @@ def _proxy_object(name: str) -> Any:
             from .routing.model import DifficultyModel
 
             DifficultyModel.load()  # read the classifier artifact now, not on the first request
-        _objects["fusion_handler"] = FusionHandler(setup.settings)
+        learning = LearningRuntime(setup.settings)  # one learner per process: labels, models, exploration draws
+        _objects["fusion_handler"] = FusionHandler(setup.settings, learning)
         callbacks = RoutingCallbacks if setup.settings.routing else FusionCallbacks
-        _objects["fusion_callbacks"] = callbacks(setup.settings, frozenset(setup.fusion))
+        _objects["fusion_callbacks"] = callbacks(setup.settings, frozenset(setup.fusion), learning)
     return _objects[name]
 
 

@@ -9,21 +9,27 @@ from litellm.integrations.custom_logger import CustomLogger
 from ..config.settings import PluginSettings
 from ..observability.metrics import metrics
 from . import prometheus_guard
-from .handler import COST_CAP_KEY, GATE_KEY, RESULT_KEY, settle_disconnect
+from .handler import COST_CAP_KEY, GATE_KEY, LEARNING_KEY, RESULT_KEY, settle_disconnect
+from .learning import LearningRuntime
 from .router_caller import INNER_CALL_KEY, is_inner_call
 from .routing_decision import settle_cascade
 from .routing_hook import DECISION_KEY, RoutingHook, routing_headers
 
 # Metadata keys only the plugin writes; a client's request metadata may not carry them.
-RESERVED_METADATA_KEYS = (RESULT_KEY, DECISION_KEY, INNER_CALL_KEY, GATE_KEY, COST_CAP_KEY)
+RESERVED_METADATA_KEYS = (RESULT_KEY, DECISION_KEY, INNER_CALL_KEY, GATE_KEY, COST_CAP_KEY, LEARNING_KEY)
 RESERVED_SPEND_KEYS = ("fusion", "routing")
 
 
 class FusionCallbacks(CustomLogger):
-    def __init__(self, settings: PluginSettings | None = None, fusion_models: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        settings: PluginSettings | None = None,
+        fusion_models: frozenset[str] = frozenset(),
+        learning: LearningRuntime | None = None,
+    ) -> None:
         super().__init__()
         prometheus_guard.install()
-        self.routing = RoutingHook((settings or PluginSettings()).routing)
+        self.routing = RoutingHook((settings or PluginSettings()).routing, learning)
         self.fusion_models = fusion_models
         self.metrics = metrics()
 

@@ -21,8 +21,10 @@ from ..config.settings import PluginSettings
 from ..engine import FusionEngine, FusionError, FusionResult
 from ..engine.judge import JudgeCacheUse
 from ..engine.types import Ledger, first_token_wait
+from ..learning.policy import describe
 from ..observability.metadata import failure_metadata, reply_details, response_headers, set_spend_entry, spend_metadata
 from .cascade_savings import cascade_baseline
+from .learning import LearningRuntime
 from .policies import apply_cost_cap, cascade_start, complexity_gate
 from .redis_judge_store import JudgeStores
 from .registry import config_for
@@ -34,6 +36,7 @@ from .router_caller import RouterCaller, proxy_router
 RESULT_KEY = "litellm_fusion_result"
 COST_CAP_KEY = "litellm_fusion_cost_cap"
 GATE_KEY = "litellm_fusion_gate"
+LEARNING_KEY = "litellm_fusion_learning"
 
 # Streamed fusion requests in flight: LiteLLM call id -> how to settle it should its client hang up.
 _IN_FLIGHT: dict[str, Callable[[], None]] = {}
@@ -48,10 +51,11 @@ def settle_disconnect(call_id: str | None) -> None:
 
 
 class FusionHandler(CustomLLM):
-    def __init__(self, settings: PluginSettings | None = None) -> None:
+    def __init__(self, settings: PluginSettings | None = None, learning: LearningRuntime | None = None) -> None:
         super().__init__()
         self.settings = settings or PluginSettings()
         self.stores = JudgeStores(self.settings.judge_cache)
+        self.learning = learning
 
     def _judge_cache(self, config: FusionModelConfig) -> JudgeCacheUse | None:
         if config.judge_cache_ttl == "off" or (config.is_cascade and config.verifier is None):
@@ -81,6 +85,8 @@ class FusionHandler(CustomLLM):
         config, result = outcome
         metadata = _metadata(litellm_params, kwargs.get("logging_obj"))
         headers = response_headers(config, result, metadata.get(GATE_KEY), metadata.get(COST_CAP_KEY))
+        if isinstance(metadata.get(LEARNING_KEY), dict):  # a learning cascade: its model's version and labels
+            headers["x-litellm-fusion-learning"] = describe(metadata[LEARNING_KEY])
         details = reply_details(config, result) if config.return_candidates else None
         return fill_response(model_response, config.name, result, headers, details)
 
@@ -130,6 +136,7 @@ class FusionHandler(CustomLLM):
         caller = RouterCaller(router, config.name, (litellm_params or {}).get("litellm_call_id"))
         gated = complexity_gate(router, config, request.messages) if config.gate is not None else None
         start = cascade_start(router, config, request.messages) if config.skip_tiers is not None else None
+        learned = self.learning.cascade_plan(router, config, request.messages) if self.learning else None
         engine = FusionEngine(run_config, caller, self._judge_cache(config))
         if gated is not None and gated.decision != "fuse":
             single = config.gate.cheap if gated.decision == "cheap" else config.gate.strong  # type: ignore[union-attr]
@@ -138,8 +145,9 @@ class FusionHandler(CustomLLM):
             )
             events = engine.single_events(single, request.messages, request.params, reason, live)
         else:
-            skip = {t: start.skip_reason(t) for t in range(1, start.tier)} if start is not None else None
-            events = engine.events(request.messages, request.params, live, skip)
+            skip = {t: start.skip_reason(t) for t in range(1, start.tier)} if start is not None else {}
+            skip.update(learned[0].skip if learned is not None else {})  # the learned model's skips (learn: true)
+            events = engine.events(request.messages, request.params, live, skip or None)
         result: FusionResult | None = None
         call_id = (litellm_params or {}).get("litellm_call_id")
 
@@ -204,6 +212,9 @@ class FusionHandler(CustomLLM):
                 "p_success": [round(p, 4) for p in start.p_success],
                 "target": start.target,
             }
+        if learned is not None and self.learning is not None:
+            entry["learning"] = metadata[LEARNING_KEY] = learned[0].report
+            self.learning.record_cascade(config, learned[1], result.cascade)  # its tiers' outcomes become labels
         if cap is not None:
             entry["cost_cap"] = metadata[COST_CAP_KEY] = {
                 "cap": config.max_cost_per_request,

@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config.routing import CALLER_KEYS, GroupRouting, NoTextRoute, RoutingMode
+from ..learning.policy import describe
 from ..observability.metadata import set_spend_entry
 from ..routing.strategy import Decision, DeploymentProfile, NoCandidate, choose
 from ..routing.text import responses_messages
 from .deployment_profiles import profile_for
+from .learning import LearningRuntime
 from .routing_decision import stamp_routing
 
 DECISION_KEY = "litellm_fusion_routing"
@@ -190,8 +192,10 @@ def decide(
     max_tokens: int | None = None,
     caller: CallerRouting | None = None,
     allowed: set[str] | None = None,
+    p_success: Mapping[str, float] | None = None,
 ) -> Decision:
-    """The routing decision for a request whose estimate is known: the proxy's and the CLI's."""
+    """The routing decision for a request whose estimate is known: the proxy's and the CLI's. `p_success`: learned
+    success estimates (adapter/learning.py) replacing the classifier's for the deployments they name."""
     caller = caller or CallerRouting()
     return choose(
         profiles,
@@ -202,6 +206,7 @@ def decide(
         no_text_strongest=routing.no_text is NoTextRoute.STRONGEST,
         allowed=allowed,
         max_cost=caller.max_cost,
+        p_success=p_success,
     )
 
 
@@ -241,9 +246,10 @@ def _output_tokens(kwargs: Mapping[str, Any], routing: GroupRouting) -> int:
 
 
 class RoutingHook:
-    def __init__(self, routing: dict[str, GroupRouting]) -> None:
+    def __init__(self, routing: dict[str, GroupRouting], learning: LearningRuntime | None = None) -> None:
         self.groups = routing
         self.model = _model() if routing else None
+        self.learning = learning
 
     def routes(self, group: str) -> bool:
         return group in self.groups
@@ -312,6 +318,7 @@ class RoutingHook:
         classifier_us = (time.perf_counter() - started) * 1e6
         profiles = [profile_for(d, group) for d in healthy]
         by_id = {p.id: d for p, d in zip(profiles, healthy, strict=True)}
+        learned = self.learning.for_group(group, routing, messages) if self.learning is not None else None
         try:
             decision = decide(
                 self.model,
@@ -322,6 +329,7 @@ class RoutingHook:
                 kwargs.get("max_tokens") or kwargs.get("max_completion_tokens"),
                 caller,
                 allowed_ids(caller, healthy),
+                learned.success if learned is not None else None,
             )
         except NoCandidate as exc:
             import litellm
@@ -331,11 +339,16 @@ class RoutingHook:
                 model=group,
                 llm_provider="litellm_fusion",
             ) from None
+        if learned is not None and self.learning is not None and estimate is not None:
+            prompt, output = estimate_prompt_tokens(messages), _output_tokens(kwargs, routing)
+            decision = self.learning.explore(decision, learned, profiles, prompt, output)
         record = decision_record(group, routing, decision, classifier_us, caller)
+        if learned is not None:
+            record["learning"] = learned.report()
         record["estimate"] = None if estimate is None else [estimate.difficulty, estimate.slope, estimate.unfamiliar]
         metadata[DECISION_KEY] = record
         set_spend_entry(metadata, "routing", record)
-        stamp_routing(metadata, group, decision)  # LiteLLM's own record: its UI card and savings tables
+        stamp_routing(metadata, group, decision, record.get("learning"))  # LiteLLM's record: UI card, savings
         return [by_id[decision.chosen.id]]
 
 
@@ -354,6 +367,8 @@ def routing_headers(metadata: Mapping[str, Any] | None) -> dict[str, str] | None
     p = record.get("p_success", {}).get(record["deployment"])
     caller = record.get("caller") or {}
     applied = "; ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in caller.items()) or "none"
+    learning = record.get("learning")
+    extra = {"x-litellm-fusion-route-learning": describe(learning)} if isinstance(learning, dict) else {}
     return {
         "x-litellm-fusion-route-group": record["group"],
         "x-litellm-fusion-route-deployment": record["deployment"],
@@ -365,4 +380,5 @@ def routing_headers(metadata: Mapping[str, Any] | None) -> dict[str, str] | None
         "x-litellm-fusion-route-caller": " ".join(applied.split())[:300],
         "x-litellm-fusion-route-classifier-us": f"{record['classifier_us']:.1f}",
         "x-litellm-fusion-route-reason": " ".join(str(record["reason"]).split())[:300],
+        **extra,
     }

@@ -4,6 +4,7 @@
 litellm_fusion:
   routing: {<group>: {mode: balanced}}      # complexity routing (config/routing.py)
   judge_cache: {ttl: 86400, timeout_ms: 100} # judge decisions in Redis (config/cache.py)
+  learning: {explore: 0.1}                   # what `learn: true` models do (config/learning.py)
 ```
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .cache import JudgeCacheSettings
+from .learning import LearningSettings
 from .routing import GroupRouting, RoutingConfigError
 
 
@@ -22,6 +24,7 @@ class PluginSettings(BaseModel):
 
     routing: dict[str, GroupRouting] = Field(default_factory=dict)
     judge_cache: JudgeCacheSettings = Field(default_factory=JudgeCacheSettings)
+    learning: LearningSettings = Field(default_factory=LearningSettings)
 
 
 def parse_settings(section: Any) -> PluginSettings:
