@@ -31,15 +31,21 @@ def _proxy_object(name: str) -> Any:
             from .routing.model import DifficultyModel
 
             DifficultyModel.load()  # read the classifier artifact now, not on the first request
+        from .adapter.audit_service import AuditService
+        from .adapter.shutdown_hook import on_proxy_shutdown
+
+        audits = _objects["audits"] = AuditService(setup.settings, setup.fusion)  # live audits (docs/audit.md)
+        on_proxy_shutdown(audits.shutdown)  # audits still running are cancelled and counted, never silently lost
         learning = LearningRuntime(setup.settings)  # one learner per process: labels, models, exploration draws
-        _objects["fusion_handler"] = FusionHandler(setup.settings, learning)
+        audits.labels = learning.learner  # audits, escalation checks and acceptances feed it (docs/learning.md)
+        _objects["fusion_handler"] = FusionHandler(setup.settings, audits, learning)
         callbacks = RoutingCallbacks if setup.settings.routing else FusionCallbacks
-        _objects["fusion_callbacks"] = callbacks(setup.settings, frozenset(setup.fusion), learning)
+        _objects["fusion_callbacks"] = callbacks(setup.settings, frozenset(setup.fusion), audits, learning)
     return _objects[name]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("fusion_handler", "fusion_callbacks"):
+    if name in ("fusion_handler", "fusion_callbacks", "audits"):
         return _proxy_object(name)
     if name == "complexity_classifier":  # classifier_plugin for LiteLLM's auto_router/complexity_router
         if name not in _objects:

@@ -1,4 +1,5 @@
 """`litellm-fusion classify`: score prompts with the routing classifier, for operators tuning routing.
+(`litellm-fusion audit --config config.yaml`: the live-audit estimates, cli_audit.py.)
 
     litellm-fusion classify < prompts.jsonl
     litellm-fusion classify --config config.yaml --group auto --mode cost < prompts.jsonl
@@ -102,7 +103,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--config", help="a proxy config.yaml: also print the deployment routing would choose")
     p.add_argument("--group", help="the routed model_name (default: the only routed group in --config)")
     p.add_argument("--mode", help="override the group's mode: cost | balanced | quality | a price weight")
+    a = sub.add_parser("audit", help="print the live-audit estimates per model and tier, from Redis")
+    a.add_argument("--config", required=True, help="the proxy's config.yaml (what is audited, where Redis is)")
+    a.add_argument("--redis-url", help="redis://... when the config does not name the proxy's Redis")
+    a.add_argument("--json", action="store_true", help="one JSON object per line")
     args = parser.parse_args(argv)
+    if args.command == "audit":
+        from .cli_audit import run_audit_command
+
+        return run_audit_command(args.config, args.redis_url, args.json, sys.stdout)
     try:
         return classify(sys.stdin, sys.stdout, args.config, args.group, args.mode)
     except RoutingConfigError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from litellm.integrations.custom_logger import CustomLogger
@@ -9,15 +10,27 @@ from litellm.integrations.custom_logger import CustomLogger
 from ..config.settings import PluginSettings
 from ..observability.metrics import metrics
 from . import prometheus_guard
-from .handler import COST_CAP_KEY, GATE_KEY, LEARNING_KEY, RESULT_KEY, settle_disconnect
+from .audit_calls import AUDIT_CALL_KEY
+from .audit_service import AuditService
+from .handler import AUDIT_KEY, COST_CAP_KEY, GATE_KEY, LEARNING_KEY, RESULT_KEY, settle_disconnect
 from .learning import LearningRuntime
 from .router_caller import INNER_CALL_KEY, is_inner_call
 from .routing_decision import settle_cascade
 from .routing_hook import DECISION_KEY, RoutingHook, routing_headers
 
 # Metadata keys only the plugin writes; a client's request metadata may not carry them.
-RESERVED_METADATA_KEYS = (RESULT_KEY, DECISION_KEY, INNER_CALL_KEY, GATE_KEY, COST_CAP_KEY, LEARNING_KEY)
+RESERVED_METADATA_KEYS = (
+    RESULT_KEY,
+    DECISION_KEY,
+    INNER_CALL_KEY,
+    GATE_KEY,
+    COST_CAP_KEY,
+    AUDIT_KEY,
+    AUDIT_CALL_KEY,
+    LEARNING_KEY,
+)
 RESERVED_SPEND_KEYS = ("fusion", "routing")
+log = logging.getLogger("litellm_fusion")
 
 
 class FusionCallbacks(CustomLogger):
@@ -25,11 +38,13 @@ class FusionCallbacks(CustomLogger):
         self,
         settings: PluginSettings | None = None,
         fusion_models: frozenset[str] = frozenset(),
+        audits: AuditService | None = None,
         learning: LearningRuntime | None = None,
     ) -> None:
         super().__init__()
         prometheus_guard.install()
-        self.routing = RoutingHook((settings or PluginSettings()).routing, learning)
+        self.audits = audits or AuditService(settings or PluginSettings(), {})
+        self.routing = RoutingHook((settings or PluginSettings()).routing, self.audits, learning)
         self.fusion_models = fusion_models
         self.metrics = metrics()
 
@@ -85,12 +100,24 @@ class FusionCallbacks(CustomLogger):
         fusion metrics; any call a routing decision was made for (a direct call to a routed group, or a
         fusion member call to one) records that decision."""
         self.metrics.record(self._record, kwargs, True)
+        self._audit(kwargs, response_obj)  # live audits start now: the reply was sent
 
     async def async_log_failure_event(
         self, kwargs: dict[str, Any], response_obj: Any, start_time: Any, end_time: Any
     ) -> None:
         """A failed fusion request (too few members answered) and a failed routed call (each attempt)."""
         self.metrics.record(self._record, kwargs, False)
+        self.audits.after_failure(kwargs)
+
+    def _audit(self, kwargs: dict[str, Any], response_obj: Any) -> None:
+        """Start what audits this call gives; a problem here is logged, never raised into LiteLLM's logging."""
+        try:
+            litellm_params = kwargs.get("litellm_params") or {}
+            metadata = litellm_params.get("metadata") or litellm_params.get("litellm_metadata") or {}
+            route = self._routing_record(kwargs, metadata) if isinstance(metadata, dict) else None
+            self.audits.after_success(kwargs, response_obj, route)
+        except Exception:
+            log.exception("litellm_fusion: could not start the audits of a call")
 
     def _record(self, kwargs: dict[str, Any], ok: bool) -> None:
         litellm_params = kwargs.get("litellm_params") or {}

@@ -22,7 +22,9 @@ from ..engine import FusionEngine, FusionError, FusionResult
 from ..engine.judge import JudgeCacheUse
 from ..engine.types import Ledger, first_token_wait
 from ..learning.policy import describe
+from ..observability.audit_view import audit_headers
 from ..observability.metadata import failure_metadata, reply_details, response_headers, set_spend_entry, spend_metadata
+from .audit_service import AuditService
 from .cascade_savings import cascade_baseline
 from .learning import LearningRuntime
 from .policies import apply_cost_cap, cascade_start, complexity_gate
@@ -36,6 +38,7 @@ from .router_caller import RouterCaller, proxy_router
 RESULT_KEY = "litellm_fusion_result"
 COST_CAP_KEY = "litellm_fusion_cost_cap"
 GATE_KEY = "litellm_fusion_gate"
+AUDIT_KEY = "litellm_fusion_audit_plan"
 LEARNING_KEY = "litellm_fusion_learning"
 
 # Streamed fusion requests in flight: LiteLLM call id -> how to settle it should its client hang up.
@@ -51,10 +54,16 @@ def settle_disconnect(call_id: str | None) -> None:
 
 
 class FusionHandler(CustomLLM):
-    def __init__(self, settings: PluginSettings | None = None, learning: LearningRuntime | None = None) -> None:
+    def __init__(
+        self,
+        settings: PluginSettings | None = None,
+        audits: AuditService | None = None,
+        learning: LearningRuntime | None = None,
+    ) -> None:
         super().__init__()
         self.settings = settings or PluginSettings()
         self.stores = JudgeStores(self.settings.judge_cache)
+        self.audits = audits or AuditService(self.settings, {})
         self.learning = learning
 
     def _judge_cache(self, config: FusionModelConfig) -> JudgeCacheUse | None:
@@ -85,6 +94,7 @@ class FusionHandler(CustomLLM):
         config, result = outcome
         metadata = _metadata(litellm_params, kwargs.get("logging_obj"))
         headers = response_headers(config, result, metadata.get(GATE_KEY), metadata.get(COST_CAP_KEY))
+        headers.update(audit_headers(metadata.get(AUDIT_KEY)))
         if isinstance(metadata.get(LEARNING_KEY), dict):  # a learning cascade: its model's version and labels
             headers["x-litellm-fusion-learning"] = describe(metadata[LEARNING_KEY])
         details = reply_details(config, result) if config.return_candidates else None
@@ -138,6 +148,7 @@ class FusionHandler(CustomLLM):
         start = cascade_start(router, config, request.messages) if config.skip_tiers is not None else None
         learned = self.learning.cascade_plan(router, config, request.messages) if self.learning else None
         engine = FusionEngine(run_config, caller, self._judge_cache(config))
+        plan = None
         if gated is not None and gated.decision != "fuse":
             single = config.gate.cheap if gated.decision == "cheap" else config.gate.strong  # type: ignore[union-attr]
             reason = (
@@ -146,8 +157,10 @@ class FusionHandler(CustomLLM):
             events = engine.single_events(single, request.messages, request.params, reason, live)
         else:
             skip = {t: start.skip_reason(t) for t in range(1, start.tier)} if start is not None else {}
-            skip.update(learned[0].skip if learned is not None else {})  # the learned model's skips (learn: true)
-            events = engine.events(request.messages, request.params, live, skip or None)
+            skip.update(learned.skip if learned is not None else {})  # the learned model's skips (learn: true)
+            plan = self.audits.cascade_plan(config, request.messages) if config.is_cascade else None
+            refuse = plan.refuse if plan is not None else None  # tiers a tripped audit guardrail refuses
+            events = engine.events(request.messages, request.params, live, skip or None, refuse)
         result: FusionResult | None = None
         call_id = (litellm_params or {}).get("litellm_call_id")
 
@@ -212,9 +225,12 @@ class FusionHandler(CustomLLM):
                 "p_success": [round(p, 4) for p in start.p_success],
                 "target": start.target,
             }
-        if learned is not None and self.learning is not None:
-            entry["learning"] = metadata[LEARNING_KEY] = learned[0].report
-            self.learning.record_cascade(config, learned[1], result.cascade)  # its tiers' outcomes become labels
+        if config.is_cascade and gated is None and plan is not None:
+            entry["audit"] = metadata[AUDIT_KEY] = plan.as_metadata()
+        if learned is not None:  # its tiers' outcomes reach the learner as audit's acceptance labels
+            entry["learning"] = metadata[LEARNING_KEY] = learned.report
+        if config.is_cascade:
+            self.audits.cascade_done(call_id, config, plan, request.messages, request.params, result)
         if cap is not None:
             entry["cost_cap"] = metadata[COST_CAP_KEY] = {
                 "cap": config.max_cost_per_request,

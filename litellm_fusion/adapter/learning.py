@@ -2,8 +2,8 @@
 
 - `label_sink()`: where audits and escalation checks send their labels (engine/labels.py's LabelSink); labels
   for a scope without `learn: true` on this proxy are dropped.
-- Cascades with `learn: true`: `cascade_plan` (before the first tier: which tiers the learned model skips) and
-  `record_cascade` (after: each tier that ran, accepted or escalated, becomes a label).
+- Cascades with `learn: true`: `cascade_plan` (before the first tier: which tiers the learned model skips); after the
+  request, each earlier tier that ran reaches the learner as an acceptance label from the audit service.
 - Routed groups with `learn: true`: `routing_success` (the learned success estimates `choose` takes) and
   `explore_route` (a share of requests goes to a cheaper deployment, so every deployment keeps getting labels).
 """
@@ -17,11 +17,10 @@ from typing import Any
 from ..config.fusion import FusionModelConfig
 from ..config.settings import PluginSettings
 from ..engine.labels import LabelSink, NoLabels
-from ..engine.types import CascadeReport
 from ..learning.features import Features
 from ..learning.learner import Learner, Scope, View
 from ..learning.policy import TierPlan, plan_tiers, routing_success
-from ..learning.priors import RoutingPrior, cascade_prior, tier_arm
+from ..learning.priors import RoutingPrior, cascade_prior
 from ..routing.strategy import Decision, DeploymentProfile, redirected
 from .deployment_profiles import model_strength
 from .redis_learning_store import LearningStores
@@ -31,7 +30,7 @@ _runtime: LearningRuntime | None = None
 
 def learns(config: Any) -> bool:
     """`learn: true` on a cascade (FusionModelConfig) or a routed group (GroupRouting)."""
-    return bool(getattr(config, "learn", False))
+    return bool(config.learn)
 
 
 def label_sink() -> LabelSink:
@@ -86,19 +85,6 @@ class LearningRuntime:
         prior = scope.prior
         assert not isinstance(prior, RoutingPrior)
         return plan_tiers(view, features, prior, len(config.tiers), self.settings, explore), features
-
-    def record_cascade(
-        self, config: FusionModelConfig, features: Features | None, report: CascadeReport | None
-    ) -> None:
-        """Each earlier tier that ran: accepted (1) or escalated (0). Skipped tiers, and tiers whose calls all failed
-        (a provider's problem, not the request's), give no label; the last tier is what the others are measured by."""
-        if features is None or report is None:
-            return
-        last = len(config.tiers)
-        for tier in report.tiers:
-            if tier.tier >= last or tier.code in ("skipped", "failed") or not (tier.accepted or tier.escalated):
-                continue
-            self.learner.record(config.name, tier_arm(tier.tier), 1.0 if tier.accepted else 0.0, "outcome", features)
 
     # ---- routed groups ----
     def _routing_scope(self, group: str, profiles: Sequence[DeploymentProfile]) -> Scope:

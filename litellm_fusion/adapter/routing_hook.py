@@ -20,6 +20,7 @@ from typing import Any
 
 from ..config.routing import CALLER_KEYS, GroupRouting, NoTextRoute, RoutingMode
 from ..learning.policy import describe
+from ..observability.audit_view import route_audit_headers
 from ..observability.metadata import set_spend_entry
 from ..routing.strategy import Decision, DeploymentProfile, NoCandidate, choose
 from ..routing.text import responses_messages
@@ -246,10 +247,13 @@ def _output_tokens(kwargs: Mapping[str, Any], routing: GroupRouting) -> int:
 
 
 class RoutingHook:
-    def __init__(self, routing: dict[str, GroupRouting], learning: LearningRuntime | None = None) -> None:
+    def __init__(
+        self, routing: dict[str, GroupRouting], audits: Any = None, learning: LearningRuntime | None = None
+    ) -> None:
         self.groups = routing
         self.model = _model() if routing else None
-        self.learning = learning
+        self.audits = audits  # adapter/audit_service.py: a tripped audit guardrail suspends a deployment
+        self.learning = learning  # adapter/learning.py: learned success estimates for groups with learn: true
 
     def routes(self, group: str) -> bool:
         return group in self.groups
@@ -342,7 +346,25 @@ class RoutingHook:
         if learned is not None and self.learning is not None and estimate is not None:
             prompt, output = estimate_prompt_tokens(messages), _output_tokens(kwargs, routing)
             decision = self.learning.explore(decision, learned, profiles, prompt, output)
+        audit = None
+        if routing.audit is not None and self.audits is not None:  # live audits (adapter/audit_routing.py)
+            from .audit_routing import guard_route
+
+            limits = allowed_ids(caller, healthy) or {p.id for p in profiles}
+            success = learned.success if learned is not None else None
+
+            def redecide(suspended: set[str]) -> Decision:
+                tokens = kwargs.get("max_tokens") or kwargs.get("max_completion_tokens")
+                return decide(
+                    self.model, routing, profiles, estimate, messages, tokens, caller, limits - suspended, success
+                )
+
+            decision, audit = guard_route(
+                self.audits.book, group, routing.audit, profiles, decision, messages, redecide
+            )
         record = decision_record(group, routing, decision, classifier_us, caller)
+        if audit is not None:
+            record["audit"] = audit
         if learned is not None:
             record["learning"] = learned.report()
         record["estimate"] = None if estimate is None else [estimate.difficulty, estimate.slope, estimate.unfamiliar]
@@ -369,7 +391,9 @@ def routing_headers(metadata: Mapping[str, Any] | None) -> dict[str, str] | None
     applied = "; ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in caller.items()) or "none"
     learning = record.get("learning")
     extra = {"x-litellm-fusion-route-learning": describe(learning)} if isinstance(learning, dict) else {}
+    audit = record.get("audit") if isinstance(record.get("audit"), dict) else None
     return {
+        **(route_audit_headers(audit) if audit is not None else {}),
         "x-litellm-fusion-route-group": record["group"],
         "x-litellm-fusion-route-deployment": record["deployment"],
         "x-litellm-fusion-route-mode": record["mode"],

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..config.audit import judge_problems
 from ..config.fusion import FusionModelConfig
 from ..config.routing import RoutingConfigError
 from ..config.settings import PluginSettings, parse_settings
@@ -89,6 +90,15 @@ def validate_settings(section: Any, model_list: list[dict[str, Any]]) -> PluginS
                 build_profile(deployment, group)
             except RoutingConfigError as exc:
                 problems.append(str(exc))
+        routing = settings.routing[group]
+        where = f"litellm_fusion.routing.{group}"
+        for key in ("learn", "audit"):
+            if getattr(routing, key) and len(deployments) < 2:
+                problems.append(
+                    f"{where}.{key}: the group has {len(deployments)} deployment: no cheaper candidate to "
+                    f"{'learn about' if key == 'learn' else 'audit'} (it needs two or more deployments)"
+                )
+        problems += judge_problems(where, routing.audit, [group], model_list)
         if len(deployments) < 2:
             log.warning("litellm_fusion: routed group %r has a single deployment: nothing to route", group)
     if problems:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from .audit import AuditConfig
 from .cascade import AcceptConfig, SkipTiersConfig, TierConfig, VerifierConfig, cascade_problems
 
 PROVIDER = "fusion"
@@ -131,6 +132,12 @@ class FusionModelConfig(BaseModel):
         description="seconds this model's judge decisions (a cascade's: its verifier's ratings) stay cached, or off; "
         "default: litellm_fusion.judge_cache.ttl",
     )
+    audit: AuditConfig | None = Field(
+        default=None, description="cascade: live audits of answers its earlier tiers gave (config/audit.py)"
+    )
+    learn: bool = Field(
+        default=False, description="cascade: learn from audits where its cheap tiers suffice (litellm_fusion/learning)"
+    )
     return_candidates: bool = Field(
         default=False,
         description="add every member's answer and the per-call breakdown to the reply "
@@ -188,7 +195,7 @@ class FusionModelConfig(BaseModel):
     def _consistent(self) -> FusionModelConfig:
         if self.is_cascade:
             return self._consistent_cascade()
-        for key in ("tiers", "accept", "verifier", "skip_tiers"):
+        for key in ("tiers", "accept", "verifier", "skip_tiers", "audit", "learn"):
             if getattr(self, key):
                 raise ValueError(f"{key} only applies to mode cascade (mode is {self.mode.value})")
         if self.min_panel > len(self.panel):

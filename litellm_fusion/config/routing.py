@@ -24,6 +24,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .audit import AuditConfig
+
 
 class RoutingMode(str, Enum):
     COST = "cost"
@@ -79,6 +81,13 @@ class GroupRouting(BaseModel):
         "balanced or quality), candidates (a subset of this group's deployments), max_cost (dollars for "
         "this request). Default: none; anything else sent is refused with a 400",
     )
+
+    audit: AuditConfig | None = Field(
+        default=None,
+        description="live audits: a share of the requests routed to a cheaper deployment is re-asked of the "
+        "group's strongest deployment (config/audit.py)",
+    )
+    learn: bool = Field(default=False, description="learn from audits where the cheaper deployments suffice")
 
     @field_validator("mode", mode="before")
     @classmethod

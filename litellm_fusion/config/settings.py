@@ -4,7 +4,8 @@
 litellm_fusion:
   routing: {<group>: {mode: balanced}}      # complexity routing (config/routing.py)
   judge_cache: {ttl: 86400, timeout_ms: 100} # judge decisions in Redis (config/cache.py)
-  learning: {explore: 0.1}                   # what `learn: true` models do (config/learning.py)
+  audits: {max_concurrent: 8}                # live audits' runner and shared estimates (config/audit.py)
+  learning: {explore: 0.05}                  # what `learn: true` models do (config/learning.py)
 ```
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .audit import AuditRunnerSettings
 from .cache import JudgeCacheSettings
 from .learning import LearningSettings
 from .routing import GroupRouting, RoutingConfigError
@@ -24,6 +26,7 @@ class PluginSettings(BaseModel):
 
     routing: dict[str, GroupRouting] = Field(default_factory=dict)
     judge_cache: JudgeCacheSettings = Field(default_factory=JudgeCacheSettings)
+    audits: AuditRunnerSettings = Field(default_factory=AuditRunnerSettings)
     learning: LearningSettings = Field(default_factory=LearningSettings)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .audit import judge_problems
 from .fusion import PROVIDER, FusionConfigError, FusionModelConfig, parse_fusion_params
 
 
@@ -47,6 +48,8 @@ def fusion_configs(model_list: Iterable[Mapping[str, Any]]) -> dict[str, FusionM
     }
     for config in configs.values():
         problems.extend(cross_check(config, names, fusion_names))
+        arms = [m for tier in config.tiers for m in tier.models]
+        problems.extend(judge_problems(f"fusion model {config.name!r}: litellm_params", config.audit, arms, entries))
     if problems:
         raise FusionConfigError("invalid fusion configuration: " + "; ".join(problems))
     return configs

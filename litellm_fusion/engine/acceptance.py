@@ -43,7 +43,17 @@ def is_refusal(text: str) -> bool:
     return len(flat) <= REFUSAL_MAX_CHARS and _REFUSAL.search(flat) is not None
 
 
-ESCALATION_CODES = ("disagreement", "verifier", "failed", "refusal", "empty", "length", "invalid_tool_call", "skipped")
+ESCALATION_CODES = (
+    "disagreement",
+    "verifier",
+    "failed",
+    "refusal",
+    "empty",
+    "length",
+    "invalid_tool_call",
+    "skipped",
+    "guardrail",  # the tier's answer passed its checks, but the audit guardrail has tripped for the tier
+)
 
 
 def unusable_code(c: Candidate) -> str | None:

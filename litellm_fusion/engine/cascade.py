@@ -8,7 +8,8 @@ answer of the highest earlier tier that had a usable one is returned instead (ou
 the request fails.
 
 Tiers in `skip` (the classifier's start tier, adapter/policies.py) are reported, escalated with code
-`skipped`, and not run.
+`skipped`, and not run. Tiers in `refuse` (a tripped audit guardrail) run and are checked as usual, but an answer
+they would accept escalates with code `guardrail`; it stays in the tier's report for the audit to compare.
 
 Streamed (`live`): an accepted answer is sent at once; a last tier of one call streams as it is written.
 """
@@ -70,9 +71,10 @@ async def cascade_events(
     ledger: Ledger,
     skip: Mapping[int, str] | None = None,
     cache: JudgeCacheUse | None = None,
+    refuse: Mapping[int, str] | None = None,
 ) -> AsyncIterator[str | FusionResult]:
     """`skip`: tiers (1-based, never the last) not to run, each with the reason (classifier skip); `cache`: the
-    judge cache, for the verifier's ratings."""
+    judge cache, for the verifier's ratings; `refuse`: tiers whose answer may not be accepted, with the reason."""
     started = time.monotonic()
     deadline = Deadline(cfg.deadline)
     calls: list[CallRecord] = []
@@ -136,7 +138,7 @@ async def cascade_events(
             if answer is None:
                 report.escalated, report.code = "every call failed (" + "; ".join(failures) + ")", "failed"
             else:
-                report.accepted, chosen = True, (t, answer)
+                report.accepted, chosen, report.answer = True, (t, answer), answer
             break
         verify = None
         if cfg.verifier is not None:
@@ -146,7 +148,9 @@ async def cascade_events(
                 return await verify_answer(caller, cfg, verifier, messages, a, deadline, t, calls, ledger, cache)
 
         verdict = await accept_tier(cfg.tier_accept(tier), tier.calls, answers, failures, verify)
-        report.checks = verdict.checks
+        report.checks, report.answer = verdict.checks, verdict.answer
+        if verdict.accepted and verdict.answer is not None and refuse and t in refuse:
+            verdict.accepted, verdict.escalated, verdict.code = False, f"guardrail: {refuse[t]}", "guardrail"
         if verdict.accepted and verdict.answer is not None:
             report.accepted, chosen, accepted_by = True, (t, verdict.answer), verdict.accepted_by or "accepted"
             break

@@ -20,9 +20,7 @@ LabelSource = Literal["audit", "escalation_check", "acceptance"]
 class Label:
     scope: str  # the cascade's model_name, or the routed group's name
     arm: str  # "tier:<n>" (1-based) for a cascade tier, or the deployment's model_name for a routed group
-    messages: Sequence[
-        dict[str, Any]
-    ]  # the request's messages: the learner reads features from them, never stores them
+    messages: Sequence[dict[str, Any]]  # the request's messages: the learner reads features from them, never stores them
     good: bool  # the arm's answer agreed with the top arm's (undecided comparisons give no label)
     source: LabelSource
 

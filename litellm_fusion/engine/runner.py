@@ -61,12 +61,18 @@ class FusionEngine:
         return await collect(self.events(messages, params, live=False))
 
     async def events(
-        self, messages: list[Message], params: dict[str, Any], live: bool, skip: Mapping[int, str] | None = None
+        self,
+        messages: list[Message],
+        params: dict[str, Any],
+        live: bool,
+        skip: Mapping[int, str] | None = None,
+        refuse: Mapping[int, str] | None = None,
     ) -> AsyncIterator[Event]:
-        """`skip`: cascade tiers not to run, with the reason (the classifier's start tier)."""
+        """`skip`: cascade tiers not to run, with the reason (the classifier's start tier); `refuse`: cascade tiers
+        whose answer may not be accepted (a tripped audit guardrail), with the reason."""
         if self.config.mode is FusionMode.CASCADE:
             async for event in cascade_events(
-                self.config, self.caller, messages, params, live, self.completed, skip, self.judge_cache
+                self.config, self.caller, messages, params, live, self.completed, skip, self.judge_cache, refuse
             ):
                 yield event
             return

@@ -204,6 +204,7 @@ class TierReport:
     checks: list[CheckResult] = field(default_factory=list)
     escalated: str | None = None  # why the next tier ran
     code: str | None = None  # the same as a code (engine/acceptance.py ESCALATION_CODES)
+    answer: Candidate | None = None  # the tier's answer (returned if accepted; what audits compare)
 
     def as_metadata(self) -> dict[str, Any]:
         return {

@@ -1,8 +1,8 @@
 """The learner: takes labels (a LabelSink), keeps them in the shared store, refits and hot-loads the models.
 
-- `observe(label)` (audits and escalation checks, engine/labels.py) and `record(...)` (a cascade's own tier
-  outcomes) turn the request into `Features` at once (the text is never kept) and store the record in the
-  background: a label never waits on Redis, never raises.
+- `observe(label)` (audits, escalation checks and acceptances, engine/labels.py) turns the request into `Features`
+  at once (the text is never kept) and stores the record in the background: a label never waits on Redis, never
+  raises.
 - After a store, when the scope has REFIT_GROWTH more labels than its model was fitted on (at least
   `refit_every`), the replica that takes the scope's lock refits every arm in a worker thread and publishes the
   model with the next version number.
@@ -63,13 +63,14 @@ class _Cached:
 
 
 def label_value(kind: str, label: Label) -> float | None:
-    """A label from an audit or an escalation check as this learner's target (None: not used).
+    """A label as this learner's target (None: not used).
 
     Routed groups learn agreement with the strongest deployment: every label counts. Cascades learn "accepted,
-    with an answer that agrees with the last tier"; acceptance and escalation are recorded from the cascade's
-    own tier report (`record`), so of the labels only an audit that found an accepted answer disagreeing adds one.
+    with an answer that agrees with the last tier": an acceptance label (each earlier tier that ran: accepted or
+    escalated) is the target itself, and an audit that found an accepted answer disagreeing with the last tier adds
+    a 0. An agreeing audit repeats its acceptance, and an escalation check concerns a tier that already has its 0.
     """
-    if kind == "routing":
+    if kind == "routing" or label.source == "acceptance":
         return 1.0 if label.good else 0.0
     if label.source == "audit" and not label.good:
         return 0.0

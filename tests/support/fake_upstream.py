@@ -62,6 +62,9 @@ class Behaviour:
     # Streaming only: after the first content chunk, hold the rest until the test sets this event (bounded by
     # 30 s), so a test can see what reached its client while the provider is still writing.
     stream_hold: threading.Event | None = None
+    # Hold each request (before answering) until the test sets this event (bounded by 30 s): a test can see what its
+    # client got while this model's call is still in flight (e.g. a background audit reaching the provider).
+    hold: threading.Event | None = None
 
 
 @dataclass
@@ -196,6 +199,8 @@ class FakeUpstream:
                 return web.json_response({"error": {"message": "concurrency barrier timed out"}}, status=500)
             if _value(behaviour.hang, body):
                 await asyncio.Event().wait()
+            if behaviour.hold is not None:
+                await asyncio.get_running_loop().run_in_executor(None, behaviour.hold.wait, 30)
             latency = _value(behaviour.latency, body)
             if latency:
                 await asyncio.sleep(latency)

@@ -146,7 +146,7 @@ def test_a_corrupt_model_is_ignored(raw: redis.Redis, tcp_fake: tuple[str, int])
     assert asyncio.run(refit()).model.version == 5  # the next refit overwrites it, after the version seen
 
 
-def test_cascade_labels_only_take_audited_disagreements(raw: redis.Redis, tcp_fake: tuple[str, int]) -> None:
+def test_cascade_labels_are_acceptances_and_audited_disagreements(raw: redis.Redis, tcp_fake: tuple[str, int]) -> None:
     one = learner(tcp_fake[1])
     msgs = [{"role": "user", "content": "q"}]
     asyncio.run(
@@ -161,5 +161,5 @@ def test_cascade_labels_only_take_audited_disagreements(raw: redis.Redis, tcp_fa
         )
     )
     stored = raw.lrange(f"{SETTINGS.prefix}{{fusion/c}}:labels:tier:1", 0, -1)
-    assert [LabelRecord.decode(r).y for r in stored] == [0.0]  # type: ignore[union-attr]
+    assert [LabelRecord.decode(r).y for r in reversed(stored)] == [1.0, 0.0]  # type: ignore[union-attr]
     assert raw.keys(f"{SETTINGS.prefix}{{unknown}}*") == []
