@@ -71,20 +71,18 @@ class LearningRuntime:
             self.learner.register(scope)
         return scope
 
-    def cascade_plan(
-        self, router: Any, config: FusionModelConfig, messages: Sequence[Any]
-    ) -> tuple[TierPlan, Features | None] | None:
-        """The tiers this request skips (none while the model has too few labels, or when it explores), and the
-        request's features (for its labels); None when the model is not a cascade with `learn: true`."""
+    def cascade_plan(self, router: Any, config: FusionModelConfig, messages: Sequence[Any]) -> TierPlan | None:
+        """The tiers this request skips (none while the model has too few labels, or when it explores); None when
+        the model is not a cascade with `learn: true`."""
         if not (config.is_cascade and learns(config)):
             return None
         scope = self._cascade_scope(router, config)
+        prior = scope.prior
+        assert not isinstance(prior, RoutingPrior)
         features = self.learner.features(messages)
         explore = self.learner.explore()
         view = self.learner.view(config.name)
-        prior = scope.prior
-        assert not isinstance(prior, RoutingPrior)
-        return plan_tiers(view, features, prior, len(config.tiers), self.settings, explore), features
+        return plan_tiers(view, features, prior, len(config.tiers), self.settings, explore)
 
     # ---- routed groups ----
     def _routing_scope(self, group: str, profiles: Sequence[DeploymentProfile]) -> Scope:
@@ -107,7 +105,7 @@ class LearningRuntime:
         view = self.learner.view(group)
         prior = scope.prior
         assert isinstance(prior, RoutingPrior)
-        return RouteLearning(view, features, routing_success(view, features, prior, self.settings))
+        return RouteLearning(view, features, routing_success(view, features, prior))
 
     def for_group(self, group: str, routing: Any, messages: Sequence[Any] | None) -> RouteLearning | None:
         """Learned success estimates for a request to a routed group with `learn: true` (None: it does not learn).

@@ -4,19 +4,23 @@ Cascade: tier t (never the last) is skipped when its model, fitted on at least `
 predicts P(accepted with an answer that agrees with the last tier) < `skip_below`. An exploring request (a share
 `explore`) skips nothing, so skipped tiers keep producing labels.
 
-Routed group: a cheaper deployment's success is the strongest's (the prior's) times the learned probability that
-it agrees with the strongest, blended with the prior's own estimate by the deployment's label count n:
-    p = (1 - w) * p_prior + w * p_prior(strongest) * P(agree),   w = n / (n + min_labels)
+Routed group: the learned model predicts how likely a cheaper deployment agrees with the strongest; what it has
+learned is how far that is from what the prior expected (in logits), and the prior's success estimate for the
+deployment moves by as much:
+    logit p = logit p_prior + (logit P_learned(agree) - logit P_prior(agree)),   p <= p_prior(strongest)
+A model fitted on no labels is the prior (the shift is 0); with labels the shift is the penalised fit's, so it grows
+as they accumulate. Agreeing every time makes a deployment as good as the strongest, never better.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..config.learning import LearningSettings
-from .features import Features
+from .features import Features, logit
 from .learner import View
 from .priors import CascadePrior, RoutingPrior, tier_arm
 
@@ -37,7 +41,14 @@ def model_label(view: View) -> str:
 def describe(report: Mapping[str, Any]) -> str:
     """One line for headers and LiteLLM's routing record, from a decision's `learning` report."""
     version = report.get("model_version")
-    head = f"learned v{version}" if version else f"prior ({report.get('state', 'prior')})"
+    state = report.get("state")
+    head = (
+        f"learned v{version}"
+        if version
+        else "prior (learning store unavailable)"
+        if state == "unavailable"
+        else "prior"
+    )
     parts = [head, f"{report.get('labels', 0)} labels"]
     if report.get("skipped"):
         parts.append("skipped tier " + ",".join(str(t) for t in report["skipped"]))
@@ -72,9 +83,7 @@ def plan_tiers(
     return plan
 
 
-def routing_success(
-    view: View, features: Features | None, prior: RoutingPrior, settings: LearningSettings
-) -> dict[str, float]:
+def routing_success(view: View, features: Features | None, prior: RoutingPrior) -> dict[str, float]:
     """Learned success estimates of the cheaper deployments with a fitted arm ({} when there is none): the
     deployments not in it keep the prior's."""
     if view.model is None or features is None:
@@ -88,7 +97,11 @@ def routing_success(
         arm = view.model.arms.get(deployment)
         if deployment == prior.top or arm is None or arm.n == 0:
             continue
-        agree = arm.predict(features, prior.offset(deployment, features))
-        weight = arm.n / (arm.n + settings.min_labels)
-        out[deployment] = (1.0 - weight) * features.estimate.p_success(strength) + weight * p_top * agree
+        offset = prior.offset(deployment, features)
+        shift = arm.logit(features, offset) - offset
+        out[deployment] = min(p_top, _sigmoid(logit(features.estimate.p_success(strength)) + shift))
     return out
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))

@@ -152,20 +152,22 @@ def test_plan_skips_a_tier_predicted_to_fail_once_it_has_enough_labels() -> None
     none = plan_tiers(View(None, 0, "unavailable"), f, prior, 3, SETTINGS, explore=False)
     assert none.skip == {} and none.report["state"] == "unavailable" and none.report["p_good"] == [None, None]
     assert describe(plan.report) == "learned v7; 100 labels; skipped tier 1"
-    assert describe(none.report) == "prior (unavailable); 0 labels"
+    assert describe(none.report) == "prior (learning store unavailable); 0 labels"
+    assert describe(View(None, 4, "prior").report()) == "prior; 4 labels"
 
 
-def test_routing_success_blends_by_labels_and_moves_the_choice() -> None:
+def test_routing_success_moves_the_prior_by_what_was_learned() -> None:
     f = features_of(user("Explain the causes of the French revolution in detail."))
     assert f is not None
     prior = RoutingPrior({"cheap": 0.0, "top": 2.5}, "top")
-    agree = ArmModel(b=6.0, dense=[0.0] * 9, n=1000)  # this traffic: the cheap one always agrees with the top one
-    success = routing_success(view_with({"cheap": agree}), f, prior, SETTINGS)
-    p_top = f.estimate.p_success(2.5)
-    assert set(success) == {"cheap"} and success["cheap"] == pytest.approx(p_top, abs=0.02)
-    weak = routing_success(view_with({"cheap": ArmModel(b=6.0, dense=[0.0] * 9, n=1)}), f, prior, SETTINGS)
-    assert weak["cheap"] < success["cheap"]  # one label moves it little
-    assert routing_success(View(None, 0, "prior"), f, prior, SETTINGS) == {}
+    p_cheap, p_top = f.estimate.p_success(0.0), f.estimate.p_success(2.5)
+    unfitted = routing_success(view_with({"cheap": ArmModel(dense=[0.0] * 9, n=3)}), f, prior)
+    assert unfitted["cheap"] == pytest.approx(p_cheap)  # nothing learned: exactly the prior
+    agrees = routing_success(view_with({"cheap": ArmModel(b=8.0, dense=[0.0] * 9, n=1000)}), f, prior)
+    assert agrees["cheap"] == pytest.approx(p_top)  # always agrees: as good as the strongest, never better
+    fails = routing_success(view_with({"cheap": ArmModel(b=-2.0, dense=[0.0] * 9, n=1000)}), f, prior)
+    assert fails["cheap"] < p_cheap
+    assert routing_success(View(None, 0, "prior"), f, prior) == {}
 
     cheap = DeploymentProfile("1", "cheap", 1e-7, 1e-7, 0.0)
     top = DeploymentProfile("2", "top", 1e-5, 3e-5, 2.5)
