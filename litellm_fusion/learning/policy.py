@@ -7,9 +7,10 @@ predicts P(accepted with an answer that agrees with the last tier) < `skip_below
 Routed group: the learned model predicts how likely a cheaper deployment agrees with the strongest; what it has
 learned is how far that is from what the prior expected (in logits), and the prior's success estimate for the
 deployment moves by as much:
-    logit p = logit p_prior + (logit P_learned(agree) - logit P_prior(agree)),   p <= p_prior(strongest)
+    logit p = logit p_prior + (logit P_learned(agree) - logit P_prior(agree))
 A model fitted on no labels is the prior (the shift is 0); with labels the shift is the penalised fit's, so it grows
-as they accumulate. Agreeing every time makes a deployment as good as the strongest, never better.
+as they accumulate. (It is not capped at the strongest's estimate: a deployment that agrees more than the prior
+expected is cheaper for the same success, and the order among such requests is kept.)
 """
 
 from __future__ import annotations
@@ -88,10 +89,6 @@ def routing_success(view: View, features: Features | None, prior: RoutingPrior) 
     deployments not in it keep the prior's."""
     if view.model is None or features is None:
         return {}
-    s_top = prior.strengths.get(prior.top)
-    if s_top is None:
-        return {}
-    p_top = features.estimate.p_success(s_top)
     out: dict[str, float] = {}
     for deployment, strength in prior.strengths.items():
         arm = view.model.arms.get(deployment)
@@ -99,7 +96,7 @@ def routing_success(view: View, features: Features | None, prior: RoutingPrior) 
             continue
         offset = prior.offset(deployment, features)
         shift = arm.logit(features, offset) - offset
-        out[deployment] = min(p_top, _sigmoid(logit(features.estimate.p_success(strength)) + shift))
+        out[deployment] = _sigmoid(logit(features.estimate.p_success(strength)) + shift)
     return out
 
 

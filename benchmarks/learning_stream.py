@@ -1,0 +1,297 @@
+"""Learning from live labels (issue 23, behaviour 5), measured through real proxies on recorded answers.
+
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.learning_stream            # every family
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.learning_stream --limit 300 # a smoke run
+
+Each task family of ../shared/data with recorded answers (RouterBench ARC, MBPP, Winogrande; MMLU-Pro) is replayed as
+a stream from traffic the shipped prior never saw: the routing classifier is retrained without the family
+(scripts/train_router.py, `text_keep`: as benchmarks/routing_generalisation.py, the IRT strengths still come from
+every item) and a real proxy runs with it (`LITELLM_FUSION_DIFFICULTY_MODEL`), a real redis-server beside it, the
+replay upstream answering every call with the recorded answer (tests/support/replay_upstream.py, a fixed latency per
+call). A last proxy replays the families mixed, with the classifier retrained without all of them.
+
+- Cascades: the configurations cascade_replay.py runs (chosen on the family's train prompts, cascade_sim.select),
+  each twice: static, and with `learn: true` (labels: the audit service's acceptance labels). Every prompt of the
+  stream goes to both; per window of 100 prompts: cost, quality (recorded correctness of the returned answer),
+  p50 latency and the share of requests whose tier 1 the learned model skipped.
+- Routed groups: the source's strong/weak pair (routing_generalisation.py's PAIRS) as a routed group with
+  `learn: true` and `audit: {rate: 1.0}`, price weight 1 (every request goes to the weak deployment and is audited
+  against the strong one: one label per request). When the stream has given 200, 500 and 1,000 labels, the model
+  the proxy published is read from Redis and scores the family's held-out prompts (never streamed) as the routing
+  hook does (learning/policy.py), against the shipped router (the LOFO prior) and prompt length: APGR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+REPO = Path(__file__).resolve().parents[1]
+
+from tests.support import replay_data as rd
+from tests.support.proxy_harness import ProxyProcess
+from tests.support.redis_harness import RedisServer
+from tests.support.replay_upstream import ReplayBook, replay_process
+
+from . import cascade_sim as cs
+from . import learning_stream_report as report
+
+FAMILIES = {"arc": "rb/arc_challenge", "mbpp": "rb/mbpp", "winogrande": "rb/winograde", "mmlu_pro": "mmlu_pro"}
+# (strong, weak) recorded model per source, as benchmarks/routing_generalisation.py's PAIRS, and the names the
+# classifier's IRT fit gives them (their strengths); per-token prices of the routed deployments ($/in, $/out).
+PAIRS = {
+    "rb": (
+        ("rb-gpt-4", "gpt-4-1106-preview", 1e-5, 3e-5),
+        ("rb-mixtral-8x7b", "mistralai/mixtral-8x7b-chat", 6e-7, 6e-7),
+    ),
+    "mp": (("mp-gpt-4o", "gpt4o", 5e-6, 1.5e-5), ("mp-llama-8b", "llama-3.1-8b-instruct", 1.8e-7, 1.8e-7)),
+}
+LABELS_AT = (200, 500, 1000)
+WINDOW = 100
+CONCURRENCY = 8
+LEARNING = {"explore": 0.05, "seed": 23, "refit_every": 20, "poll_s": 1.0}
+WIRING = {
+    "custom_provider_map": [{"provider": "fusion", "custom_handler": "litellm_fusion.fusion_handler"}],
+    "callbacks": ["litellm_fusion.fusion_callbacks"],
+}
+
+
+@dataclass
+class Stream:
+    name: str  # a family, or "mixed"
+    families: list[str]
+    cascade_items: list[rd.Prompt] = field(default_factory=list)  # streamed through the cascades
+    route_items: list[rd.Prompt] = field(default_factory=list)  # streamed through the routed group
+    held_out: list[rd.Prompt] = field(default_factory=list)  # scored by the published models, never streamed
+    source: dict[str, str] = field(default_factory=dict)  # prompt key -> rb | mp
+    cascades: list[cs.Cascade] = field(default_factory=list)
+    strengths: dict[str, float] = field(default_factory=dict)
+
+
+def lofo_prior(families: list[str], cache: Path) -> Path:
+    """The routing classifier retrained without `families` (cached: a few minutes on 2 cores)."""
+    path = cache / f"prior-without-{'+'.join(sorted(families))}.json.gz"
+    if path.exists():
+        return path
+    from scripts import router_data as rdata
+    from scripts import train_router as tr
+
+    items, dropped = rdata.decontaminate(rdata.load_all(REPO.parent / "shared" / "data"))
+    train = [it for it in items if it.split == "train"]
+    held = [it for it in items if it.family in families]
+    dup = rdata.overlapping([it for it in train if it.family not in families], held)
+    print(f"  training the prior without {families} ...", file=sys.stderr)
+    artifact, _ = tr.train_model(
+        train, [], dropped, text_keep=lambda it: it.family not in families and id(it) not in dup
+    )
+    cache.mkdir(parents=True, exist_ok=True)
+    tr.write_artifact(artifact, path)
+    return path
+
+
+def load_stream(data: Path, families: list[str], limit: int, seed: int = 7) -> Stream:
+    """Every prompt of the families with a recorded answer from every deployment of its pool, shuffled."""
+    stream = Stream(families[0] if len(families) == 1 else "mixed", families)
+    per_family = limit // len(families) if limit else 0
+    for family in families:
+        split = FAMILIES[family]
+        prompts = rd.load_split(data, split, "train") + rd.load_split(data, split, "test")
+        pool = sorted({m for p in prompts for m in p.answers if not m.startswith("rt-")})
+        complete = [p for p in prompts if p.complete(pool)]
+        random.Random(seed).shuffle(complete)
+        if per_family:
+            complete = complete[:per_family]
+        src = "mp" if split == "mmlu_pro" else "rb"
+        for p in complete:
+            stream.source[p.key] = src
+        cut = int(len(complete) * 0.7)
+        stream.route_items += complete[:cut]
+        stream.held_out += complete[cut:]
+        stream.cascade_items += complete
+        if len(families) == 1:
+            train = [p for p in rd.load_split(data, split, "train") if p.complete(pool)]
+            stream.cascades = cs.select(train, pool, cs.product_rules()).core
+    rng = random.Random(seed)
+    rng.shuffle(stream.route_items)
+    rng.shuffle(stream.cascade_items)
+    return stream
+
+
+def deployment(name: str, url: str, price_in: float, price_out: float, strength: float | None, group: str = "") -> dict:
+    info: dict = {"input_cost_per_token": price_in, "output_cost_per_token": price_out}
+    if strength is not None:
+        info["strength"] = strength
+    params = {"model": f"openai/{name}", "api_base": url, "api_key": "replay"}
+    return {"model_name": group or name, "litellm_params": params, "model_info": info}
+
+
+def proxy_config(stream: Stream, url: str, redis_port: int, strengths: dict[str, float]) -> dict:
+    mp_prices = rd.mmlu_pro_prices()
+    pool = sorted({m for c in stream.cascades for tier in c.tiers for m in tier})
+    models = [deployment(m, url, *(mp_prices.get(m) or rd.rb_deployment_prices()), None) for m in pool]
+    for i, c in enumerate(stream.cascades):
+        params = c.litellm_params()
+        models.append({"model_name": f"cascade/{i}/static", "litellm_params": params})
+        models.append({"model_name": f"cascade/{i}/learn", "litellm_params": {**params, "learn": True}})
+    for role, index in (("rt-strong", 0), ("rt-weak", 1)):
+        srcs = sorted(set(stream.source.values()))
+        price_in = sum(PAIRS[s][index][2] for s in srcs) / len(srcs)
+        price_out = sum(PAIRS[s][index][3] for s in srcs) / len(srcs)
+        strength = sum(strengths[PAIRS[s][index][1]] for s in srcs) / len(srcs)
+        models.append(deployment(role, url, price_in, price_out, strength, group="route"))
+        stream.strengths[f"openai/{role}"] = strength
+    routing = {"route": {"mode": 1.0, "audit": {"rate": 1.0}, "learn": True}}
+    return {
+        "model_list": models,
+        "router_settings": {"num_retries": 0, "timeout": 120, "redis_host": "127.0.0.1", "redis_port": redis_port},
+        "litellm_settings": WIRING,
+        "litellm_fusion": {
+            "routing": routing,
+            "learning": LEARNING,
+            "audits": {"max_concurrent": 32, "max_pending": 4096},
+        },
+    }
+
+
+def replay_book(streams: list[Stream]) -> ReplayBook:
+    book = ReplayBook()
+    for s in streams:
+        for p in s.cascade_items + s.held_out:
+            for m, a in p.answers.items():
+                book.record(m, p.text, a.text, a.prompt_tokens, a.completion_tokens)
+            for role, index in (("rt-strong", 0), ("rt-weak", 1)):
+                a = p.answers[PAIRS[s.source[p.key]][index][0]]
+                book.record(role, p.text, a.text, rd.tokens(len(p.text)), rd.tokens(len(a.text)))
+    return book
+
+
+async def run_cascades(client, stream: Stream) -> dict[str, list[report.Outcome]]:
+    """Every prompt to each cascade, static and learning, side by side (CONCURRENCY prompts at once)."""
+    sem = asyncio.Semaphore(CONCURRENCY)
+    out: dict[str, list[report.Outcome]] = {}
+    for i, c in enumerate(stream.cascades):
+        deployments = [m for tier in c.tiers for m in tier]
+
+        async def one(p: rd.Prompt, i: int = i, deployments: list[str] = deployments) -> list[report.Outcome]:
+            async with sem:
+                return await asyncio.gather(
+                    *(report.ask(client, f"cascade/{i}/{v}", p, deployments) for v in ("static", "learn"))
+                )
+
+        pairs = await asyncio.gather(*(one(p) for p in stream.cascade_items))
+        out[f"{c.name} | static"] = [a for a, _ in pairs]
+        out[f"{c.name} | learn"] = [b for _, b in pairs]
+    return out
+
+
+async def run_routing(client, stream: Stream, redis: RedisServer) -> dict[int, dict]:
+    """Stream the route items; the published model each time the label count first reaches LABELS_AT."""
+    sem = asyncio.Semaphore(CONCURRENCY)
+    snapshots: dict[int, dict] = {}
+    raw = redis.client()
+    prefix = "litellm_fusion:learn:{route}:"
+    pending = [n for n in LABELS_AT]
+
+    def take() -> None:
+        count = int(raw.get(prefix + "count") or 0)
+        model = raw.get(prefix + "model")
+        while pending and count >= pending[0] and model:
+            published = json.loads(model)
+            if published["observed"] >= 0.9 * pending[0]:
+                snapshots[pending.pop(0)] = published
+            else:
+                break
+
+    async def one(p: rd.Prompt) -> None:
+        async with sem:
+            await client.chat.completions.create(model="route", messages=[{"role": "user", "content": p.text}])
+            take()
+
+    await asyncio.gather(*(one(p) for p in stream.route_items))
+    deadline = time.monotonic() + 60
+    while pending and time.monotonic() < deadline:  # the last audits and refits
+        await asyncio.sleep(1.0)  # sleep-ok: a benchmark polling the proxy's background work
+        take()
+    model = json.loads(raw.get(prefix + "model") or "{}")
+    print(
+        f"  {stream.name}: {int(raw.get(prefix + 'count') or 0)} labels from {len(stream.route_items)} routed requests; "
+        f"last model v{model.get('version')} fitted on {model.get('labels')}",
+        file=sys.stderr,
+    )
+    return snapshots
+
+
+def run_stream(stream: Stream, url: str, cache: Path, work: Path) -> tuple[dict, dict, Path]:
+    import openai
+
+    artifact = lofo_prior(stream.families, cache)
+    from litellm_fusion.routing.model import DifficultyModel
+
+    strengths = DifficultyModel.load(artifact).strengths
+    (work / f"redis-{stream.name}").mkdir(parents=True, exist_ok=True)
+    (work / f"proxy-{stream.name}").mkdir(parents=True, exist_ok=True)
+    redis = RedisServer(work / f"redis-{stream.name}").start()
+    try:
+        config = proxy_config(stream, url, redis.port, strengths)
+        env = {"LITELLM_FUSION_DIFFICULTY_MODEL": str(artifact)}
+        with ProxyProcess(config, work / f"proxy-{stream.name}", spend_log=False, env=env) as proxy:
+            client = openai.AsyncOpenAI(base_url=proxy.base_url, api_key=proxy.master_key, max_retries=0, timeout=180)
+
+            async def both() -> tuple[dict, dict]:
+                t0 = time.perf_counter()
+                cascades = await run_cascades(client, stream)
+                print(f"  {stream.name}: cascades in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+                t0 = time.perf_counter()
+                snapshots = await run_routing(client, stream, redis)
+                print(f"  {stream.name}: routed group in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+                await client.close()
+                return cascades, snapshots
+
+            cascades, snapshots = asyncio.run(both())
+    finally:
+        redis.stop()
+    return cascades, snapshots, artifact
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--families", nargs="+", default=list(FAMILIES))
+    ap.add_argument("--no-mixed", action="store_true", help="leave out the mixed stream")
+    ap.add_argument("--limit", type=int, default=1500, help="at most this many prompts per family (0: all)")
+    ap.add_argument("--latency", type=float, default=0.2, help="seconds each replayed call takes")
+    ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "learning_stream_cache")
+    ap.add_argument("--dump", type=Path, help="write every outcome here (JSON)")
+    ap.add_argument("--plot-prefix", type=Path, default=REPO / "benchmarks" / "learning_stream")
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    streams = [load_stream(args.data, [f], args.limit) for f in args.families]
+    if not args.no_mixed and len(args.families) > 1:
+        streams.append(load_stream(args.data, args.families, args.limit * len(args.families)))
+    work = Path(tempfile.mkdtemp(prefix="learning-stream-"))
+    results = {}
+    with replay_process(replay_book(streams).save(work / "book.jsonl"), args.latency) as url:
+        for s in streams:
+            print(
+                f"{s.name}: {len(s.cascade_items)} cascade prompts x {len(s.cascades)} cascades, "
+                f"{len(s.route_items)} routed, {len(s.held_out)} held out",
+                file=sys.stderr,
+            )
+            results[s.name] = run_stream(s, url, args.cache, work)
+    if args.dump:
+        args.dump.write_text(json.dumps({k: (report.dump(c), snaps) for k, (c, snaps, _) in results.items()}))
+    print(f"took {time.perf_counter() - t0:.0f}s\n", file=sys.stderr)
+    report.report(streams, results, args.plot_prefix, args.latency)
+
+
+if __name__ == "__main__":
+    main()
