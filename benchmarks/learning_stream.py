@@ -56,6 +56,9 @@ PAIRS = {
     "mp": (("mp-gpt-4o", "gpt4o", 5e-6, 1.5e-5), ("mp-llama-8b", "llama-3.1-8b-instruct", 1.8e-7, 1.8e-7)),
 }
 LABELS_AT = (200, 500, 1000)
+ROUTED = 1100  # routed requests per stream: one label each (rate 1.0), enough for the last snapshot
+HELD_OUT = 1000  # held-out prompts per stream, scored by the snapshots
+REDIS_TIMEOUT_MS = 2000
 WINDOW = 100
 CONCURRENCY = 8
 LEARNING = {"explore": 0.05, "seed": 23, "refit_every": 20, "poll_s": 1.0}
@@ -99,24 +102,24 @@ def lofo_prior(families: list[str], cache: Path) -> Path:
 
 
 def load_stream(data: Path, families: list[str], limit: int, seed: int = 7) -> Stream:
-    """Every prompt of the families with a recorded answer from every deployment of its pool, shuffled."""
+    """Every prompt of the families with a recorded answer from every deployment of its pool, shuffled: the first
+    `limit` per family through the cascades; for the routed group, the last 30% (at most HELD_OUT) held out and up to
+    ROUTED of the others streamed."""
     stream = Stream(families[0] if len(families) == 1 else "mixed", families)
-    per_family = limit // len(families) if limit else 0
     for family in families:
         split = FAMILIES[family]
         prompts = rd.load_split(data, split, "train") + rd.load_split(data, split, "test")
-        pool = sorted({m for p in prompts for m in p.answers if not m.startswith("rt-")})
+        pool = sorted({m for p in prompts for m in p.answers})
         complete = [p for p in prompts if p.complete(pool)]
         random.Random(seed).shuffle(complete)
-        if per_family:
-            complete = complete[:per_family]
         src = "mp" if split == "mmlu_pro" else "rb"
         for p in complete:
             stream.source[p.key] = src
-        cut = int(len(complete) * 0.7)
-        stream.route_items += complete[:cut]
-        stream.held_out += complete[cut:]
-        stream.cascade_items += complete
+        held = min(HELD_OUT, int(len(complete) * 0.3))
+        share = len(families)  # a mixed stream takes an equal share of each family
+        stream.held_out += complete[len(complete) - held :][: HELD_OUT // share]
+        stream.route_items += complete[: len(complete) - held][: ROUTED // share]
+        stream.cascade_items += complete[:limit] if limit else complete
         if len(families) == 1:
             train = [p for p in rd.load_split(data, split, "train") if p.complete(pool)]
             stream.cascades = cs.select(train, pool, cs.product_rules()).core
@@ -157,7 +160,11 @@ def proxy_config(stream: Stream, url: str, redis_port: int, strengths: dict[str,
         "litellm_fusion": {
             "routing": routing,
             "learning": LEARNING,
-            "audits": {"max_concurrent": 32, "max_pending": 4096},
+            "audits": {"max_concurrent": 32, "max_pending": 4096, "timeout_ms": REDIS_TIMEOUT_MS},
+            # Redis on loopback answers in well under a millisecond, but a 2-core machine running the proxy, the
+            # replay and the client keeps the proxy's event loop busy: the default 100 ms bound expired and dropped
+            # labels in trial runs. The bound is an operator's setting; here it must not decide the result.
+            "judge_cache": {"timeout_ms": REDIS_TIMEOUT_MS},
         },
     }
 
@@ -257,6 +264,8 @@ def run_stream(stream: Stream, url: str, cache: Path, work: Path) -> tuple[dict,
                 return cascades, snapshots
 
             cascades, snapshots = asyncio.run(both())
+        dropped = (work / f"proxy-{stream.name}" / "proxy.log").read_text(errors="replace").count("store unavailable")
+        print(f"  {stream.name}: 'store unavailable' warnings in the proxy log: {dropped}", file=sys.stderr)
     finally:
         redis.stop()
     return cascades, snapshots, artifact
@@ -267,7 +276,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     ap.add_argument("--families", nargs="+", default=list(FAMILIES))
     ap.add_argument("--no-mixed", action="store_true", help="leave out the mixed stream")
-    ap.add_argument("--limit", type=int, default=1500, help="at most this many prompts per family (0: all)")
+    ap.add_argument("--limit", type=int, default=1000, help="cascade prompts per family (0: all)")
     ap.add_argument("--latency", type=float, default=0.2, help="seconds each replayed call takes")
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "learning_stream_cache")
     ap.add_argument("--dump", type=Path, help="write every outcome here (JSON)")
@@ -276,7 +285,9 @@ def main() -> None:
     t0 = time.perf_counter()
     streams = [load_stream(args.data, [f], args.limit) for f in args.families]
     if not args.no_mixed and len(args.families) > 1:
-        streams.append(load_stream(args.data, args.families, args.limit * len(args.families)))
+        mixed = load_stream(args.data, args.families, args.limit)
+        mixed.cascade_items, mixed.cascades = [], []  # the cascades are per family
+        streams.append(mixed)
     work = Path(tempfile.mkdtemp(prefix="learning-stream-"))
     results = {}
     with replay_process(replay_book(streams).save(work / "book.jsonl"), args.latency) as url:

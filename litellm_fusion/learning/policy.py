@@ -4,13 +4,13 @@ Cascade: tier t (never the last) is skipped when its model, fitted on at least `
 predicts P(accepted with an answer that agrees with the last tier) < `skip_below`. An exploring request (a share
 `explore`) skips nothing, so skipped tiers keep producing labels.
 
-Routed group: the learned model predicts how likely a cheaper deployment agrees with the strongest; what it has
-learned is how far that is from what the prior expected (in logits), and the prior's success estimate for the
-deployment moves by as much:
-    logit p = logit p_prior + (logit P_learned(agree) - logit P_prior(agree))
-A model fitted on no labels is the prior (the shift is 0); with labels the shift is the penalised fit's, so it grows
-as they accumulate. (It is not capped at the strongest's estimate: a deployment that agrees more than the prior
-expected is cheaper for the same success, and the order among such requests is kept.)
+Routed group: the learned model predicts how likely a cheaper deployment's answer agrees with the strongest's.
+Disagreement is what a gain needs (the two can differ in correctness only where they disagree), but it does not
+say which of them was right, nor whether both were wrong: so the learned rate scales the prior's predicted gain
+rather than replacing it:
+    p = p_top - (p_top - p_prior) * (1 - P_learned(agree)) / (1 - P_prior(agree))
+A model fitted on no labels is the prior; where this traffic's cheap answers disagree more often than the prior
+expected, the deployment's estimate falls (its predicted gain grows), and where they agree more, it rises.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config.learning import LearningSettings
-from .features import Features, logit
+from .features import Features
 from .learner import View
 from .priors import CascadePrior, RoutingPrior, tier_arm
 
@@ -90,13 +90,18 @@ def routing_success(view: View, features: Features | None, prior: RoutingPrior) 
     if view.model is None or features is None:
         return {}
     out: dict[str, float] = {}
+    s_top = prior.strengths.get(prior.top)
+    if s_top is None:
+        return out
+    p_top = features.estimate.p_success(s_top)
     for deployment, strength in prior.strengths.items():
         arm = view.model.arms.get(deployment)
         if deployment == prior.top or arm is None or arm.n == 0:
             continue
         offset = prior.offset(deployment, features)
-        shift = arm.logit(features, offset) - offset
-        out[deployment] = _sigmoid(logit(features.estimate.p_success(strength)) + shift)
+        ratio = (1.0 - arm.predict(features, offset)) / max(1e-6, 1.0 - _sigmoid(offset))
+        gain = p_top - features.estimate.p_success(strength)
+        out[deployment] = min(1.0, max(0.0, p_top - gain * ratio))
     return out
 
 

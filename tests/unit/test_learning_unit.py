@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 import subprocess
@@ -156,16 +157,19 @@ def test_plan_skips_a_tier_predicted_to_fail_once_it_has_enough_labels() -> None
     assert describe(View(None, 4, "prior").report()) == "prior; 4 labels"
 
 
-def test_routing_success_moves_the_prior_by_what_was_learned() -> None:
+def test_routing_success_scales_the_prior_gain_by_the_learned_disagreement() -> None:
     f = features_of(user("Explain the causes of the French revolution in detail."))
     assert f is not None
     prior = RoutingPrior({"cheap": 0.0, "top": 2.5}, "top")
-    p_cheap = f.estimate.p_success(0.0)
+    p_cheap, p_top = f.estimate.p_success(0.0), f.estimate.p_success(2.5)
     unfitted = routing_success(view_with({"cheap": ArmModel(dense=[0.0] * 9, n=3)}), f, prior)
     assert unfitted["cheap"] == pytest.approx(p_cheap)  # nothing learned: exactly the prior
-    agrees = routing_success(view_with({"cheap": ArmModel(b=2.0, dense=[0.0] * 9, n=1000)}), f, prior)
-    assert agrees["cheap"] > p_cheap  # agrees more often than the prior expected: more likely to succeed
-    fails = routing_success(view_with({"cheap": ArmModel(b=-2.0, dense=[0.0] * 9, n=1000)}), f, prior)
+    agrees = routing_success(view_with({"cheap": ArmModel(b=9.0, dense=[0.0] * 9, n=1000)}), f, prior)
+    assert agrees["cheap"] == pytest.approx(p_top, abs=1e-3)  # never disagrees: no gain left, as good as the top
+    q0 = 1 / (1 + math.exp(-prior.offset("cheap", f)))
+    fails = routing_success(view_with({"cheap": ArmModel(b=-1.0, dense=[0.0] * 9, n=1000)}), f, prior)
+    q = 1 / (1 + math.exp(-(prior.offset("cheap", f) - 1.0)))
+    assert fails["cheap"] == pytest.approx(p_top - (p_top - p_cheap) * (1 - q) / (1 - q0))
     assert fails["cheap"] < p_cheap
     assert routing_success(View(None, 0, "prior"), f, prior) == {}
 
@@ -175,3 +179,15 @@ def test_routing_success_moves_the_prior_by_what_was_learned() -> None:
     assert choose([cheap, top], estimate, 0.1, 100, 400).chosen.model == "top"
     learned = choose([cheap, top], estimate, 0.1, 100, 400, p_success={"cheap": estimate.p_success(2.5)})
     assert learned.chosen.model == "cheap" and learned.p_success["cheap"] == pytest.approx(estimate.p_success(2.5))
+
+
+def test_bad_learning_settings_name_the_field() -> None:
+    from litellm_fusion.config.routing import RoutingConfigError
+    from litellm_fusion.config.settings import parse_settings
+
+    assert parse_settings({"learning": {"explore": 0.2, "seed": 1}}).learning.explore == 0.2
+    for bad, field in (({"explore": 1.5}, "learning.explore"), ({"skip_below": 0}, "learning.skip_below")):
+        with pytest.raises(RoutingConfigError, match=field.replace(".", r"\.")):
+            parse_settings({"learning": bad})
+    with pytest.raises(RoutingConfigError, match=r"learning\.nope: unknown option"):
+        parse_settings({"learning": {"nope": 1}})
