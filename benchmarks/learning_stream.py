@@ -1,24 +1,20 @@
 """Learning from live labels (issue 23, behaviour 5), measured through real proxies on recorded answers.
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.learning_stream            # every family
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.learning_stream --limit 300 # a smoke run
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.learning_stream --latency 0.5
 
-Each task family of ../shared/data with recorded answers (RouterBench ARC, MBPP, Winogrande; MMLU-Pro) is replayed as
-a stream from traffic the shipped prior never saw: the routing classifier is retrained without the family
-(scripts/train_router.py, `text_keep`: as benchmarks/routing_generalisation.py, the IRT strengths still come from
-every item) and a real proxy runs with it (`LITELLM_FUSION_DIFFICULTY_MODEL`), a real redis-server beside it, the
-replay upstream answering every call with the recorded answer (tests/support/replay_upstream.py, a fixed latency per
-call). A last proxy replays the families mixed, with the classifier retrained without all of them.
-
-- Cascades: the configurations cascade_replay.py runs (chosen on the family's train prompts, cascade_sim.select),
-  each twice: static, and with `learn: true` (labels: the audit service's acceptance labels). Every prompt of the
-  stream goes to both; per window of 100 prompts: cost, quality (recorded correctness of the returned answer),
-  p50 latency and the share of requests whose tier 1 the learned model skipped.
-- Routed groups: the source's strong/weak pair (routing_generalisation.py's PAIRS) as a routed group with
-  `learn: true` and `audit: {rate: 1.0}`, price weight 1 (every request goes to the weak deployment and is audited
-  against the strong one: one label per request). When the stream has given 200, 500 and 1,000 labels, the model
-  the proxy published is read from Redis and scores the family's held-out prompts (never streamed) as the routing
-  hook does (learning/policy.py), against the shipped router (the LOFO prior) and prompt length: APGR.
+Each family of ../shared/data with recorded answers (RouterBench ARC, MBPP, Winogrande; MMLU-Pro), and then all of
+them mixed, is replayed as a stream from traffic the shipped prior never saw: the classifier is retrained without
+the family (scripts/train_router.py `text_keep`, as routing_generalisation.py: the IRT strengths still come from every
+item), a real proxy runs with it (`LITELLM_FUSION_DIFFICULTY_MODEL`) beside a real redis-server, and the replay
+upstream answers each call with the recorded answer after a fixed latency (tests/support/replay_upstream.py).
+- Cascades: cascade_replay.py's core configurations (chosen on the family's train prompts), each twice, static and
+  `learn: true` (labels: the audit service's acceptance labels); every prompt goes to both. Per window of 100
+  prompts: cost, quality (recorded correctness of the returned answer), p50 latency, share with tier 1 skipped.
+- Routed groups: the source's strong/weak pair (routing_generalisation.PAIRS), `learn: true`, `audit: {rate: 1.0}`,
+  price weight 1 (every request goes to the weak deployment and is audited against the strong one: one label each).
+  When the stream has given 200, 500 and 1,000 labels, the model the proxy published is read from Redis and scores
+  the held-out prompts as the routing hook does (learning/policy.py): APGR beside the shipped router (the LOFO
+  prior) and prompt length.
 """
 
 from __future__ import annotations
@@ -116,7 +112,7 @@ def load_stream(data: Path, families: list[str], limit: int, seed: int = 7) -> S
         for p in complete:
             stream.source[p.key] = src
         held = min(HELD_OUT, int(len(complete) * 0.3))
-        share = len(families)  # a mixed stream takes an equal share of each family
+        share = 1 if len(families) == 1 else 2  # a mixed stream: half as many of each (mbpp gives no labels)
         stream.held_out += complete[len(complete) - held :][: HELD_OUT // share]
         stream.route_items += complete[: len(complete) - held][: ROUTED // share]
         stream.cascade_items += complete[:limit] if limit else complete
@@ -131,8 +127,7 @@ def load_stream(data: Path, families: list[str], limit: int, seed: int = 7) -> S
 
 def deployment(name: str, url: str, price_in: float, price_out: float, strength: float | None, group: str = "") -> dict:
     info: dict = {"input_cost_per_token": price_in, "output_cost_per_token": price_out}
-    if strength is not None:
-        info["strength"] = strength
+    info.update({"strength": strength} if strength is not None else {})
     params = {"model": f"openai/{name}", "api_base": url, "api_key": "replay"}
     return {"model_name": group or name, "litellm_params": params, "model_info": info}
 
@@ -255,11 +250,8 @@ def run_stream(stream: Stream, url: str, cache: Path, work: Path) -> tuple[dict,
 
             async def both() -> tuple[dict, dict]:
                 t0 = time.perf_counter()
-                cascades = await run_cascades(client, stream)
-                print(f"  {stream.name}: cascades in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
-                t0 = time.perf_counter()
-                snapshots = await run_routing(client, stream, redis)
-                print(f"  {stream.name}: routed group in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+                cascades, snapshots = await run_cascades(client, stream), await run_routing(client, stream, redis)
+                print(f"  {stream.name}: streamed in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
                 await client.close()
                 return cascades, snapshots
 
@@ -275,7 +267,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     ap.add_argument("--families", nargs="+", default=list(FAMILIES))
-    ap.add_argument("--no-mixed", action="store_true", help="leave out the mixed stream")
+    ap.add_argument("--mixed", choices=("also", "no", "only"), default="also", help="the mixed stream")
     ap.add_argument("--limit", type=int, default=1000, help="cascade prompts per family (0: all)")
     ap.add_argument("--latency", type=float, default=0.2, help="seconds each replayed call takes")
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "learning_stream_cache")
@@ -283,8 +275,8 @@ def main() -> None:
     ap.add_argument("--plot-prefix", type=Path, default=REPO / "benchmarks" / "learning_stream")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    streams = [load_stream(args.data, [f], args.limit) for f in args.families]
-    if not args.no_mixed and len(args.families) > 1:
+    streams = [load_stream(args.data, [f], args.limit) for f in args.families] if args.mixed != "only" else []
+    if args.mixed != "no" and len(args.families) > 1:
         mixed = load_stream(args.data, args.families, args.limit)
         mixed.cascade_items, mixed.cascades = [], []  # the cascades are per family
         streams.append(mixed)

@@ -1,7 +1,7 @@
 """Learning inside the proxy: the one Learner of this process, and what cascades and routed groups ask of it.
 
-- `label_sink()`: where audits and escalation checks send their labels (engine/labels.py's LabelSink); labels
-  for a scope without `learn: true` on this proxy are dropped.
+- `learner`: the audit service's LabelSink (engine/labels.py; wired in litellm_fusion/__init__.py); labels for a
+  scope without `learn: true` on this proxy are dropped.
 - Cascades with `learn: true`: `cascade_plan` (before the first tier: which tiers the learned model skips); after the
   request, each earlier tier that ran reaches the learner as an acceptance label from the audit service.
 - Routed groups with `learn: true`: `routing_success` (the learned success estimates `choose` takes) and
@@ -16,7 +16,6 @@ from typing import Any
 
 from ..config.fusion import FusionModelConfig
 from ..config.settings import PluginSettings
-from ..engine.labels import LabelSink, NoLabels
 from ..learning.features import Features
 from ..learning.learner import Learner, Scope, View
 from ..learning.policy import TierPlan, plan_tiers, routing_success
@@ -25,17 +24,10 @@ from ..routing.strategy import Decision, DeploymentProfile, redirected
 from .deployment_profiles import model_strength
 from .redis_learning_store import LearningStores
 
-_runtime: LearningRuntime | None = None
-
 
 def learns(config: Any) -> bool:
     """`learn: true` on a cascade (FusionModelConfig) or a routed group (GroupRouting)."""
     return bool(config.learn)
-
-
-def label_sink() -> LabelSink:
-    """The process's learner as a LabelSink (NoLabels before the proxy has built its objects)."""
-    return _runtime.learner if _runtime is not None else NoLabels()
 
 
 @dataclass
@@ -56,11 +48,9 @@ class RouteLearning:
 
 class LearningRuntime:
     def __init__(self, settings: PluginSettings) -> None:
-        global _runtime
         self.settings = settings.learning
         self.stores = LearningStores(settings.judge_cache, settings.learning)
         self.learner = Learner(settings.learning, self.stores.current)
-        _runtime = self
 
     # ---- cascades ----
     def _cascade_scope(self, router: Any, config: FusionModelConfig) -> Scope:

@@ -16,6 +16,7 @@ import asyncio
 import logging
 import random
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -96,7 +97,7 @@ class Learner:
         self._refreshing: set[str] = set()
         self._refitting: set[str] = set()
         self.dropped = 0  # labels not stored: overload or no store
-        self.fits: list[tuple[str, int, float]] = []  # (scope, labels, seconds) of this replica's refits
+        self.fits: deque[tuple[str, int, float]] = deque(maxlen=100)  # (scope, labels, seconds): recent refits
 
     # ---- inputs ----
     def register(self, scope: Scope) -> None:
