@@ -167,7 +167,7 @@ def proxy_config(stream: Stream, url: str, redis_port: int, strengths: dict[str,
 def replay_book(streams: list[Stream]) -> ReplayBook:
     book = ReplayBook()
     for s in streams:
-        for p in s.cascade_items + s.held_out:
+        for p in {p.key: p for p in s.cascade_items + s.route_items + s.held_out}.values():
             for m, a in p.answers.items():
                 book.record(m, p.text, a.text, a.prompt_tokens, a.completion_tokens)
             for role, index in (("rt-strong", 0), ("rt-weak", 1)):
@@ -216,7 +216,7 @@ async def run_routing(client, stream: Stream, redis: RedisServer) -> dict[int, d
     async def one(p: rd.Prompt) -> None:
         async with sem:
             await client.chat.completions.create(model="route", messages=[{"role": "user", "content": p.text}])
-            take()
+            take()  # an error fails the run: every routed prompt has its recorded answers
 
     await asyncio.gather(*(one(p) for p in stream.route_items))
     deadline = time.monotonic() + 60
