@@ -23,11 +23,9 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -38,91 +36,16 @@ from tests.support.proxy_harness import ProxyProcess
 from tests.support.redis_harness import RedisServer
 from tests.support.replay_upstream import ReplayBook, replay_process
 
-from . import cascade_sim as cs
 from . import learning_stream_report as report
+from .learning_stream_data import FAMILIES, PAIRS, Stream, load_stream, lofo_prior
 
-FAMILIES = {"arc": "rb/arc_challenge", "mbpp": "rb/mbpp", "winogrande": "rb/winograde", "mmlu_pro": "mmlu_pro"}
-# (strong, weak) recorded model per source, as benchmarks/routing_generalisation.py's PAIRS, and the names the
-# classifier's IRT fit gives them (their strengths); per-token prices of the routed deployments ($/in, $/out).
-PAIRS = {
-    "rb": (
-        ("rb-gpt-4", "gpt-4-1106-preview", 1e-5, 3e-5),
-        ("rb-mixtral-8x7b", "mistralai/mixtral-8x7b-chat", 6e-7, 6e-7),
-    ),
-    "mp": (("mp-gpt-4o", "gpt4o", 5e-6, 1.5e-5), ("mp-llama-8b", "llama-3.1-8b-instruct", 1.8e-7, 1.8e-7)),
-}
 LABELS_AT = (200, 500, 1000)
-ROUTED = 1100  # routed requests per stream: one label each (rate 1.0), enough for the last snapshot
-HELD_OUT = 1000  # held-out prompts per stream, scored by the snapshots
 REDIS_TIMEOUT_MS = 2000
 WINDOW = 100
 CONCURRENCY = 8
 LEARNING = {"explore": 0.05, "seed": 23, "refit_every": 20, "poll_s": 1.0}
-WIRING = {
-    "custom_provider_map": [{"provider": "fusion", "custom_handler": "litellm_fusion.fusion_handler"}],
-    "callbacks": ["litellm_fusion.fusion_callbacks"],
-}
-
-
-@dataclass
-class Stream:
-    name: str  # a family, or "mixed"
-    families: list[str]
-    cascade_items: list[rd.Prompt] = field(default_factory=list)  # streamed through the cascades
-    route_items: list[rd.Prompt] = field(default_factory=list)  # streamed through the routed group
-    held_out: list[rd.Prompt] = field(default_factory=list)  # scored by the published models, never streamed
-    source: dict[str, str] = field(default_factory=dict)  # prompt key -> rb | mp
-    cascades: list[cs.Cascade] = field(default_factory=list)
-    strengths: dict[str, float] = field(default_factory=dict)
-
-
-def lofo_prior(families: list[str], cache: Path) -> Path:
-    """The routing classifier retrained without `families` (cached: a few minutes on 2 cores)."""
-    path = cache / f"prior-without-{'+'.join(sorted(families))}.json.gz"
-    if path.exists():
-        return path
-    from scripts import router_data as rdata
-    from scripts import train_router as tr
-
-    items, dropped = rdata.decontaminate(rdata.load_all(REPO.parent / "shared" / "data"))
-    train = [it for it in items if it.split == "train"]
-    held = [it for it in items if it.family in families]
-    dup = rdata.overlapping([it for it in train if it.family not in families], held)
-    print(f"  training the prior without {families} ...", file=sys.stderr)
-    artifact, _ = tr.train_model(
-        train, [], dropped, text_keep=lambda it: it.family not in families and id(it) not in dup
-    )
-    cache.mkdir(parents=True, exist_ok=True)
-    tr.write_artifact(artifact, path)
-    return path
-
-
-def load_stream(data: Path, families: list[str], limit: int, seed: int = 7) -> Stream:
-    """Every prompt of the families with a recorded answer from every deployment of its pool, shuffled: the first
-    `limit` per family through the cascades; for the routed group, the last 30% (at most HELD_OUT) held out and up to
-    ROUTED of the others streamed."""
-    stream = Stream(families[0] if len(families) == 1 else "mixed", families)
-    for family in families:
-        split = FAMILIES[family]
-        prompts = rd.load_split(data, split, "train") + rd.load_split(data, split, "test")
-        pool = sorted({m for p in prompts for m in p.answers})
-        complete = [p for p in prompts if p.complete(pool)]
-        random.Random(seed).shuffle(complete)
-        src = "mp" if split == "mmlu_pro" else "rb"
-        for p in complete:
-            stream.source[p.key] = src
-        held = min(HELD_OUT, int(len(complete) * 0.3))
-        share = 1 if len(families) == 1 else 2  # a mixed stream: half as many of each (mbpp gives no labels)
-        stream.held_out += complete[len(complete) - held :][: HELD_OUT // share]
-        stream.route_items += complete[: len(complete) - held][: ROUTED // share]
-        stream.cascade_items += complete[:limit] if limit else complete
-        if len(families) == 1:
-            train = [p for p in rd.load_split(data, split, "train") if p.complete(pool)]
-            stream.cascades = cs.select(train, pool, cs.product_rules()).core
-    rng = random.Random(seed)
-    rng.shuffle(stream.route_items)
-    rng.shuffle(stream.cascade_items)
-    return stream
+WIRING = {"custom_provider_map": [{"provider": "fusion", "custom_handler": "litellm_fusion.fusion_handler"}]}
+WIRING["callbacks"] = ["litellm_fusion.fusion_callbacks"]
 
 
 def deployment(name: str, url: str, price_in: float, price_out: float, strength: float | None, group: str = "") -> dict:
@@ -223,12 +146,8 @@ async def run_routing(client, stream: Stream, redis: RedisServer) -> dict[int, d
     while pending and time.monotonic() < deadline:  # the last audits and refits
         await asyncio.sleep(1.0)  # sleep-ok: a benchmark polling the proxy's background work
         take()
-    model = json.loads(raw.get(prefix + "model") or "{}")
-    print(
-        f"  {stream.name}: {int(raw.get(prefix + 'count') or 0)} labels from {len(stream.route_items)} routed requests; "
-        f"last model v{model.get('version')} fitted on {model.get('labels')}",
-        file=sys.stderr,
-    )
+    last, count = json.loads(raw.get(prefix + "model") or "{}"), int(raw.get(prefix + "count") or 0)
+    print(f"  {stream.name}: {count} labels; last model {last.get('version')} on {last.get('labels')}", file=sys.stderr)
     return snapshots
 
 
@@ -271,9 +190,13 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=1000, help="cascade prompts per family (0: all)")
     ap.add_argument("--latency", type=float, default=0.2, help="seconds each replayed call takes")
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "learning_stream_cache")
+    ap.add_argument("--skip-below", type=float, help="learning.skip_below (default: the product's)")
     ap.add_argument("--dump", type=Path, help="write every outcome here (JSON)")
+    ap.add_argument("--from-dump", type=Path, help="report a dump's outcomes (no proxy; the priors from the cache)")
     ap.add_argument("--plot-prefix", type=Path, default=REPO / "benchmarks" / "learning_stream")
     args = ap.parse_args()
+    if args.skip_below is not None:
+        LEARNING["skip_below"] = args.skip_below
     t0 = time.perf_counter()
     streams = [load_stream(args.data, [f], args.limit) for f in args.families] if args.mixed != "only" else []
     if args.mixed != "no" and len(args.families) > 1:
@@ -282,14 +205,20 @@ def main() -> None:
         streams.append(mixed)
     work = Path(tempfile.mkdtemp(prefix="learning-stream-"))
     results = {}
-    with replay_process(replay_book(streams).save(work / "book.jsonl"), args.latency) as url:
+    if args.from_dump:
+        from litellm_fusion.routing.model import DifficultyModel
+
         for s in streams:
-            print(
-                f"{s.name}: {len(s.cascade_items)} cascade prompts x {len(s.cascades)} cascades, "
-                f"{len(s.route_items)} routed, {len(s.held_out)} held out",
-                file=sys.stderr,
-            )
-            results[s.name] = run_stream(s, url, args.cache, work)
+            cascades, snaps = json.loads(args.from_dump.read_text())[s.name]
+            artifact = lofo_prior(s.families, args.cache)
+            proxy_config(s, "", 0, DifficultyModel.load(artifact).strengths)  # the routed deployments' strengths
+            outcomes = {k: [report.Outcome(**o) for o in v] for k, v in cascades.items()}
+            results[s.name] = (outcomes, {int(n): m for n, m in snaps.items()}, artifact)
+    else:
+        with replay_process(replay_book(streams).save(work / "book.jsonl"), args.latency) as url:
+            for s in streams:
+                print(f"{s.name}: {len(s.cascade_items)} cascade prompts, {len(s.route_items)} routed", file=sys.stderr)
+                results[s.name] = run_stream(s, url, args.cache, work)
     if args.dump:
         args.dump.write_text(json.dumps({k: (report.dump(c), snaps) for k, (c, snaps, _) in results.items()}))
     print(f"took {time.perf_counter() - t0:.0f}s\n", file=sys.stderr)

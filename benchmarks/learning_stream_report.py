@@ -108,11 +108,17 @@ def cascade_tables(name: str, cascades: dict[str, list[Outcome]]) -> list[dict]:
 
 
 # ---------------------------------------------------------------- routed group
-def route_apgr(stream: Any, snapshots: dict[int, dict], artifact: Path) -> list[tuple[str, float, float, float, int]]:
-    """(labels, APGR learned, shipped router, prompt length, version) on the held-out prompts (family-weighted)."""
+def route_apgr(stream: Any, snapshots: dict[int, dict], artifact: Path) -> list[dict[str, Any]]:
+    """Per snapshot: APGR of the learned model, the shipped router and prompt length on the held-out prompts
+    (family-weighted), the AUC of the learned agreement against the pairs' actual agreement, and the APGR of
+    ranking by that actual disagreement (what perfectly predicted labels would give)."""
+    import asyncio
+
     import numpy as np
 
     from benchmarks.routing_generalisation import curve_metrics
+    from litellm_fusion.engine.answers import compare_replies
+    from litellm_fusion.engine.types import Candidate
     from litellm_fusion.learning.features import features_of
     from litellm_fusion.learning.learner import View
     from litellm_fusion.learning.model import LearnedModel
@@ -125,34 +131,56 @@ def route_apgr(stream: Any, snapshots: dict[int, dict], artifact: Path) -> list[
     prior = RoutingPrior(strengths, "openai/rt-strong")
     items = stream.held_out
     feats = [features_of([{"role": "user", "content": p.text}], prior_model) for p in items]
-    gains, fam = [], []
+    gains, fam, pairs = [], [], []
     for p in items:
         strong, weak = (pair[0] for pair in _pair(stream, p))
         gains.append(p.answers[strong].score - p.answers[weak].score)
-        fam.append(stream.source[p.key] + ":" + p.split)
+        fam.append(p.split)
+        pairs.append((Candidate(0, weak, p.answers[weak].text), Candidate(1, strong, p.answers[strong].text)))
     counts = {f: fam.count(f) for f in set(fam)}
     weights = np.array([[1.0 / counts[f] for f in fam]])
+
+    async def compared() -> list[str]:
+        return [(await compare_replies(a, b)).outcome for a, b in pairs]
+
+    outcome = asyncio.run(compared())
 
     def apgr(scores: list[float]) -> float:
         return float(curve_metrics(np.asarray(scores, float), np.asarray(gains, float), weights)[0][0])
 
     s_top, s_weak = strengths["openai/rt-strong"], strengths["openai/rt-weak"]
     p_top = [f.estimate.p_success(s_top) for f in feats]
-    shipped = apgr([pt - f.estimate.p_success(s_weak) for pt, f in zip(p_top, feats)])
-    length = apgr([float(len(p.text)) for p in items])
+    base = {
+        "shipped": apgr([pt - f.estimate.p_success(s_weak) for pt, f in zip(p_top, feats)]),
+        "length": apgr([float(len(p.text)) for p in items]),
+        "disagreement": apgr([{"agree": 0.0, "disagree": 1.0}.get(o, 0.5) for o in outcome]),
+    }
     out = []
     for n, raw in sorted(snapshots.items()):
         model = LearnedModel.decode(json.dumps(raw))
         view = View(model, model.observed, "learned")
         learned = [pt - routing_success(view, f, prior).get("openai/rt-weak", pt) for pt, f in zip(p_top, feats)]
-        out.append((f"{n} (model v{model.version}, fitted on {model.labels})", apgr(learned), shipped, length, n))
-    if not out:
-        out.append(("no labels", float("nan"), shipped, length, 0))
-    return out
+        arm = model.arms["openai/rt-weak"]
+        agree = [
+            (arm.predict(f, prior.offset("openai/rt-weak", f)), o) for f, o in zip(feats, outcome) if o != "undecided"
+        ]
+        label = f"{n} (v{model.version}, {model.labels})"
+        out.append({"labels": label, "n": n, "learned": apgr(learned), "auc": _auc(agree), **base})
+    return out or [{"labels": "no labels", "n": 0, "learned": float("nan"), "auc": float("nan"), **base}]
+
+
+def _auc(scored: list[tuple[float, str]]) -> float:
+    """P(an agreeing pair is predicted to agree more than a disagreeing one), ties half."""
+    pos = [p for p, o in scored if o == "agree"]
+    neg = [p for p, o in scored if o == "disagree"]
+    if not pos or not neg:
+        return float("nan")
+    wins = sum((a > b) + 0.5 * (a == b) for a in pos for b in neg)
+    return wins / (len(pos) * len(neg))
 
 
 def _pair(stream: Any, p: rd.Prompt) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    from benchmarks.learning_stream import PAIRS
+    from benchmarks.learning_stream_data import PAIRS
 
     strong, weak = PAIRS[stream.source[p.key]]
     return strong, weak
@@ -169,11 +197,17 @@ def report(streams: list[Any], results: dict, plot_prefix: Path, latency: float)
             cascade_rows += cascade_tables(s.name, cascades)
         route_rows[s.name] = route_apgr(s, snapshots, artifact)
     print("\n### Routed groups: APGR on held-out prompts after N labels (family-weighted)\n")
-    print("| stream | held out | labels (model) | learned | shipped router (LOFO) | prompt length |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| stream | held out | labels (model, fitted on) | learned | shipped router (LOFO) | prompt length | "
+        "AUC of the learned agreement | ranked by actual disagreement |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for s in streams:
-        for label, learned, shipped, length, _ in route_rows[s.name]:
-            print(f"| {s.name} | {len(s.held_out)} | {label} | {learned:.3f} | {shipped:.3f} | {length:.3f} |")
+        for r in route_rows[s.name]:
+            print(
+                f"| {s.name} | {len(s.held_out)} | {r['labels']} | {r['learned']:.3f} | {r['shipped']:.3f} | "
+                f"{r['length']:.3f} | {r['auc']:.3f} | {r['disagreement']:.3f} |"
+            )
     plot(cascade_rows, route_rows, plot_prefix)
 
 
@@ -203,11 +237,11 @@ def plot(cascade_rows: list[dict], route_rows: dict, prefix: Path) -> None:
         print(f"\nplot: {os.path.relpath(f'{prefix}_cascades.png', REPO)}")
     fig, ax = plt.subplots(figsize=(6, 4))
     for i, (name, rows_) in enumerate(route_rows.items()):
-        pts = [(n, learned) for _, learned, _, _, n in rows_ if n]
+        pts = [(r["n"], r["learned"]) for r in rows_ if r["n"]]
         if pts:
             ax.plot([n for n, _ in pts], [a for _, a in pts], "o-", color=f"C{i}", label=f"{name}: learned")
-        ax.axhline(rows_[0][2], color=f"C{i}", ls="--", lw=0.8, label=f"{name}: shipped router")
-        ax.axhline(rows_[0][3], color=f"C{i}", ls=":", lw=0.8, label=f"{name}: prompt length")
+        ax.axhline(rows_[0]["shipped"], color=f"C{i}", ls="--", lw=0.8, label=f"{name}: shipped router")
+        ax.axhline(rows_[0]["length"], color=f"C{i}", ls=":", lw=0.8, label=f"{name}: prompt length")
     ax.axhline(0.70, color="black", lw=0.6)
     ax.set_xlabel("labels")
     ax.set_ylabel("APGR, held-out prompts")
