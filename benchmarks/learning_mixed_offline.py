@@ -22,6 +22,7 @@ import argparse
 import math
 import random
 import statistics
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -80,7 +81,9 @@ def main() -> None:
             {"weak": strengths[tr.canonical(src, weak)], "strong": strengths[tr.canonical(src, strong)]}, "strong"
         )
 
+    started = time.perf_counter()
     feats = {i: features(i) for i in chosen}
+    per_request_us = (time.perf_counter() - started) / len(chosen) * 1e6
     label = {}
     for i in chosen:
         strong, weak = rg.PAIRS[items[i].source]
@@ -107,16 +110,21 @@ def main() -> None:
         f"{apgr([p_top(i) - p_weak(i) for i in held]):.3f}, prompt length {apgr([len(items[i].text) for i in held]):.3f}, "
         f"family oracle {apgr([family_gain[items[i].family] for i in held]):.3f}\n"
     )
+    print(f"Features (the learner's view of a request): {per_request_us:.0f} µs per prompt, mean.\n")
     print(
-        "| labels | learned (product: the prior's gain scaled) | logit shift (not kept) | agreement rate of the labels |"
+        "| labels | learned (product: the prior's gain scaled) | logit shift (not kept) | agreement rate of the labels "
+        "| fit, s | published model, kB |"
     )
-    print("|---|---|---|---|")
+    print("|---|---|---|---|---|---|")
     for n in LABELS_AT:
         if n > len(stream):
             break
         examples = [Example(feats[i], label[i], prior_of(i).offset("weak", feats[i])) for i in stream[:n]]
+        started = time.perf_counter()
         arm = fit_arm(examples)
-        view = View(LearnedModel("mixed", 1, n, 0.0, {"weak": arm}, shipped.version, n), n, "learned")
+        fit_s = time.perf_counter() - started
+        model = LearnedModel("mixed", 1, n, 0.0, {"weak": arm}, shipped.version, n)
+        view = View(model, n, "learned")
         product = [p_top(i) - routing_success(view, feats[i], prior_of(i))["weak"] for i in held]
         shift = []
         for i in held:
@@ -124,7 +132,8 @@ def main() -> None:
             z = math.log(p_weak(i) / (1 - p_weak(i))) + arm.logit(feats[i], offset) - offset
             shift.append(p_top(i) - 1 / (1 + math.exp(-z)))
         agree = statistics.fmean(label[i] for i in stream[:n])
-        print(f"| {n} | {apgr(product):.3f} | {apgr(shift):.3f} | {agree:.2f} |")
+        size = len(model.encode()) / 1000
+        print(f"| {n} | {apgr(product):.3f} | {apgr(shift):.3f} | {agree:.2f} | {fit_s:.2f} | {size:.0f} |")
 
 
 if __name__ == "__main__":

@@ -73,7 +73,7 @@ def cascade_tables(name: str, cascades: dict[str, list[Outcome]]) -> list[dict]:
             f"{n} prompts; static: tier 1 escalates on {escalated:.0%}; {errors} errors. Per window of {WINDOW} "
             "prompts (static → learning):\n"
         )
-        print("| window | cost $ | quality | p50 latency s | tier 1 skipped | explored |")
+        print("| window | cost $ | quality | p50 latency s | a tier skipped | explored |")
         print("|---|---|---|---|---|---|")
         for w in range(0, n, WINDOW):
             s, l = static[w : w + WINDOW], learn[w : w + WINDOW]
