@@ -115,8 +115,8 @@ def print_report(rows: list[dict[str, Any]], out: TextIO, as_json: bool) -> None
     head = ("model", "tier", "audits", "agree", "disagree", "undecided", "agreement", "95% interval", "cost $")
     lines = [head]
     for r in rows:
-        interval = "-" if r["interval"] is None else f"[{r['interval'][0]:.3f}, {r['interval'][1]:.3f}]"
-        rate = "-" if "agreement" not in r else f"{r['agreement']:.3f}"
+        interval = "-" if r["interval"] is None else f"[{r['interval'][0]:.4f}, {r['interval'][1]:.4f}]"
+        rate = "-" if "agreement" not in r else f"{r['agreement']:.4f}"
         lines.append(
             (
                 r["model"],

@@ -96,6 +96,8 @@ class BillingKeys:
                 proxy_server.user_api_key_cache,
                 proxy_logging_obj=proxy_server.proxy_logging_obj,
             )
+            if not auth.api_key:  # as LiteLLM's auth does once it found the key: the logged key is its hash
+                auth = auth.model_copy(update={"api_key": hashed})
             data: dict[str, Any] = {"metadata": {}}
             LiteLLMProxyRequestSetup.add_user_api_key_auth_to_request_metadata(data, auth, "metadata")
         except Exception as exc:  # noqa: BLE001 - an unknown key: the audit bills the caller instead

@@ -304,6 +304,24 @@ def test_two_replicas_share_their_counts_through_redis_and_the_cli_reads_them(re
     assert ("fusion/guarded", "1") in rows and ("auto-audited", "openai/g-cheap") in rows
 
 
+@pytest.mark.parametrize(
+    "endpoint, stream",
+    [("chat", True), ("messages", False), ("messages", True), ("responses", False), ("responses", True)],
+)
+def test_every_endpoint_streamed_or_not_is_audited_after_its_reply(replicas, upstream, endpoint: str, stream: bool):
+    from tests.support.client_calls import ask as ask_endpoint
+
+    steer(upstream)
+    a = replicas[0]
+    before = audits(a, "fusion/audited-all")
+    text = ask_endpoint(
+        a.base_url, a.master_key, endpoint, "fusion/audited-all", f"via {endpoint} {uuid.uuid4().hex}", stream=stream
+    )
+    assert text == "The answer is B."
+    wait_for(lambda: audits(a, "fusion/audited-all") == before + 1, what="the audit of the request")
+    assert len(upstream.requests_for("a-top")) == 1
+
+
 def ask_group(proxy: ProxyProcess, text: str = "hi") -> Any:
     return ask(proxy, GROUP, text)[1]
 

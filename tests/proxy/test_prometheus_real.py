@@ -60,8 +60,9 @@ FUSION = {
         "judge": "f-judge",
         "judge_cache_ttl": "off",
     },
-    # a cascade: the cheap tier agrees on prompts marked "cascade-agree", else the last tier (f-judge) answers
-    "fusion/cascade": {"model": "fusion/cascade", "tiers": [["c-1", "c-2"], ["f-judge"]]},
+    # a cascade: the cheap tier agrees on prompts marked "cascade-agree", else the last tier (f-judge) answers; every
+    # answer of tier 1 is audited (f-judge asked again, after the reply)
+    "fusion/cascade": {"model": "fusion/cascade", "tiers": [["c-1", "c-2"], ["f-judge"]], "audit": {"rate": 1.0}},
 }
 CASCADE_MEMBERS = ["c-1", "c-2", "f-judge"]
 
@@ -253,8 +254,8 @@ def sent(proxy: ProxyProcess, prometheus: PrometheusServer, upstream: FakeUpstre
     }
     spoofed = ask("f-a", "plain call", metadata=spoof)
     assert float(spoofed.headers["x-litellm-response-cost"]) == pytest.approx(A, rel=1e-9)
-    assert len([s for s in upstream.seen if s.model == "f-judge"]) == 5, (
-        "judge: miss, stream, debate, routed; cascade tier 2"
+    wait_for(  # judge: miss, stream, debate, routed; cascade tier 2; the audit of the cascade's tier-1 answer
+        lambda: len([s for s in upstream.seen if s.model == "f-judge" and s.finished]) == 6, what="six f-judge calls"
     )
     return {"ids": [spoofed.parse().id]}
 
@@ -363,11 +364,29 @@ def expected() -> dict[tuple[str, str], Vector | None]:
             {"fusion/cascade": 1 - CASCADE_COST / CASCADE_BASELINE}
         ),
         ("Cascade savings (since proxy start)", "C"): by_fusion({"fusion/cascade": CASCADE_BASELINE}),
+        # the audit of the accepted cascade answer ("42" against the last tier's JSON): one decided audit, disagreeing
+        **audit_rows(
+            ({"model": "fusion/cascade", "tier": "1"}, 0.0, 0.0, wilson_high(0, 1), 1.0),
+        ),
         # latencies are not exact: checked together, as relations, after the exact ones
         ("Mean latency: fusion vs slowest member (since proxy start)", "A"): None,
         ("Mean latency: fusion vs slowest member (since proxy start)", "B"): None,
         ("Mean latency: fusion vs slowest member (since proxy start)", "C"): None,
     }
+
+
+AUDIT_PANEL = "Audited agreement with the top tier, 95% Wilson interval (since proxy start)"
+
+
+def wilson_high(successes: int, n: int) -> float:
+    from litellm_fusion.engine.audit import wilson
+
+    return wilson(successes, n)[1]
+
+
+def audit_rows(*rows: tuple[dict[str, str], float, float, float, float]) -> dict[tuple[str, str], Vector]:
+    """The audit panel's four expressions: (labels, agreement, lower, upper, decided audits) per audited arm."""
+    return {(AUDIT_PANEL, ref): vec(*((labels, values[i]) for labels, *values in rows)) for i, ref in enumerate("ABCD")}
 
 
 def matches(result: Vector, want: Vector) -> bool:

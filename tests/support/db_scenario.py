@@ -29,7 +29,16 @@ FUSION = {
     "fusion/all-or-nothing": {"mode": "best-of", "panel": PANEL, "judge": "judge", "min_panel": 3},
     # cheap tier first; the last tier ("judge", the priciest model) only when the cheap answers disagree
     "fusion/cascade": {"tiers": [["m-c", "m-a"], ["judge"]], "accept": "agreement"},
+    # the same, every answer of tier 1 audited after the reply (tests/db/test_audit_db.py): billed to the caller's
+    # key, or to AUDIT_BILLING_KEY
+    "fusion/cascade-audited": {"mode": "cascade", "tiers": [["m-c", "m-a"], ["judge"]], "audit": {"rate": 1.0}},
+    "fusion/cascade-audit-billed": {
+        "mode": "cascade",
+        "tiers": [["m-c", "m-a"], ["judge"]],
+        "audit": {"rate": 1.0, "billing_key": "sk-fusion-db-tier-audit-billing-key"},
+    },
 }
+AUDIT_BILLING_KEY = FUSION["fusion/cascade-audit-billed"]["audit"]["billing_key"]
 # steer() overrides: the cheap tier agrees (the cascade stops at tier 1); a panel member is down
 AGREEING = {"m_a": {"text": "The answer is B."}, "m_c": {"text": "B"}}
 FAILING = {"m_b": {"status": 500, "error_message": "m-b is down"}}
