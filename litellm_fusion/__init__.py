@@ -23,6 +23,7 @@ def _proxy_object(name: str) -> Any:
     if "fusion_handler" not in _objects:
         from .adapter.callbacks import FusionCallbacks, RoutingCallbacks
         from .adapter.handler import FusionHandler
+        from .adapter.learning import LearningRuntime
         from .adapter.startup import validate_proxy_config
 
         setup = validate_proxy_config()
@@ -35,9 +36,11 @@ def _proxy_object(name: str) -> Any:
 
         audits = _objects["audits"] = AuditService(setup.settings, setup.fusion)  # live audits (docs/audit.md)
         on_proxy_shutdown(audits.shutdown)  # audits still running are cancelled and counted, never silently lost
-        _objects["fusion_handler"] = FusionHandler(setup.settings, audits)
+        learning = LearningRuntime(setup.settings)  # one learner per process: labels, models, exploration draws
+        audits.labels = learning.learner  # audits, escalation checks and acceptances feed it (docs/learning.md)
+        _objects["fusion_handler"] = FusionHandler(setup.settings, audits, learning)
         callbacks = RoutingCallbacks if setup.settings.routing else FusionCallbacks
-        _objects["fusion_callbacks"] = callbacks(setup.settings, frozenset(setup.fusion), audits)
+        _objects["fusion_callbacks"] = callbacks(setup.settings, frozenset(setup.fusion), audits, learning)
     return _objects[name]
 
 

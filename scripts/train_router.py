@@ -39,6 +39,7 @@ import math
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -223,10 +224,17 @@ def canonical_json(artifact: dict) -> bytes:
 
 
 def train_model(
-    train: list[rd.Item], test: list[rd.Item], dropped: int = 0, bar=None, calibrate: bool = True
+    train: list[rd.Item],
+    test: list[rd.Item],
+    dropped: int = 0,
+    bar=None,
+    calibrate: bool = True,
+    text_keep: Callable[[rd.Item], bool] | None = None,
 ) -> tuple[dict, dict]:
     """IRT, ridge and slope calibration on `train`; returns (artifact, report). `test` only fills the
-    artifact's held-out manifest. calibrate=False skips the out-of-fold refits (slope taken as 1)."""
+    artifact's held-out manifest. calibrate=False skips the out-of-fold refits (slope taken as 1).
+    `text_keep`: only the items it accepts train the text model (leave-one-family-out priors, as
+    benchmarks/routing_generalisation.py: the IRT strengths still come from every item)."""
     import numpy as np
 
     def step(msg: str) -> None:
@@ -235,7 +243,9 @@ def train_model(
             bar.update()
 
     strengths, y, shifts = fit_irt(train)
-    keep = [n for n, it in enumerate(train) if it.task not in TEXT_MODEL_EXCLUDE]
+    keep = [
+        n for n, it in enumerate(train) if it.task not in TEXT_MODEL_EXCLUDE and (text_keep is None or text_keep(it))
+    ]
     train, y = [train[n] for n in keep], y[keep]
     step("irt fitted")
     feats = [featurize(it.text) for it in train]

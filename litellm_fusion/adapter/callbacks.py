@@ -12,7 +12,8 @@ from ..observability.metrics import metrics
 from . import prometheus_guard
 from .audit_calls import AUDIT_CALL_KEY
 from .audit_service import AuditService
-from .handler import AUDIT_KEY, COST_CAP_KEY, GATE_KEY, RESULT_KEY, settle_disconnect
+from .handler import AUDIT_KEY, COST_CAP_KEY, GATE_KEY, LEARNING_KEY, RESULT_KEY, settle_disconnect
+from .learning import LearningRuntime
 from .request import RequestError, check_body
 from .request_reservation import RequestReservations
 from .router_caller import INNER_CALL_KEY, is_inner_call
@@ -20,7 +21,16 @@ from .routing_decision import settle_cascade
 from .routing_hook import DECISION_KEY, RoutingHook, routing_headers
 
 # Metadata keys only the plugin writes; a client's request metadata may not carry them.
-RESERVED_METADATA_KEYS = (RESULT_KEY, DECISION_KEY, INNER_CALL_KEY, GATE_KEY, COST_CAP_KEY, AUDIT_KEY, AUDIT_CALL_KEY)
+RESERVED_METADATA_KEYS = (
+    RESULT_KEY,
+    DECISION_KEY,
+    INNER_CALL_KEY,
+    GATE_KEY,
+    COST_CAP_KEY,
+    AUDIT_KEY,
+    AUDIT_CALL_KEY,
+    LEARNING_KEY,
+)
 RESERVED_SPEND_KEYS = ("fusion", "routing")
 log = logging.getLogger("litellm_fusion")
 
@@ -31,11 +41,12 @@ class FusionCallbacks(CustomLogger):
         settings: PluginSettings | None = None,
         fusion_models: frozenset[str] = frozenset(),
         audits: AuditService | None = None,
+        learning: LearningRuntime | None = None,
     ) -> None:
         super().__init__()
         prometheus_guard.install()
         self.audits = audits or AuditService(settings or PluginSettings(), {})
-        self.routing = RoutingHook((settings or PluginSettings()).routing, self.audits)
+        self.routing = RoutingHook((settings or PluginSettings()).routing, self.audits, learning)
         self.fusion_models = fusion_models
         self.reservations = RequestReservations(fusion_models, self.routing.groups)
         self.metrics = metrics()

@@ -22,11 +22,13 @@ from ..engine import FusionEngine, FusionError, FusionResult
 from ..engine.encodable import encodable
 from ..engine.judge import JudgeCacheUse
 from ..engine.types import first_token_wait
+from ..learning.policy import describe
 from ..observability.audit_view import audit_headers
 from ..observability.metadata import reply_details, response_headers
 from .audit_service import AuditService
 from .billing import RESULT_KEY, record_success, set_totals, settle_failure, spend_targets
 from .cascade_savings import cascade_baseline
+from .learning import LearningRuntime
 from .policies import apply_cost_cap, cascade_start, complexity_gate
 from .redis_judge_store import JudgeStores
 from .registry import config_for
@@ -38,6 +40,7 @@ __all__ = ["RESULT_KEY", "FusionHandler", "settle_disconnect"]  # RESULT_KEY: bi
 COST_CAP_KEY = "litellm_fusion_cost_cap"
 GATE_KEY = "litellm_fusion_gate"
 AUDIT_KEY = "litellm_fusion_audit_plan"
+LEARNING_KEY = "litellm_fusion_learning"
 
 # Streamed fusion requests in flight: LiteLLM call id -> how to settle it should its client hang up.
 _IN_FLIGHT: dict[str, Callable[[], None]] = {}
@@ -52,11 +55,17 @@ def settle_disconnect(call_id: str | None) -> None:
 
 
 class FusionHandler(CustomLLM):
-    def __init__(self, settings: PluginSettings | None = None, audits: AuditService | None = None) -> None:
+    def __init__(
+        self,
+        settings: PluginSettings | None = None,
+        audits: AuditService | None = None,
+        learning: LearningRuntime | None = None,
+    ) -> None:
         super().__init__()
         self.settings = settings or PluginSettings()
         self.stores = JudgeStores(self.settings.judge_cache)
         self.audits = audits or AuditService(self.settings, {})
+        self.learning = learning
 
     def _judge_cache(self, config: FusionModelConfig) -> JudgeCacheUse | None:
         if config.judge_cache_ttl == "off" or (config.is_cascade and config.verifier is None):
@@ -87,6 +96,8 @@ class FusionHandler(CustomLLM):
         try:
             headers = response_headers(config, result, metadata.get(GATE_KEY), metadata.get(COST_CAP_KEY))
             headers.update(audit_headers(metadata.get(AUDIT_KEY)))
+            if isinstance(metadata.get(LEARNING_KEY), dict):  # a learning cascade: its model's version and labels
+                headers["x-litellm-fusion-learning"] = describe(metadata[LEARNING_KEY])
             details = reply_details(config, result) if config.return_candidates else None
             return fill_response(model_response, config.name, result, headers, details)
         except Exception as exc:
@@ -142,6 +153,7 @@ class FusionHandler(CustomLLM):
         caller = RouterCaller(router, config.name, (litellm_params or {}).get("litellm_call_id"))
         gated = complexity_gate(router, config, request.messages) if config.gate is not None else None
         start = cascade_start(router, config, request.messages) if config.skip_tiers is not None else None
+        learned = self.learning.cascade_plan(router, config, request.messages) if self.learning else None
         engine = FusionEngine(run_config, caller, self._judge_cache(config))
         plan = None  # the audit plan of a cascade (engine/audit/cascade_plan.py)
         if gated is not None and gated.decision != "fuse":
@@ -151,10 +163,11 @@ class FusionHandler(CustomLLM):
             )
             events = engine.single_events(single, request.messages, request.params, reason, live)
         else:
-            skip = {t: start.skip_reason(t) for t in range(1, start.tier)} if start is not None else None
+            skip = {t: start.skip_reason(t) for t in range(1, start.tier)} if start is not None else {}
+            skip.update(learned.skip if learned is not None else {})  # the learned model's skips (learn: true)
             plan = self.audits.cascade_plan(config, request.messages) if config.is_cascade else None
             refuse = plan.refuse if plan is not None else None  # tiers a tripped audit guardrail refuses
-            events = engine.events(request.messages, request.params, live, skip, refuse)
+            events = engine.events(request.messages, request.params, live, skip or None, refuse)
         result: FusionResult | None = None
         call_id = (litellm_params or {}).get("litellm_call_id")
         ledger = engine.completed  # every call that finished: what the providers billed
@@ -183,6 +196,8 @@ class FusionHandler(CustomLLM):
             _describe(metadata, result, started, first_at, gated, start, cap, config)
             if config.is_cascade and gated is None and plan is not None:
                 metadata["spend_logs_metadata"]["fusion"]["audit"] = metadata[AUDIT_KEY] = plan.as_metadata()
+            if learned is not None:  # its tiers' outcomes reach the learner as audit's acceptance labels
+                metadata["spend_logs_metadata"]["fusion"]["learning"] = metadata[LEARNING_KEY] = learned.report
             if config.is_cascade:
                 self.audits.cascade_done(call_id, config, plan, request.messages, request.params, result)
             settled = True

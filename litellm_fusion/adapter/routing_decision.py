@@ -23,6 +23,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ..learning.policy import describe
+
 ROUTING_DECISION_KEY = "routing_decision"  # LiteLLM's metadata key
 ROUTER_TYPE = "complexity"  # LiteLLM's router_type for a complexity router (its UI labels it "Auto-Router v2")
 CAUSE = "classifier_plugin"  # LiteLLM: the operator's plugin decided the tier
@@ -30,8 +32,11 @@ CAUSE = "classifier_plugin"  # LiteLLM: the operator's plugin decided the tier
 SAVINGS_ESTIMATE = {"version": 1, "status": "estimated", "reason": "uncached_usage"}
 
 
-def stamp_routing(metadata: dict[str, Any], group: str, decision: Any) -> None:
-    """The routing filter chose `decision.chosen` in `group` (a routing.strategy.Decision)."""
+def stamp_routing(
+    metadata: dict[str, Any], group: str, decision: Any, learning: Mapping[str, Any] | None = None
+) -> None:
+    """The routing filter chose `decision.chosen` in `group` (a routing.strategy.Decision); `learning`: what the
+    group's learned model did (its version and label count become the last signal)."""
     baseline = decision.strongest or decision.chosen
     record: dict[str, Any] = {
         "router_model_name": group,
@@ -40,7 +45,8 @@ def stamp_routing(metadata: dict[str, Any], group: str, decision: Any) -> None:
         "cause": CAUSE,
         "tier": decision.chosen.model,
         # LiteLLM's UI shows each signal as a badge: the decision's reason in short pieces
-        "signals": [part for part in re.split(r": |, ", " ".join(str(decision.reason).split())) if part][:6],
+        "signals": [part for part in re.split(r": |, ", " ".join(str(decision.reason).split())) if part][:6]
+        + ([describe(learning)] if learning else []),
         "savings_baseline_model": baseline.model,
         "savings_baseline_deployment_id": baseline.id,
     }
@@ -83,6 +89,8 @@ def cascade_record(entry: Mapping[str, Any]) -> dict[str, Any]:
         "tier_label": f"tier {reached} of {len(tiers)}",
         "signals": [f"accepted by {entry.get('accepted_by')}", *escalations],
     }
+    if isinstance(entry.get("learning"), Mapping):
+        record["signals"].append(describe(entry["learning"]))
     if reached > 1:  # only when true: LiteLLM's UI reads escalated=false as "requested, already at the top tier"
         record["escalated"] = True
     baseline = _priciest_deployment(tiers[-1][0]) if tiers and tiers[-1] else None

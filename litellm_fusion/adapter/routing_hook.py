@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..config.routing import CALLER_KEYS, GroupRouting, NoTextRoute
+from ..learning.policy import describe
 from ..observability.audit_view import route_audit_headers
 from ..observability.metadata import header_value, set_spend_entry
 from ..routing.strategy import Decision, DeploymentProfile, NoCandidate, choose, dollars
@@ -36,6 +37,7 @@ from .caller_routing import (
     request_headers,
 )
 from .deployment_profiles import profile_for
+from .learning import LearningRuntime
 from .request import token_limit_error
 from .routing_decision import stamp_routing
 
@@ -91,6 +93,7 @@ def decide(
     max_tokens: int | None = None,
     caller: CallerRouting | None = None,
     allowed: set[str] | None = None,
+    p_success: Mapping[str, float] | None = None,
 ) -> Decision:
     """The routing decision for a request whose estimate is known: the proxy's and the CLI's."""
     caller = caller or CallerRouting()
@@ -103,6 +106,7 @@ def decide(
         no_text_strongest=routing.no_text is NoTextRoute.STRONGEST,
         allowed=allowed,
         max_cost=caller.max_cost,
+        p_success=p_success,
     )
 
 
@@ -151,10 +155,13 @@ def _output_tokens(kwargs: Mapping[str, Any], routing: GroupRouting) -> int:
 
 
 class RoutingHook:
-    def __init__(self, routing: dict[str, GroupRouting], audits: Any = None) -> None:
+    def __init__(
+        self, routing: dict[str, GroupRouting], audits: Any = None, learning: LearningRuntime | None = None
+    ) -> None:
         self.groups = routing
         self.model = _model() if routing else None
         self.audits = audits  # adapter/audit_service.py: a tripped audit guardrail suspends a deployment
+        self.learning = learning  # adapter/learning.py: learned success estimates for groups with learn: true
 
     def routes(self, group: str) -> bool:
         return group in self.groups
@@ -244,6 +251,8 @@ class RoutingHook:
         classifier_us = (time.perf_counter() - started) * 1e6
         profiles = [profile_for(d, group) for d in healthy]
         by_id = {p.id: d for p, d in zip(profiles, healthy, strict=True)}
+        learned = self.learning.for_group(group, routing, messages) if self.learning is not None else None
+        success = learned.success if learned is not None else None
         try:
             decision = decide(
                 self.model,
@@ -254,11 +263,15 @@ class RoutingHook:
                 _token_limit(kwargs),
                 caller,
                 allowed,
+                success,
             )
         except NoCandidate:
             # check_request found a deployment within the caller's limits among all of the group's: those left out
             # here are cooling down. LiteLLM answers as for a group with no healthy deployment.
             return []
+        if learned is not None and self.learning is not None and estimate is not None:
+            prompt, output = estimate_prompt_tokens(messages), _output_tokens(kwargs, routing)
+            decision = self.learning.explore(decision, learned, profiles, prompt, output)
         audit = None
         if routing.audit is not None and self.audits is not None:  # live audits (adapter/audit_routing.py)
             from .audit_routing import guard_route
@@ -267,7 +280,9 @@ class RoutingHook:
 
             def redecide(suspended: set[str]) -> Decision:
                 tokens = _token_limit(kwargs)
-                return decide(self.model, routing, profiles, estimate, messages, tokens, caller, limits - suspended)
+                return decide(
+                    self.model, routing, profiles, estimate, messages, tokens, caller, limits - suspended, success
+                )
 
             decision, audit = guard_route(
                 self.audits.book, group, routing.audit, profiles, decision, messages, redecide
@@ -275,10 +290,12 @@ class RoutingHook:
         record = decision_record(group, routing, decision, classifier_us, caller)
         if audit is not None:
             record["audit"] = audit
+        if learned is not None:
+            record["learning"] = learned.report()
         record["estimate"] = None if estimate is None else [estimate.difficulty, estimate.slope, estimate.unfamiliar]
         metadata[DECISION_KEY] = record
         set_spend_entry(metadata, "routing", record)
-        stamp_routing(metadata, group, decision)  # LiteLLM's own record: its UI card and savings tables
+        stamp_routing(metadata, group, decision, record.get("learning"))  # LiteLLM's record: UI card, savings
         return [by_id[decision.chosen.id]]
 
 
@@ -311,6 +328,9 @@ def routing_headers(metadata: Mapping[str, Any] | None) -> dict[str, str] | None
     }
     audit = record.get("audit") if isinstance(record.get("audit"), dict) else None
     headers.update(route_audit_headers(audit) if audit is not None else {})
+    learning = record.get("learning")
+    if isinstance(learning, dict):
+        headers["x-litellm-fusion-route-learning"] = describe(learning)
     return {
         name: header_value(value, 300 if name.endswith(("caller", "reason")) else 2000)
         for name, value in headers.items()

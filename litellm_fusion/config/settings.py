@@ -5,6 +5,7 @@ litellm_fusion:
   routing: {<group>: {mode: balanced}}      # complexity routing (config/routing.py)
   judge_cache: {ttl: 86400, timeout_ms: 100} # judge decisions in Redis (config/cache.py)
   audits: {max_concurrent: 8}                # live audits' runner and shared estimates (config/audit.py)
+  learning: {explore: 0.05}                  # what `learn: true` models do (config/learning.py)
 ```
 """
 
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .audit import AuditRunnerSettings
 from .cache import JudgeCacheSettings
+from .learning import LearningSettings
 from .routing import GroupRouting, RoutingConfigError
 
 
@@ -25,6 +27,7 @@ class PluginSettings(BaseModel):
     routing: dict[str, GroupRouting] = Field(default_factory=dict)
     judge_cache: JudgeCacheSettings = Field(default_factory=JudgeCacheSettings)
     audits: AuditRunnerSettings = Field(default_factory=AuditRunnerSettings)
+    learning: LearningSettings = Field(default_factory=LearningSettings)
 
 
 def parse_settings(section: Any) -> PluginSettings:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from .features import DENSE_NAMES, extract
 from .text import request_text
 
 ARTIFACT_PATH = Path(__file__).with_name("difficulty_model.json.gz")
+ARTIFACT_ENV = "LITELLM_FUSION_DIFFICULTY_MODEL"
 FORMAT = "litellm-fusion-difficulty/2"
 
 _default: DifficultyModel | None = None
@@ -102,21 +104,26 @@ class DifficultyModel:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> DifficultyModel:
-        """The model in `path`, or the artifact shipped in the package (read once, then shared)."""
+        """The model in `path`, or the artifact shipped in the package (read once, then shared). The environment
+        variable `ARTIFACT_ENV` names another artifact to use instead of the shipped one (benchmarks replaying
+        traffic the prior never saw: scripts/train_router.py retrained without it)."""
         global _default
         if path is not None:
             return cls(_read_artifact(Path(path)))
         if _default is None:
             with _lock:
                 if _default is None:
-                    _default = cls(_read_artifact(ARTIFACT_PATH))
+                    _default = cls(_read_artifact(Path(os.environ.get(ARTIFACT_ENV) or ARTIFACT_PATH)))
         return _default
 
     def estimate(self, text: str) -> Estimate:
         """Difficulty and slope of `text` (higher difficulty = a stronger model is needed)."""
         if not text:
             return Estimate(self.empty_difficulty, self.slope(1.0), 1.0)
-        uni, bi, dense = extract(text)
+        return self.estimate_extracted(*extract(text))
+
+    def estimate_extracted(self, uni: set[str], bi: set[tuple[str, str]], dense: list[float]) -> Estimate:
+        """`estimate` of a text already read by `features.extract` (callers that also use the n-grams)."""
         n = len(uni) + len(bi)
         s = self.bias
         unfamiliar = 1.0
@@ -128,6 +135,10 @@ class DifficultyModel:
         for w_, x, m, sc in zip(self._dense_w, dense, self._dense_mean, self._dense_scale):
             s += w_ * (x - m) / sc
         return Estimate(min(self._hi, max(self._lo, s)), self.slope(unfamiliar), unfamiliar)
+
+    def standardized(self, dense: list[float]) -> list[float]:
+        """Dense features (`features.DENSE_NAMES` order) on the training data's scale: mean 0, standard deviation 1."""
+        return [(x - m) / sc for x, m, sc in zip(dense, self._dense_mean, self._dense_scale)]
 
     def slope(self, unfamiliar: float) -> float:
         """The success curve's slope for a request with this share of never-seen n-grams."""

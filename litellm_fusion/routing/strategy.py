@@ -14,8 +14,8 @@ Pure functions over DeploymentProfiles, so the policy is testable without a prox
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from .model import Estimate
 
@@ -92,10 +92,12 @@ def choose(
     no_text_strongest: bool = True,
     allowed: Collection[str] | None = None,
     max_cost: float | None = None,
+    p_success: Mapping[str, float] | None = None,
 ) -> Decision:
     """`estimate` None means the request had no text to classify (routed by `no_text_strongest`).
     `allowed` (deployment ids) and `max_cost` (dollars for this request) are the caller's limits, applied
-    before anything else (NoCandidate when they leave nothing)."""
+    before anything else (NoCandidate when they leave nothing). `p_success`: success estimates that replace the
+    classifier's for the deployments they name (by `model`; learned from this traffic's labels, learning/policy.py)."""
     difficulty = None if estimate is None else estimate.difficulty
     if not profiles:
         raise ValueError("no deployments to choose from")
@@ -137,7 +139,8 @@ def choose(
             strongest=strongest,
             strongest_cost=strongest_cost,
         )
-    probs = [estimate.p_success(p.strength) for p, _ in fits]
+    learned = p_success or {}
+    probs = [learned[p.model] if p.model in learned else estimate.p_success(p.strength) for p, _ in fits]
     top = strongest_cost  # what the best predicted success costs; a dearer, weaker deployment changes nothing
     scale = price_weight / top if top > 0 else 0.0
     i = max(range(len(fits)), key=lambda k: (probs[k] - scale * fits[k][1], -fits[k][1], fits[k][0].strength))
@@ -157,4 +160,14 @@ def choose(
         estimated_cost=cost,
         strongest=strongest,
         strongest_cost=strongest_cost,
+    )
+
+
+def redirected(decision: Decision, to: DeploymentProfile, prompt_tokens: int, output_tokens: int, why: str) -> Decision:
+    """The same decision sent to another considered deployment (learning's exploration), saying why."""
+    return replace(
+        decision,
+        chosen=to,
+        estimated_cost=to.request_cost(prompt_tokens, output_tokens),
+        reason=f"{why} (the policy chose {decision.chosen.model}: {decision.reason})",
     )
