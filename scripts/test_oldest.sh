@@ -39,11 +39,12 @@ echo "== second pass: litellm[proxy]==$OLDEST"
 PURE_UNIT=(test_answers_rules_unit.py test_answers_metamorphic.py test_answers_properties.py test_answer_formats_unit.py
   test_verdict_unit.py test_judge_steering_unit.py test_routing_classifier_unit.py
   test_routing_strategy_unit.py test_replay_book_unit.py test_routing_eval_metrics.py test_proxy_fleet_unit.py)
-# The hostile tier's proxy modules go too: they lean on LiteLLM behaviour that has changed between versions (a request's
-# num_retries 0 against the Router's own retries and policies, an emptied async_filter_deployments list as LiteLLM's
-# no-deployments answer, the /v1/messages and /v1/responses request shapes the pre-call hook sees, failure-path billing
-# of an InternalServerError); its parser properties never load LiteLLM.
+# The hostile tier's requests and answers modules go too: they lean on LiteLLM behaviour that has changed between
+# versions (a request's num_retries 0 against the Router's own retries and policies, an emptied async_filter_deployments
+# list as LiteLLM's no-deployments answer, the /v1/messages and /v1/responses request shapes the pre-call hook sees,
+# failure-path billing of an InternalServerError); its parser properties never load LiteLLM, and its burst mixes what
+# those two modules check (left to the main pass: the whole suite must stay under 10 minutes on 2 cores).
 exec .venv-oldest/bin/python -m pytest -q -p no:cacheprovider "${PURE_UNIT[@]/#/--ignore=tests/unit/}" \
   tests/unit tests/proxy/test_fusion_proxy.py tests/proxy/test_cascade_proxy.py tests/proxy/test_streaming_proxy.py \
   tests/proxy/test_routing_proxy.py tests/proxy/test_disconnect_billing.py tests/hostile/test_hostile_requests.py \
-  tests/hostile/test_hostile_answers.py tests/hostile/test_hostile_burst.py "$@"
+  tests/hostile/test_hostile_answers.py "$@"

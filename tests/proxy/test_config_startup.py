@@ -70,6 +70,27 @@ BAD = {  # one proxy start: every problem of every fusion model is reported toge
         {"mode": "cascade", "tiers": [["m-a", "judge"], ["judge"]], "answer": {"kind": "vector"}},
         "litellm_params.answer.kind: Input should be 'auto', 'letter', 'number', 'math', 'literal' or 'text'",
     ),
+    # live audits (issue 23)
+    "fusion/bad-rate": (
+        {"mode": "cascade", "tiers": [{"models": ["m-a"], "samples": 2}, ["judge"]], "audit": {"rate": 1.5}},
+        "litellm_params.audit.rate: Input should be less than or equal to 1",
+    ),
+    "fusion/bad-audit-judge": (
+        {
+            "mode": "cascade",
+            "tiers": [{"models": ["m-a"], "samples": 2}, ["judge"]],
+            "audit": {"rate": 0.1, "judge": "judge"},
+        },
+        "litellm_params.audit.judge: 'judge' is the audited arm 'judge'",
+    ),
+    "fusion/unknown-audit-judge": (
+        {
+            "mode": "cascade",
+            "tiers": [{"models": ["m-a"], "samples": 2}, ["judge"]],
+            "audit": {"rate": 0.1, "judge": "nope"},
+        },
+        "litellm_params.audit.judge: 'nope' is not a model_name in model_list",
+    ),
     "fusion/c-one-answer": (
         {"mode": "cascade", "tiers": [["m-a"], ["judge"]]},
         "agreement needs at least 2 answers but tier 1 gives 1",
@@ -83,6 +104,7 @@ def test_bad_fusion_configs_stop_the_proxy_naming_each_model_and_field(fleet: Fl
     for name, (_, message) in BAD.items():
         assert f"fusion model '{name}'" in output and message in output, (name, output[-3000:])
     assert "litellm_fusion.routing.nope: no model_name 'nope' in model_list" in output, output[-3000:]
+    assert "litellm_fusion.routing.lonely.learn: the group has 1 deployment" in output, output[-3000:]
 
 
 def routing_config(routing: dict[str, Any], deployments: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -137,13 +159,15 @@ def fleet_proxies(fleet: Fleet) -> None:
         {  # and a routing problem: fusion and routing problems are reported together
             "model_list": [
                 *BASE,
+                {**fake_deployment("g-single", "http://127.0.0.1:9/v1", 1e-7, 2e-7), "model_name": "lonely"},
                 *(
                     {"model_name": name, "litellm_params": {"model": "fusion/debate", **params}}
                     for name, (params, _) in BAD.items()
                 ),
             ],
             "litellm_settings": dict(FUSION_WIRING),
-            "litellm_fusion": {"routing": {"nope": {"mode": "cost"}}},
+            # a routed group that does not exist, and one whose single deployment leaves nothing to learn
+            "litellm_fusion": {"routing": {"nope": {"mode": "cost"}, "lonely": {"learn": True}}},
         },
     )
     for case, (config, _) in BAD_ROUTING.items():
