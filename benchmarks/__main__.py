@@ -11,6 +11,19 @@ QUESTIONS: dict[str, dict[str, tuple[str, str]]] = {
     "answers": {
         "agreement": ("benchmarks.answers.agreement", "agreement recall and precision per format and family, and time"),
     },
+    "audit": {
+        "stream": ("benchmarks.audit.stream", "live audits on replayed streams: estimate vs truth, coverage, latency"),
+    },
+    "hostile": {
+        "stall": (
+            "benchmarks.hostile.stall",
+            "the longest event-loop stall plugin code causes across the hostile tier",
+        ),
+    },
+    "learning": {
+        "stream": ("benchmarks.learning.stream", "learned skips and routing on leave-one-family-out streams (proxy)"),
+        "mixed": ("benchmarks.learning.mixed_offline", "the learned routed estimate on the 17-family mixed workload"),
+    },
     "budgets": {
         "reservation": ("benchmarks.budgets.reservation", "what reserving a request's worst case costs (in-process)"),
     },

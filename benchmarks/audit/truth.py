@@ -304,6 +304,6 @@ def report(runs: list[Run], spend: Spend, plot: Path) -> None:
     print("\n".join(checks) + "\n")
     print("### Audit spend\n")
     print("\n".join(spend_lines(runs, spend)) + "\n")
-    from .audit_plot import plot_runs
+    from .plot import plot_runs
 
     plot_runs(runs, tables, plot)

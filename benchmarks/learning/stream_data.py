@@ -10,9 +10,9 @@ from pathlib import Path
 
 from tests.support import replay_data as rd
 
-from . import cascade_sim as cs
+from ..cascade import sim as cs
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FAMILIES = {"arc": "rb/arc_challenge", "mbpp": "rb/mbpp", "winogrande": "rb/winograde", "mmlu_pro": "mmlu_pro"}
 # (strong, weak) recorded model per source, as benchmarks/routing_generalisation.py's PAIRS, and the names the
 # classifier's IRT fit gives them (their strengths); per-token prices of the routed deployments ($/in, $/out).

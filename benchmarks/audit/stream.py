@@ -1,7 +1,7 @@
 """Live audits on a replayed stream (issue 23): the audit estimate against the truth, latency, and audit spend.
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.audit_stream            # every family
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.audit_stream --limit 200  # smoke run (default 400)
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks audit stream            # every family
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks audit stream --limit 200  # smoke run (default 400)
 
 Each family of ../shared/data with recorded answers (RouterBench ARC-Challenge, Winogrande, MBPP; MMLU-Pro) is
 replayed through a real `litellm` proxy with the plugin (tests/support/replay_upstream.py answers every call with
@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-REPO = Path(__file__).resolve().parents[1]
 
 from litellm_fusion.cli_audit import read_tally
 from litellm_fusion.config.audit import AuditRunnerSettings
@@ -45,7 +44,8 @@ from tests.support.proxy_harness import ProxyProcess
 from tests.support.redis_harness import RedisServer
 from tests.support.replay_upstream import ReplayBook, replay_process
 
-from . import audit_truth as at
+from ..harness.paths import DATA, REPO
+from . import truth as at
 
 WINDOW = 100
 PREFIX = AuditRunnerSettings().prefix
@@ -172,15 +172,15 @@ def run_all(families: dict[str, at.Family], latency: float, concurrency: int) ->
         redis.stop()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--families", nargs="+", default=list(at.FAMILIES))
     ap.add_argument("--limit", type=int, default=400, help="requests per family (0: every test prompt)")
-    ap.add_argument("--plot", type=Path, default=REPO / "benchmarks" / "audit_stream.png")
+    ap.add_argument("--plot", type=Path, default=REPO / "benchmarks" / "audit" / "stream.png")
     ap.add_argument("--call-latency", type=float, default=CALL_LATENCY, help="seconds each replayed call takes")
     ap.add_argument("--concurrency", type=int, default=CONCURRENCY, help="requests in flight")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     t0 = time.perf_counter()
     families = {name: at.load_family(args.data, name, args.limit) for name in args.families}
     runs, spend = run_all(families, args.call_latency, args.concurrency)

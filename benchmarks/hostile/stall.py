@@ -7,7 +7,7 @@ wakes, and a watchdog thread that samples the loop thread's stack while it is la
 attributed by the innermost frame outside the standard library: litellm_fusion code (split into the answer
 extraction of engine/answers, issue 20, and the rest), or LiteLLM and other libraries.
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.hostile_stall
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks hostile stall
     ... --results benchmarks/RESULTS.md   # also append the summary to RESULTS.md
     ... -- -k "not burst"                 # arguments after -- go to pytest
     ... --parsers                         # only time the readers in-process on the issue's inputs (no proxy)
@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ANSWERS = "engine/answers"
 
 
@@ -126,12 +126,12 @@ def time_parsers() -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--results", type=Path, help="append the summary to this RESULTS.md")
     parser.add_argument("--parsers", action="store_true", help="only time the readers in-process")
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.parsers:
         text = time_parsers()
     else:

@@ -1,6 +1,6 @@
 """Learning from live labels (issue 23, behaviour 5), measured through real proxies on recorded answers.
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.learning_stream --latency 0.5
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks learning stream --latency 0.5
 
 Each family of ../shared/data with recorded answers (RouterBench ARC, MBPP, Winogrande; MMLU-Pro), and then all of
 them mixed, is replayed as a stream from traffic the shipped prior never saw: the classifier is retrained without
@@ -29,15 +29,15 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-REPO = Path(__file__).resolve().parents[1]
 
 from tests.support import replay_data as rd
 from tests.support.proxy_harness import ProxyProcess
 from tests.support.redis_harness import RedisServer
 from tests.support.replay_upstream import ReplayBook, replay_process
 
-from . import learning_stream_report as report
-from .learning_stream_data import FAMILIES, PAIRS, Stream, load_stream, lofo_prior
+from ..harness.paths import DATA, REPO
+from . import stream_report as report
+from .stream_data import FAMILIES, PAIRS, Stream, load_stream, lofo_prior
 
 LABELS_AT = (200, 500, 1000)
 REDIS_TIMEOUT_MS = 2000
@@ -182,9 +182,9 @@ def run_stream(stream: Stream, url: str, cache: Path, work: Path) -> tuple[dict,
     return cascades, snapshots, artifact
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--families", nargs="+", default=list(FAMILIES))
     ap.add_argument("--mixed", choices=("also", "no", "only"), default="also", help="the mixed stream")
     ap.add_argument("--limit", type=int, default=1000, help="cascade prompts per family (0: all)")
@@ -193,8 +193,8 @@ def main() -> None:
     ap.add_argument("--skip-below", type=float, help="learning.skip_below (default: the product's)")
     ap.add_argument("--dump", type=Path, help="write every outcome here (JSON)")
     ap.add_argument("--from-dump", type=Path, help="report a dump's outcomes (no proxy; the priors from the cache)")
-    ap.add_argument("--plot-prefix", type=Path, default=REPO / "benchmarks" / "learning_stream")
-    args = ap.parse_args()
+    ap.add_argument("--plot-prefix", type=Path, default=REPO / "benchmarks" / "learning" / "stream")
+    args = ap.parse_args(argv)
     if args.skip_below is not None:
         LEARNING["skip_below"] = args.skip_below
     t0 = time.perf_counter()

@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .audit_truth import Run
+    from .truth import Run
 
 
 def plot_runs(runs: list[Run], tables: dict[str, list[dict[str, Any]]], path: Path) -> None:
     import matplotlib
 
-    from .audit_truth import p50_ms
+    from .truth import p50_ms
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -48,4 +48,4 @@ def plot_runs(runs: list[Run], tables: dict[str, list[dict[str, Any]]], path: Pa
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    print(f"plot: {os.path.relpath(path, Path(__file__).resolve().parents[1])}")
+    print(f"plot: {os.path.relpath(path, Path(__file__).resolve().parents[2])}")

@@ -1,6 +1,6 @@
 """What agreement labels can do for a routed group on a mixed workload of task families the prior never saw (offline).
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks.learning_mixed_offline   # ~10 min on 2 cores
+    LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks learning mixed   # ~10 min on 2 cores
 
 benchmarks/learning_stream.py measures learning through the real proxy, but only four families have recorded answers
 to replay, and on their mix even a router that knew each family's true gain ranks at APGR ~0.60. The mixed workload
@@ -25,17 +25,17 @@ import statistics
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CAP = 400
 SEED = 3
 LABELS_AT = (200, 500, 1000, 2000)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     ap.add_argument("--cap", type=int, default=CAP, help="prompts per family")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
 
     import numpy as np
 
@@ -50,7 +50,7 @@ def main() -> None:
     from scripts import router_data as rdata
     from scripts import train_router as tr
 
-    from . import routing_generalisation as rg
+    from ..routing import generalisation as rg
 
     shipped = DifficultyModel(_read_artifact(ARTIFACT_PATH))
     items, _ = rdata.decontaminate(rdata.load_all(args.data))

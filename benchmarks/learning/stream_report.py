@@ -14,7 +14,7 @@ from typing import Any
 
 from tests.support import replay_data as rd
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 WINDOW = 100
 
 
@@ -116,7 +116,7 @@ def route_apgr(stream: Any, snapshots: dict[int, dict], artifact: Path) -> list[
 
     import numpy as np
 
-    from benchmarks.routing_generalisation import curve_metrics
+    from benchmarks.routing.generalisation import curve_metrics
     from litellm_fusion.engine.answers import compare_replies
     from litellm_fusion.engine.types import Candidate
     from litellm_fusion.learning.features import features_of
@@ -180,7 +180,7 @@ def _auc(scored: list[tuple[float, str]]) -> float:
 
 
 def _pair(stream: Any, p: rd.Prompt) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    from benchmarks.learning_stream_data import PAIRS
+    from benchmarks.learning.stream_data import PAIRS
 
     strong, weak = PAIRS[stream.source[p.key]]
     return strong, weak
