@@ -110,6 +110,8 @@ def classify(raw: Any, loose: bool, want: KindChoice = "auto") -> tuple[str, str
             if parseable(str(raw))
             else ("long", str(raw)[:SHORT], str(raw))
         )
+    if len(raw) > 4 * SHORT:  # prose, whatever wraps it: no need to read it closer (and no pass over a long text)
+        return "long", raw.strip()[: 4 * SHORT], raw
     text = unwrap(raw)
     if not text:
         return "none", "", None

@@ -25,6 +25,7 @@ _IS_RIGHT = re.compile(
 
 
 _ANY_LABEL = re.compile(r"\([a-jA-J]\)")
+TAIL = 8_000  # "Option B is correct" is read in the reply's last TAIL characters (a verdict closes a reply)
 _IS_RIGHT_HINT = re.compile(r"is[ \t]+(?:the[ \t]+)?(?:correct|right|best)", re.IGNORECASE)
 
 
@@ -43,9 +44,10 @@ def letter_of(raw: str, loose: bool) -> str | None:
 
 def letter_is_right(text: str) -> Marked | None:
     """The last "Option B is correct" / "(C) is the right answer" statement: (where, the letter)."""
-    if _IS_RIGHT_HINT.search(text) is None:  # the full pattern tries every position: only where it can match
+    tail = max(0, len(text) - TAIL)  # the full pattern tries every position: only in the reply's closing part,
+    if _IS_RIGHT_HINT.search(text, tail) is None:  # and only when its cue is there
         return None
     found = None
-    for found in _IS_RIGHT.finditer(text):
+    for found in _IS_RIGHT.finditer(text, tail):
         pass
     return (found.start(), next(g for g in found.groups() if g).upper()) if found else None
