@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from .answer_contract import AnswerContract
 from .audit import AuditConfig
 from .cascade import AcceptConfig, SkipTiersConfig, TierConfig, VerifierConfig, cascade_problems
+from .errors import field_problems
 
 PROVIDER = "fusion"
 
@@ -261,21 +262,9 @@ def parse_fusion_params(model_name: str, litellm_params: dict[str, Any]) -> Fusi
     try:
         return FusionModelConfig(name=model_name, **options)
     except ValidationError as exc:
-        raise FusionConfigError(describe_validation_error(model_name, exc)) from None
+        problems = field_problems(
+            exc, "litellm_params", "unknown fusion option (see config.example.yaml for the options)"
+        )
+        raise FusionConfigError("; ".join(f"fusion model {model_name!r}: {p}" for p in problems)) from None
     except TypeError as exc:  # e.g. a non-mapping value
         raise FusionConfigError(f"fusion model {model_name!r}: {exc}") from None
-
-
-def describe_validation_error(model_name: str, exc: ValidationError) -> str:
-    """One line per problem: `fusion model 'x': litellm_params.<field>: <problem>`."""
-    lines = []
-    for err in exc.errors():
-        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown fusion option (see config.example.yaml for the options)"
-        elif err["type"] == "missing":
-            msg = "required"
-        where = f"litellm_params.{field}: " if field else "litellm_params: "
-        lines.append(f"fusion model {model_name!r}: {where}{msg}")
-    return "; ".join(lines)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .audit import AuditRunnerSettings
 from .cache import JudgeCacheSettings
+from .errors import field_problems
 from .learning import LearningSettings
 from .routing import GroupRouting, RoutingConfigError
 
@@ -37,13 +38,5 @@ def parse_settings(section: Any) -> PluginSettings:
     try:
         return PluginSettings.model_validate(section)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"] if not str(p).startswith(("RoutingMode", "float", "enum")))
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown option"
-            problems.append(f"litellm_fusion.{where}: {msg}")
-        raise RoutingConfigError(
-            "invalid litellm_fusion configuration: " + "; ".join(dict.fromkeys(problems))
-        ) from None
+        problems = field_problems(exc, "litellm_fusion", "unknown option")
+        raise RoutingConfigError("invalid litellm_fusion configuration: " + "; ".join(problems)) from None

@@ -97,3 +97,19 @@ def test_routing_modes_and_numeric_price_weight():
     for bad in ({"mode": 11}, {"mode": -0.1}, {"mode": "cheap"}, {"mode": True}, {"bogus": 1}):
         with pytest.raises(ValueError, match="litellm_fusion.routing.x"):
             parse_settings({"routing": {"x": bad}})
+
+
+def test_both_config_surfaces_word_their_errors_alike():
+    """One formatter (config/errors.py): list items as [i], no union-member tags, `required`, the unknown key."""
+    from litellm_fusion.config.settings import parse_settings
+
+    with pytest.raises(FusionConfigError) as info:
+        parse_fusion_params("f", {"model": "fusion/best-of", "panel": ["a"], "judge": "j", "judge_cache_ttl": "x"})
+    assert "litellm_params.judge_cache_ttl: Input should be a valid integer" in str(info.value)
+    assert "judge_cache_ttl.int" not in str(info.value)
+    with pytest.raises(FusionConfigError, match=r"litellm_params\.gate\.strong: required"):
+        parse_fusion_params("f", {"model": "fusion/best-of", "panel": ["a"], "judge": "j", "gate": {"cheap": "a"}})
+    with pytest.raises(ValueError, match=r"litellm_fusion\.routing\.g\.caller_may_set\[0\]: Input should be"):
+        parse_settings({"routing": {"g": {"caller_may_set": ["zz"]}}})
+    with pytest.raises(ValueError, match=r"litellm_fusion\.learning\.nope: unknown option"):
+        parse_settings({"learning": {"nope": 1}})
