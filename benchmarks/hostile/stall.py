@@ -90,6 +90,9 @@ PARSER_INPUTS = {
     "'{\"winner\":' x 20,000 (200 KB)": '{"winner":' * 20_000,
     '\'{"winner": 1, "score": 2}\' x 8,000 (200 KB)': '{"winner": 1, "score": 2}' * 8_000,
     "1 MB of prose, then a verdict": "Reasoning. " * 95_000 + '{"winner": 2, "score": 7, "reason": "r"}',
+    "'\\boxed{' x 100,000 (700 KB)": "\\boxed{" * 100_000,
+    "'<answer>' x 100,000 (800 KB)": "<answer>" * 100_000,
+    "'Option B is correct.' x 50,000 (1 MB)": "Option B is correct.\n" * 50_000,
 }
 
 
@@ -97,6 +100,7 @@ def time_parsers() -> str:
     """Each reader on each input, in this process: best of 3 (once when a run takes over a second)."""
     import time
 
+    from litellm_fusion.engine.answers.extract import extract
     from litellm_fusion.engine.types import ToolCall
     from litellm_fusion.engine.verdict import parse_score, parse_verdict
 
@@ -104,6 +108,7 @@ def time_parsers() -> str:
         "parse_verdict": lambda text: parse_verdict(text, 3),
         "parse_score": parse_score,
         "tool arguments": lambda text: ToolCall("c", "f", text).parsed_arguments(),
+        "answer extraction": extract,  # engine/answers: a member's final answer, for agreement
     }
     lines = ["| input | " + " | ".join(readers) + " |", "|---|" + "---:|" * len(readers)]
     for name, text in PARSER_INPUTS.items():

@@ -66,3 +66,23 @@ def test_shortcut_skips_the_judge():
     result = asyncio.run(FusionEngine(cfg, caller).run([{"role": "user", "content": "q"}], {}))
     assert result.judge.outcome == "skipped" and "members agree" in result.judge.reason
     assert result.answer == "The answer is B." and "j" not in [m for m, _, _ in caller.seen]
+
+
+def test_a_long_reply_is_read_off_the_event_loop_and_a_short_one_in_place(monkeypatch):
+    import threading
+
+    from litellm_fusion.engine.answers import extract, read_reply, relation
+
+    threads: list[int] = []
+
+    def recording(text, contract=None):
+        threads.append(threading.get_ident())
+        return extract(text, contract)
+
+    monkeypatch.setattr(relation, "extract", recording)
+    loop_thread = threading.get_ident()
+    long_reply = "Reasoning. " * 20_000 + "The answer is 42."
+    found = asyncio.run(read_reply(Candidate(0, "m", long_reply)))
+    assert (found.text, found.source) == ("42", "statement") and threads[-1] != loop_thread
+    found = asyncio.run(read_reply(Candidate(0, "m", "The answer is 42.")))
+    assert found.text == "42" and threads[-1] == loop_thread

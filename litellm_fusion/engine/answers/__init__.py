@@ -14,7 +14,17 @@ judge. Every reader is linear in its (bounded) input: bounds.py.
 from .contract import request_contract
 from .extract import extract
 from .model import AnswerContract, Comparison, FinalAnswer, Kind, KindChoice, Outcome
-from .relation import Cluster, Grouping, agreement, clusters, compare_answers, compare_replies, extract_reply, group
+from .relation import (
+    Cluster,
+    Grouping,
+    agreement,
+    clusters,
+    compare_answers,
+    compare_replies,
+    extract_reply,
+    group,
+    read_reply,
+)
 
 __all__ = [
     "AnswerContract",
@@ -32,5 +42,6 @@ __all__ = [
     "extract",
     "extract_reply",
     "group",
+    "read_reply",
     "request_contract",
 ]

@@ -13,6 +13,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..offload import read_text
 from ..types import Candidate, ToolCall
 from .compare import compare
 from .extract import extract
@@ -40,6 +41,22 @@ def extract_reply(reply: Candidate, contract: AnswerContract | None = None) -> F
     return extract(reply.text, contract)
 
 
+class _ReadTooLong(Exception):
+    pass
+
+
+async def read_reply(reply: Candidate, contract: AnswerContract | None = None) -> FinalAnswer:
+    """`extract_reply`, off the event loop for a long reply (offload.py): one 64 kB window costs a few ms, and a
+    panel's or cascade's replies are read together. A reply that a far too busy machine cannot read within the
+    bound has no answer (it agrees with nothing)."""
+    if reply.tool_calls:
+        return extract_reply(reply, contract)
+    try:
+        return await read_text(lambda text: extract(text, contract), reply.text, _ReadTooLong)
+    except _ReadTooLong:
+        return FinalAnswer("", "none", "unread")
+
+
 async def compare_answers(a: FinalAnswer, b: FinalAnswer) -> Comparison:
     """`compare`, with tool calls."""
     if a.kind == "tool_calls" or b.kind == "tool_calls":
@@ -54,7 +71,7 @@ async def compare_answers(a: FinalAnswer, b: FinalAnswer) -> Comparison:
 
 async def compare_replies(a: Candidate, b: Candidate, contract: AnswerContract | None = None) -> Comparison:
     """How two replies' final answers compare."""
-    return await compare_answers(extract_reply(a, contract), extract_reply(b, contract))
+    return await compare_answers(await read_reply(a, contract), await read_reply(b, contract))
 
 
 @dataclass(frozen=True)
@@ -77,7 +94,7 @@ class Grouping:
 
 async def group(replies: Sequence[Candidate], contract: AnswerContract | None = None) -> Grouping:
     """Groups of agreeing replies, largest first (ties: the group whose first reply comes first)."""
-    answers = [extract_reply(r, contract) for r in replies]
+    answers = [await read_reply(r, contract) for r in replies]
     groups: list[list[int]] = []
     rules: list[str | None] = []
     splits: list[str] = []
