@@ -82,7 +82,7 @@ class AuditService:
         rng: random.Random | None = None,
     ) -> None:
         self.settings = settings.audits
-        self.cascades = {n: c for n, c in fusion.items() if c.is_cascade and (c.audit is not None or c.learn)}
+        self.cascades = {n: c for n, c in fusion.items() if c.tiered and (c.audit is not None or c.learn)}
         self.groups = {g: r for g, r in settings.routing.items() if r.audit is not None}
         self.labels: LabelSink = NoLabels()  # the learner's sink (litellm_fusion/learning) is set here
         self.metrics = audit_metrics()

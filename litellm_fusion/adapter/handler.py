@@ -68,7 +68,7 @@ class FusionHandler(CustomLLM):
         self.learning = learning
 
     def _judge_cache(self, config: FusionModelConfig) -> JudgeCacheUse | None:
-        if config.judge_cache_ttl == "off" or (config.is_cascade and config.verifier is None):
+        if config.judge_cache_ttl == "off" or (config.tiered and config.verifier is None):
             return None
         store = self.stores.current()
         if store is None:
@@ -165,7 +165,7 @@ class FusionHandler(CustomLLM):
         else:
             skip = {t: start.skip_reason(t) for t in range(1, start.tier)} if start is not None else {}
             skip.update(learned.skip if learned is not None else {})  # the learned model's skips (learn: true)
-            plan = self.audits.cascade_plan(config, request.messages) if config.is_cascade else None
+            plan = self.audits.cascade_plan(config, request.messages) if config.tiered else None
             refuse = plan.refuse if plan is not None else None  # tiers a tripped audit guardrail refuses
             events = engine.events(request.messages, request.params, live, skip or None, refuse)
         result: FusionResult | None = None
@@ -191,14 +191,14 @@ class FusionHandler(CustomLLM):
             assert result is not None
             # The request's wall time as the handler saw it: its own set-up (config, request, gate) counts too.
             result.elapsed_s = time.monotonic() - started
-            baseline = cascade_baseline(router, config, result) if config.is_cascade else None
+            baseline = cascade_baseline(router, config, result) if config.tiered else None
             record_success(targets, config, result, baseline)
             _describe(metadata, result, started, first_at, gated, start, cap, config)
-            if config.is_cascade and gated is None and plan is not None:
+            if config.tiered and gated is None and plan is not None:
                 metadata["spend_logs_metadata"]["fusion"]["audit"] = metadata[AUDIT_KEY] = plan.as_metadata()
             if learned is not None:  # its tiers' outcomes reach the learner as audit's acceptance labels
                 metadata["spend_logs_metadata"]["fusion"]["learning"] = metadata[LEARNING_KEY] = learned.report
-            if config.is_cascade:
+            if config.tiered:
                 self.audits.cascade_done(call_id, config, plan, request.messages, request.params, result)
             settled = True
             yield config, result

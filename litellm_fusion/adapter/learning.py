@@ -64,7 +64,7 @@ class LearningRuntime:
     def cascade_plan(self, router: Any, config: FusionModelConfig, messages: Sequence[Any]) -> TierPlan | None:
         """The tiers this request skips (none while the model has too few labels, or when it explores); None when
         the model is not a cascade with `learn: true`."""
-        if not (config.is_cascade and learns(config)):
+        if not (config.tiered and learns(config)):
             return None
         scope = self._cascade_scope(router, config)
         prior = scope.prior

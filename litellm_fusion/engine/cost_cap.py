@@ -76,7 +76,7 @@ def fit_panel(cfg: FusionModelConfig, prompt_tokens: int, max_output: int | None
     below min_panel; for a cascade, without its most expensive tiers but the last. `estimate` is for what
     is returned; it is over the cap when nothing fits."""
     prices = cache(prices)  # each model_name's prices are looked up once per request
-    if cfg.is_cascade:
+    if cfg.tiered:
         return _fit_tiers(cfg, prompt_tokens, max_output, prices)
     panel = list(cfg.panel)
     estimate = worst_case_cost(cfg, panel, prompt_tokens, max_output, prices)

@@ -49,7 +49,7 @@ def call_lines(calls: list[CallRecord]) -> list[str]:
 
 def _lineup(config: FusionModelConfig) -> dict[str, Any]:
     """Who a fusion model calls: its panel, or a cascade's tiers."""
-    if config.is_cascade:
+    if config.tiered:
         return {"tiers": [list(t.call_models()) for t in config.tiers]}
     return {"panel": list(config.panel)}
 
