@@ -41,7 +41,7 @@ class FusionEngine:
         self.judge_cache = judge_cache
         self.quorum = Quorum(config.quorum, config.straggler_timeout) if config.quorum else None
         self.completed = Ledger()  # every inner call finished so far (billing if the request is cancelled)
-        self.converged = False  # debate: stopped before its last round because the members agreed
+        self.converged = False  # a mode with rounds stopped before its last because the members agreed
 
     async def run(self, messages: list[Message], params: dict[str, Any]) -> FusionResult:
         """`params` are the request's generation parameters, passed to every member (and to the judge where
@@ -56,7 +56,7 @@ class FusionEngine:
         skip: Mapping[int, str] | None = None,
         refuse: Mapping[int, str] | None = None,
     ) -> AsyncIterator[Event]:
-        """`skip`: cascade tiers not to run, with the reason (the classifier's start tier); `refuse`: cascade tiers
+        """`skip`: tiers not to run, with the reason (the classifier's start tier); `refuse`: tiers
         whose answer may not be accepted (a tripped audit guardrail), with the reason."""
         async for event in self.mode.events(self, messages, params, live, skip, refuse):
             yield event
