@@ -206,7 +206,9 @@ class FusionModelConfig(BaseModel):
             return self._consistent_tiers()
         for key in TIER_KEYS:
             if getattr(self, key):
-                raise ValueError(f"{key} only applies to mode {modes_where(_tiered)} (mode is {self.mode.value})")
+                raise ValueError(
+                    f"{key} only applies to mode {modes_where(lambda r: r.tiered)} (mode is {self.mode.value})"
+                )
         if self.min_panel > len(self.panel):
             raise ValueError(f"min_panel ({self.min_panel}) is larger than the panel ({len(self.panel)} members)")
         if self.quorum is not None and not self.min_panel <= self.quorum <= len(self.panel):
@@ -223,7 +225,7 @@ class FusionModelConfig(BaseModel):
     def _check_rounds(self) -> None:
         if self.rounds > 1 and not self.rules.rounds:
             raise ValueError(
-                f"rounds={self.rounds} only applies to mode {modes_where(_multi_round)} (mode is {self.mode.value})"
+                f"rounds={self.rounds} only applies to mode {modes_where(lambda r: r.rounds)} (mode is {self.mode.value})"
             )
 
     def _consistent_tiers(self) -> FusionModelConfig:
@@ -246,14 +248,6 @@ def _needs_panel(info: ValidationInfo) -> bool:
     """A panel and a judge are required unless the mode is tiered (or invalid: reported on its own)."""
     rules = rules_named(info.data.get("mode"))
     return rules is not None and not rules.tiered
-
-
-def _tiered(rules: ModeRules) -> bool:
-    return rules.tiered
-
-
-def _multi_round(rules: ModeRules) -> bool:
-    return rules.rounds
 
 
 class FusionConfigError(ValueError):

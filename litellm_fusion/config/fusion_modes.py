@@ -7,6 +7,7 @@ Adding a mode: a member here, its rules line below, one file in engine/modes/ an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -46,6 +47,6 @@ def rules_named(mode: Any) -> ModeRules | None:
     return next((r for m, r in RULES.items() if m.value == value), None) if isinstance(value, str) else None
 
 
-def modes_where(test: Any) -> str:
+def modes_where(test: Callable[[ModeRules], bool]) -> str:
     """The names of the modes whose rules pass `test`, for error messages (e.g. `debate`)."""
     return " or ".join(m.value for m, r in RULES.items() if test(r))
