@@ -28,6 +28,7 @@ from ..config.settings import PluginSettings
 from ..engine.audit import AuditBook, AuditJob, AuditResult, AuditRunner, GuardChange, run_audit
 from ..engine.audit.cascade_plan import CascadePlan, cascade_work, plan_cascade, watch_cascade
 from ..engine.labels import Label, LabelSink, NoLabels
+from ..engine.modes import mode_of
 from ..engine.types import CascadeReport, FusionResult, Message
 from ..observability.audit_metrics import audit_metrics
 from .audit_admission import admit_audit, settle_audit
@@ -82,7 +83,7 @@ class AuditService:
         rng: random.Random | None = None,
     ) -> None:
         self.settings = settings.audits
-        self.cascades = {n: c for n, c in fusion.items() if c.is_cascade and (c.audit is not None or c.learn)}
+        self.cascades = {n: c for n, c in fusion.items() if mode_of(c).auditable and (c.audit is not None or c.learn)}
         self.groups = {g: r for g, r in settings.routing.items() if r.audit is not None}
         self.labels: LabelSink = NoLabels()  # the learner's sink (litellm_fusion/learning) is set here
         self.metrics = audit_metrics()

@@ -18,10 +18,10 @@ from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
 from ..config.fusion import PROVIDER, FusionConfigError, FusionModelConfig
 from ..config.settings import PluginSettings
-from ..engine import FusionEngine, FusionError, FusionResult
+from ..engine import FusionError, FusionResult
 from ..engine.encodable import encodable
 from ..engine.judge import JudgeCacheUse
-from ..engine.types import first_token_wait
+from ..engine.modes import mode_of
 from ..learning.policy import describe
 from ..observability.audit_view import audit_headers
 from ..observability.metadata import reply_details, response_headers
@@ -29,18 +29,14 @@ from .audit_service import AuditService
 from .billing import RESULT_KEY, record_success, set_totals, settle_failure, spend_targets
 from .cascade_savings import cascade_baseline
 from .learning import LearningRuntime
-from .policies import apply_cost_cap, cascade_start, complexity_gate
 from .redis_judge_store import JudgeStores
 from .registry import config_for
 from .request import RequestError, parse_request
+from .request_plan import AUDIT_KEY, COST_CAP_KEY, GATE_KEY, LEARNING_KEY, preflight
 from .response import closing_chunks, fill_response, text_chunk
 from .router_caller import RouterCaller, proxy_router
 
 __all__ = ["RESULT_KEY", "FusionHandler", "settle_disconnect"]  # RESULT_KEY: billing.py, read by callbacks.py
-COST_CAP_KEY = "litellm_fusion_cost_cap"
-GATE_KEY = "litellm_fusion_gate"
-AUDIT_KEY = "litellm_fusion_audit_plan"
-LEARNING_KEY = "litellm_fusion_learning"
 
 # Streamed fusion requests in flight: LiteLLM call id -> how to settle it should its client hang up.
 _IN_FLIGHT: dict[str, Callable[[], None]] = {}
@@ -68,7 +64,7 @@ class FusionHandler(CustomLLM):
         self.learning = learning
 
     def _judge_cache(self, config: FusionModelConfig) -> JudgeCacheUse | None:
-        if config.judge_cache_ttl == "off" or (config.is_cascade and config.verifier is None):
+        if config.judge_cache_ttl == "off" or not mode_of(config).caches_decisions(config):
             return None
         store = self.stores.current()
         if store is None:
@@ -148,28 +144,11 @@ class FusionHandler(CustomLLM):
             raise litellm.BadRequestError(
                 message=str(exc), model=f"{PROVIDER}/{model}", llm_provider=PROVIDER
             ) from None
-        cap = apply_cost_cap(router, config, request) if config.max_cost_per_request is not None else None
-        run_config = config if cap is None else config.model_copy(update=cap.update)
-        caller = RouterCaller(router, config.name, (litellm_params or {}).get("litellm_call_id"))
-        gated = complexity_gate(router, config, request.messages) if config.gate is not None else None
-        start = cascade_start(router, config, request.messages) if config.skip_tiers is not None else None
-        learned = self.learning.cascade_plan(router, config, request.messages) if self.learning else None
-        engine = FusionEngine(run_config, caller, self._judge_cache(config))
-        plan = None  # the audit plan of a cascade (engine/audit/cascade_plan.py)
-        if gated is not None and gated.decision != "fuse":
-            single = config.gate.cheap if gated.decision == "cheap" else config.gate.strong  # type: ignore[union-attr]
-            reason = (
-                f"gate: {gated.decision} ({single}) predicted to succeed, p={max(gated.p_cheap, gated.p_strong):.2f}"
-            )
-            events = engine.single_events(single, request.messages, request.params, reason, live)
-        else:
-            skip = {t: start.skip_reason(t) for t in range(1, start.tier)} if start is not None else {}
-            skip.update(learned.skip if learned is not None else {})  # the learned model's skips (learn: true)
-            plan = self.audits.cascade_plan(config, request.messages) if config.is_cascade else None
-            refuse = plan.refuse if plan is not None else None  # tiers a tripped audit guardrail refuses
-            events = engine.events(request.messages, request.params, live, skip or None, refuse)
-        result: FusionResult | None = None
         call_id = (litellm_params or {}).get("litellm_call_id")
+        pre = preflight(router, config, request, self.audits, self.learning)
+        engine = pre.plan.engine(RouterCaller(router, config.name, call_id), self._judge_cache(config))
+        events = pre.plan.events(engine, request.messages, request.params, live)
+        result: FusionResult | None = None
         ledger = engine.completed  # every call that finished: what the providers billed
 
         def settle() -> None:
@@ -191,15 +170,11 @@ class FusionHandler(CustomLLM):
             assert result is not None
             # The request's wall time as the handler saw it: its own set-up (config, request, gate) counts too.
             result.elapsed_s = time.monotonic() - started
-            baseline = cascade_baseline(router, config, result) if config.is_cascade else None
+            baseline = cascade_baseline(router, config, result) if config.tiered else None
             record_success(targets, config, result, baseline)
-            _describe(metadata, result, started, first_at, gated, start, cap, config)
-            if config.is_cascade and gated is None and plan is not None:
-                metadata["spend_logs_metadata"]["fusion"]["audit"] = metadata[AUDIT_KEY] = plan.as_metadata()
-            if learned is not None:  # its tiers' outcomes reach the learner as audit's acceptance labels
-                metadata["spend_logs_metadata"]["fusion"]["learning"] = metadata[LEARNING_KEY] = learned.report
-            if config.is_cascade:
-                self.audits.cascade_done(call_id, config, plan, request.messages, request.params, result)
+            pre.record(metadata, result, started, first_at)
+            if config.tiered:
+                self.audits.cascade_done(call_id, config, pre.audit, request.messages, request.params, result)
             settled = True
             yield config, result
         except (asyncio.CancelledError, GeneratorExit):
@@ -253,47 +228,6 @@ def internal_error(model: str, exc: BaseException, calls: int) -> str:
         f"{model}: the request failed inside litellm-fusion ({type(exc).__name__}: {str(exc)[:200]}); "
         f"the {calls} inner calls that finished are charged; not retried"
     )
-
-
-def _describe(
-    metadata: dict[str, Any],
-    result: FusionResult,
-    started: float,
-    first_at: float | None,
-    gated: Any,
-    start: Any,
-    cap: Any,
-    config: FusionModelConfig,
-) -> None:
-    """What the spend row's `fusion` entry says beyond the result: streaming times, the gate, the start tier, the cap."""
-    entry = metadata["spend_logs_metadata"]["fusion"]
-    if first_at is not None:  # streamed: how long the first text took, and what of that was not the calls'
-        entry["first_token_ms"] = round((first_at - started) * 1000, 1)
-        entry["first_token_overhead_ms"] = round(
-            (first_at - started - first_token_wait(result.calls, first_at)) * 1000, 2
-        )
-    if gated is not None:
-        report: dict[str, Any] = {
-            "decision": gated.decision,
-            "difficulty": round(gated.difficulty, 4),
-            "p_cheap": round(gated.p_cheap, 4),
-            "p_strong": round(gated.p_strong, 4),
-        }
-        entry["gate"] = metadata[GATE_KEY] = report
-    if start is not None:
-        entry["skip_tiers"] = {
-            "start_tier": start.tier,
-            "difficulty": round(start.difficulty, 4),
-            "p_success": [round(p, 4) for p in start.p_success],
-            "target": start.target,
-        }
-    if cap is not None:
-        entry["cost_cap"] = metadata[COST_CAP_KEY] = {
-            "cap": config.max_cost_per_request,
-            "estimate": cap.estimate,
-            "actual": result.cost,
-            **cap.report,
-        }
 
 
 def _metadata(litellm_params: dict | None, logging_obj: Any = None) -> dict[str, Any]:

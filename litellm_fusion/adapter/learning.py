@@ -55,16 +55,16 @@ class LearningRuntime:
     # ---- cascades ----
     def _cascade_scope(self, router: Any, config: FusionModelConfig) -> Scope:
         scope = self.learner.scopes.get(config.name)
-        if scope is None or scope.kind != "cascade":
+        if scope is None or scope.kind != "tiers":
             strengths = [[model_strength(router.model_list, m) for m in dict.fromkeys(t.models)] for t in config.tiers]
-            scope = Scope(config.name, "cascade", cascade_prior(strengths))
+            scope = Scope(config.name, "tiers", cascade_prior(strengths))
             self.learner.register(scope)
         return scope
 
     def cascade_plan(self, router: Any, config: FusionModelConfig, messages: Sequence[Any]) -> TierPlan | None:
         """The tiers this request skips (none while the model has too few labels, or when it explores); None when
         the model is not a cascade with `learn: true`."""
-        if not (config.is_cascade and learns(config)):
+        if not (config.tiered and learns(config)):
             return None
         scope = self._cascade_scope(router, config)
         prior = scope.prior
@@ -81,7 +81,7 @@ class LearningRuntime:
         if scope is None or not isinstance(scope.prior, RoutingPrior) or scope.prior.strengths != strengths:
             top = max(profiles, key=lambda p: (p.strength, p.input_cost + p.output_cost)).model
             aliases = {p.id: p.model for p in profiles}
-            scope = Scope(group, "routing", RoutingPrior(strengths, top), aliases)
+            scope = Scope(group, "group", RoutingPrior(strengths, top), aliases)
             self.learner.register(scope)
         return scope
 

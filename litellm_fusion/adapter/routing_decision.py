@@ -61,7 +61,7 @@ def settle_cascade(kwargs: dict[str, Any]) -> float | None:
     """An outer cascade request, in the logging hook (before LiteLLM builds the spend row): write LiteLLM's
     routing record and `autorouter_savings` = the cascade's savings. Returns the figure (None: no cascade)."""
     buckets = list(_metadata_buckets(kwargs))
-    entry = next((e for b in buckets if _is_cascade_entry(e := _fusion_entry(b))), None)
+    entry = next((e for b in buckets if _has_tier_savings(e := _fusion_entry(b))), None)
     standard = kwargs.get("standard_logging_object")
     if entry is None or not isinstance(standard, dict):
         return None
@@ -114,7 +114,7 @@ def _fusion_entry(bucket: Mapping[str, Any]) -> Any:
     return spend.get("fusion") if isinstance(spend, Mapping) else None
 
 
-def _is_cascade_entry(entry: Any) -> bool:
+def _has_tier_savings(entry: Any) -> bool:
     return isinstance(entry, Mapping) and "tier_reached" in entry and "savings" in entry
 
 

@@ -17,15 +17,11 @@ from .answer_contract import AnswerContract
 from .audit import AuditConfig
 from .cascade import AcceptConfig, SkipTiersConfig, TierConfig, VerifierConfig, cascade_problems
 from .errors import field_problems
+from .fusion_modes import PANEL_KEYS, RULES, TIER_KEYS, FusionMode, ModeRules, modes_where, rules_named
+
+__all__ = ["PROVIDER", "FusionConfigError", "FusionMode", "FusionModelConfig", "parse_fusion_params"]
 
 PROVIDER = "fusion"
-
-
-class FusionMode(str, Enum):
-    BEST_OF = "best-of"
-    MERGE = "merge"
-    DEBATE = "debate"
-    CASCADE = "cascade"
 
 
 class JudgeFormat(str, Enum):
@@ -155,7 +151,7 @@ class FusionModelConfig(BaseModel):
     @field_validator("panel")
     @classmethod
     def _panel_entries(cls, panel: list[str], info: ValidationInfo) -> list[str]:
-        if not panel and info.data.get("mode") not in (None, FusionMode.CASCADE):
+        if not panel and _needs_panel(info):
             raise ValueError("panel must name at least one model_name")
         for member in panel:
             if not isinstance(member, str) or not member.strip():
@@ -165,13 +161,18 @@ class FusionModelConfig(BaseModel):
     @field_validator("judge")
     @classmethod
     def _judge_named(cls, judge: str, info: ValidationInfo) -> str:
-        if not judge.strip() and info.data.get("mode") not in (None, FusionMode.CASCADE):
+        if not judge.strip() and _needs_panel(info):
             raise ValueError("judge must be a model_name")
         return judge
 
     @property
-    def is_cascade(self) -> bool:
-        return self.mode is FusionMode.CASCADE
+    def rules(self) -> ModeRules:
+        return RULES[self.mode]
+
+    @property
+    def tiered(self) -> bool:
+        """Runs tiers cheapest first (tiers, accept, verifier, ...) instead of a panel and a judge."""
+        return self.rules.tiered
 
     def tier_accept(self, tier: TierConfig) -> AcceptConfig:
         """The acceptance check of a (non-last) tier: its own, else the cascade's, else agreement of all."""
@@ -189,7 +190,7 @@ class FusionModelConfig(BaseModel):
     @property
     def uses_agreement_shortcut(self) -> bool:
         if self.agreement_shortcut is None:
-            return self.mode is FusionMode.BEST_OF
+            return self.rules.agreement_shortcut
         return self.agreement_shortcut
 
     @field_validator("judge_cache_ttl")
@@ -201,33 +202,40 @@ class FusionModelConfig(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> FusionModelConfig:
-        if self.is_cascade:
-            return self._consistent_cascade()
-        for key in ("tiers", "accept", "verifier", "skip_tiers", "audit", "learn"):
+        if self.tiered:
+            return self._consistent_tiers()
+        for key in TIER_KEYS:
             if getattr(self, key):
-                raise ValueError(f"{key} only applies to mode cascade (mode is {self.mode.value})")
+                raise ValueError(
+                    f"{key} only applies to mode {modes_where(lambda r: r.tiered)} (mode is {self.mode.value})"
+                )
         if self.min_panel > len(self.panel):
             raise ValueError(f"min_panel ({self.min_panel}) is larger than the panel ({len(self.panel)} members)")
         if self.quorum is not None and not self.min_panel <= self.quorum <= len(self.panel):
             raise ValueError(
                 f"quorum ({self.quorum}) must be between min_panel ({self.min_panel}) and the panel size ({len(self.panel)})"
             )
-        if self.rounds > 1 and self.mode is not FusionMode.DEBATE:
-            raise ValueError(f"rounds={self.rounds} only applies to mode debate (mode is {self.mode.value})")
+        self._check_rounds()
         if self.name in self.panel:
             raise ValueError(f"panel names the fusion model {self.name} itself")
         if self.judge == self.name:
             raise ValueError(f"judge names the fusion model {self.name} itself")
         return self
 
-    def _consistent_cascade(self) -> FusionModelConfig:
-        for key in ("panel", "judge", "gate", "agreement_shortcut"):
+    def _check_rounds(self) -> None:
+        if self.rounds > 1 and not self.rules.rounds:
+            raise ValueError(
+                f"rounds={self.rounds} only applies to mode {modes_where(lambda r: r.rounds)} (mode is {self.mode.value})"
+            )
+
+    def _consistent_tiers(self) -> FusionModelConfig:
+        mode = self.mode.value
+        for key in PANEL_KEYS:
             if getattr(self, key):
-                raise ValueError(f"{key} does not apply to mode cascade (a cascade has tiers)")
-        if self.rounds > 1:
-            raise ValueError(f"rounds={self.rounds} only applies to mode debate (mode is cascade)")
+                raise ValueError(f"{key} does not apply to mode {mode} (a {mode} has tiers)")
+        self._check_rounds()
         if self.min_panel > 1:
-            raise ValueError("min_panel does not apply to mode cascade (a tier escalates when too few answered)")
+            raise ValueError(f"min_panel does not apply to mode {mode} (a tier escalates when too few answered)")
         problems = cascade_problems(self.tiers, self.accept, self.verifier)
         if problems:
             raise ValueError("; ".join(problems))
@@ -236,12 +244,18 @@ class FusionModelConfig(BaseModel):
         return self
 
 
+def _needs_panel(info: ValidationInfo) -> bool:
+    """A panel and a judge are required unless the mode is tiered (or invalid: reported on its own)."""
+    rules = rules_named(info.data.get("mode"))
+    return rules is not None and not rules.tiered
+
+
 class FusionConfigError(ValueError):
     """A fusion model's configuration is invalid. The message names the model and the field."""
 
 
 def _default_mode(fusion_model: str) -> str | None:
-    """`fusion/debate` defaults to mode debate (likewise best-of, merge)."""
+    """`fusion/<mode>` (e.g. `fusion/debate`) defaults to that mode."""
     suffix = fusion_model.split("/", 1)[1] if "/" in fusion_model else fusion_model
     return suffix if suffix in {m.value for m in FusionMode} else None
 
@@ -257,8 +271,9 @@ def parse_fusion_params(model_name: str, litellm_params: dict[str, Any]) -> Fusi
         default = _default_mode(str(litellm_params.get("model", "")))
         if default is not None:
             options["mode"] = default
-    if options.get("mode") == FusionMode.DEBATE.value:
-        options.setdefault("rounds", 2)
+    rules = rules_named(options.get("mode"))
+    if rules is not None and rules.default_rounds > 1:
+        options.setdefault("rounds", rules.default_rounds)
     try:
         return FusionModelConfig(name=model_name, **options)
     except ValidationError as exc:

@@ -1,10 +1,10 @@
-"""The judge step: pick (best-of) or write (merge, debate) the final answer, with a documented fallback.
+"""The judge step: pick a candidate verbatim or write the final answer (as the mode states), with a documented fallback.
 
 Fallback, in every mode: when the judge call fails, times out or returns an unusable verdict, an empty answer
 or a tool call whose arguments are not JSON, the reply is the first surviving candidate in panel order, and the
 judge outcome is `fallback` with the reason. With a single surviving candidate the judge is skipped (`skipped`).
 
-Streamed (merge, debate): the judge's text reaches the client as it is written. Should the judge fail after
+Streamed (a judge that writes): the judge's text reaches the client as it is written. Should the judge fail after
 some of it was sent, the client has already seen that part: the stream goes on with a one-line notice and the
 fallback candidate's whole answer, so the reply still ends complete and well-formed (docs/fusion.md, Streaming).
 """
@@ -13,16 +13,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..config.fusion import FusionMode, FusionModelConfig
+from ..config.fusion import FusionModelConfig
 from .answers import agreement, request_contract
 from .calls import Deadline, streamed_call, timed_call
 from .judge_cache import JudgeStore, decision_key, decode, encode
 from .offload import read_text
-from .prompts import best_of_prompt, debate_judge_prompt, merge_prompt, strip_fence_markup, verdict_response_format
+from .prompts import strip_fence_markup, verdict_response_format
 from .types import Caller, CallRecord, Candidate, Completion, JudgeResult, Ledger, Message, invalid_tool_call
 from .verdict import VerdictError, parse_verdict
+
+if TYPE_CHECKING:
+    from .modes.base import Mode
 
 
 def clean_answer(text: str) -> str:
@@ -42,20 +45,10 @@ def midstream_notice(reason: str, model: str) -> str:
     return f"\n\n[fusion: the judge stopped mid-answer ({reason}); the answer of {model} follows in full]\n\n"
 
 
-def judge_messages(
-    cfg: FusionModelConfig, messages: Sequence[Message], cands: Sequence[Candidate], rounds: int, tools: bool = False
-) -> list[Message]:
-    if cfg.mode is FusionMode.BEST_OF:
-        return best_of_prompt(messages, cands)
-    if cfg.mode is FusionMode.MERGE:
-        return merge_prompt(messages, cands, tools)
-    return debate_judge_prompt(messages, cands, rounds, tools)
-
-
-def judge_params(cfg: FusionModelConfig, answer_params: dict[str, Any]) -> dict[str, Any]:
-    """best-of: a short JSON verdict; merge/debate: the judge writes the answer, so the request's
-    output parameters (max_tokens, stop, response_format, ...) apply to it."""
-    if cfg.mode is FusionMode.BEST_OF:
+def judge_params(cfg: FusionModelConfig, picks: bool, answer_params: dict[str, Any]) -> dict[str, Any]:
+    """A judge that picks: a short JSON verdict; one that writes the answer: the request's output parameters
+    (max_tokens, stop, response_format, ...) apply to it."""
+    if picks:
         params: dict[str, Any] = {}
         fmt = verdict_response_format(cfg.judge_response_format.value)
         if fmt is not None:
@@ -80,6 +73,7 @@ class JudgeCacheUse:
 async def run_judge(
     caller: Caller,
     cfg: FusionModelConfig,
+    mode: Mode,
     messages: Sequence[Message],
     cands: Sequence[Candidate],
     answer_params: dict[str, Any],
@@ -90,7 +84,9 @@ async def run_judge(
 ) -> JudgeStep:
     """The judge step, not streamed."""
     step: JudgeStep | None = None
-    async for item in judge_events(caller, cfg, messages, cands, answer_params, deadline, rounds, cache, False, ledger):
+    async for item in judge_events(
+        caller, cfg, mode, messages, cands, answer_params, deadline, rounds, cache, False, ledger
+    ):
         if isinstance(item, JudgeStep):
             step = item
     assert step is not None
@@ -100,6 +96,7 @@ async def run_judge(
 async def judge_events(
     caller: Caller,
     cfg: FusionModelConfig,
+    mode: Mode,
     messages: Sequence[Message],
     cands: Sequence[Candidate],
     answer_params: dict[str, Any],
@@ -110,7 +107,7 @@ async def judge_events(
     ledger: Ledger | None = None,
 ) -> AsyncIterator[str | JudgeStep]:
     """The judge step, through the judge cache when there is one (only `ok` decisions are cached). `live`: a
-    judge that writes the answer (merge, debate) streams it, yielding its text deltas; the JudgeStep comes last."""
+    judge that writes the answer streams it, yielding its text deltas; the JudgeStep comes last."""
     if len(cands) == 1:
         yield JudgeStep(JudgeResult("skipped", "single surviving candidate", winner=0), None)
         return
@@ -122,8 +119,8 @@ async def judge_events(
     if rule is not None:
         yield JudgeStep(JudgeResult("skipped", f"members agree ({rule})", winner=0), None)
         return
-    params = judge_params(cfg, answer_params)
-    writes_text = cfg.mode is not FusionMode.BEST_OF
+    params = judge_params(cfg, mode.picks_verbatim, answer_params)
+    writes_text = not mode.picks_verbatim
     key, status = None, "off"
     if cache is not None:
         key = decision_key(
@@ -141,7 +138,7 @@ async def judge_events(
                 yield JudgeStep(cached.result, None, cached.finish_reason)
                 return
             status = "miss"  # foreign or corrupt value: ignored, and overwritten below
-    prompt = judge_messages(cfg, messages, cands, rounds, tools=bool(answer_params.get("tools")))
+    prompt = mode.judge_prompt(messages, cands, rounds, bool(answer_params.get("tools")))
     step: JudgeStep | None = None
     if live and writes_text:
         async for item in _stream_judge(caller, cfg, prompt, cands, params, deadline, rounds, ledger):
@@ -150,7 +147,7 @@ async def judge_events(
             else:
                 step = item
     else:
-        step = await _call_judge(caller, cfg, prompt, len(cands), params, deadline, rounds, ledger)
+        step = await _call_judge(caller, cfg, writes_text, prompt, len(cands), params, deadline, rounds, ledger)
     assert step is not None
     if cache is not None and key is not None:
         step.result.cache = status
@@ -183,6 +180,7 @@ def _judge_call(
 async def _call_judge(
     caller: Caller,
     cfg: FusionModelConfig,
+    writes_text: bool,
     prompt: list[Message],
     n_candidates: int,
     params: dict[str, Any],
@@ -193,7 +191,7 @@ async def _call_judge(
     record, completion = await timed_call(caller, **_judge_call(cfg, prompt, params, deadline, rounds, ledger))
     if completion is None:
         return JudgeStep(JudgeResult("fallback", f"judge failed: {record.error}", winner=0), record)
-    if cfg.mode is FusionMode.BEST_OF:
+    if not writes_text:
         try:
             verdict = await read_text(lambda text: parse_verdict(text, n_candidates), completion.text, VerdictError)
         except VerdictError as exc:
@@ -203,7 +201,7 @@ async def _call_judge(
 
 
 def _written_answer(completion: Completion, record: CallRecord) -> JudgeStep:
-    """A merge/debate judge's answer: its text and/or tool calls, or a fallback when it is unusable."""
+    """A writing judge's answer: its text and/or tool calls, or a fallback when it is unusable."""
     answer = clean_answer(completion.text)
     invalid = invalid_tool_call(completion.tool_calls)
     if invalid is not None:
@@ -228,7 +226,7 @@ async def _stream_judge(
     rounds: int,
     ledger: Ledger | None,
 ) -> AsyncIterator[str | JudgeStep]:
-    """The merge/debate judge, streamed. The judge's fence markup is not stripped from a stream (it cannot be
+    """A writing judge, streamed. The judge's fence markup is not stripped from a stream (it cannot be
     recognised piecewise); the finished answer in the metadata and cache is cleaned as usual."""
     sent: list[str] = []
     record: CallRecord | None = None

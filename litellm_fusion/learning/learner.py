@@ -40,7 +40,7 @@ State = Literal["learned", "prior", "unavailable"]
 @dataclass(frozen=True)
 class Scope:
     name: str  # the cascade's model_name or the routed group's name
-    kind: Literal["cascade", "routing"]
+    kind: Literal["tiers", "group"]  # learns which tiers to skip, or which deployment of a group
     prior: CascadePrior | RoutingPrior
     aliases: Mapping[str, str] = field(default_factory=dict)  # other names of an arm (a deployment's id) -> the arm
 
@@ -71,7 +71,7 @@ def label_value(kind: str, label: Label) -> float | None:
     escalated) is the target itself, and an audit that found an accepted answer disagreeing with the last tier adds
     a 0. An agreeing audit repeats its acceptance, and an escalation check concerns a tier that already has its 0.
     """
-    if kind == "routing" or label.source == "acceptance":
+    if kind == "group" or label.source == "acceptance":
         return 1.0 if label.good else 0.0
     if label.source == "audit" and not label.good:
         return 0.0

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from ..config.fusion import FusionModelConfig
+from ..engine.modes.table import mode_of
 from ..engine.types import CallRecord, FusionResult
 
 HEADER_PREFIX = "x-litellm-fusion-"
@@ -48,10 +49,8 @@ def call_lines(calls: list[CallRecord]) -> list[str]:
 
 
 def _lineup(config: FusionModelConfig) -> dict[str, Any]:
-    """Who a fusion model calls: its panel, or a cascade's tiers."""
-    if config.is_cascade:
-        return {"tiers": [list(t.call_models()) for t in config.tiers]}
-    return {"panel": list(config.panel)}
+    """Who a fusion model calls, as its mode states it (its panel, or its tiers)."""
+    return mode_of(config).lineup(config)
 
 
 def failure_metadata(

@@ -30,6 +30,7 @@ from typing import Any, get_args
 from ..config.fusion import FusionMode
 from ..engine.acceptance import ESCALATION_CODES
 from ..engine.judge_cache import CacheStatus
+from ..engine.modes.table import mode_named
 from ..engine.types import JudgeOutcome
 from ..routing.gate import GateDecision
 
@@ -272,8 +273,8 @@ class FusionMetrics:
 
         if outcome in ("failed", "disconnected"):
             return
-        if mode == FusionMode.CASCADE.value:
-            self._cascade(model, entry)
+        if (found := mode_named(mode)) is not None and found.tiered:
+            self._cascade(model, entry)  # the tier series
         m["litellm_fusion_rounds"].labels(model, mode).inc(max(int(entry.get("rounds") or 1), 0))
         m["litellm_fusion_request_duration_seconds"].labels(model, mode).observe(
             max(float(entry.get("elapsed_ms") or 0.0), 0.0) / 1000

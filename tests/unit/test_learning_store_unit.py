@@ -51,8 +51,8 @@ def raw(tcp_fake: tuple[str, int]) -> redis.Redis:
 def learner(port: int, settings: LearningSettings = SETTINGS) -> Learner:
     store = RedisLearningStore(JUDGE, settings, RedisCache(host="127.0.0.1", port=port))
     out = Learner(settings, lambda: store)
-    out.register(Scope("grp", "routing", RoutingPrior({"cheap": 0.0, "top": 2.5}, "top")))
-    out.register(Scope("fusion/c", "cascade", cascade_prior([[0.0], [2.5]])))
+    out.register(Scope("grp", "group", RoutingPrior({"cheap": 0.0, "top": 2.5}, "top")))
+    out.register(Scope("fusion/c", "tiers", cascade_prior([[0.0], [2.5]])))
     return out
 
 

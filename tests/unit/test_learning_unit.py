@@ -120,15 +120,15 @@ def test_priors() -> None:
 
 def test_label_values() -> None:
     msgs = user("q")
-    assert label_value("routing", Label("g", "m", msgs, True, "audit")) == 1.0
-    assert label_value("routing", Label("g", "m", msgs, False, "audit")) == 0.0
+    assert label_value("group", Label("g", "m", msgs, True, "audit")) == 1.0
+    assert label_value("group", Label("g", "m", msgs, False, "audit")) == 0.0
     # cascades: an acceptance label is the target; an audit adds a disagreement; escalation checks repeat a 0
-    assert label_value("cascade", Label("c", "tier:1", msgs, True, "acceptance")) == 1.0
-    assert label_value("cascade", Label("c", "tier:1", msgs, False, "acceptance")) == 0.0
-    assert label_value("cascade", Label("c", "tier:1", msgs, False, "audit")) == 0.0
-    assert label_value("cascade", Label("c", "tier:1", msgs, True, "audit")) is None
-    assert label_value("cascade", Label("c", "tier:1", msgs, False, "escalation_check")) is None
-    assert label_value("cascade", Label("c", "tier:1", msgs, True, "escalation_check")) is None
+    assert label_value("tiers", Label("c", "tier:1", msgs, True, "acceptance")) == 1.0
+    assert label_value("tiers", Label("c", "tier:1", msgs, False, "acceptance")) == 0.0
+    assert label_value("tiers", Label("c", "tier:1", msgs, False, "audit")) == 0.0
+    assert label_value("tiers", Label("c", "tier:1", msgs, True, "audit")) is None
+    assert label_value("tiers", Label("c", "tier:1", msgs, False, "escalation_check")) is None
+    assert label_value("tiers", Label("c", "tier:1", msgs, True, "escalation_check")) is None
 
 
 def view_with(arms: dict[str, ArmModel], labels: int = 100) -> View:

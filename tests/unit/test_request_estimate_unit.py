@@ -19,7 +19,7 @@ from litellm_fusion.adapter.request_estimate import (
     routed_estimate,
 )
 from litellm_fusion.config.routing import GroupRouting
-from litellm_fusion.engine.cost_cap import ASSUMED_OUTPUT_TOKENS, cascade_worst_case, worst_case_cost
+from litellm_fusion.engine.cost_cap import ASSUMED_OUTPUT_TOKENS, worst_case_cost
 
 PRICES = {"a": (1e-6, 2e-6), "b": (3e-6, 4e-6), "j": (1e-5, 3e-5), "small": (1e-7, 2e-7), "big": (1e-5, 3e-5)}
 CHAT = {"messages": [{"role": "user", "content": "hi"}]}
@@ -97,7 +97,7 @@ def test_a_cascade_reserves_every_tier(router):
     from litellm_fusion.config.fusion import parse_fusion_params
 
     config = parse_fusion_params("fusion/cascade", {"model": "fusion/cascade", "tiers": [["a", "b"], ["j"]]})
-    expected = cascade_worst_case(config, config.tiers, prompt_tokens(CHAT), None, PRICES.__getitem__)
+    expected = worst_case_cost(config, config.tiers, prompt_tokens(CHAT), None, PRICES.__getitem__)
     assert fusion_estimate(router, "fusion/cascade", CHAT) == pytest.approx(expected)
     assert expected > (PRICES["j"][0] * prompt_tokens(CHAT) + PRICES["j"][1] * ASSUMED_OUTPUT_TOKENS)
 
