@@ -28,7 +28,7 @@ def _proxy_object(name: str) -> Any:
 
         setup = validate_proxy_config()
         if any(c.gate is not None for c in setup.fusion.values()):
-            from .routing.model import DifficultyModel
+            from .routing.difficulty_model import DifficultyModel
 
             DifficultyModel.load()  # read the classifier artifact now, not on the first request
         from .adapter.audit_service import AuditService

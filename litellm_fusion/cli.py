@@ -59,7 +59,7 @@ def _messages(item: Any) -> list[dict[str, Any]]:
 def classify(stdin: TextIO, stdout: TextIO, config: str | None, group: str | None, mode: str | None) -> int:
     from tqdm import tqdm
 
-    from .routing.model import DifficultyModel
+    from .routing.difficulty_model import DifficultyModel
 
     model = DifficultyModel.load()
     target = _group_profiles(config, group, mode) if config else None

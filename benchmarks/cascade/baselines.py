@@ -16,7 +16,7 @@ from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from litellm_fusion.routing.model import ARTIFACT_PATH, DifficultyModel, _read_artifact
+from litellm_fusion.routing.difficulty_model import ARTIFACT_PATH, DifficultyModel, _read_artifact
 from litellm_fusion.routing.strategy import DeploymentProfile, choose
 from litellm_fusion.routing.text import request_text
 from scripts import router_data

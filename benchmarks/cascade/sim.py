@@ -141,7 +141,7 @@ class Simulator:
     def estimates(self) -> list:
         """Per prompt: the shipped classifier's Estimate of the request (None: no text to classify)."""
         if self._estimates is None:
-            from litellm_fusion.routing.model import DifficultyModel
+            from litellm_fusion.routing.difficulty_model import DifficultyModel
 
             dm = DifficultyModel.load()
             self._estimates = [dm.estimate_of([{"role": "user", "content": p.text}]) for p in self.prompts]

@@ -21,8 +21,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from litellm_fusion.routing.difficulty_model import DifficultyModel
 from litellm_fusion.routing.gate import gate
-from litellm_fusion.routing.model import DifficultyModel
 from litellm_fusion.routing.strengths import default_strength
 from litellm_fusion.routing.text import request_text
 

@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> None:
     from litellm_fusion.learning.model import Example, LearnedModel, fit_arm
     from litellm_fusion.learning.policy import routing_success
     from litellm_fusion.learning.priors import RoutingPrior
+    from litellm_fusion.routing.difficulty_model import ARTIFACT_PATH, DifficultyModel, _read_artifact
     from litellm_fusion.routing.features import extract
-    from litellm_fusion.routing.model import ARTIFACT_PATH, DifficultyModel, _read_artifact
     from litellm_fusion.routing.text import request_text
     from scripts import router_data as rdata
     from scripts import train_router as tr

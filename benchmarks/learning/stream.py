@@ -155,7 +155,7 @@ def run_stream(stream: Stream, url: str, cache: Path, work: Path) -> tuple[dict,
     import openai
 
     artifact = lofo_prior(stream.families, cache)
-    from litellm_fusion.routing.model import DifficultyModel
+    from litellm_fusion.routing.difficulty_model import DifficultyModel
 
     strengths = DifficultyModel.load(artifact).strengths
     (work / f"redis-{stream.name}").mkdir(parents=True, exist_ok=True)
@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
     work = Path(tempfile.mkdtemp(prefix="learning-stream-"))
     results = {}
     if args.from_dump:
-        from litellm_fusion.routing.model import DifficultyModel
+        from litellm_fusion.routing.difficulty_model import DifficultyModel
 
         for s in streams:
             cascades, snaps = json.loads(args.from_dump.read_text())[s.name]

@@ -124,7 +124,7 @@ def route_apgr(stream: Any, snapshots: dict[int, dict], artifact: Path) -> list[
     from litellm_fusion.learning.model import LearnedModel
     from litellm_fusion.learning.policy import routing_success
     from litellm_fusion.learning.priors import RoutingPrior
-    from litellm_fusion.routing.model import DifficultyModel
+    from litellm_fusion.routing.difficulty_model import DifficultyModel
 
     prior_model = DifficultyModel.load(artifact)
     strengths = stream.strengths

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
 
     import numpy as np
 
-    from litellm_fusion.routing.model import DifficultyModel
+    from litellm_fusion.routing.difficulty_model import DifficultyModel
 
     shipped = DifficultyModel.load()
     alpha = float(shipped.meta["training"]["ridge_alpha"])  # the shipped ridge's

@@ -260,7 +260,7 @@ def main(argv: list[str] | None = None) -> None:
     import numpy as np
     from tqdm import tqdm
 
-    from litellm_fusion.routing.model import ARTIFACT_PATH, DifficultyModel, _read_artifact
+    from litellm_fusion.routing.difficulty_model import ARTIFACT_PATH, DifficultyModel, _read_artifact
     from litellm_fusion.routing.text import request_text
 
     t0 = time.time()

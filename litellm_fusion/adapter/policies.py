@@ -8,15 +8,15 @@ import litellm
 
 from ..config.fusion import PROVIDER, FusionModelConfig
 from ..engine.cost_cap import ASSUMED_OUTPUT_TOKENS, CostEstimate, fit_panel
+from ..routing.difficulty_model import Estimate
 from ..routing.gate import Gate, gate
-from ..routing.model import Estimate
 from ..routing.tier_start import TierStart, start_tier
 from .deployment_profiles import model_prices, model_strength
 
 
 def _estimate(messages: list[dict[str, Any]]) -> Estimate | None:
     """The routing classifier's estimate of a request; None when it has no text to classify."""
-    from ..routing.model import DifficultyModel
+    from ..routing.difficulty_model import DifficultyModel
 
     return DifficultyModel.load().estimate_of(messages)
 

@@ -1,5 +1,5 @@
-"""Audit counts shared by every replica: the Redis LiteLLM operators already configured (as the judge cache finds it,
-adapter/redis_judge_store.py), through LiteLLM's RedisCache client, used raw (we must tell "unavailable" apart).
+"""Audit counts shared by every replica, on the proxy's Redis (adapter/redis_store.py: how it is found and how it
+degrades), through LiteLLM's RedisCache client, used raw (we must tell "unavailable" apart).
 
 Layout: one hash per (scope, arm, UTC day), `<prefix><scope>|<arm>|<YYYY-MM-DD>` (LiteLLM's namespace first, when
 one is set), fields `agree`, `disagree`, `undecided` (HINCRBY: two replicas' audits add up) and `cost` (USD,
@@ -14,16 +14,11 @@ run and are counted in Prometheus). Never raises. Without any Redis configured, 
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import time
 from typing import Any
 
 from ..config.audit import AuditRunnerSettings
 from ..engine.audit.estimate import DAY_S, OUTCOMES, AuditOutcome, MemoryCounts, Tally, day_of
-from .redis_judge_store import RETRY_AFTER_S, proxy_redis_cache
-
-log = logging.getLogger("litellm_fusion")
+from .redis_store import RedisStore, RedisUnavailable, StoresByCache
 
 
 def bucket_key(prefix: str, scope: str, arm: str, day: str) -> str:
@@ -44,69 +39,40 @@ def tally_of(raw: dict[Any, Any] | None) -> Tally:
     return Tally(*(max(read(o, int), 0) for o in OUTCOMES), cost=max(read("cost", float), 0.0))
 
 
-class RedisAuditCounts:
-    def __init__(self, settings: AuditRunnerSettings, redis_cache: Any) -> None:
-        self.settings = settings
-        self.redis_cache = redis_cache
-        self._skip_until = 0.0
-        self._last_warning = float("-inf")
+class RedisAuditCounts(RedisStore):
+    warning = "litellm_fusion: audit estimates unavailable (%s: %s: %s); audits go on, counted in Prometheus only"
+    settings: AuditRunnerSettings
 
-    def _key(self, scope: str, arm: str, day: str) -> str:
-        return self.redis_cache.check_and_fix_namespace(key=bucket_key(self.settings.prefix, scope, arm, day))
-
-    def _failed(self, what: str, exc: BaseException) -> None:
-        now = time.monotonic()
-        self._skip_until = now + RETRY_AFTER_S
-        if now - self._last_warning >= self.settings.warn_interval_s:
-            self._last_warning = now
-            log.warning(
-                "litellm_fusion: audit estimates unavailable (%s: %s: %s); audits go on, counted in Prometheus only",
-                what,
-                type(exc).__name__,
-                exc,
-            )
-
-    async def _drop_idle(self, client: Any) -> None:
-        pool = getattr(client, "connection_pool", None)
-        if pool is None:
-            return
-        try:
-            await asyncio.wait_for(pool.disconnect(inuse_connections=False), self.settings.timeout_ms / 1000)
-        except Exception:  # noqa: BLE001, S110 - best effort, after a failure already reported
-            pass
+    def _bucket(self, scope: str, arm: str, day: str) -> str:
+        return self._key(bucket_key("", scope, arm, day))
 
     async def add(self, scope: str, arm: str, outcome: AuditOutcome, cost: float, now: float) -> bool:
-        if time.monotonic() < self._skip_until:
-            return False
-        client = None
-        key = self._key(scope, arm, day_of(now))
-        try:
-            client = self.redis_cache.init_async_client()
+        key = self._bucket(scope, arm, day_of(now))
+
+        async def op(client: Any) -> None:
             pipe = client.pipeline(transaction=False)
             pipe.hincrby(key, outcome, 1)
             if cost:
                 pipe.hincrbyfloat(key, "cost", float(cost))
             pipe.expire(key, int((self.settings.window_days + 1) * DAY_S))
-            await asyncio.wait_for(pipe.execute(), self.settings.timeout_ms / 1000)
-        except Exception as exc:  # noqa: BLE001 - any Redis problem: unavailable
-            self._failed("write", exc)
-            await self._drop_idle(client)
+            await pipe.execute()
+
+        try:
+            await self.run("write", op)
+        except RedisUnavailable:  # any Redis problem: unavailable
             return False
         return True
 
     async def read(self, scope: str, arm: str, days: list[str]) -> Tally | None:
-        if time.monotonic() < self._skip_until:
-            return None
-        client = None
-        try:
-            client = self.redis_cache.init_async_client()
+        async def op(client: Any) -> list[Any]:
             pipe = client.pipeline(transaction=False)
             for day in days:
-                pipe.hgetall(self._key(scope, arm, day))
-            found = await asyncio.wait_for(pipe.execute(), self.settings.timeout_ms / 1000)
-        except Exception as exc:  # noqa: BLE001
-            self._failed("read", exc)
-            await self._drop_idle(client)
+                pipe.hgetall(self._bucket(scope, arm, day))
+            return await pipe.execute()
+
+        try:
+            found = await self.run("read", op)
+        except RedisUnavailable:
             return None
         total = Tally()
         for raw in found:
@@ -121,16 +87,10 @@ class ProxyAuditCounts:
     def __init__(self, settings: AuditRunnerSettings) -> None:
         self.settings = settings
         self.memory = MemoryCounts(keep_days=settings.window_days + 1)
-        self._stores: dict[int, RedisAuditCounts] = {}
+        self._by_cache = StoresByCache(lambda redis_cache: RedisAuditCounts(settings, redis_cache))
 
     def current(self) -> RedisAuditCounts | MemoryCounts:
-        redis_cache = proxy_redis_cache()
-        if redis_cache is None:
-            return self.memory
-        store = self._stores.get(id(redis_cache))
-        if store is None or store.redis_cache is not redis_cache:
-            store = self._stores[id(redis_cache)] = RedisAuditCounts(self.settings, redis_cache)
-        return store
+        return self._by_cache.current() or self.memory
 
     @property
     def shared(self) -> bool:

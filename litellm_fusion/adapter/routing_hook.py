@@ -55,7 +55,7 @@ CHARS_PER_TOKEN = 4  # prompt size estimate for the context-window check (no tok
 
 
 def _model() -> Any:
-    from ..routing.model import DifficultyModel
+    from ..routing.difficulty_model import DifficultyModel
 
     return DifficultyModel.load()
 
@@ -300,7 +300,7 @@ class RoutingHook:
 
 
 def _estimate_from(stored: Any) -> Any:
-    from ..routing.model import Estimate
+    from ..routing.difficulty_model import Estimate
 
     return None if stored is None else Estimate(*stored)
 

@@ -21,8 +21,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..routing.difficulty_model import DifficultyModel, Estimate
 from ..routing.features import extract
-from ..routing.model import DifficultyModel, Estimate
 from ..routing.text import request_text
 
 BITS = 16  # 65,536 buckets: a bucket id fits in two bytes

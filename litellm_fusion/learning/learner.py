@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from ..config.learning import LearningSettings
 from ..engine.labels import Label
-from ..routing.model import DifficultyModel
+from ..routing.difficulty_model import DifficultyModel
 from .features import Features, features_of
 from .model import ArmModel, Example, LearnedModel, fit_arm
 from .priors import CascadePrior, RoutingPrior

@@ -1,4 +1,4 @@
-"""Prometheus metrics of live audits, on the proxy's own `/metrics` (registered like observability/metrics.py).
+"""Prometheus metrics of live audits, on the proxy's own `/metrics` (created like observability/metrics.py's).
 
 | metric | type | labels |
 |---|---|---|
@@ -20,6 +20,7 @@ import time
 from typing import Any
 
 from ..engine.audit.runner import DROP_REASONS
+from .collectors import collector
 
 log = logging.getLogger("litellm_fusion.metrics")
 
@@ -55,21 +56,6 @@ SPECS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 
 
-def _collector(name: str) -> Any:
-    import prometheus_client as pc
-
-    kind, doc, labels = SPECS[name]
-    try:
-        if kind == "counter":
-            return pc.Counter(name, doc, labels)
-        return pc.Gauge(name, doc, labels, multiprocess_mode="max")
-    except ValueError:  # already registered (module reloaded in the same process)
-        existing = pc.REGISTRY._names_to_collectors.get(name) or pc.REGISTRY._names_to_collectors.get(name + "_total")
-        if existing is None:
-            raise
-        return existing
-
-
 def _vocab(value: str, allowed: frozenset[str]) -> str:
     return value if value in allowed else "other"
 
@@ -83,7 +69,7 @@ class AuditMetrics:
         except ImportError:
             self.m: dict[str, Any] = {}
             return
-        self.m = {name: _collector(name) for name in SPECS}
+        self.m = {name: collector(name, spec) for name, spec in SPECS.items()}
         self._last_warning = 0.0
 
     def _do(self, name: str, labels: tuple[str, ...], amount: float, gauge: bool = False) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from .model import Estimate
+from .difficulty_model import Estimate
 
 GateDecision = Literal["cheap", "strong", "fuse"]
 

@@ -17,7 +17,7 @@ import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from .model import Estimate
+from .difficulty_model import Estimate
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .model import Estimate
+from .difficulty_model import Estimate
 
 
 @dataclass(frozen=True)

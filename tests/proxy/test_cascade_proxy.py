@@ -9,7 +9,7 @@ from typing import Any
 import openai
 import pytest
 
-from litellm_fusion.routing.model import DifficultyModel
+from litellm_fusion.routing.difficulty_model import DifficultyModel
 from tests.support.fake_upstream import FakeUpstream
 from tests.support.helpers import FUSION_WIRING, billed, metric_sum, new_tag, tagged_rows, wait_for
 from tests.support.proxy_fleet import Fleet

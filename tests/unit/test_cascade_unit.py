@@ -260,7 +260,7 @@ def test_the_last_tier_is_never_skipped():
 
 
 def test_start_tier_is_the_first_whose_strongest_model_is_predicted_to_succeed():
-    from litellm_fusion.routing.model import Estimate
+    from litellm_fusion.routing.difficulty_model import Estimate
     from litellm_fusion.routing.tier_start import start_tier
 
     hard = Estimate(difficulty=2.0, slope=1.0)

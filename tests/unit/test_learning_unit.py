@@ -18,7 +18,7 @@ from litellm_fusion.learning.learner import View, label_value
 from litellm_fusion.learning.model import ArmModel, Example, LearnedModel, fit_arm
 from litellm_fusion.learning.policy import describe, plan_tiers, routing_success
 from litellm_fusion.learning.priors import CascadePrior, RoutingPrior, cascade_prior
-from litellm_fusion.routing.model import Estimate
+from litellm_fusion.routing.difficulty_model import Estimate
 from litellm_fusion.routing.strategy import DeploymentProfile, choose
 
 SETTINGS = LearningSettings(min_labels=10, skip_below=0.3, explore=0.0)

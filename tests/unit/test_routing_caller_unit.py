@@ -13,7 +13,7 @@ from litellm_fusion.adapter.routing_hook import (
     routing_headers,
 )
 from litellm_fusion.config.routing import GroupRouting, RoutingMode
-from litellm_fusion.routing.model import Estimate
+from litellm_fusion.routing.difficulty_model import Estimate
 from litellm_fusion.routing.strategy import DeploymentProfile, NoCandidate, choose
 
 OPEN = GroupRouting(mode="balanced", caller_may_set=("mode", "candidates", "max_cost"))

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
+from litellm_fusion.routing.difficulty_model import ARTIFACT_PATH, DifficultyModel
 from litellm_fusion.routing.features import focus
-from litellm_fusion.routing.model import ARTIFACT_PATH, DifficultyModel
 from litellm_fusion.routing.strengths import DEFAULT_STRENGTHS, default_strength
 from litellm_fusion.routing.text import CONTEXT_MARK, NOW_MARK, content_text, prompt_text, request_text
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litellm_fusion.routing.model import Estimate
+from litellm_fusion.routing.difficulty_model import Estimate
 from litellm_fusion.routing.strategy import DeploymentProfile, choose
 
 CHEAP = DeploymentProfile("1", "cheap", 1e-7, 4e-7, strength=0.0, max_input_tokens=8000)
