@@ -28,10 +28,10 @@ from ..observability.metadata import reply_details, response_headers
 from .audit_service import AuditService
 from .billing import RESULT_KEY, record_success, set_totals, settle_failure, spend_targets
 from .cascade_savings import cascade_baseline
+from .fusion_config_lookup import config_for
 from .learning import LearningRuntime
 from .policies import apply_cost_cap, cascade_start, complexity_gate
 from .redis_judge_store import JudgeStores
-from .registry import config_for
 from .request import RequestError, parse_request
 from .response import closing_chunks, fill_response, text_chunk
 from .router_caller import RouterCaller, proxy_router

@@ -19,8 +19,8 @@ from ..config.validate import is_fusion_deployment
 from ..engine.cost_cap import request_worst_case
 from ..routing.strategy import NoCandidate, caller_limits
 from .deployment_profiles import model_prices, profile_for
+from .fusion_config_lookup import config_for
 from .policies import prompt_tokens_of
-from .registry import config_for
 from .routing_hook import CallerRoutingError, allowed_ids, caller_routing
 
 OUTPUT_FIELDS = ("max_tokens", "max_completion_tokens", "max_output_tokens")

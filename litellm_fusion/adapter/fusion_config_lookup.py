@@ -1,4 +1,5 @@
-"""Find the fusion config of the deployment the Router picked for this request.
+"""Find the fusion config of the deployment the Router picked for this request (the handler's and the budget
+reservation's lookup; this module was `registry.py`).
 
 The options come from the Router's own deployment (looked up by the model id LiteLLM put in the
 request metadata), never from the request body, so a client cannot swap the panel or judge.
