@@ -42,7 +42,8 @@ from .audit_calls import (
     is_audit_call,
 )
 from .redis_audit_store import ProxyAuditCounts
-from .router_caller import is_inner_call, proxy_router
+from .router_access import proxy_router
+from .router_caller import is_inner_call
 
 log = logging.getLogger("litellm_fusion")
 

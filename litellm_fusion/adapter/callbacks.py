@@ -250,8 +250,8 @@ def _usage(standard: Any) -> tuple[int, int]:
 def _model_names() -> set[str] | None:
     """The proxy's model_names (labels are kept to these); None outside a proxy."""
     try:
-        from .router_caller import proxy_router
+        from .router_access import model_names, proxy_router
 
-        return set(proxy_router().get_model_names())
+        return model_names(proxy_router())
     except Exception:  # noqa: BLE001
         return None

@@ -34,7 +34,8 @@ from .policies import apply_cost_cap, cascade_start, complexity_gate
 from .redis_judge_store import JudgeStores
 from .request import RequestError, parse_request
 from .response import closing_chunks, fill_response, text_chunk
-from .router_caller import RouterCaller, proxy_router
+from .router_access import proxy_router
+from .router_caller import RouterCaller
 
 __all__ = ["RESULT_KEY", "FusionHandler", "settle_disconnect"]  # RESULT_KEY: billing.py, read by callbacks.py
 COST_CAP_KEY = "litellm_fusion_cost_cap"

@@ -12,6 +12,7 @@ from ..routing.gate import Gate, gate
 from ..routing.model import Estimate
 from ..routing.tier_start import TierStart, start_tier
 from .deployment_profiles import model_prices, model_strength
+from .router_access import deployments
 
 
 def _estimate(messages: list[dict[str, Any]]) -> Estimate | None:
@@ -23,7 +24,7 @@ def _estimate(messages: list[dict[str, Any]]) -> Estimate | None:
 
 def _strongest(router: Any, names: list[str]) -> float | None:
     """The strength of the strongest of these model_names (None: none has one)."""
-    found = [s for s in (model_strength(router.model_list, n) for n in names) if s is not None]
+    found = [s for s in (model_strength(deployments(router), n) for n in names) if s is not None]
     return max(found) if found else None
 
 

@@ -21,6 +21,7 @@ from ..routing.strategy import NoCandidate, caller_limits
 from .deployment_profiles import model_prices, profile_for
 from .fusion_config_lookup import config_for
 from .policies import prompt_tokens_of
+from .router_access import deployments, group_deployments
 from .routing_hook import CallerRoutingError, allowed_ids, caller_routing
 
 OUTPUT_FIELDS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
@@ -69,7 +70,7 @@ def fusion_estimate(router: Any, model_name: str, data: Mapping[str, Any]) -> fl
     """The dearest of the fusion deployments named `model_name` (None: none is one)."""
     worst: float | None = None
     tokens = prompt_tokens(data)
-    for entry in router.model_list:
+    for entry in deployments(router):
         params = entry.get("litellm_params") or {}
         if entry.get("model_name") != model_name or not is_fusion_deployment(params):
             continue
@@ -87,14 +88,14 @@ def fusion_estimate(router: Any, model_name: str, data: Mapping[str, Any]) -> fl
 
 def routed_estimate(router: Any, group: str, routing: GroupRouting, data: Mapping[str, Any]) -> float | None:
     """The dearest deployment of the routed group that the caller's candidates and max_cost leave."""
-    deployments = [d for d in router.model_list if d.get("model_name") == group]
-    if not deployments:
+    members = group_deployments(router, group)
+    if not members:
         return None
     try:
-        caller = caller_routing(group, routing, data, deployments)
-        profiles = [profile_for(d, group) for d in deployments]
+        caller = caller_routing(group, routing, data, members)
+        profiles = [profile_for(d, group) for d in members]
         tokens, output = prompt_tokens(data), requested_output(data) or routing.expected_output_tokens
-        kept, _ = caller_limits(profiles, allowed_ids(caller, deployments), caller.max_cost, tokens, output)
+        kept, _ = caller_limits(profiles, allowed_ids(caller, members), caller.max_cost, tokens, output)
     except (CallerRoutingError, NoCandidate):
         return None  # the routing hook answers this request with a 400 naming the value
     return max(p.request_cost(tokens, output) for p in kept)

@@ -122,16 +122,14 @@ def _priciest_deployment(model_name: str) -> tuple[str, str] | None:
     """(litellm model, deployment id) of a model_name's most expensive deployment: the one the cascade's
     baseline is priced on (adapter/cascade_savings.py)."""
     from .deployment_profiles import deployment_prices
-    from .router_caller import proxy_router
+    from .router_access import group_deployments, proxy_router
 
     try:
-        model_list = proxy_router().model_list
+        candidates = group_deployments(proxy_router(), model_name)
     except RuntimeError:
         return None
     best: tuple[float, str, str] | None = None
-    for deployment in model_list:
-        if deployment.get("model_name") != model_name:
-            continue
+    for deployment in candidates:
         price = sum(deployment_prices(deployment))
         deployment_id = str((deployment.get("model_info") or {}).get("id") or "")
         if deployment_id and (best is None or price > best[0]):

@@ -170,9 +170,9 @@ class RoutingHook:
     def _deployments(group: str, healthy: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """All of the group's deployments (a caller may name one that is cooling down), else the healthy ones."""
         try:
-            from .router_caller import proxy_router
+            from .router_access import group_deployments, proxy_router
 
-            return [d for d in proxy_router().model_list if d.get("model_name") == group] or healthy
+            return group_deployments(proxy_router(), group) or healthy
         except (ImportError, RuntimeError):
             return healthy
 
@@ -209,10 +209,10 @@ class RoutingHook:
             return
         from fastapi import HTTPException
 
-        from .router_caller import proxy_router
+        from .router_access import group_deployments, proxy_router
 
         group = str(data.get("model"))
-        deployments = [d for d in proxy_router().model_list if d.get("model_name") == group]
+        deployments = group_deployments(proxy_router(), group)
         try:
             self.check_request(data, deployments)
         except CallerRoutingError as exc:
