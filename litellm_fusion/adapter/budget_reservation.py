@@ -27,6 +27,7 @@ from typing import Any
 
 import litellm
 
+from . import request_metadata
 from .router_access import priced_at
 
 log = logging.getLogger("litellm_fusion")
@@ -153,12 +154,7 @@ def call_metadata(reservation: dict[str, Any] | None) -> dict[str, Any]:
 
 def identity_metadata(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The request's metadata dicts that hold LiteLLM's caller identity (`metadata` or `litellm_metadata`)."""
-    found = []
-    for key in ("metadata", "litellm_metadata"):
-        value = data.get(key)
-        if isinstance(value, dict) and ("user_api_key_auth" in value or "user_api_key" in value):
-            found.append(value)
-    return found
+    return [m for m in request_metadata.all_dicts(data) if "user_api_key_auth" in m or "user_api_key" in m]
 
 
 def install(auth: Any, data: Mapping[str, Any], reservation: dict[str, Any] | None) -> None:

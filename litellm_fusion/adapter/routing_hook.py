@@ -34,11 +34,11 @@ from .caller_routing import (
     deployment_names,
     effective_routing,
     raw_caller_values,
-    request_headers,
 )
 from .deployment_profiles import profile_for
 from .learning import LearningRuntime
 from .request import token_limit_error
+from .request_metadata import routing_target
 from .routing_decision import stamp_routing
 
 __all__ = [  # the per-request controls live in caller_routing.py; importable from here as before
@@ -47,7 +47,6 @@ __all__ = [  # the per-request controls live in caller_routing.py; importable fr
     "allowed_ids",
     "caller_routing",
     "deployment_names",
-    "request_headers",
 ]
 
 DECISION_KEY = "litellm_fusion_routing"
@@ -58,18 +57,6 @@ def _model() -> Any:
     from ..routing.model import DifficultyModel
 
     return DifficultyModel.load()
-
-
-def _metadata(request_kwargs: dict[str, Any] | None) -> dict[str, Any]:
-    if request_kwargs is None:
-        return {}
-    key = (
-        "litellm_metadata" if "litellm_metadata" in request_kwargs and "metadata" not in request_kwargs else "metadata"
-    )
-    metadata = request_kwargs.get(key)
-    if not isinstance(metadata, dict):
-        metadata = request_kwargs[key] = {}
-    return metadata
 
 
 def estimate_prompt_tokens(messages: list[Any] | None) -> int:
@@ -241,7 +228,7 @@ class RoutingHook:
         allowed = allowed_ids(caller, healthy)
         if allowed is not None and not allowed:
             return []  # only cooled-down (or unhealthy) candidates named: LiteLLM's own no-deployments answer
-        metadata = _metadata(request_kwargs)
+        metadata = routing_target(request_kwargs)
         previous = metadata.get(DECISION_KEY)
         started = time.perf_counter()
         if isinstance(previous, dict) and previous.get("group") == group and "estimate" in previous:
