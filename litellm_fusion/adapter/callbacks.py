@@ -18,7 +18,8 @@ from .request import RequestError, check_body
 from .request_reservation import RequestReservations
 from .router_caller import INNER_CALL_KEY, is_inner_call
 from .routing_decision import settle_cascade
-from .routing_hook import DECISION_KEY, RoutingHook, routing_headers
+from .routing_hook import RoutingHook
+from .routing_record import DECISION_KEY, routing_headers
 
 # Metadata keys only the plugin writes; a client's request metadata may not carry them.
 RESERVED_METADATA_KEYS = (
