@@ -11,9 +11,9 @@
 - Its cost is linear in the prompt and stays inside the hostile-input tier's bounds (docs/hostile-input.md: every
   reader on the request path reads 100 KB in under 50 ms). Measured on LiteLLM 1.108.7, 2 shared cores: 100 KB of
   prose 2 ms, of one repeated letter 10 ms, of CJK 14 ms; 4 MB 0.4 to 0.5 s (the routing classifier reads the same
-  text). A 200-character prompt costs 0.2 ms, 2 KB 0.6 ms, 20 KB 2 ms: on a routed request that is added to the
-  microseconds characters / 4 took, next to LiteLLM's own ~20 ms per proxied call (benchmarks/RESULTS.md). The
-  routing hook counts a request once (its retries again); a request under a budget is also counted once in the
+  text). On the routing hook's path it adds 40 µs to a 200-character prompt, 90 µs to 2 KB and 0.5 ms to 20 KB
+  (`python -m benchmarks routing filter`, benchmarks/RESULTS.md), next to LiteLLM's own ~20 ms per proxied call.
+  The routing hook counts a request once (a retry again); a request under a budget is also counted once in the
   pre-call hook, for its reservation.
 - Two bounds token_counter does not give by itself, kept here: an image is counted at LiteLLM's default size
   (`use_default_image_token_count`), because token_counter otherwise downloads an image URL, a blocking request on
