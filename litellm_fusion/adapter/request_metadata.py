@@ -10,9 +10,9 @@ LiteLLM keeps a request's metadata (the caller's own `metadata`, the identity it
 
 The Router passes that key on in the call's kwargs (`get_metadata_variable_name_from_kwargs`), and LiteLLM's logging
 reads it back from the call's `litellm_params`; the spend row of a `/v1/messages` or `/v1/responses` request is
-built from the logging object's `litellm_metadata`. A fusion model's handler is a CustomLLM, which LiteLLM hands
-`litellm_params["metadata"]` only, so the handler makes that one exist and be the dict the logging object reads
-(`handler_metadata`).
+built from the logging object's `litellm_metadata`. A fusion model's handler (a CustomLLM) reads and writes
+`litellm_params["metadata"]`; a request bridged from /v1/messages or /v1/responses reaches it with none of its own,
+so the handler makes one, the same dict the logging object reads (`handler_metadata`).
 
 Readers here take either key, so one function serves every route:
 - `read`: the request's metadata for reading, the first non-empty dict of the two (else `{}`);
