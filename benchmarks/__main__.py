@@ -39,6 +39,7 @@ QUESTIONS: dict[str, dict[str, tuple[str, str]]] = {
         "eval": ("benchmarks.routing.evaluation", "RouterBench pool, modes, classifier latency"),
         "generalisation": ("benchmarks.routing.generalisation", "unseen task families, the mixed workload"),
         "ablations": ("benchmarks.routing.ablations", "design alternatives, on training items only"),
+        "filter": ("benchmarks.routing.filter_cost", "the routing hook's own time per request (in-process)"),
     },
     "fusion": {
         "overhead": ("benchmarks.fusion.overhead", "the plugin's own time per fusion request"),

@@ -24,8 +24,8 @@ from ..engine.audit.procedure import AuditJob
 from ..engine.cost_cap import single_call_cost
 from .budget_reservation import BudgetRefused, call_metadata, release, reserve_for
 from .deployment_profiles import deployment_prices, model_prices
-from .policies import prompt_tokens_of
-from .router_caller import proxy_router
+from .prompt_tokens import count as count_prompt_tokens
+from .router_access import deployment_by_id, proxy_router
 
 log = logging.getLogger("litellm_fusion")
 
@@ -47,10 +47,8 @@ class Admission:
 
 def _prices(router: Any, model: str) -> tuple[float, float]:
     """A model_name's dearest prices, or one deployment's (a routed arm is asked by its id)."""
-    for deployment in router.model_list:
-        if (deployment.get("model_info") or {}).get("id") == model:
-            return deployment_prices(deployment)
-    return model_prices(router, model)
+    deployment = deployment_by_id(router, model)
+    return deployment_prices(deployment) if deployment is not None else model_prices(router, model)
 
 
 async def admit_audit(job: AuditJob, identity: Mapping[str, Any]) -> Admission | None:
@@ -59,7 +57,7 @@ async def admit_audit(job: AuditJob, identity: Mapping[str, Any]) -> Admission |
     if job.ask is None or auth is None:
         return Admission()
     router = proxy_router()
-    prompt = prompt_tokens_of(list(job.messages))
+    prompt = count_prompt_tokens(list(job.messages))
     params = job.ask.params
     max_output = params.get("max_tokens") or params.get("max_completion_tokens")
     admission = Admission()

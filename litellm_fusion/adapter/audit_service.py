@@ -31,6 +31,7 @@ from ..engine.labels import Label, LabelSink, NoLabels
 from ..engine.modes import mode_of
 from ..engine.types import CascadeReport, FusionResult, Message
 from ..observability.audit_metrics import audit_metrics
+from . import request_metadata
 from .audit_admission import admit_audit, settle_audit
 from .audit_calls import (
     JUDGE_ORIGIN,
@@ -43,7 +44,8 @@ from .audit_calls import (
     is_audit_call,
 )
 from .redis_audit_store import ProxyAuditCounts
-from .router_caller import is_inner_call, proxy_router
+from .router_access import proxy_router
+from .router_caller import is_inner_call
 
 log = logging.getLogger("litellm_fusion")
 
@@ -63,15 +65,6 @@ class Pending:
 def tier_label(arm: str) -> str:
     """The metrics' `tier` label of an arm: "tier:1" -> "1"; a routed deployment stays itself."""
     return arm.removeprefix("tier:")
-
-
-def request_metadata(kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    params = kwargs.get("litellm_params") or {}
-    for key in ("metadata", "litellm_metadata"):
-        found = params.get(key)
-        if isinstance(found, dict) and found:
-            return found
-    return {}
 
 
 class AuditService:
@@ -135,7 +128,7 @@ class AuditService:
         """LiteLLM logged a successful call (after the reply was sent; a stream: at its end)."""
         if not self.enabled:
             return
-        metadata = request_metadata(kwargs)
+        metadata = request_metadata.logged(kwargs)
         if is_audit_call(metadata) or is_inner_call(metadata):
             return
         pending = self._waiting.pop(_call_id(kwargs), None)

@@ -22,6 +22,7 @@ from ..engine import FusionResult
 from ..engine.encodable import encodable_record
 from ..engine.types import CallRecord
 from ..observability.metadata import failure_metadata, set_spend_entry, spend_metadata
+from .request_metadata import logged_litellm_metadata
 
 # Where the handler leaves the request's totals for the logging hook (same dict LiteLLM logs from).
 RESULT_KEY = "litellm_fusion_result"
@@ -30,10 +31,8 @@ RESULT_KEY = "litellm_fusion_result"
 def spend_targets(metadata: dict[str, Any], logging_obj: Any) -> list[dict[str, Any]]:
     """Where the spend row reads `spend_logs_metadata`: `metadata`, and for a /v1/messages or /v1/responses request
     also the logging object's `litellm_metadata` (the spend logger of those routes reads that one)."""
-    details = getattr(logging_obj, "model_call_details", None)
-    logged = details.get("litellm_params") if isinstance(details, dict) else None
-    extra = logged.get("litellm_metadata") if isinstance(logged, dict) else None
-    return [metadata, extra] if isinstance(extra, dict) and extra is not metadata else [metadata]
+    extra = logged_litellm_metadata(logging_obj)
+    return [metadata, extra] if extra is not None and extra is not metadata else [metadata]
 
 
 def _spend_entry(targets: list[dict[str, Any]], value: dict[str, Any]) -> None:

@@ -27,6 +27,9 @@ from typing import Any
 
 import litellm
 
+from . import request_metadata
+from .router_access import priced_at
+
 log = logging.getLogger("litellm_fusion")
 
 ROUTE = "/v1/chat/completions"  # an LLM API route LiteLLM bills: what the reservation is checked as
@@ -39,38 +42,6 @@ class BudgetRefused(Exception):
     def __init__(self, error: Exception) -> None:
         super().__init__(str(getattr(error, "message", error)))
         self.error = error
-
-
-class _CostInfo:
-    def __init__(self, estimate: float) -> None:
-        self.estimate = estimate
-
-    def model_dump(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        return {
-            "input_cost_per_token": 0.0,
-            "output_cost_per_token": self.estimate,
-            "max_input_tokens": 0,
-            "max_output_tokens": 1,
-            "mode": "chat",
-        }
-
-
-class _PricedAtEstimate:
-    """The proxy's Router, except that whatever model LiteLLM's reservation prices costs `estimate` per output
-    token and nothing per input token, with no per-deployment tiered pricing."""
-
-    def __init__(self, router: Any, estimate: float) -> None:
-        self._router = router
-        self._info = _CostInfo(estimate)
-
-    def cached_model_group_info(self, model_group: str) -> _CostInfo:
-        return self._info
-
-    def get_model_list(self, *args: Any, **kwargs: Any) -> list[Any]:
-        return []
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._router, name)
 
 
 def _proxy() -> Any:
@@ -149,7 +120,7 @@ async def reserve_for(
         return await reserve_budget_for_request(
             request_body=body,
             route=ROUTE,
-            llm_router=_PricedAtEstimate(proxy.llm_router, estimate),
+            llm_router=priced_at(proxy.llm_router, estimate),
             valid_token=auth,
             team_object=team,
             user_object=user,
@@ -183,12 +154,7 @@ def call_metadata(reservation: dict[str, Any] | None) -> dict[str, Any]:
 
 def identity_metadata(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The request's metadata dicts that hold LiteLLM's caller identity (`metadata` or `litellm_metadata`)."""
-    found = []
-    for key in ("metadata", "litellm_metadata"):
-        value = data.get(key)
-        if isinstance(value, dict) and ("user_api_key_auth" in value or "user_api_key" in value):
-            found.append(value)
-    return found
+    return [m for m in request_metadata.all_dicts(data) if "user_api_key_auth" in m or "user_api_key" in m]
 
 
 def install(auth: Any, data: Mapping[str, Any], reservation: dict[str, Any] | None) -> None:

@@ -9,7 +9,7 @@ from litellm.integrations.custom_logger import CustomLogger
 
 from ..config.settings import PluginSettings
 from ..observability.metrics import metrics
-from . import prometheus_guard
+from . import prometheus_guard, request_metadata
 from .audit_calls import AUDIT_CALL_KEY
 from .audit_service import AuditService
 from .handler import AUDIT_KEY, COST_CAP_KEY, GATE_KEY, LEARNING_KEY, RESULT_KEY, settle_disconnect
@@ -18,7 +18,8 @@ from .request import RequestError, check_body
 from .request_reservation import RequestReservations
 from .router_caller import INNER_CALL_KEY, is_inner_call
 from .routing_decision import settle_cascade
-from .routing_hook import DECISION_KEY, RoutingHook, routing_headers
+from .routing_hook import RoutingHook
+from .routing_record import DECISION_KEY, routing_headers
 
 # Metadata keys only the plugin writes; a client's request metadata may not carry them.
 RESERVED_METADATA_KEYS = (
@@ -86,7 +87,7 @@ class FusionCallbacks(CustomLogger):
         litellm_call_info: dict[str, object] | None = None,
     ) -> dict[str, str] | None:
         """The routing decision as response headers."""
-        return routing_headers(data.get("metadata") or data.get("litellm_metadata"))
+        return routing_headers(request_metadata.read(data))
 
     async def async_logging_hook(self, kwargs: dict[str, Any], result: Any, call_type: str) -> tuple[dict, Any]:
         """Runs before every success callback. For a fusion call, make the logged cost the summed cost.
@@ -95,7 +96,7 @@ class FusionCallbacks(CustomLogger):
         LiteLLM at the virtual model's price (0), so the sum is set here for the spend row and Prometheus.
         """
         litellm_params = kwargs.get("litellm_params") or {}
-        metadata = litellm_params.get("metadata") or {}
+        metadata = request_metadata.handler_written(litellm_params)
         if metadata.get("client_disconnected") and _is_outer_fusion(kwargs, metadata):
             # LiteLLM bills a stream whose client hung up: stop what still runs, charge what finished.
             settle_disconnect(kwargs.get("litellm_call_id") or litellm_params.get("litellm_call_id"))
@@ -131,18 +132,14 @@ class FusionCallbacks(CustomLogger):
     def _audit(self, kwargs: dict[str, Any], response_obj: Any) -> None:
         """Start what audits this call gives; a problem here is logged, never raised into LiteLLM's logging."""
         try:
-            litellm_params = kwargs.get("litellm_params") or {}
-            metadata = litellm_params.get("metadata") or litellm_params.get("litellm_metadata") or {}
-            route = self._routing_record(kwargs, metadata) if isinstance(metadata, dict) else None
+            metadata = request_metadata.logged(kwargs)
+            route = self._routing_record(kwargs, metadata)
             self.audits.after_success(kwargs, response_obj, route)
         except Exception:
             log.exception("litellm_fusion: could not start the audits of a call")
 
     def _record(self, kwargs: dict[str, Any], ok: bool) -> None:
-        litellm_params = kwargs.get("litellm_params") or {}
-        metadata = litellm_params.get("metadata") or litellm_params.get("litellm_metadata") or {}
-        if not isinstance(metadata, dict):
-            return
+        metadata = request_metadata.logged(kwargs)
         fusion = _fusion_entry(kwargs, metadata, ok)
         if fusion is not None:
             self.metrics.fusion(fusion, _model_names())
@@ -202,10 +199,7 @@ class RoutingCallbacks(FusionCallbacks):
 
 
 def _strip_reserved(data: dict) -> None:
-    for key in ("metadata", "litellm_metadata"):
-        metadata = data.get(key)
-        if not isinstance(metadata, dict):
-            continue
+    for metadata in request_metadata.all_dicts(data):
         for reserved in RESERVED_METADATA_KEYS:
             metadata.pop(reserved, None)
         spend = metadata.get("spend_logs_metadata")
@@ -250,8 +244,8 @@ def _usage(standard: Any) -> tuple[int, int]:
 def _model_names() -> set[str] | None:
     """The proxy's model_names (labels are kept to these); None outside a proxy."""
     try:
-        from .router_caller import proxy_router
+        from .router_access import model_names, proxy_router
 
-        return set(proxy_router().get_model_names())
+        return model_names(proxy_router())
     except Exception:  # noqa: BLE001
         return None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config.routing import CALLER_KEYS, GroupRouting, RoutingMode
+from . import request_metadata
 from .request import shown
 
 SHOWN_NAMES = 5  # unknown candidates (and deployments) named in an error; the rest are counted
@@ -41,27 +42,10 @@ class CallerRouting:
         return out
 
 
-def request_headers(kwargs: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    """The client's request headers as the proxy recorded them (metadata or proxy_server_request)."""
-    for source in (
-        (kwargs or {}).get("metadata"),
-        (kwargs or {}).get("litellm_metadata"),
-        (kwargs or {}).get("proxy_server_request"),
-    ):
-        if isinstance(source, Mapping) and isinstance(source.get("headers"), Mapping):
-            return source["headers"]
-    return {}
-
-
 def raw_caller_values(kwargs: Mapping[str, Any] | None) -> dict[str, tuple[str, Any]]:
     """field -> (how the caller named it, raw value); request metadata before headers."""
-    metadata: Mapping[str, Any] = {}
-    for key in ("metadata", "litellm_metadata"):
-        value = (kwargs or {}).get(key)
-        if isinstance(value, Mapping):
-            metadata = value
-            break
-    headers = {str(k).lower(): v for k, v in request_headers(kwargs).items()}
+    metadata = request_metadata.read(kwargs)
+    headers = {str(k).lower(): v for k, v in request_metadata.headers(kwargs).items()}
     found: dict[str, tuple[str, Any]] = {}
     for field, (meta_key, header) in CALLER_KEYS.items():
         if metadata.get(meta_key) is not None:

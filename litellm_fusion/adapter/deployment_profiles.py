@@ -16,6 +16,7 @@ import litellm
 
 from ..config.routing import RoutingConfigError
 from ..routing.strategy import DeploymentProfile
+from .router_access import group_deployments
 
 _profiles: dict[str, tuple[Mapping[str, Any], DeploymentProfile]] = {}  # id -> (deployment, profile)
 
@@ -76,7 +77,7 @@ def build_profile(deployment: Mapping[str, Any], group: str) -> DeploymentProfil
 
 
 def profile_for(deployment: Mapping[str, Any], group: str) -> DeploymentProfile:
-    """Cached by deployment id and checked against the deployment itself (the Router's model_list entry):
+    """Cached by deployment id and checked against the deployment itself (the Router's deployment dict):
     a deployment edited in place keeps its id but gets a new entry, whose profile is built again."""
     key = str((deployment.get("model_info") or {}).get("id") or id(deployment))
     cached = _profiles.get(key)
@@ -101,9 +102,8 @@ def deployment_prices(deployment: Mapping[str, Any]) -> tuple[float, float]:
 def model_prices(router: Any, model_name: str) -> tuple[float, float]:
     """Worst-case ($/input token, $/output token) of a model_name: its most expensive deployment."""
     worst = (0.0, 0.0)
-    for deployment in router.model_list:
-        if deployment.get("model_name") == model_name:
-            worst = max(worst, deployment_prices(deployment), key=sum)
+    for deployment in group_deployments(router, model_name):
+        worst = max(worst, deployment_prices(deployment), key=sum)
     return worst
 
 

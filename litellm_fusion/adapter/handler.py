@@ -28,13 +28,15 @@ from ..observability.metadata import reply_details, response_headers
 from .audit_service import AuditService
 from .billing import RESULT_KEY, record_success, set_totals, settle_failure, spend_targets
 from .cascade_savings import cascade_baseline
+from .fusion_config_lookup import config_for
 from .learning import LearningRuntime
 from .redis_judge_store import JudgeStores
-from .registry import config_for
 from .request import RequestError, parse_request
+from .request_metadata import handler_metadata
 from .request_plan import AUDIT_KEY, COST_CAP_KEY, GATE_KEY, LEARNING_KEY, preflight
 from .response import closing_chunks, fill_response, text_chunk
-from .router_caller import RouterCaller, proxy_router
+from .router_access import proxy_router
+from .router_caller import RouterCaller
 
 __all__ = ["RESULT_KEY", "FusionHandler", "settle_disconnect"]  # RESULT_KEY: billing.py, read by callbacks.py
 
@@ -88,7 +90,7 @@ class FusionHandler(CustomLLM):
                 outcome = item
         assert outcome is not None
         config, result = outcome
-        metadata = _metadata(litellm_params, logging_obj)
+        metadata = handler_metadata(litellm_params, logging_obj)
         try:
             headers = response_headers(config, result, metadata.get(GATE_KEY), metadata.get(COST_CAP_KEY))
             headers.update(audit_headers(metadata.get(AUDIT_KEY)))
@@ -118,7 +120,7 @@ class FusionHandler(CustomLLM):
             try:
                 chunks = list(closing_chunks(result))
             except Exception as exc:
-                raise _unbuilt(logging_obj, _metadata(litellm_params, logging_obj), config, result, exc) from exc
+                raise _unbuilt(logging_obj, handler_metadata(litellm_params, logging_obj), config, result, exc) from exc
             for chunk in chunks:
                 yield chunk
 
@@ -134,7 +136,7 @@ class FusionHandler(CustomLLM):
         """Answer text as it becomes available (only when `live`), then (config, result) once the request's
         metadata and totals are recorded (so the logging hook finds them when LiteLLM logs the call)."""
         started = time.monotonic()
-        metadata = _metadata(litellm_params, logging_obj)
+        metadata = handler_metadata(litellm_params, logging_obj)
         targets = spend_targets(metadata, logging_obj)
         router = proxy_router()
         try:
@@ -228,22 +230,3 @@ def internal_error(model: str, exc: BaseException, calls: int) -> str:
         f"{model}: the request failed inside litellm-fusion ({type(exc).__name__}: {str(exc)[:200]}); "
         f"the {calls} inner calls that finished are charged; not retried"
     )
-
-
-def _metadata(litellm_params: dict | None, logging_obj: Any = None) -> dict[str, Any]:
-    """The request's metadata dict: the same object LiteLLM's logging reads (so writes show up in logs and the
-    spend row). A request bridged from /v1/messages or /v1/responses reaches us with no `metadata` of its own
-    (the proxy keeps those routes' metadata in `litellm_metadata`): one is made where the logging object reads."""
-    if litellm_params is None:
-        return {}
-    metadata = litellm_params.get("metadata")
-    details = getattr(logging_obj, "model_call_details", None)
-    logged = details.get("litellm_params") if isinstance(details, dict) else None
-    if metadata is None and isinstance(logged, dict) and isinstance(logged.get("metadata"), dict):
-        metadata = logged["metadata"]
-    if metadata is None:
-        metadata = {}
-    litellm_params["metadata"] = metadata
-    if isinstance(logged, dict) and logged.get("metadata") is not metadata:
-        logged["metadata"] = metadata
-    return metadata

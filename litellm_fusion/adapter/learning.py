@@ -23,6 +23,7 @@ from ..learning.priors import RoutingPrior, cascade_prior
 from ..routing.strategy import Decision, DeploymentProfile, redirected
 from .deployment_profiles import model_strength
 from .redis_learning_store import LearningStores
+from .router_access import deployments
 
 
 def learns(config: Any) -> bool:
@@ -56,7 +57,8 @@ class LearningRuntime:
     def _cascade_scope(self, router: Any, config: FusionModelConfig) -> Scope:
         scope = self.learner.scopes.get(config.name)
         if scope is None or scope.kind != "tiers":
-            strengths = [[model_strength(router.model_list, m) for m in dict.fromkeys(t.models)] for t in config.tiers]
+            listed = deployments(router)
+            strengths = [[model_strength(listed, m) for m in dict.fromkeys(t.models)] for t in config.tiers]
             scope = Scope(config.name, "tiers", cascade_prior(strengths))
             self.learner.register(scope)
         return scope
@@ -103,9 +105,9 @@ class LearningRuntime:
         if not learns(routing):
             return None
         from .deployment_profiles import profile_for
-        from .router_caller import proxy_router
+        from .router_access import group_deployments, proxy_router
 
-        everyone = [profile_for(d, group) for d in proxy_router().model_list if d.get("model_name") == group]
+        everyone = [profile_for(d, group) for d in group_deployments(proxy_router(), group)]
         return self.routing_success(group, everyone, messages or [])
 
     def explore(

@@ -12,6 +12,8 @@ from ..routing.difficulty_model import Estimate
 from ..routing.gate import Gate, gate
 from ..routing.tier_start import TierStart, start_tier
 from .deployment_profiles import model_prices, model_strength
+from .prompt_tokens import count as count_prompt_tokens
+from .router_access import deployments
 
 
 def _estimate(messages: list[dict[str, Any]]) -> Estimate | None:
@@ -23,7 +25,7 @@ def _estimate(messages: list[dict[str, Any]]) -> Estimate | None:
 
 def _strongest(router: Any, names: list[str]) -> float | None:
     """The strength of the strongest of these model_names (None: none has one)."""
-    found = [s for s in (model_strength(router.model_list, n) for n in names) if s is not None]
+    found = [s for s in (model_strength(deployments(router), n) for n in names) if s is not None]
     return max(found) if found else None
 
 
@@ -58,17 +60,9 @@ def cascade_start(router: Any, config: FusionModelConfig, messages: list[dict[st
     )
 
 
-def prompt_tokens_of(messages: list[dict[str, Any]]) -> int:
-    """The prompt's tokens as the worst-case estimates count them (the cost cap, the budget reservation)."""
-    try:
-        return int(litellm.token_counter(model="gpt-4o", messages=messages))
-    except Exception:  # noqa: BLE001 - an unusual message shape: estimate from characters
-        return sum(len(str(m.get("content", ""))) for m in messages) // 4 + 1
-
-
 def apply_cost_cap(router: Any, config: FusionModelConfig, request: Any) -> CostEstimate:
     """Before fan-out: the worst-case estimate against max_cost_per_request (400 when over it)."""
-    prompt_tokens = prompt_tokens_of(request.messages)
+    prompt_tokens = count_prompt_tokens(request.messages)
     max_output = request.params.get("max_tokens") or request.params.get("max_completion_tokens")
     fitted = fit_panel(config, prompt_tokens, max_output, lambda name: model_prices(router, name))
     if fitted.estimate > (config.max_cost_per_request or 0.0):

@@ -51,16 +51,9 @@ def proxy_redis_cache() -> Any | None:
     import litellm
     from litellm.caching.redis_cache import RedisCache
 
-    try:
-        from litellm.proxy import proxy_server
+    from .router_access import router_redis_cache
 
-        router = proxy_server.llm_router
-    except Exception:  # noqa: BLE001 - not in a proxy
-        router = None
-    try:  # a router that does not emulate `.cache` (LiteLLM's Rust router backend) raises, not AttributeError
-        redis_cache = getattr(getattr(router, "cache", None), "redis_cache", None)
-    except Exception:  # noqa: BLE001
-        redis_cache = None
+    redis_cache = router_redis_cache()
     if isinstance(redis_cache, RedisCache):
         return redis_cache
     response_cache = getattr(getattr(litellm, "cache", None), "cache", None)

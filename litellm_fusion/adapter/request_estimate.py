@@ -2,15 +2,14 @@
 
 The estimator is `max_cost_per_request`'s (engine/cost_cap.py): every panel member for every round and the judge
 for fusion, every tier for a cascade, the dearest of fusing and either single model for a gated model; for a routed
-group, the dearest deployment the caller's limits allow. Prompt tokens are counted as the cost cap counts them;
-output is `max_tokens` (or `max_completion_tokens` / `max_output_tokens`, else the deployment's `max_tokens`), and
-without one the cost cap's assumed output for fusion and the group's `expected_output_tokens` for a routed group.
+group, the dearest deployment the caller's limits allow. Prompt tokens are counted by the one estimator
+(adapter/prompt_tokens.py), tool definitions included; output is `max_tokens` (or `max_completion_tokens` /
+`max_output_tokens`, else the deployment's `max_tokens`), and without one the cost cap's assumed output for fusion and the group's `expected_output_tokens` for a routed group.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from ..config.fusion import FusionConfigError
@@ -19,8 +18,9 @@ from ..config.validate import is_fusion_deployment
 from ..engine.cost_cap import request_worst_case
 from ..routing.strategy import NoCandidate, caller_limits
 from .deployment_profiles import model_prices, profile_for
-from .policies import prompt_tokens_of
-from .registry import config_for
+from .fusion_config_lookup import config_for
+from .prompt_tokens import of_request
+from .router_access import deployments, group_deployments
 from .routing_hook import CallerRoutingError, allowed_ids, caller_routing
 
 OUTPUT_FIELDS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
@@ -36,40 +36,11 @@ def requested_output(*sources: Mapping[str, Any]) -> int | None:
     return None
 
 
-def _as_message(item: Any, role: str = "user") -> dict[str, Any]:
-    if isinstance(item, Mapping) and isinstance(item.get("role"), str):
-        return dict(item)
-    return {"role": role, "content": item if isinstance(item, str) else json.dumps(item, default=str)}
-
-
-def request_messages(data: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The prompt as chat messages, whichever API it came in on: chat's `messages`, /v1/messages' `system` and
-    `messages`, /v1/responses' `instructions` and `input` (an item without a role counts as its JSON text)."""
-    out: list[dict[str, Any]] = []
-    for system in (data.get("system"), data.get("instructions")):
-        if system:
-            out.append(_as_message(system, "system"))
-    for key in ("messages", "input"):
-        value = data.get(key)
-        if isinstance(value, str):
-            out.append(_as_message(value))
-        elif isinstance(value, Sequence):
-            out.extend(_as_message(item) for item in value)
-    return out
-
-
-def prompt_tokens(data: Mapping[str, Any]) -> int:
-    messages = request_messages(data)
-    tools = data.get("tools")
-    extra = len(json.dumps(tools, default=str)) // 4 if tools else 0  # tool definitions are prompt too
-    return prompt_tokens_of(messages) + extra
-
-
 def fusion_estimate(router: Any, model_name: str, data: Mapping[str, Any]) -> float | None:
     """The dearest of the fusion deployments named `model_name` (None: none is one)."""
     worst: float | None = None
-    tokens = prompt_tokens(data)
-    for entry in router.model_list:
+    tokens = of_request(data)
+    for entry in deployments(router):
         params = entry.get("litellm_params") or {}
         if entry.get("model_name") != model_name or not is_fusion_deployment(params):
             continue
@@ -87,14 +58,14 @@ def fusion_estimate(router: Any, model_name: str, data: Mapping[str, Any]) -> fl
 
 def routed_estimate(router: Any, group: str, routing: GroupRouting, data: Mapping[str, Any]) -> float | None:
     """The dearest deployment of the routed group that the caller's candidates and max_cost leave."""
-    deployments = [d for d in router.model_list if d.get("model_name") == group]
-    if not deployments:
+    members = group_deployments(router, group)
+    if not members:
         return None
     try:
-        caller = caller_routing(group, routing, data, deployments)
-        profiles = [profile_for(d, group) for d in deployments]
-        tokens, output = prompt_tokens(data), requested_output(data) or routing.expected_output_tokens
-        kept, _ = caller_limits(profiles, allowed_ids(caller, deployments), caller.max_cost, tokens, output)
+        caller = caller_routing(group, routing, data, members)
+        profiles = [profile_for(d, group) for d in members]
+        tokens, output = of_request(data), requested_output(data) or routing.expected_output_tokens
+        kept, _ = caller_limits(profiles, allowed_ids(caller, members), caller.max_cost, tokens, output)
     except (CallerRoutingError, NoCandidate):
         return None  # the routing hook answers this request with a 400 naming the value
     return max(p.request_cost(tokens, output) for p in kept)

@@ -15,7 +15,7 @@ from typing import Any
 from ..config.routing import GroupRouting
 from .budget_reservation import BudgetRefused, identity_metadata, install, release, reservation_enabled, reserve_for
 from .request_estimate import fusion_estimate, routed_estimate
-from .router_caller import proxy_router
+from .router_access import proxy_router
 
 log = logging.getLogger("litellm_fusion")
 

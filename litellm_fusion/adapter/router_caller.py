@@ -15,16 +15,6 @@ from ..engine.types import Completion, InnerCallError, Message, ToolCall
 INNER_CALL_KEY = "litellm_fusion_inner_call"
 
 
-def proxy_router() -> Any:
-    """The running proxy's Router (read at call time: the proxy may rebuild it)."""
-    from litellm.proxy import proxy_server
-
-    router = proxy_server.llm_router
-    if router is None:
-        raise RuntimeError("litellm_fusion needs a LiteLLM proxy with a model_list (llm_router is not set)")
-    return router
-
-
 def is_inner_call(metadata: dict[str, Any] | None) -> bool:
     return bool(metadata) and INNER_CALL_KEY in metadata  # type: ignore[operator]
 

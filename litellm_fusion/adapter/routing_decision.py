@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..learning.policy import describe
+from .request_metadata import all_dicts
 
 ROUTING_DECISION_KEY = "routing_decision"  # LiteLLM's metadata key
 ROUTER_TYPE = "complexity"  # LiteLLM's router_type for a complexity router (its UI labels it "Auto-Router v2")
@@ -102,11 +103,7 @@ def cascade_record(entry: Mapping[str, Any]) -> dict[str, Any]:
 def _metadata_buckets(kwargs: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     """The dicts LiteLLM builds a request's spend row from (`litellm_metadata` on /v1/messages and
     /v1/responses, `metadata` otherwise)."""
-    litellm_params = kwargs.get("litellm_params") or {}
-    for key in ("metadata", "litellm_metadata"):
-        bucket = litellm_params.get(key)
-        if isinstance(bucket, dict):
-            yield bucket
+    yield from all_dicts(kwargs.get("litellm_params") or {})
 
 
 def _fusion_entry(bucket: Mapping[str, Any]) -> Any:
@@ -122,16 +119,14 @@ def _priciest_deployment(model_name: str) -> tuple[str, str] | None:
     """(litellm model, deployment id) of a model_name's most expensive deployment: the one the cascade's
     baseline is priced on (adapter/cascade_savings.py)."""
     from .deployment_profiles import deployment_prices
-    from .router_caller import proxy_router
+    from .router_access import group_deployments, proxy_router
 
     try:
-        model_list = proxy_router().model_list
+        candidates = group_deployments(proxy_router(), model_name)
     except RuntimeError:
         return None
     best: tuple[float, str, str] | None = None
-    for deployment in model_list:
-        if deployment.get("model_name") != model_name:
-            continue
+    for deployment in candidates:
         price = sum(deployment_prices(deployment))
         deployment_id = str((deployment.get("model_info") or {}).get("id") or "")
         if deployment_id and (best is None or price > best[0]):

@@ -21,11 +21,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..config.routing import CALLER_KEYS, GroupRouting, NoTextRoute
-from ..learning.policy import describe
-from ..observability.audit_view import route_audit_headers
-from ..observability.metadata import header_value, set_spend_entry
+from ..observability.metadata import set_spend_entry
 from ..routing.strategy import Decision, DeploymentProfile, NoCandidate, choose, dollars
 from ..routing.text import responses_messages
+from . import prompt_tokens
 from .caller_routing import (
     CallerRouting,
     CallerRoutingError,
@@ -34,12 +33,13 @@ from .caller_routing import (
     deployment_names,
     effective_routing,
     raw_caller_values,
-    request_headers,
 )
 from .deployment_profiles import profile_for
 from .learning import LearningRuntime
 from .request import token_limit_error
+from .request_metadata import routing_target
 from .routing_decision import stamp_routing
+from .routing_record import DECISION_KEY, decision_record
 
 __all__ = [  # the per-request controls live in caller_routing.py; importable from here as before
     "CallerRouting",
@@ -47,41 +47,13 @@ __all__ = [  # the per-request controls live in caller_routing.py; importable fr
     "allowed_ids",
     "caller_routing",
     "deployment_names",
-    "request_headers",
 ]
-
-DECISION_KEY = "litellm_fusion_routing"
-CHARS_PER_TOKEN = 4  # prompt size estimate for the context-window check (no tokenizer on the hot path)
 
 
 def _model() -> Any:
     from ..routing.difficulty_model import DifficultyModel
 
     return DifficultyModel.load()
-
-
-def _metadata(request_kwargs: dict[str, Any] | None) -> dict[str, Any]:
-    if request_kwargs is None:
-        return {}
-    key = (
-        "litellm_metadata" if "litellm_metadata" in request_kwargs and "metadata" not in request_kwargs else "metadata"
-    )
-    metadata = request_kwargs.get(key)
-    if not isinstance(metadata, dict):
-        metadata = request_kwargs[key] = {}
-    return metadata
-
-
-def estimate_prompt_tokens(messages: list[Any] | None) -> int:
-    """Prompt size for the context-window check and pricing: characters / CHARS_PER_TOKEN."""
-    total = 0
-    for message in messages or []:
-        content = message.get("content") if isinstance(message, Mapping) else None
-        if isinstance(content, str):
-            total += len(content)
-        elif isinstance(content, list):
-            total += sum(len(p["text"]) for p in content if isinstance(p, Mapping) and isinstance(p.get("text"), str))
-    return total // CHARS_PER_TOKEN + 1
 
 
 def decide(
@@ -94,51 +66,22 @@ def decide(
     caller: CallerRouting | None = None,
     allowed: set[str] | None = None,
     p_success: Mapping[str, float] | None = None,
+    prompt: int | None = None,
 ) -> Decision:
-    """The routing decision for a request whose estimate is known: the proxy's and the CLI's."""
+    """The routing decision for a request whose estimate is known: the proxy's and the CLI's. `prompt`: the
+    messages' prompt tokens when already counted (adapter/prompt_tokens.py)."""
     caller = caller or CallerRouting()
     return choose(
         profiles,
         estimate,
         effective_routing(routing, caller).price_weight,
-        prompt_tokens=estimate_prompt_tokens(messages),
+        prompt_tokens=prompt_tokens.count(messages) if prompt is None else prompt,
         output_tokens=int(max_tokens or routing.expected_output_tokens),
         no_text_strongest=routing.no_text is NoTextRoute.STRONGEST,
         allowed=allowed,
         max_cost=caller.max_cost,
         p_success=p_success,
     )
-
-
-def decision_record(
-    group: str, routing: GroupRouting, decision: Decision, classifier_us: float, caller: CallerRouting | None = None
-) -> dict[str, Any]:
-    strongest = decision.strongest or decision.chosen
-    caller = caller or CallerRouting()
-    applied = effective_routing(routing, caller)
-    return {
-        "group": group,
-        "deployment": decision.chosen.model,
-        "deployment_id": decision.chosen.id,
-        "mode": applied.mode_name,
-        "price_weight": applied.price_weight,
-        "caller": caller.applied(),
-        "difficulty": None if decision.difficulty is None else round(decision.difficulty, 4),
-        "slope": None if decision.slope is None else round(decision.slope, 4),
-        "p_success": {k: round(v, 4) for k, v in decision.p_success.items()},
-        "candidates": decision.considered,
-        "excluded": decision.excluded,
-        "reason": decision.reason,
-        "classifier_us": round(classifier_us, 1),
-        "estimated_cost": decision.estimated_cost,
-        "strongest_estimated_cost": decision.strongest_cost,
-        # for the savings metric: the strongest deployment's prices, applied to the call's actual usage
-        "strongest": {
-            "deployment": strongest.model,
-            "input_cost_per_token": strongest.input_cost,
-            "output_cost_per_token": strongest.output_cost,
-        },
-    }
 
 
 def _token_limit(kwargs: Mapping[str, Any]) -> int | None:
@@ -170,9 +113,9 @@ class RoutingHook:
     def _deployments(group: str, healthy: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """All of the group's deployments (a caller may name one that is cooling down), else the healthy ones."""
         try:
-            from .router_caller import proxy_router
+            from .router_access import group_deployments, proxy_router
 
-            return [d for d in proxy_router().model_list if d.get("model_name") == group] or healthy
+            return group_deployments(proxy_router(), group) or healthy
         except (ImportError, RuntimeError):
             return healthy
 
@@ -188,7 +131,7 @@ class RoutingHook:
         if caller.max_cost is not None or caller.candidates is not None:
             allowed = allowed_ids(caller, deployments)
             profiles = [profile_for(d, group) for d in deployments]
-            prompt = estimate_prompt_tokens(data.get("messages"))
+            prompt = prompt_tokens.count(data.get("messages"))
             output = _output_tokens(data, routing)
             try:
                 from ..routing.strategy import caller_limits
@@ -209,10 +152,10 @@ class RoutingHook:
             return
         from fastapi import HTTPException
 
-        from .router_caller import proxy_router
+        from .router_access import group_deployments, proxy_router
 
         group = str(data.get("model"))
-        deployments = [d for d in proxy_router().model_list if d.get("model_name") == group]
+        deployments = group_deployments(proxy_router(), group)
         try:
             self.check_request(data, deployments)
         except CallerRoutingError as exc:
@@ -241,7 +184,7 @@ class RoutingHook:
         allowed = allowed_ids(caller, healthy)
         if allowed is not None and not allowed:
             return []  # only cooled-down (or unhealthy) candidates named: LiteLLM's own no-deployments answer
-        metadata = _metadata(request_kwargs)
+        metadata = routing_target(request_kwargs)
         previous = metadata.get(DECISION_KEY)
         started = time.perf_counter()
         if isinstance(previous, dict) and previous.get("group") == group and "estimate" in previous:
@@ -253,39 +196,26 @@ class RoutingHook:
         by_id = {p.id: d for p, d in zip(profiles, healthy, strict=True)}
         learned = self.learning.for_group(group, routing, messages) if self.learning is not None else None
         success = learned.success if learned is not None else None
+        prompt, tokens = prompt_tokens.count(messages), _token_limit(kwargs)
+
+        def among(ids: set[str] | None) -> Decision:
+            return decide(self.model, routing, profiles, estimate, messages, tokens, caller, ids, success, prompt)
+
         try:
-            decision = decide(
-                self.model,
-                routing,
-                profiles,
-                estimate,
-                messages,
-                _token_limit(kwargs),
-                caller,
-                allowed,
-                success,
-            )
+            decision = among(allowed)
         except NoCandidate:
             # check_request found a deployment within the caller's limits among all of the group's: those left out
             # here are cooling down. LiteLLM answers as for a group with no healthy deployment.
             return []
         if learned is not None and self.learning is not None and estimate is not None:
-            prompt, output = estimate_prompt_tokens(messages), _output_tokens(kwargs, routing)
-            decision = self.learning.explore(decision, learned, profiles, prompt, output)
+            decision = self.learning.explore(decision, learned, profiles, prompt, _output_tokens(kwargs, routing))
         audit = None
         if routing.audit is not None and self.audits is not None:  # live audits (adapter/audit_routing.py)
             from .audit_routing import guard_route
 
             limits = allowed or {p.id for p in profiles}
-
-            def redecide(suspended: set[str]) -> Decision:
-                tokens = _token_limit(kwargs)
-                return decide(
-                    self.model, routing, profiles, estimate, messages, tokens, caller, limits - suspended, success
-                )
-
             decision, audit = guard_route(
-                self.audits.book, group, routing.audit, profiles, decision, messages, redecide
+                self.audits.book, group, routing.audit, profiles, decision, messages, lambda out: among(limits - out)
             )
         record = decision_record(group, routing, decision, classifier_us, caller)
         if audit is not None:
@@ -303,35 +233,3 @@ def _estimate_from(stored: Any) -> Any:
     from ..routing.difficulty_model import Estimate
 
     return None if stored is None else Estimate(*stored)
-
-
-def routing_headers(metadata: Mapping[str, Any] | None) -> dict[str, str] | None:
-    record = (metadata or {}).get(DECISION_KEY)
-    if not isinstance(record, dict):
-        return None
-    difficulty = record.get("difficulty")
-    slope = record.get("slope")
-    p = record.get("p_success", {}).get(record["deployment"])
-    caller = record.get("caller") or {}
-    applied = "; ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in caller.items()) or "none"
-    headers = {
-        "x-litellm-fusion-route-group": record["group"],
-        "x-litellm-fusion-route-deployment": record["deployment"],
-        "x-litellm-fusion-route-mode": record["mode"],
-        "x-litellm-fusion-route-difficulty": "none" if difficulty is None else f"{difficulty:.4f}",
-        "x-litellm-fusion-route-slope": "none" if slope is None else f"{slope:.4f}",
-        "x-litellm-fusion-route-p-success": "none" if p is None else f"{p:.4f}",
-        "x-litellm-fusion-route-candidates": ",".join(record["candidates"]),
-        "x-litellm-fusion-route-caller": applied,
-        "x-litellm-fusion-route-classifier-us": f"{record['classifier_us']:.1f}",
-        "x-litellm-fusion-route-reason": str(record["reason"]),
-    }
-    audit = record.get("audit") if isinstance(record.get("audit"), dict) else None
-    headers.update(route_audit_headers(audit) if audit is not None else {})
-    learning = record.get("learning")
-    if isinstance(learning, dict):
-        headers["x-litellm-fusion-route-learning"] = describe(learning)
-    return {
-        name: header_value(value, 300 if name.endswith(("caller", "reason")) else 2000)
-        for name, value in headers.items()
-    }

@@ -1,7 +1,7 @@
 """Property tests for every reader of request fields and headers on the request path (adapter/request.py,
-adapter/caller_routing.py, adapter/routing_hook.py, routing/text.py): on any JSON value, nested up to 1,100 levels, or
-any header text, each returns or raises only its documented error (RequestError, CallerRoutingError: a 400), and reads
-100 KB in under 50 ms (tests/support/hostile_inputs.py)."""
+adapter/caller_routing.py, adapter/routing_hook.py, adapter/prompt_tokens.py, routing/text.py): on any JSON value,
+nested up to 1,100 levels, or any header text, each returns or raises only its documented error (RequestError,
+CallerRoutingError: a 400), and reads 100 KB in under 50 ms (tests/support/hostile_inputs.py)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from litellm_fusion.adapter.prompt_tokens import count as count_prompt_tokens
 from litellm_fusion.adapter.request import RequestError, parse_request
-from litellm_fusion.adapter.routing_hook import (
-    CallerRoutingError,
-    RoutingHook,
-    caller_routing,
-    estimate_prompt_tokens,
-)
+from litellm_fusion.adapter.routing_hook import CallerRoutingError, RoutingHook, caller_routing
 from litellm_fusion.config import parse_fusion_params
 from litellm_fusion.config.routing import GroupRouting
 from litellm_fusion.routing.text import request_text, responses_messages
@@ -90,7 +86,7 @@ def test_any_routing_values_are_read_or_refused_with_a_routing_error(hook, data)
 @given(routed_requests)
 def test_the_routed_message_readers_take_any_shape(hook, data):
     messages = data.get("messages")
-    assert deep_stack(lambda: estimate_prompt_tokens(messages if isinstance(messages, list) else None)) >= 1
+    assert deep_stack(lambda: count_prompt_tokens(messages if isinstance(messages, list) else None)) >= 1
     deep_stack(lambda: request_text(messages if isinstance(messages, list) else None))
     deep_stack(lambda: responses_messages(messages))
 

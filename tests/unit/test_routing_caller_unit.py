@@ -10,8 +10,8 @@ from litellm_fusion.adapter.routing_hook import (
     RoutingHook,
     allowed_ids,
     caller_routing,
-    routing_headers,
 )
+from litellm_fusion.adapter.routing_record import routing_headers
 from litellm_fusion.config.routing import GroupRouting, RoutingMode
 from litellm_fusion.routing.difficulty_model import Estimate
 from litellm_fusion.routing.strategy import DeploymentProfile, NoCandidate, choose
