@@ -36,7 +36,7 @@ from typing import Any
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from litellm_fusion.engine.answers import compare_replies, math_equivalence
-from litellm_fusion.engine.types import Candidate
+from litellm_fusion.engine.records import Candidate
 from tests.support.answer_data import available, mmlu_pro_full_responses, recorded_families
 from tests.support.answer_formats import FORMATS
 from tests.support.answer_pairs import Pair, all_pairs

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from litellm_fusion.engine.answers import compare_replies
-from litellm_fusion.engine.types import Candidate
+from litellm_fusion.engine.records import Candidate
 from tests.support import replay_data as rd
 from tests.support.answer_data import long_pairs
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from litellm_fusion.engine.answers import compare_replies
 from litellm_fusion.engine.audit import Tally
-from litellm_fusion.engine.types import Candidate
+from litellm_fusion.engine.records import Candidate
 from tests.support import replay_data as rd
 from tests.support.helpers import metric_sum
 

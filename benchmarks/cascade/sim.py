@@ -56,7 +56,7 @@ class Cascade:
 def product_rules() -> tuple[Agree, Usable]:
     """The product's own agreement relation (engine/answers) and unusable-answer rule (engine/acceptance.py)."""
     from litellm_fusion.engine.acceptance import unusable
-    from litellm_fusion.engine.types import Candidate
+    from litellm_fusion.engine.records import Candidate
 
     from ..harness.answers import same
 

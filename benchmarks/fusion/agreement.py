@@ -16,7 +16,7 @@ import csv
 import json
 from pathlib import Path
 
-from litellm_fusion.engine.types import Candidate
+from litellm_fusion.engine.records import Candidate
 
 from ..harness.answers import all_agree
 from ..harness.paths import DATA

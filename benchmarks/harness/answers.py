@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Sequence
 
 from litellm_fusion.engine.answers import agreement, compare_answers, extract
-from litellm_fusion.engine.types import Candidate
+from litellm_fusion.engine.records import Candidate
 
 _runner = asyncio.Runner()
 

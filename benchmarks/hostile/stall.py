@@ -101,7 +101,7 @@ def time_parsers() -> str:
     import time
 
     from litellm_fusion.engine.answers.extract import extract
-    from litellm_fusion.engine.types import ToolCall
+    from litellm_fusion.engine.records import ToolCall
     from litellm_fusion.engine.verdict import parse_score, parse_verdict
 
     readers = {

@@ -118,7 +118,7 @@ def route_apgr(stream: Any, snapshots: dict[int, dict], artifact: Path) -> list[
 
     from benchmarks.routing.generalisation import curve_metrics
     from litellm_fusion.engine.answers import compare_replies
-    from litellm_fusion.engine.types import Candidate
+    from litellm_fusion.engine.records import Candidate
     from litellm_fusion.learning.features import features_of
     from litellm_fusion.learning.learner import View
     from litellm_fusion.learning.model import LearnedModel

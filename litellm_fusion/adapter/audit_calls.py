@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..engine.audit.pair_judge import PairVerdict
-from ..engine.types import Completion, Message
+from ..engine.records import Completion, Message
 from .router_caller import _completion, _inner_error
 
 log = logging.getLogger("litellm_fusion")

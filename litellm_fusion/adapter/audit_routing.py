@@ -21,7 +21,7 @@ from typing import Any
 
 from ..config.audit import AuditConfig
 from ..engine.audit import AuditBook, AuditJob, TopArm, is_sampled
-from ..engine.types import Candidate
+from ..engine.records import Candidate
 from ..routing.strategy import Decision, DeploymentProfile, NoCandidate
 from .request import PASSED_ON
 from .router_caller import _completion

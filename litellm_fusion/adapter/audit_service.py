@@ -29,7 +29,7 @@ from ..engine.audit import AuditBook, AuditJob, AuditResult, AuditRunner, GuardC
 from ..engine.audit.cascade_plan import CascadePlan, cascade_work, plan_cascade, watch_cascade
 from ..engine.labels import Label, LabelSink, NoLabels
 from ..engine.modes import mode_of
-from ..engine.types import CascadeReport, FusionResult, Message
+from ..engine.records import CascadeReport, FusionResult, Message
 from ..observability.audit_metrics import audit_metrics
 from . import request_metadata
 from .audit_admission import admit_audit, settle_audit

@@ -20,7 +20,7 @@ from litellm.types.utils import Usage
 from ..config.fusion import FusionModelConfig
 from ..engine import FusionResult
 from ..engine.encodable import encodable_record
-from ..engine.types import CallRecord
+from ..engine.records import CallRecord
 from ..observability.metadata import failure_metadata, set_spend_entry, spend_metadata
 from .request_metadata import logged_litellm_metadata
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..config.fusion import FusionModelConfig
-from ..engine.types import FusionResult
+from ..engine.records import FusionResult
 from .deployment_profiles import model_prices
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from ..config.fusion import FusionModelConfig
 from ..engine.audit.cascade_plan import CascadePlan
 from ..engine.plan import RequestPlan
-from ..engine.types import FusionResult, first_token_wait
+from ..engine.records import FusionResult, first_token_wait
 from ..learning.policy import TierPlan
 from ..routing.gate import Gate
 from ..routing.tier_start import TierStart

@@ -11,7 +11,7 @@ from typing import Any, cast
 from litellm.types.utils import ChatCompletionMessageToolCall, Function, GenericStreamingChunk, ModelResponse, Usage
 
 from ..engine.encodable import encodable, encodable_record
-from ..engine.types import FusionResult, ToolCall
+from ..engine.records import FusionResult, ToolCall
 
 
 def fill_response(

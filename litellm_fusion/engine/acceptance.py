@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from ..config.cascade import AcceptConfig
 from .answers import AnswerContract, group
-from .types import Candidate, CheckResult, invalid_tool_call
+from .records import Candidate, CheckResult, invalid_tool_call
 
 Verify = Callable[[Candidate], Awaitable[CheckResult]]
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .types import Caller, CallRecord, Completion, InnerCallError, Ledger, Message, Role
+from .records import Caller, CallRecord, Completion, InnerCallError, Ledger, Message, Role
 
 
 class Deadline:

@@ -26,7 +26,7 @@ from .acceptance import accept_tier, unusable
 from .answers import AnswerContract, clusters, request_contract
 from .calls import Deadline, PanelCall, Quorum, run_panel, streamed_call
 from .judge import JudgeCacheUse, midstream_notice
-from .types import (
+from .records import (
     Caller,
     CallRecord,
     Candidate,

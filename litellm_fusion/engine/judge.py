@@ -21,7 +21,7 @@ from .calls import Deadline, streamed_call, timed_call
 from .judge_cache import JudgeStore, decision_key, decode, encode
 from .offload import read_text
 from .prompts import strip_fence_markup, verdict_response_format
-from .types import Caller, CallRecord, Candidate, Completion, JudgeResult, Ledger, Message, invalid_tool_call
+from .records import Caller, CallRecord, Candidate, Completion, JudgeResult, Ledger, Message, invalid_tool_call
 from .verdict import VerdictError, parse_verdict
 
 if TYPE_CHECKING:

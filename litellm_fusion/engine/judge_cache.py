@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from .prompts import PROMPT_VERSION, render_candidate
-from .types import Candidate, JudgeResult, Message, ToolCall, invalid_tool_call
+from .records import Candidate, JudgeResult, Message, ToolCall, invalid_tool_call
 from .verdict import Score
 
 FORMAT = "litellm-fusion/judge-decision"

@@ -14,8 +14,8 @@ from ..config.fusion import FusionModelConfig
 from .judge import JudgeCacheUse
 from .modes.base import CostEstimate, Event, Mode
 from .modes.table import mode_of
+from .records import Caller, Message
 from .runner import FusionEngine
-from .types import Caller, Message
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 from . import bounded_json
 from .encodable import encodable
-from .types import Candidate, Message, ToolCall
+from .records import Candidate, Message, ToolCall
 
 PROMPT_VERSION = "2"  # bump when any prompt text changes (judge caches key on it)
 

@@ -21,7 +21,7 @@ from .calls import Deadline, Quorum, streamed_call, timed_call
 from .judge import JudgeCacheUse, midstream_notice
 from .modes.base import Event
 from .modes.table import mode_of
-from .types import Caller, Candidate, FusionResult, JudgeResult, Ledger, Message
+from .records import Caller, Candidate, FusionResult, JudgeResult, Ledger, Message
 
 
 async def collect(events: AsyncIterator[Event]) -> FusionResult:

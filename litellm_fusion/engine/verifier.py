@@ -18,7 +18,7 @@ from .judge import JudgeCacheUse
 from .judge_cache import decision_key, decode_rating, encode_rating
 from .offload import read_text
 from .prompts import SCORE_SCHEMA, verdict_response_format, verifier_prompt
-from .types import Caller, CallRecord, Candidate, CheckResult, Ledger, Message
+from .records import Caller, CallRecord, Candidate, CheckResult, Ledger, Message
 from .verdict import Score, VerdictError, parse_score
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..config.fusion import FusionModelConfig
 from ..engine.modes.table import mode_of
-from ..engine.types import CallRecord, FusionResult
+from ..engine.records import CallRecord, FusionResult
 
 HEADER_PREFIX = "x-litellm-fusion-"
 

@@ -31,7 +31,7 @@ from ..config.fusion import FusionMode
 from ..engine.acceptance import ESCALATION_CODES
 from ..engine.judge_cache import CacheStatus
 from ..engine.modes.table import mode_named
-from ..engine.types import JudgeOutcome
+from ..engine.records import JudgeOutcome
 from ..routing.gate import GateDecision
 from .collectors import collector
 from .metric_definitions import SPECS

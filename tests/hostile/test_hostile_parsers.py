@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from litellm_fusion.engine import prompts
 from litellm_fusion.engine.judge_cache import decode, encode, encode_rating
-from litellm_fusion.engine.types import Candidate, JudgeResult, ToolCall, invalid_tool_call
+from litellm_fusion.engine.records import Candidate, JudgeResult, ToolCall, invalid_tool_call
 from litellm_fusion.engine.verdict import Score, VerdictError, parse_score, parse_verdict
 from tests.support.hostile_inputs import (
     PROPERTY,
@@ -79,7 +79,7 @@ def test_noise_too_irregular_to_read_is_no_verdict_rather_than_slow():
     fast(lambda: parse_verdict(noise + ' {"winner": 2, "reason": "r"}', 3), VerdictError)
 
 
-# ---- tool-call arguments (engine/types.py) and how candidates are rendered into prompts (engine/prompts.py) ----
+# ---- tool-call arguments (engine/records.py) and how candidates are rendered into prompts (engine/prompts.py) ----
 @PROPERTY
 @given(texts)
 def test_any_tool_arguments_parse_or_raise_value_error_and_a_call_is_judged_usable_or_not(arguments):

@@ -10,7 +10,7 @@ import pytest
 from litellm_fusion.config import parse_fusion_params
 from litellm_fusion.engine import FusionEngine
 from litellm_fusion.engine.answers import agreement
-from litellm_fusion.engine.types import Candidate
+from litellm_fusion.engine.records import Candidate
 from tests.support.scripted_caller import ScriptedCaller
 
 

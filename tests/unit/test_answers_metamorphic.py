@@ -22,7 +22,7 @@ import pytest
 from math_verify import parse, verify
 
 from litellm_fusion.engine.answers import compare_replies, math_equivalence
-from litellm_fusion.engine.types import Candidate
+from litellm_fusion.engine.records import Candidate
 from tests.support.answer_cases import LOOKALIKES, MATH
 from tests.support.answer_data import available, long_pairs, mmlu_pro_full_responses, recorded_families
 from tests.support.answer_pairs import Pair, all_pairs

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from litellm_fusion.engine.answers import AnswerContract, FinalAnswer, compare_replies, extract_reply
-from litellm_fusion.engine.types import Candidate
+from litellm_fusion.engine.records import Candidate
 
 READ_BOUND_S = 0.050
 COMPARE_BOUND_S = 0.100  # reading both replies, and a comparison (math equivalence is bounded at 50 ms)

@@ -10,7 +10,7 @@ from collections import OrderedDict
 import pytest
 
 from litellm_fusion.engine.answers import compare_replies, extract, math_equivalence
-from litellm_fusion.engine.types import Candidate
+from litellm_fusion.engine.records import Candidate
 
 
 @pytest.fixture(autouse=True)

@@ -28,8 +28,8 @@ from litellm_fusion.engine.audit import (
     wilson,
 )
 from litellm_fusion.engine.audit.estimate import day_of, window
+from litellm_fusion.engine.records import Candidate
 from litellm_fusion.engine.runner import collect
-from litellm_fusion.engine.types import Candidate
 from tests.support.scripted_caller import ScriptedCaller
 
 DAY = 86400.0

@@ -13,8 +13,8 @@ from litellm_fusion.config.fusion import FusionConfigError
 from litellm_fusion.config.validate import fusion_configs
 from litellm_fusion.engine import Completion, FusionEngine, FusionError, InnerCallError
 from litellm_fusion.engine.acceptance import is_refusal
+from litellm_fusion.engine.records import ToolCall
 from litellm_fusion.engine.runner import collect
-from litellm_fusion.engine.types import ToolCall
 from tests.support.scripted_caller import ScriptedCaller
 
 

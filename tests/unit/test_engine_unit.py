@@ -164,7 +164,7 @@ def test_cost_cap_estimate_and_shrink():
 def test_overhead_counts_each_step_from_its_first_start_to_its_last_end():
     """A step's calls start together, but the Router's synchronous work for one call delays the next one's start
     on the shared event loop: that is the calls' time (LiteLLM's), not the engine's."""
-    from litellm_fusion.engine.types import CallRecord, FusionResult, JudgeResult, critical_path
+    from litellm_fusion.engine.records import CallRecord, FusionResult, JudgeResult, critical_path
 
     calls = [
         CallRecord("a", "member", 1, True, latency_s=0.05, started=10.0),

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from litellm_fusion.engine.prompts import best_of_prompt, debate_revision_messages, merge_prompt
-from litellm_fusion.engine.types import Candidate
+from litellm_fusion.engine.records import Candidate
 from litellm_fusion.engine.verdict import VerdictError, parse_verdict
 
 CORPUS = [

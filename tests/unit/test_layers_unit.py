@@ -68,8 +68,8 @@ def violations(package: Path) -> list[str]:
         if target != source and target not in MAY_IMPORT[source]:
             found.append(f"{rel} ({source}) imports {'.'.join(parts)} ({target})")
         inner = parts[2] if len(parts) > 2 else ""
-        if rel.startswith("engine/answers/") and target == "engine" and inner not in ("answers", "types", "offload"):
-            found.append(f"{rel} (engine/answers, beside types.py and offload.py) imports {'.'.join(parts)}")
+        if rel.startswith("engine/answers/") and target == "engine" and inner not in ("answers", "records", "offload"):
+            found.append(f"{rel} (engine/answers, beside records.py and offload.py) imports {'.'.join(parts)}")
         if source == "engine" and not rel.startswith("engine/audit/") and target == "engine" and inner == "audit":
             found.append(f"{rel} (engine, below engine/audit) imports {'.'.join(parts)}")
     return found
@@ -90,9 +90,9 @@ def test_the_check_sees_upward_relative_absolute_and_late_imports(tmp_path: Path
         (pkg / name).mkdir(parents=True)
         (pkg / name / "__init__.py").write_text("")
     (pkg / "cli.py").write_text("from .adapter import x\n")  # allowed: the CLI is on top
-    (pkg / "routing" / "gate.py").write_text("def f():\n    from ..engine.types import T\n")
+    (pkg / "routing" / "gate.py").write_text("def f():\n    from ..engine.records import T\n")
     (pkg / "config" / "cache.py").write_text("import litellm\n")
-    (pkg / "engine" / "answers" / "relation.py").write_text("from ..calls import run_panel\nfrom ..types import T\n")
+    (pkg / "engine" / "answers" / "relation.py").write_text("from ..calls import run_panel\nfrom ..records import T\n")
     (pkg / "engine" / "judge.py").write_text("from .audit import runner\n")
     (pkg / "observability" / "__init__.py").write_text("from litellm_fusion.adapter import handler\n")
     (pkg / "adapter" / "handler.py").write_text(
@@ -102,8 +102,8 @@ def test_the_check_sees_upward_relative_absolute_and_late_imports(tmp_path: Path
     assert found == [
         "adapter/handler.py (adapter) imports litellm_fusion.cli ((top))",
         "config/cache.py imports LiteLLM (litellm)",
-        "engine/answers/relation.py (engine/answers, beside types.py and offload.py) imports litellm_fusion.engine.calls",
+        "engine/answers/relation.py (engine/answers, beside records.py and offload.py) imports litellm_fusion.engine.calls",
         "engine/judge.py (engine, below engine/audit) imports litellm_fusion.engine.audit",
         "observability/__init__.py (observability) imports litellm_fusion.adapter (adapter)",
-        "routing/gate.py (routing) imports litellm_fusion.engine.types (engine)",
+        "routing/gate.py (routing) imports litellm_fusion.engine.records (engine)",
     ]

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from litellm_fusion.engine.prompts import best_of_prompt
-from litellm_fusion.engine.types import Candidate
+from litellm_fusion.engine.records import Candidate
 from litellm_fusion.engine.verdict import VerdictError, parse_verdict
 
 

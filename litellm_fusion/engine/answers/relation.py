@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..offload import read_text
-from ..types import Candidate, ToolCall
+from ..records import Candidate, ToolCall
 from .compare import compare
 from .extract import extract
 from .model import AnswerContract, Comparison, FinalAnswer

@@ -19,7 +19,7 @@ from typing import Any
 
 from ...config.fusion import FusionModelConfig
 from ..labels import Label
-from ..types import CascadeReport, Message
+from ..records import CascadeReport, Message
 from .book import ArmView, AuditBook
 from .procedure import AuditJob, TopArm
 from .sampling import is_sampled

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..prompts import fence_id, render_candidate, render_conversation
-from ..types import Candidate, Message
+from ..records import Candidate, Message
 from .estimate import AuditOutcome
 
 PROMPT_VERSION = "1"

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from ..acceptance import unusable
 from ..answers import clusters, compare_replies
 from ..calls import Deadline, PanelCall, run_panel
-from ..types import Caller, Candidate, Ledger, Message
+from ..records import Caller, Candidate, Ledger, Message
 from .estimate import AuditOutcome
 from .pair_judge import PairJudge, judge_pair
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ...config.fusion import FusionModelConfig
 from ..calls import Quorum
-from ..types import Caller, Candidate, FusionResult, Ledger, Message
+from ..records import Caller, Candidate, FusionResult, Ledger, Message
 
 if TYPE_CHECKING:
     from ..judge import JudgeCacheUse

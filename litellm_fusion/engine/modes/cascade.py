@@ -13,7 +13,7 @@ from typing import Any
 
 from ...config.fusion import FusionModelConfig
 from ..cascade import cascade_events
-from ..types import Message
+from ..records import Message
 from .base import ASSUMED_OUTPUT_TOKENS, JUDGE_OVERHEAD, VERDICT_TOKENS, CostEstimate, EngineState, Event, Mode, Prices
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from ..answers import agreement, request_contract
 from ..calls import Deadline, PanelCall, run_panel
 from ..prompts import debate_judge_prompt, debate_revision_messages
-from ..types import CallRecord, Candidate, Message
+from ..records import CallRecord, Candidate, Message
 from .base import EngineState
 from .panel import PanelMode, collect_round
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..prompts import merge_prompt
-from ..types import Candidate, Message
+from ..records import Candidate, Message
 from .panel import PanelMode
 
 

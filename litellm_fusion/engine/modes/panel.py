@@ -16,7 +16,7 @@ from typing import Any
 from ...config.fusion import FusionModelConfig
 from ..calls import Deadline, PanelCall, run_panel
 from ..judge import JudgeStep, judge_events
-from ..types import CallRecord, Candidate, FusionError, FusionResult, Message, invalid_tool_call
+from ..records import CallRecord, Candidate, FusionError, FusionResult, Message, invalid_tool_call
 from .base import (
     ASSUMED_OUTPUT_TOKENS,
     JUDGE_OVERHEAD,
