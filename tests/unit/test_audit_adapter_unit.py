@@ -6,9 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -31,26 +29,6 @@ from tests.support.proxy_harness import free_port
 from tests.support.scripted_caller import ScriptedCaller
 
 SETTINGS = AuditRunnerSettings(timeout_ms=5000, warn_interval_s=3600)
-
-
-@pytest.fixture(scope="module")
-def tcp_fake() -> Iterator[tuple[str, int]]:
-    from fakeredis import TcpFakeServer
-
-    server = TcpFakeServer(("127.0.0.1", free_port()), server_type="redis")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
-
-
-@pytest.fixture()
-def raw(tcp_fake: tuple[str, int]) -> redis.Redis:
-    client = redis.Redis(host=tcp_fake[0], port=tcp_fake[1], decode_responses=True)
-    client.flushall()
-    return client
 
 
 def store_for(raw: redis.Redis) -> RedisAuditCounts:

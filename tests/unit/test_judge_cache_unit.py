@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,7 +16,6 @@ from litellm_fusion.config import parse_fusion_params
 from litellm_fusion.config.cache import JudgeCacheSettings
 from litellm_fusion.engine import Completion, FusionEngine
 from litellm_fusion.engine.judge import JudgeCacheUse
-from tests.support.proxy_harness import free_port
 
 SETTINGS = JudgeCacheSettings(ttl=300, timeout_ms=5000, warn_interval_s=3600)  # generous: behaviour, not latency
 
@@ -37,24 +34,8 @@ class Counting:
         )
 
 
-@pytest.fixture(scope="module")
-def tcp_fake() -> Iterator[tuple[str, int]]:
-    """fakeredis speaking the Redis protocol on loopback, so LiteLLM's RedisCache connects as to Redis."""
-    from fakeredis import TcpFakeServer
-
-    server = TcpFakeServer(("127.0.0.1", free_port()), server_type="redis")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
-
-
 @pytest.fixture()
-def server(tcp_fake: tuple[str, int]) -> redis.Redis:
-    raw = redis.Redis(host=tcp_fake[0], port=tcp_fake[1], decode_responses=True)
-    raw.flushall()
+def server(raw: redis.Redis) -> redis.Redis:
     return raw
 
 

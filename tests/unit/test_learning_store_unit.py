@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,26 +25,6 @@ from tests.support.proxy_harness import free_port
 JUDGE = JudgeCacheSettings(timeout_ms=5000, warn_interval_s=3600)
 SETTINGS = LearningSettings(refit_every=10, max_labels=25, min_labels=5, ttl=600, poll_s=0.01, seed=3)
 SECRET = "Zanzibarian quokkas juggle marmalade"
-
-
-@pytest.fixture(scope="module")
-def tcp_fake() -> Iterator[tuple[str, int]]:
-    from fakeredis import TcpFakeServer
-
-    server = TcpFakeServer(("127.0.0.1", free_port()), server_type="redis")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
-
-
-@pytest.fixture()
-def raw(tcp_fake: tuple[str, int]) -> redis.Redis:
-    client = redis.Redis(host=tcp_fake[0], port=tcp_fake[1], decode_responses=True)
-    client.flushall()
-    return client
 
 
 def learner(port: int, settings: LearningSettings = SETTINGS) -> Learner:
