@@ -20,7 +20,7 @@ from ..config.fusion import PROVIDER, FusionConfigError, FusionModelConfig
 from ..config.settings import PluginSettings
 from ..engine import FusionError, FusionResult
 from ..engine.encodable import encodable
-from ..engine.judge import JudgeCacheUse
+from ..engine.judge_cache import JudgeCacheUse
 from ..engine.modes import mode_of
 from ..learning.policy import describe
 from ..observability.audit_view import audit_headers

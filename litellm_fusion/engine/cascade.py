@@ -25,7 +25,8 @@ from ..config.fusion import FusionModelConfig
 from .acceptance import accept_tier, unusable
 from .answers import AnswerContract, clusters, request_contract
 from .calls import Deadline, PanelCall, Quorum, run_panel, streamed_call
-from .judge import JudgeCacheUse, midstream_notice
+from .judge import midstream_notice
+from .judge_cache import JudgeCacheUse
 from .records import (
     Caller,
     CallRecord,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..config.fusion import FusionModelConfig
 from .answers import agreement, request_contract
 from .calls import Deadline, streamed_call, timed_call
-from .judge_cache import JudgeStore, decision_key, decode, encode
+from .judge_cache import JudgeCacheUse, decision_key, decode, encode
 from .offload import read_text
 from .prompts import strip_fence_markup, verdict_response_format
 from .records import Caller, CallRecord, Candidate, Completion, JudgeResult, Ledger, Message, invalid_tool_call
@@ -60,14 +60,6 @@ def judge_params(cfg: FusionModelConfig, picks: bool, answer_params: dict[str, A
         params.pop("max_completion_tokens", None)
         params["max_tokens"] = cfg.judge_max_tokens
     return params
-
-
-@dataclass(frozen=True)
-class JudgeCacheUse:
-    """The judge cache as one fusion model uses it."""
-
-    store: JudgeStore
-    ttl: int
 
 
 async def run_judge(

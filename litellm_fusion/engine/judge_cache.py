@@ -81,6 +81,14 @@ def encode(key: str, result: JudgeResult, finish_reason: str) -> str:
 
 
 @dataclass(frozen=True)
+class JudgeCacheUse:
+    """The judge cache as one fusion model uses it."""
+
+    store: JudgeStore
+    ttl: int
+
+
+@dataclass(frozen=True)
 class CachedDecision:
     result: JudgeResult
     finish_reason: str

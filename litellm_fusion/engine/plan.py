@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config.fusion import FusionModelConfig
-from .judge import JudgeCacheUse
+from .judge_cache import JudgeCacheUse
 from .modes.base import CostEstimate, Event, Mode
 from .modes.table import mode_of
 from .records import Caller, Message

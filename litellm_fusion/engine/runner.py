@@ -18,7 +18,8 @@ from typing import Any
 
 from ..config.fusion import FusionModelConfig
 from .calls import Deadline, Quorum, streamed_call, timed_call
-from .judge import JudgeCacheUse, midstream_notice
+from .judge import midstream_notice
+from .judge_cache import JudgeCacheUse
 from .modes.base import Event
 from .modes.table import mode_of
 from .records import Caller, Candidate, FusionResult, JudgeResult, Ledger, Message

@@ -14,8 +14,7 @@ from typing import Any
 from ..config.cascade import VerifierConfig
 from ..config.fusion import FusionModelConfig
 from .calls import Deadline, timed_call
-from .judge import JudgeCacheUse
-from .judge_cache import decision_key, decode_rating, encode_rating
+from .judge_cache import JudgeCacheUse, decision_key, decode_rating, encode_rating
 from .offload import read_text
 from .prompts import SCORE_SCHEMA, verdict_response_format, verifier_prompt
 from .records import Caller, CallRecord, Candidate, CheckResult, Ledger, Message

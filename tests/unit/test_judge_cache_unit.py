@@ -15,7 +15,7 @@ from litellm_fusion.adapter.redis_judge_store import RedisJudgeStore
 from litellm_fusion.config import parse_fusion_params
 from litellm_fusion.config.cache import JudgeCacheSettings
 from litellm_fusion.engine import Completion, FusionEngine
-from litellm_fusion.engine.judge import JudgeCacheUse
+from litellm_fusion.engine.judge_cache import JudgeCacheUse
 
 SETTINGS = JudgeCacheSettings(ttl=300, timeout_ms=5000, warn_interval_s=3600)  # generous: behaviour, not latency
 

@@ -21,7 +21,7 @@ from ..calls import Quorum
 from ..records import Caller, Candidate, FusionResult, Ledger, Message
 
 if TYPE_CHECKING:
-    from ..judge import JudgeCacheUse
+    from ..judge_cache import JudgeCacheUse
 
 Prices = Callable[[str], tuple[float, float]]  # model_name -> ($/input token, $/output token)
 Event = str | FusionResult  # answer text as it becomes available; the FusionResult last
