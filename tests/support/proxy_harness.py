@@ -165,7 +165,10 @@ class ProxyProcess:
     def spend_rows(self) -> list[dict[str, Any]]:
         if self.spend_log_path is None or not self.spend_log_path.exists():
             return []
-        return [json.loads(line) for line in self.spend_log_path.read_text().splitlines() if line.strip()]
+        text = self.spend_log_path.read_text()
+        # only complete lines: the proxy may be writing the next row (a large one is written in pieces) as we read
+        complete = text[: text.rfind("\n") + 1]
+        return [json.loads(line) for line in complete.splitlines() if line.strip()]
 
     def openai_client(self, timeout: float = 30) -> Any:
         """The official openai SDK pointed at this proxy with the master key (no client-side retries)."""
