@@ -15,7 +15,8 @@ from .proxy_fleet import Fleet
 from .proxy_harness import ProxyProcess
 
 # LiteLLM flushes key/team/user spend and the daily tables every `proxy_batch_write_at` (+ 0-5 s of its
-# own jitter) seconds; 1 keeps a test's wait short. Spend-log rows have their own ~2 s queue.
+# own jitter, which every DB proxy's plugins/flush_now.py sets to 0) seconds; 1 keeps a test's wait short.
+# Spend-log rows have their own ~2 s queue.
 DB_GENERAL_SETTINGS = {"proxy_batch_write_at": 1}
 
 
@@ -42,6 +43,8 @@ class DbProxy:
         self.database = database
         url = cluster.fresh_litellm_database(database)
         config = {**config, "general_settings": {**DB_GENERAL_SETTINGS, **config.get("general_settings", {})}}
+        settings = config.get("litellm_settings", {})  # plugins/flush_now.py: the flush without its random offset
+        config["litellm_settings"] = {**settings, "callbacks": [*settings.get("callbacks", []), "flush_now.hook"]}
         self.proxy = ProxyProcess(config, workdir, spend_log=False, env={"DATABASE_URL": url, **prisma_env()})
 
     @property
