@@ -185,7 +185,7 @@ def test_runner_bounds_concurrency_drops_overload_and_counts_timeouts_and_shutdo
 
     async def go() -> None:
         runner = AuditRunner(max_concurrent=2, max_pending=3, on_drop=lambda s, r: drops.append((s, r)))
-        running, release = 0, asyncio.Event()
+        running, release, never = 0, asyncio.Event(), asyncio.Event()  # never: work that never ends
         peak = 0
 
         async def work() -> None:
@@ -197,19 +197,25 @@ def test_runner_bounds_concurrency_drops_overload_and_counts_timeouts_and_shutdo
 
         assert all(runner.submit("m", work, timeout=5) for _ in range(3))
         assert not runner.submit("m", work, timeout=5)  # a fourth: over max_pending
-        await asyncio.sleep(0.01)
+        async with asyncio.timeout(
+            5
+        ):  # until two run; then a few more turns of the loop for a third to (wrongly) start
+            while running < 2:
+                await asyncio.sleep(0)
+        for _ in range(10):
+            await asyncio.sleep(0)
         assert peak == 2 and runner.pending == 3
         release.set()
         await runner.join()
-        assert runner.submit("slow", lambda: asyncio.sleep(10), timeout=0.01)
+        assert runner.submit("slow", never.wait, timeout=0.01)
         await runner.join()
-        assert runner.submit("stuck", lambda: asyncio.sleep(10), timeout=10)
+        assert runner.submit("stuck", never.wait, timeout=10)
         await asyncio.sleep(0)
         assert await runner.close() == 1
         assert not runner.submit("late", work, timeout=1)
         other = AuditRunner(max_concurrent=1, max_pending=5, on_drop=lambda s, r: drops.append((s, r)))
-        assert other.submit("held", lambda: asyncio.sleep(10), timeout=10)
-        assert other.submit("queued", lambda: asyncio.sleep(10), timeout=10)
+        assert other.submit("held", never.wait, timeout=10)
+        assert other.submit("queued", never.wait, timeout=10)
         await asyncio.sleep(0)
         assert other.cancel_all() == {"held": 1, "queued": 1}  # counted at once, synchronously
         await other.join()
