@@ -46,6 +46,7 @@ CONCURRENCY = 8
 LEARNING = {"explore": 0.05, "seed": 23, "refit_every": 20, "poll_s": 1.0}
 WIRING = {"custom_provider_map": [{"provider": "fusion", "custom_handler": "litellm_fusion.fusion_handler"}]}
 WIRING["callbacks"] = ["litellm_fusion.fusion_callbacks"]
+JUDGE = "rt-judge"  # --judge: the routed group's audit judge, answered by the replay judge (recorded scores)
 
 
 def deployment(name: str, url: str, price_in: float, price_out: float, strength: float | None, group: str = "") -> dict:
@@ -55,7 +56,9 @@ def deployment(name: str, url: str, price_in: float, price_out: float, strength:
     return {"model_name": group or name, "litellm_params": params, "model_info": info}
 
 
-def proxy_config(stream: Stream, url: str, redis_port: int, strengths: dict[str, float]) -> dict:
+def proxy_config(
+    stream: Stream, url: str, redis_port: int, strengths: dict[str, float], judge: float | None = None
+) -> dict:
     mp_prices = rd.mmlu_pro_prices()
     pool = sorted({m for c in stream.cascades for tier in c.tiers for m in tier})
     models = [deployment(m, url, *(mp_prices.get(m) or rd.rb_deployment_prices()), None) for m in pool]
@@ -70,7 +73,11 @@ def proxy_config(stream: Stream, url: str, redis_port: int, strengths: dict[str,
         strength = sum(strengths[PAIRS[s][index][1]] for s in srcs) / len(srcs)
         models.append(deployment(role, url, price_in, price_out, strength, group="route"))
         stream.strengths[f"openai/{role}"] = strength
-    routing = {"route": {"mode": 1.0, "audit": {"rate": 1.0}, "learn": True}}
+    audit: dict = {"rate": 1.0}
+    if judge is not None:  # preference labels: the judge says whose answer was better when they disagree
+        models.append(deployment(JUDGE, url, 1e-6, 2e-6, None))
+        audit["judge"] = JUDGE
+    routing = {"route": {"mode": 1.0, "audit": audit, "learn": True}}
     return {
         "model_list": models,
         "router_settings": {"num_retries": 0, "timeout": 120, "redis_host": "127.0.0.1", "redis_port": redis_port},
@@ -92,10 +99,10 @@ def replay_book(streams: list[Stream]) -> ReplayBook:
     for s in streams:
         for p in {p.key: p for p in s.cascade_items + s.route_items + s.held_out}.values():
             for m, a in p.answers.items():
-                book.record(m, p.text, a.text, a.prompt_tokens, a.completion_tokens)
+                book.record(m, p.text, a.text, a.prompt_tokens, a.completion_tokens, a.score)
             for role, index in (("rt-strong", 0), ("rt-weak", 1)):
                 a = p.answers[PAIRS[s.source[p.key]][index][0]]
-                book.record(role, p.text, a.text, rd.tokens(len(p.text)), rd.tokens(len(a.text)))
+                book.record(role, p.text, a.text, rd.tokens(len(p.text)), rd.tokens(len(a.text)), a.score)
     return book
 
 
@@ -151,7 +158,9 @@ async def run_routing(client, stream: Stream, redis: RedisServer) -> dict[int, d
     return snapshots
 
 
-def run_stream(stream: Stream, url: str, cache: Path, work: Path) -> tuple[dict, dict, Path]:
+def run_stream(
+    stream: Stream, url: str, cache: Path, work: Path, judge: float | None = None
+) -> tuple[dict, dict, Path]:
     import openai
 
     artifact = lofo_prior(stream.families, cache)
@@ -162,7 +171,7 @@ def run_stream(stream: Stream, url: str, cache: Path, work: Path) -> tuple[dict,
     (work / f"proxy-{stream.name}").mkdir(parents=True, exist_ok=True)
     redis = RedisServer(work / f"redis-{stream.name}").start()
     try:
-        config = proxy_config(stream, url, redis.port, strengths)
+        config = proxy_config(stream, url, redis.port, strengths, judge)
         env = {"LITELLM_FUSION_DIFFICULTY_MODEL": str(artifact)}
         with ProxyProcess(config, work / f"proxy-{stream.name}", spend_log=False, env=env) as proxy:
             client = openai.AsyncOpenAI(base_url=proxy.base_url, api_key=proxy.master_key, max_retries=0, timeout=180)
@@ -191,6 +200,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--latency", type=float, default=0.2, help="seconds each replayed call takes")
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "learning_stream_cache")
     ap.add_argument("--skip-below", type=float, help="learning.skip_below (default: the product's)")
+    ap.add_argument(
+        "--judge",
+        type=float,
+        metavar="ACCURACY",
+        help="give the routed group an audit judge (preference labels), answered from the recorded scores by a "
+        "replay judge right this share of the time (e.g. 1.0, 0.8)",
+    )
+    ap.add_argument("--routing-only", action="store_true", help="stream the routed groups only (no cascades)")
     ap.add_argument("--dump", type=Path, help="write every outcome here (JSON)")
     ap.add_argument("--from-dump", type=Path, help="report a dump's outcomes (no proxy; the priors from the cache)")
     ap.add_argument("--plot-prefix", type=Path, default=REPO / "benchmarks" / "learning" / "stream")
@@ -203,6 +220,8 @@ def main(argv: list[str] | None = None) -> None:
         mixed = load_stream(args.data, args.families, args.limit)
         mixed.cascade_items, mixed.cascades = [], []  # the cascades are per family
         streams.append(mixed)
+    for s in streams if args.routing_only else []:
+        s.cascade_items, s.cascades = [], []
     work = Path(tempfile.mkdtemp(prefix="learning-stream-"))
     results = {}
     if args.from_dump:
@@ -215,10 +234,11 @@ def main(argv: list[str] | None = None) -> None:
             outcomes = {k: [report.Outcome(**o) for o in v] for k, v in cascades.items()}
             results[s.name] = (outcomes, {int(n): m for n, m in snaps.items()}, artifact)
     else:
-        with replay_process(replay_book(streams).save(work / "book.jsonl"), args.latency) as url:
+        judge = (JUDGE, args.judge) if args.judge is not None else None
+        with replay_process(replay_book(streams).save(work / "book.jsonl"), args.latency, judge) as url:
             for s in streams:
                 print(f"{s.name}: {len(s.cascade_items)} cascade prompts, {len(s.route_items)} routed", file=sys.stderr)
-                results[s.name] = run_stream(s, url, args.cache, work)
+                results[s.name] = run_stream(s, url, args.cache, work, args.judge)
     if args.dump:
         args.dump.write_text(json.dumps({k: (report.dump(c), snaps) for k, (c, snaps, _) in results.items()}))
     print(f"took {time.perf_counter() - t0:.0f}s\n", file=sys.stderr)

@@ -7,12 +7,18 @@ the lookup. A request for an unrecorded (model, prompt) gets HTTP 404 naming bot
 
 Use it in-process (`book.install(fake_upstream, models)`, tests) or in a process of its own
 (`replay_process(book_path)`, benchmarks: no GIL shared with the client).
+
+A replay judge (`install_judge`) answers the plugin's pairwise audit judge (engine/audit/pair_judge.py) from the
+recorded scores: it reads the conversation and the two fenced candidates, looks each candidate up among the
+recorded answers to that prompt, and prefers the higher-scored one (a tie when equal); a judge right `accuracy` of
+the time gives one of the two other verdicts otherwise (drawn from a hash of the prompt: replayable).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator
@@ -51,19 +57,57 @@ class Entry:
     text: str
     prompt_tokens: int
     completion_tokens: int
+    score: float | None = None  # recorded correctness of the answer (what the replay judge reads)
+
+
+_BLOCK = re.compile(r"<(conversation|candidate)-([0-9a-f]+)(?: label=\"([AB])\")?>\n(.*?)\n</\1-\2>", re.DOTALL)
+VERDICTS = ("A", "B", "tie")
 
 
 class ReplayBook:
     def __init__(self, entries: Iterable[Entry] = ()) -> None:
         self._entries: dict[tuple[str, str], Entry] = {}
+        self._scores: dict[tuple[str, str], float | None] | None = None
         for entry in entries:
             self.add(entry)
 
     def add(self, entry: Entry) -> None:
         self._entries[(entry.model, entry.prompt_sha)] = entry
+        self._scores = None
 
-    def record(self, model: str, prompt: str, text: str, prompt_tokens: int, completion_tokens: int) -> None:
-        self.add(Entry(model, prompt_key(prompt), text, prompt_tokens, completion_tokens))
+    def record(
+        self, model: str, prompt: str, text: str, prompt_tokens: int, completion_tokens: int, score: float | None = None
+    ) -> None:
+        self.add(Entry(model, prompt_key(prompt), text, prompt_tokens, completion_tokens, score))
+
+    def score_of(self, prompt: str, answer: str) -> float | None:
+        """The recorded score of `answer` to `prompt` (any model's; None: not a recorded answer)."""
+        if self._scores is None:
+            self._scores = {
+                (e.prompt_sha, prompt_key(e.text)): e.score for e in self._entries.values() if e.score is not None
+            }
+        return self._scores.get((prompt_key(prompt), prompt_key(answer)))
+
+    def judge_verdict(self, body: dict[str, Any], accuracy: float) -> str:
+        """The replay judge's JSON verdict on a pairwise audit prompt."""
+        blocks = {(kind, label): text for kind, _, label, text in _BLOCK.findall(last_user_text(body))}
+        conversation = blocks.get(("conversation", ""), "")
+        prompt = conversation.removeprefix("user: ")
+        a, b = (self.score_of(prompt, blocks.get(("candidate", x), "")) for x in "AB")
+        if a is None or b is None:
+            return json.dumps({"preference": "tie", "confidence": 0.0, "note": "not a recorded pair"})
+        truth = "A" if a > b else "B" if b > a else "tie"
+        draw = int(prompt_key(prompt + blocks.get(("candidate", "A"), ""))[:8], 16) / 16**8
+        if draw >= accuracy:
+            others = [v for v in VERDICTS if v != truth]
+            truth = others[int((draw - accuracy) / max(1e-9, 1 - accuracy) * 2) % 2]
+        return json.dumps({"preference": truth, "confidence": 0.9})
+
+    def install_judge(self, upstream: FakeUpstream, model: str, accuracy: float = 1.0) -> None:
+        """Make `upstream` answer `model` as the replay judge."""
+        upstream.set(
+            model, text=lambda body: self.judge_verdict(body, accuracy), prompt_tokens=400, completion_tokens=12
+        )
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -114,10 +158,12 @@ class ReplayBook:
 
 
 @contextmanager
-def replay_process(book_path: Path, latency: float = 0.0) -> Iterator[str]:
-    """Serve the book from a process of its own; yields the base URL (…/v1)."""
+def replay_process(book_path: Path, latency: float = 0.0, judge: tuple[str, float] | None = None) -> Iterator[str]:
+    """Serve the book from a process of its own; yields the base URL (…/v1). `judge`: (model, accuracy) of a replay
+    judge."""
+    extra = [judge[0], str(judge[1])] if judge else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.replay_upstream", str(book_path), str(latency)],
+        [sys.executable, "-m", "tests.support.replay_upstream", str(book_path), str(latency), *extra],
         cwd=REPO,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -134,10 +180,13 @@ def replay_process(book_path: Path, latency: float = 0.0) -> Iterator[str]:
 
 
 def main() -> None:
-    """`python replay_upstream.py BOOK.jsonl [LATENCY_S]`: prints the port, serves until stdin closes."""
+    """`python replay_upstream.py BOOK.jsonl [LATENCY_S [JUDGE_MODEL ACCURACY]]`: prints the port, serves until
+    stdin closes."""
     book = ReplayBook.load(Path(sys.argv[1]))
     server = FakeUpstream().start()
     book.install(server, latency=float(sys.argv[2]) if len(sys.argv) > 2 else 0.0)
+    if len(sys.argv) > 4:
+        book.install_judge(server, sys.argv[3], float(sys.argv[4]))
     print(server.port, flush=True)
     sys.stdin.read()
     server.stop()

@@ -64,3 +64,38 @@ def test_mmlu_pro_split_rule_and_prompt():
     prompt = mmlu_pro_prompt("physics", "How fast?", ["1 m/s", "2 m/s"])
     assert "Options:\nA. 1 m/s\nB. 2 m/s\nAnswer: Let's think step by step." in prompt
     assert prompt.startswith("The following are multiple choice questions (with answers) about physics.")
+
+
+def test_the_replay_judge_prefers_the_recorded_better_answer_of_the_plugins_own_judge_prompt(tmp_path):
+    """The benchmark's judge reads the plugin's real pairwise prompt (fenced, A/B in either order) and prefers the
+    answer with the higher recorded score; equal scores are a tie; a pair it has no record of is a tie too. A judge
+    right 70% of the time gives a wrong verdict on about 30% of prompts."""
+    import json
+    import random
+
+    from litellm_fusion.engine.audit.pair_judge import pairwise_prompt
+    from litellm_fusion.engine.records import Candidate
+
+    book = ReplayBook()
+    for i in range(200):
+        book.record("weak", f"Question {i}?", f"wrong {i}", 10, 2, score=0.0)
+        book.record("strong", f"Question {i}?", f"right {i}", 10, 2, score=1.0)
+        book.record("other", f"Question {i}?", f"also wrong {i}", 10, 2, score=0.0)
+    book = ReplayBook.load(book.save(tmp_path / "book.jsonl"))  # scores survive the file
+
+    def verdict(i: int, first: str, second: str, accuracy: float = 1.0) -> str:
+        messages = [{"role": "user", "content": f"Question {i}?"}]
+        a, b = (Candidate(0, "m", text) for text in (first, second))
+        prompt = pairwise_prompt(messages, a, b)
+        return json.loads(book.judge_verdict({"messages": prompt}, accuracy))["preference"]
+
+    assert verdict(3, "right 3", "wrong 3") == "A" and verdict(3, "wrong 3", "right 3") == "B"
+    assert verdict(3, "wrong 3", "also wrong 3") == "tie"
+    assert verdict(3, "right 3", "something unrecorded") == "tie"
+    rng = random.Random(1)
+    wrong = 0
+    for i in range(200):
+        right_first = rng.random() < 0.5
+        pair = (f"right {i}", f"wrong {i}") if right_first else (f"wrong {i}", f"right {i}")
+        wrong += verdict(i, *pair, accuracy=0.7) != ("A" if right_first else "B")
+    assert 40 <= wrong <= 80, wrong
