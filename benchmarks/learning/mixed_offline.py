@@ -14,12 +14,6 @@ The stream: CAP prompts per family, shuffled; 60% streamed (one label each), 40%
 weighted equally). The learned model is the product's (learning/model.py, fit_arm; learning/policy.py,
 routing_success), fitted on the first N labels; beside it, the same labels used as a logit shift of the prior's
 estimate (the formulation tried first and not kept).
-
-Preference labels (a group with an audit `judge`: on a disagreement the judge says whose answer was better) are
-simulated the same way: each model is right with its score's probability, two wrong answers are alike with
-probability 0.25, and on a disagreement the judge names the right one (a tie when both are wrong); a judge right
-JUDGE_ACCURACY of the time gives one of the two other verdicts otherwise. The preference arms are fitted as the
-learner fits them (learning/learner.py fit_scope: the same records, the arms' own prior offsets).
 """
 
 from __future__ import annotations
@@ -35,7 +29,6 @@ REPO = Path(__file__).resolve().parents[2]
 CAP = 400
 SEED = 3
 LABELS_AT = (200, 500, 1000, 2000)
-JUDGE_ACCURACY = (1.0, 0.8)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -50,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
     from litellm_fusion.learning.learner import View
     from litellm_fusion.learning.model import Example, LearnedModel, fit_arm
     from litellm_fusion.learning.policy import routing_success
-    from litellm_fusion.learning.priors import RoutingPrior, preference_arms
+    from litellm_fusion.learning.priors import RoutingPrior
     from litellm_fusion.routing.difficulty_model import ARTIFACT_PATH, DifficultyModel, _read_artifact
     from litellm_fusion.routing.features import extract
     from litellm_fusion.routing.text import request_text
@@ -96,19 +89,6 @@ def main(argv: list[str] | None = None) -> None:
         strong, weak = rg.PAIRS[items[i].source]
         s, w = (min(1.0, max(0.0, items[i].scores[m])) for m in (strong, weak))
         label[i] = 1.0 if rng.random() < s * w + (1 - s) * (1 - w) * 0.25 else 0.0
-    judged: dict[float, dict[int, tuple[float, str]]] = {a: {} for a in JUDGE_ACCURACY}
-    for accuracy, out in judged.items():
-        draw = random.Random(SEED + 1)  # the same answers for every judge accuracy
-        for i in chosen:
-            strong, weak = rg.PAIRS[items[i].source]
-            s, w = (min(1.0, max(0.0, items[i].scores[m])) for m in (strong, weak))
-            s_right, w_right, alike, correct = draw.random() < s, draw.random() < w, draw.random() < 0.25, draw.random()
-            if s_right == w_right and (s_right or alike):
-                out[i] = (1.0, "tie")
-                continue
-            truth = "top" if s_right and not w_right else "arm" if w_right and not s_right else "tie"
-            others = [v for v in ("top", "arm", "tie") if v != truth]
-            out[i] = (0.0, truth if correct < accuracy else others[int(draw.random() * 2)])
     cut = int(len(chosen) * 0.6)
     stream, held = chosen[:cut], chosen[cut:]
     per_family = {f: sum(items[i].family == f for i in held) for f in {items[i].family for i in held}}
@@ -131,30 +111,11 @@ def main(argv: list[str] | None = None) -> None:
         f"family oracle {apgr([family_gain[items[i].family] for i in held]):.3f}\n"
     )
     print(f"Features (the learner's view of a request): {per_request_us:.0f} µs per prompt, mean.\n")
-
-    def preference_model(n: int, accuracy: float) -> list[float]:
-        """The product's estimate with preference labels: the agreement arm and both preference arms fitted on the
-        first n judged labels (fit_scope's targets and offsets; the offline stream's priors differ by source)."""
-        pairs = [(i, *judged[accuracy][i]) for i in stream[:n]]
-        top_name, arm_name = preference_arms("weak")
-        arms = {
-            name: fit_arm(
-                [Example(feats[i], target(y, pref), prior_of(i).offset(name, feats[i])) for i, y, pref in pairs]
-            )
-            for name, target in (
-                ("weak", lambda y, pref: y),
-                (top_name, lambda y, pref: float(pref == "top")),
-                (arm_name, lambda y, pref: float(pref == "arm")),
-            )
-        }
-        view = View(LearnedModel("mixed", 1, n, 0.0, arms, shipped.version, n), n, "learned")
-        return [p_top(i) - routing_success(view, feats[i], prior_of(i))["weak"] for i in held]
-
     print(
         "| labels | learned (product: the prior's gain scaled) | logit shift (not kept) | agreement rate of the labels "
-        "| fit, s | published model, kB | preference labels, judge right 100% | judge right 80% |"
+        "| fit, s | published model, kB |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|")
     for n in LABELS_AT:
         if n > len(stream):
             break
@@ -172,10 +133,7 @@ def main(argv: list[str] | None = None) -> None:
             shift.append(p_top(i) - 1 / (1 + math.exp(-z)))
         agree = statistics.fmean(label[i] for i in stream[:n])
         size = len(model.encode()) / 1000
-        preferred = " | ".join(f"{apgr(preference_model(n, a)):.3f}" for a in JUDGE_ACCURACY)
-        print(
-            f"| {n} | {apgr(product):.3f} | {apgr(shift):.3f} | {agree:.2f} | {fit_s:.2f} | {size:.0f} | {preferred} |"
-        )
+        print(f"| {n} | {apgr(product):.3f} | {apgr(shift):.3f} | {agree:.2f} | {fit_s:.2f} | {size:.0f} |")
 
 
 if __name__ == "__main__":

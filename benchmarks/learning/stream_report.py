@@ -161,21 +161,11 @@ def route_apgr(stream: Any, snapshots: dict[int, dict], artifact: Path) -> list[
         view = View(model, model.observed, "learned")
         learned = [pt - routing_success(view, f, prior).get("openai/rt-weak", pt) for pt, f in zip(p_top, feats)]
         arm = model.arms["openai/rt-weak"]
-        # the same run's agreement arm alone (the model without its preference arms, when the judge gave them)
-        alone = View(
-            LearnedModel(model.scope, model.version, model.labels, 0.0, {"openai/rt-weak": arm}, ""), 0, "learned"
-        )
-        agreement_only = [
-            pt - routing_success(alone, f, prior).get("openai/rt-weak", pt) for pt, f in zip(p_top, feats)
-        ]
-        judged = sum(name.endswith(("|top", "|arm")) for name in model.arms) == 2
         agree = [
             (arm.predict(f, prior.offset("openai/rt-weak", f)), o) for f, o in zip(feats, outcome) if o != "undecided"
         ]
         label = f"{n} (v{model.version}, {model.labels})"
-        row = {"labels": label, "n": n, "learned": apgr(learned), "auc": _auc(agree), **base}
-        row["agreement_only"] = apgr(agreement_only) if judged else float("nan")
-        out.append(row)
+        out.append({"labels": label, "n": n, "learned": apgr(learned), "auc": _auc(agree), **base})
     return out or [{"labels": "no labels", "n": 0, "learned": float("nan"), "auc": float("nan"), **base}]
 
 
@@ -208,15 +198,14 @@ def report(streams: list[Any], results: dict, plot_prefix: Path, latency: float)
         route_rows[s.name] = route_apgr(s, snapshots, artifact)
     print("\n### Routed groups: APGR on held-out prompts after N labels (family-weighted)\n")
     print(
-        "| stream | held out | labels (model, fitted on) | learned | the same run's agreement arm alone | "
-        "shipped router (LOFO) | prompt length | AUC of the learned agreement | ranked by actual disagreement |"
+        "| stream | held out | labels (model, fitted on) | learned | shipped router (LOFO) | prompt length | "
+        "AUC of the learned agreement | ranked by actual disagreement |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for s in streams:
         for r in route_rows[s.name]:
             print(
-                f"| {s.name} | {len(s.held_out)} | {r['labels']} | {r['learned']:.3f} | "
-                f"{r.get('agreement_only', float('nan')):.3f} | {r['shipped']:.3f} | "
+                f"| {s.name} | {len(s.held_out)} | {r['labels']} | {r['learned']:.3f} | {r['shipped']:.3f} | "
                 f"{r['length']:.3f} | {r['auc']:.3f} | {r['disagreement']:.3f} |"
             )
     plot(cascade_rows, route_rows, plot_prefix)

@@ -81,10 +81,9 @@ def _answer(kwargs: Mapping[str, Any], response: Any, deployment: str) -> Candid
 
 
 def routed_job(
-    audit: AuditConfig, record: Mapping[str, Any], kwargs: Mapping[str, Any], response: Any, prefer: bool = False
+    audit: AuditConfig, record: Mapping[str, Any], kwargs: Mapping[str, Any], response: Any
 ) -> AuditJob | None:
-    """The audit a successful routed call gives, if any. `prefer` (a learning group): with an audit judge, the judge
-    also says which answer is better when the two disagree (preference labels, docs/learning.md)."""
+    """The audit a successful routed call gives, if any."""
     entry = record.get("audit")
     messages = kwargs.get("messages")
     if not isinstance(entry, Mapping) or not isinstance(messages, list) or not messages:
@@ -98,11 +97,9 @@ def routed_job(
     if isinstance(suspended, Mapping):
         arm = str(suspended["deployment"])
         ask = TopArm((str(suspended["id"]),), _params(kwargs), audit.timeout)
-        return AuditJob(
-            group, arm, arm, "audit", list(messages), None, reference=answer, ask=ask, judge=judge, prefer=prefer
-        )
+        return AuditJob(group, arm, arm, "audit", list(messages), None, reference=answer, ask=ask, judge=judge)
     strongest = entry.get("strongest") or {}
     if served == strongest.get("deployment") or not entry.get("sampled"):
         return None
     ask = TopArm((str(strongest["id"]),), _params(kwargs), audit.timeout)
-    return AuditJob(group, served, served, "audit", list(messages), answer, ask=ask, judge=judge, prefer=prefer)
+    return AuditJob(group, served, served, "audit", list(messages), answer, ask=ask, judge=judge)

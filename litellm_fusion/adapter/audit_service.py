@@ -141,8 +141,7 @@ class AuditService:
             from .audit_routing import routed_job
 
             group = str(route["group"])
-            routing = self.groups[group]
-            job = routed_job(routing.audit, route, kwargs, response, prefer=bool(routing.learn))  # type: ignore[arg-type]
+            job = routed_job(self.groups[group].audit, route, kwargs, response)  # type: ignore[arg-type]
             if job is not None:
                 self.submit(job, self.groups[group].audit, metadata, _call_id(kwargs))
 
@@ -196,8 +195,7 @@ class AuditService:
         else:
             self.metrics.escalation_check(scope, tier, result.outcome)
         if result.outcome != "undecided":
-            agreed = result.outcome == "agree"
-            self._emit([Label(scope, job.arm, job.messages, agreed, job.source, result.preferred)])
+            self._emit([Label(scope, job.arm, job.messages, result.outcome == "agree", job.source)])
 
     def _emit(self, labels: list[Label]) -> None:
         if not labels or isinstance(self.labels, NoLabels):

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 LabelSource = Literal["audit", "escalation_check", "acceptance"]
-Preferred = Literal["top", "arm", "tie"]
 
 
 @dataclass(frozen=True)
@@ -26,7 +25,6 @@ class Label:
     ]  # the request's messages: the learner reads features from them, never stores them
     good: bool  # the arm's answer agreed with the top arm's (undecided comparisons give no label)
     source: LabelSource
-    preferred: Preferred | None = None  # a routed audit that asked its judge: whose answer was better (or a tie)
 
 
 class LabelSink(Protocol):

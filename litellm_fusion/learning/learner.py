@@ -17,7 +17,7 @@ import logging
 import random
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -26,7 +26,7 @@ from ..engine.labels import Label
 from ..routing.difficulty_model import DifficultyModel
 from .features import Features, features_of
 from .model import ArmModel, Example, LearnedModel, fit_arm
-from .priors import CascadePrior, RoutingPrior, preference_arms
+from .priors import CascadePrior, RoutingPrior
 from .store import LabelRecord, LearningStore, StoreUnavailable
 
 log = logging.getLogger("litellm_fusion")
@@ -78,29 +78,6 @@ def label_value(kind: str, label: Label) -> float | None:
     return None
 
 
-def fit_scope(
-    prior: CascadePrior | RoutingPrior, records: Mapping[str, Sequence[LabelRecord]], previous: LearnedModel | None
-) -> tuple[dict[str, ArmModel], int]:
-    """Every arm's model from its label records, oldest first (and the number of records read). A routed
-    deployment's records that carry a judge's preference also fit its two preference arms (learning/priors.py)."""
-    arms: dict[str, ArmModel] = {}
-    total = 0
-    for arm, kept in sorted(records.items()):
-        if not kept:
-            continue
-        targets = [(arm, [(r.features, r.y) for r in kept])]
-        judged = [r for r in kept if r.preferred is not None]
-        if judged and isinstance(prior, RoutingPrior):
-            top_better, arm_better = preference_arms(arm)
-            targets.append((top_better, [(r.features, float(r.preferred == "top")) for r in judged]))
-            targets.append((arm_better, [(r.features, float(r.preferred == "arm")) for r in judged]))
-        for name, rows in targets:
-            examples = [Example(f, y, prior.offset(name, f)) for f, y in rows]
-            arms[name] = fit_arm(examples, previous.arms.get(name) if previous else None)
-        total += len(kept)
-    return arms, total
-
-
 class Learner:
     def __init__(
         self,
@@ -146,20 +123,16 @@ class Learner:
                 return
             features = self.features(label.messages)
             if features is not None and scope is not None:
-                arm = scope.aliases.get(label.arm, label.arm)
-                preferred = label.preferred if scope.kind == "group" else None
-                self.record(label.scope, arm, y, label.source, features, preferred)
+                self.record(label.scope, scope.aliases.get(label.arm, label.arm), y, label.source, features)
         except Exception as exc:  # noqa: BLE001 - a label must never fail the caller
             self.dropped += 1
             log.warning("litellm_fusion: learning dropped a label (%s: %s)", type(exc).__name__, exc)
 
-    def record(
-        self, scope: str, arm: str, y: float, source: str, features: Features, preferred: str | None = None
-    ) -> None:
+    def record(self, scope: str, arm: str, y: float, source: str, features: Features) -> None:
         """Store one labelled outcome in the background."""
         if scope not in self.scopes:
             return
-        record = LabelRecord(y, source, self._clock(), features, preferred)
+        record = LabelRecord(y, source, self._clock(), features)
         self._spawn(self._add(scope, arm, record))
 
     # ---- what requests read ----
@@ -269,11 +242,16 @@ class Learner:
     ) -> tuple[dict[str, ArmModel], int]:
         """Every arm's model from its stored records (in a worker thread: pure CPU, no event loop)."""
         horizon = self._clock() - self.settings.ttl
-        decoded = {
-            arm: [r for r in map(LabelRecord.decode, reversed(records)) if r is not None and r.at >= horizon]
-            for arm, records in raw.items()
-        }
-        return fit_scope(spec.prior, decoded, previous)
+        arms: dict[str, ArmModel] = {}
+        total = 0
+        for arm, records in sorted(raw.items()):
+            decoded = [r for r in map(LabelRecord.decode, reversed(records)) if r is not None and r.at >= horizon]
+            if not decoded:
+                continue
+            examples = [Example(r.features, r.y, spec.prior.offset(arm, r.features)) for r in decoded]
+            arms[arm] = fit_arm(examples, previous.arms.get(arm) if previous else None)
+            total += len(examples)
+        return arms, total
 
     async def _published(self, store: LearningStore, scope: str) -> LearnedModel | None:
         raw = await store.read_model(scope)

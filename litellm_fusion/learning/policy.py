@@ -11,9 +11,6 @@ rather than replacing it:
     p = p_top - (p_top - p_prior) * (1 - P_learned(agree)) / (1 - P_prior(agree))
 A model fitted on no labels is the prior; where this traffic's cheap answers disagree more often than the prior
 expected, the deployment's estimate falls (its predicted gain grows), and where they agree more, it rises.
-With preference labels (a judged audit said whose answer was better: the group has an audit `judge`), the
-deployment's two preference arms predict the gain itself, and they decide instead:
-    p = p_top - (P(the strongest's answer better) - P(the deployment's answer better))
 """
 
 from __future__ import annotations
@@ -26,7 +23,7 @@ from typing import Any
 from ..config.learning import LearningSettings
 from .features import Features
 from .learner import View
-from .priors import CascadePrior, RoutingPrior, preference_arms, tier_arm
+from .priors import CascadePrior, RoutingPrior, tier_arm
 
 
 @dataclass
@@ -100,14 +97,6 @@ def routing_success(view: View, features: Features | None, prior: RoutingPrior) 
     for deployment, strength in prior.strengths.items():
         arm = view.model.arms.get(deployment)
         if deployment == prior.top or arm is None or arm.n == 0:
-            continue
-        top_better, arm_better = (view.model.arms.get(name) for name in preference_arms(deployment))
-        if top_better is not None and arm_better is not None and top_better.n > 0:
-            names = preference_arms(deployment)
-            gain = top_better.predict(features, prior.offset(names[0], features)) - arm_better.predict(
-                features, prior.offset(names[1], features)
-            )
-            out[deployment] = min(1.0, max(0.0, p_top - gain))
             continue
         offset = prior.offset(deployment, features)
         ratio = (1.0 - arm.predict(features, offset)) / max(1e-6, 1.0 - _sigmoid(offset))

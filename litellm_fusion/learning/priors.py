@@ -5,9 +5,6 @@
   as if independently: agreement of all of them needs all of them right, near enough.
 - A routed group's cheaper deployment is good when its answer agrees with the strongest deployment's. Its prior:
   both right, or both wrong and by chance alike (CHANCE_ALIKE; a multiple-choice question has a few options).
-- Its preference arms (a judged audit said whose answer was better): `<deployment>|top` (the strongest's answer
-  was better; prior: the strongest right and the deployment wrong) and `<deployment>|arm` (the deployment's was
-  better; prior: the other way round). Their difference is the gain the strongest adds on the request.
 
 A tier or deployment without a known strength has no prior (logit 0: even odds; the labels decide).
 """
@@ -39,29 +36,16 @@ class CascadePrior:
         return logit(p)
 
 
-TOP_BETTER, ARM_BETTER = "|top", "|arm"  # suffixes of a deployment's preference arms
-
-
-def preference_arms(arm: str) -> tuple[str, str]:
-    """A routed deployment's two preference arms: (the strongest's answer was better, the deployment's was)."""
-    return arm + TOP_BETTER, arm + ARM_BETTER
-
-
 @dataclass(frozen=True)
 class RoutingPrior:
     strengths: Mapping[str, float]  # deployment (litellm_params.model) -> strength
     top: str  # the strongest deployment: the arm every other one is compared with
 
     def offset(self, arm: str, f: Features) -> float:
-        base = arm.removesuffix(TOP_BETTER).removesuffix(ARM_BETTER)
-        s_arm, s_top = self.strengths.get(base), self.strengths.get(self.top)
+        s_arm, s_top = self.strengths.get(arm), self.strengths.get(self.top)
         if s_arm is None or s_top is None:
             return 0.0
         p_arm, p_top = f.estimate.p_success(s_arm), f.estimate.p_success(s_top)
-        if arm.endswith(TOP_BETTER):
-            return logit(p_top * (1.0 - p_arm))
-        if arm.endswith(ARM_BETTER):
-            return logit(p_arm * (1.0 - p_top))
         return logit(p_arm * p_top + (1.0 - p_arm) * (1.0 - p_top) * CHANCE_ALIKE)
 
 

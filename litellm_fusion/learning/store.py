@@ -14,8 +14,6 @@ from typing import Any, Protocol
 
 from .features import Features
 
-PREFERRED = ("top", "arm", "tie")
-
 
 class StoreUnavailable(Exception):
     """The store could not be reached in time (the learner falls back to the shipped prior)."""
@@ -27,25 +25,16 @@ class LabelRecord:
     source: str  # audit | escalation_check | acceptance | outcome
     at: float  # unix time
     features: Features
-    preferred: str | None = None  # a judged routed audit: top | arm | tie (learning/priors.py preference arms)
 
     def encode(self) -> str:
-        data = {"y": self.y, "src": self.source, "t": round(self.at, 3), "f": self.features.encode()}
-        return json.dumps({**data, "p": self.preferred} if self.preferred else data)
+        return json.dumps({"y": self.y, "src": self.source, "t": round(self.at, 3), "f": self.features.encode()})
 
     @classmethod
     def decode(cls, raw: str | bytes) -> LabelRecord | None:
         """None for anything that is not a label record (a foreign or corrupt value is skipped)."""
         try:
             data: Any = json.loads(raw)
-            preferred = data.get("p")
-            return cls(
-                float(data["y"]),
-                str(data["src"]),
-                float(data["t"]),
-                Features.decode(data["f"]),
-                preferred if preferred in PREFERRED else None,
-            )
+            return cls(float(data["y"]), str(data["src"]), float(data["t"]), Features.decode(data["f"]))
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
 

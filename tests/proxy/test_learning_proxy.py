@@ -1,8 +1,7 @@
 """Learning (`learn: true`) through two real proxy replicas sharing a real redis-server: labels observed by one replica
 change the other's decisions once it hot-loads the model; a learning cascade skips the tier predicted to fail and
 still explores at the configured share; decisions show the model's version and label count; no prompt text reaches
-Redis; Redis killed mid-stream: the shipped prior decides and every reply succeeds. A learning group with an audit judge
-stores the judge's preference with each disagreeing audit and fits the preference arms from it."""
+Redis; Redis killed mid-stream: the shipped prior decides and every reply succeeds."""
 
 from __future__ import annotations
 
@@ -24,9 +23,6 @@ PRICES = {"l-a": (1e-7, 2e-7), "l-b": (2e-7, 3e-7), "l-top": (5e-6, 1.5e-5)}
 GROUP = "learn-auto"
 # strength, $/in, $/out: the shipped prior predicts a gain of 0.089 on CAPITAL, just under balanced's price of r-top
 GROUP_DEPLOYMENTS = {"r-cheap": (1.3, 1e-7, 4e-7), "r-top": (2.0, 1e-5, 4e-5)}
-JUDGED = "learn-judged"  # the same two deployments' kind, with an audit judge: preference labels
-JUDGED_DEPLOYMENTS = {"j-cheap": (1.3, 1e-7, 4e-7), "j-top": (2.0, 1e-5, 4e-5)}
-JUDGE = "l-judge"
 CASCADE = "fusion/learning"
 EXPLORE = 0.25
 LEARNING = {"explore": EXPLORE, "seed": 11, "min_labels": 6, "refit_every": 6, "poll_s": 0.3}
@@ -35,12 +31,11 @@ CAPITAL = "What is the capital of {}? (ref " + MARK + ")"
 
 
 def proxy_config(url: str, redis_port: int) -> dict[str, Any]:
-    models = [fake_deployment(n, url, *p) for n, p in {**PRICES, JUDGE: (1e-6, 2e-6)}.items()]
-    for group, members in ((GROUP, GROUP_DEPLOYMENTS), (JUDGED, JUDGED_DEPLOYMENTS)):
-        for name, (strength, price_in, price_out) in members.items():
-            entry = fake_deployment(name, url, price_in, price_out)
-            entry["model_name"], entry["model_info"]["strength"] = group, strength
-            models.append(entry)
+    models = [fake_deployment(n, url, *p) for n, p in PRICES.items()]
+    for name, (strength, price_in, price_out) in GROUP_DEPLOYMENTS.items():
+        entry = fake_deployment(name, url, price_in, price_out)
+        entry["model_name"], entry["model_info"]["strength"] = GROUP, strength
+        models.append(entry)
     models.append(
         {
             "model_name": CASCADE,
@@ -52,10 +47,7 @@ def proxy_config(url: str, redis_port: int) -> dict[str, Any]:
         "router_settings": {"num_retries": 0, "redis_host": "127.0.0.1", "redis_port": redis_port},
         "litellm_settings": dict(FUSION_WIRING),
         "litellm_fusion": {
-            "routing": {
-                GROUP: {"mode": "balanced", "audit": {"rate": 1.0}, "learn": True},
-                JUDGED: {"mode": "balanced", "audit": {"rate": 1.0, "judge": JUDGE}, "learn": True},
-            },
+            "routing": {GROUP: {"mode": "balanced", "audit": {"rate": 1.0}, "learn": True}},
             "audits": {"refresh_s": 0.2, "timeout_ms": 500},
             "learning": LEARNING,
         },
@@ -175,42 +167,6 @@ def test_a_learning_cascade_skips_the_tier_predicted_to_fail_and_still_explores(
     assert report["p_good"][0] < report["skip_below"] and report["skipped"] == [1] and not report["explored"]
     assert fusion["escalations"][0]["tier"] == 1 and fusion["escalations"][0]["code"] == "skipped"
     assert f"learned v{report['model_version']}" in " ".join(metadata["routing_decision"]["signals"])
-
-
-def prefers_paris(body: dict[str, Any]) -> str:
-    """The audit judge: prefers the candidate (A or B, in random order) that names Paris."""
-    user = body["messages"][-1]["content"]
-    a = user[user.index('label="A">') :].split("</candidate", 1)[0]
-    return json.dumps({"preference": "A" if "Paris" in a else "B", "confidence": 0.9})
-
-
-def test_a_judged_group_learns_from_the_judges_preferences(replicas, upstream, redis_server):
-    """Audits of a learning group with an audit judge: the cheap answer (Lyon) disagrees with the strongest's (Paris),
-    the judge is asked which is better (blind: no deployment named, the order random), each label record keeps its
-    verdict, and the published model has the deployment's preference arms."""
-    one, _ = replicas
-    for model, text in {"j-cheap": "Lyon", "j-top": "Paris"}.items():
-        upstream.set(model, text=text, prompt_tokens=20, completion_tokens=5)
-    upstream.set(JUDGE, text=prefers_paris, prompt_tokens=300, completion_tokens=12)
-    for country in ["Peru", "Chad", "Fiji", "Iran", "Togo", "Iraq", "Guam", "Niue"]:
-        reply, _ = ask(one, JUDGED, capital(country))
-        assert reply.choices[0].message.content in {"Lyon", "Paris"}
-    client = redis_server.client()
-    key = "litellm_fusion:learn:{" + JUDGED + "}:labels:openai/j-cheap"
-
-    def judged() -> list[dict[str, Any]] | None:
-        records = [json.loads(r) for r in client.lrange(key, 0, -1)]
-        return records if len(records) >= 6 else None
-
-    records = wait_for(judged, timeout=30, what="six judged audit labels")
-    assert {(r["y"], r.get("p")) for r in records} == {(0.0, "top")}
-    prompts = [s.body["messages"][-1]["content"] for s in upstream.requests_for(JUDGE)]
-    assert len(prompts) >= 6 and all(MARK in p for p in prompts)  # the conversation, fenced
-    assert not any("j-top" in p or "j-cheap" in p for p in prompts)  # blind: no deployment named
-    model_key = "litellm_fusion:learn:{" + JUDGED + "}:model"
-    model = wait_for(lambda: client.get(model_key), timeout=30, what="the published model")
-    arms = json.loads(model)["arms"]
-    assert {"openai/j-cheap", "openai/j-cheap|top", "openai/j-cheap|arm"} <= set(arms)
 
 
 def test_no_prompt_text_in_redis(replicas, redis_server):

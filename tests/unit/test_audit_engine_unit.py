@@ -261,7 +261,7 @@ def test_judge_order_is_random_and_the_verdict_is_read_for_the_cheaper_arm():
         for _ in range(20):
             assert (await judge_pair(judge_preferring("top"), conversation(1), cheap, top, rng))[0] == "disagree"
             assert (await judge_pair(judge_preferring("cheap"), conversation(1), cheap, top, rng))[0] == "agree"
-            outcome, reason, cost, _ = await judge_pair(judge_preferring("tie"), conversation(1), cheap, top, rng)
+            outcome, reason, cost = await judge_pair(judge_preferring("tie"), conversation(1), cheap, top, rng)
             assert (outcome, cost) == ("agree", 0.002) and reason.startswith("judge: tie")
 
         async def broken(prompt: list[dict[str, Any]]) -> PairVerdict:
@@ -287,48 +287,6 @@ def test_an_audit_asks_the_top_arm_compares_and_bills_its_calls():
         failing = ScriptedCaller({"s": RuntimeError("down"), "s2": RuntimeError("down")})
         result = await run_audit(job, failing, None, random.Random(0))
         assert result.outcome == "failed" and "down" in result.reason
-
-    asyncio.run(go())
-
-
-def test_a_preference_job_asks_the_judge_whose_answer_is_better_only_when_they_disagree():
-    """A learning routed group with an audit judge (`prefer`): agreeing answers are a tie without a judge call; on a
-    disagreement the judge names the better answer (blind: the top answer is A or B at random), its cost is billed,
-    and the relation's outcome stands. A job without `prefer` never asks the judge about decided answers."""
-    calls: list[str] = []
-
-    async def judge(prompt: list[dict[str, Any]]) -> PairVerdict:
-        user = prompt[1]["content"]
-        calls.append(user)
-        a_is_top = user[user.index('label="A">') + 11 :].startswith("(C)")
-        return PairVerdict("A" if a_is_top else "B", "the top one", cost=0.004)
-
-    async def go() -> None:
-        caller = ScriptedCaller({"strong": "(C)"}, cost=0.01)
-        rng = random.Random(1)
-        job = AuditJob(
-            "auto", "cheap", "cheap", "audit", conversation(1), cand("(B)"), ask=TopArm(("strong",), {}, 5.0)
-        )
-        job.judge = job.prefer = True
-        for _ in range(6):
-            result = await run_audit(job, caller, judge, rng)
-            assert (result.outcome, result.preferred) == ("disagree", "top")
-            assert result.cost == pytest.approx(0.014) and "the top answer is better" in result.reason
-        job.answer = cand("The answer is C.")
-        agreed = await run_audit(job, caller, judge, rng)
-        assert (agreed.outcome, agreed.preferred, agreed.cost) == ("agree", "tie", pytest.approx(0.01))
-        assert len(calls) == 6
-        job.answer, job.prefer = cand("(B)"), False
-        plain = await run_audit(job, caller, judge, rng)
-        assert (plain.outcome, plain.preferred, plain.cost) == ("disagree", None, pytest.approx(0.01))
-        assert len(calls) == 6
-
-        async def broken(prompt: list[dict[str, Any]]) -> PairVerdict:
-            return PairVerdict(None, "unusable verdict", cost=0.001)
-
-        job.prefer = True
-        failed = await run_audit(job, caller, broken, rng)
-        assert (failed.outcome, failed.preferred) == ("disagree", None) and failed.cost == pytest.approx(0.011)
 
     asyncio.run(go())
 

@@ -14,11 +14,10 @@ import pytest
 from litellm_fusion.config.learning import LearningSettings
 from litellm_fusion.engine.labels import Label
 from litellm_fusion.learning.features import BITS, Features, features_of
-from litellm_fusion.learning.learner import View, fit_scope, label_value
+from litellm_fusion.learning.learner import View, label_value
 from litellm_fusion.learning.model import ArmModel, Example, LearnedModel, fit_arm
 from litellm_fusion.learning.policy import describe, plan_tiers, routing_success
-from litellm_fusion.learning.priors import CascadePrior, RoutingPrior, cascade_prior, preference_arms
-from litellm_fusion.learning.store import LabelRecord
+from litellm_fusion.learning.priors import CascadePrior, RoutingPrior, cascade_prior
 from litellm_fusion.routing.difficulty_model import Estimate
 from litellm_fusion.routing.strategy import DeploymentProfile, choose
 
@@ -192,58 +191,3 @@ def test_bad_learning_settings_name_the_field() -> None:
             parse_settings({"learning": bad})
     with pytest.raises(RoutingConfigError, match=r"learning\.nope: unknown option"):
         parse_settings({"learning": {"nope": 1}})
-
-
-def test_preference_labels_fit_the_gain_arms_and_decide_a_routed_estimate() -> None:
-    """A judged routed audit (the group has an audit judge) stores whose answer was better; fit_scope fits the
-    deployment's two preference arms from those records, and the routed estimate is then p_top minus the learned gain:
-    on a topic where the strongest's answer keeps winning the cheap deployment's estimate falls, where the answers
-    tie it rises to the strongest's."""
-    prior = RoutingPrior({"cheap": 0.0, "top": 2.5}, "top")
-    rng = random.Random(4)
-    records = []
-    for i in range(300):
-        hard = rng.random() < 0.5
-        topic = "quantum entanglement photon spin decoherence" if hard else "recipe soup onion garlic simmer"
-        f = features_of(user(f"{topic} question number {i} {rng.randrange(10**6)}"))
-        assert f is not None
-        preferred = "top" if hard else "tie"
-        records.append(LabelRecord(0.0 if hard else 1.0, "audit", 1000.0 + i, f, preferred))
-    records.append(LabelRecord(1.0, "audit", 2000.0, records[0].features))  # unjudged: agreement arm only
-    arms, total = fit_scope(prior, {"cheap": records}, None)
-    top_better, arm_better = preference_arms("cheap")
-    assert total == 301 and set(arms) == {"cheap", top_better, arm_better}
-    assert arms["cheap"].n == 301 and arms[top_better].n == arms[arm_better].n == 300
-    view = view_with(arms)
-    hard = features_of(user("quantum entanglement photon spin decoherence question"))
-    easy = features_of(user("recipe soup onion garlic simmer question"))
-    assert hard is not None and easy is not None
-    p_hard, p_easy = (routing_success(view, f, prior)["cheap"] for f in (hard, easy))
-    top_hard, top_easy = (f.estimate.p_success(2.5) for f in (hard, easy))
-    assert top_hard - p_hard > 0.6  # the strongest adds most of its success on the topic it keeps winning
-    assert top_easy - p_easy < 0.1  # and almost nothing where the answers tie
-    # without preference arms the same agreement labels go through the agreement ratio (as before)
-    agreement_only = routing_success(view_with({"cheap": arms["cheap"]}), hard, prior)["cheap"]
-    assert agreement_only != pytest.approx(p_hard)
-    # the preference arms' priors: the strongest right and the deployment wrong, and the other way round
-    p_c, p_t = hard.estimate.p_success(0.0), hard.estimate.p_success(2.5)
-    assert 1 / (1 + math.exp(-prior.offset(top_better, hard))) == pytest.approx(p_t * (1 - p_c), abs=1e-3)
-    assert 1 / (1 + math.exp(-prior.offset(arm_better, hard))) == pytest.approx(p_c * (1 - p_t), abs=1e-3)
-
-
-def test_label_records_keep_the_preference_and_ignore_a_foreign_one() -> None:
-    f = features_of(user("a question"))
-    assert f is not None
-    back = LabelRecord.decode(LabelRecord(0.0, "audit", 5.0, f, "top").encode())
-    assert back is not None and back.preferred == "top"
-    plain = LabelRecord(1.0, "audit", 5.0, f)
-    assert '"p"' not in plain.encode() and LabelRecord.decode(plain.encode()).preferred is None
-    forged = json.loads(plain.encode()) | {"p": "<script>"}
-    assert LabelRecord.decode(json.dumps(forged)).preferred is None
-
-
-def test_a_cascade_scope_ignores_preferences() -> None:
-    f = features_of(user("a question"))
-    assert f is not None
-    arms, _ = fit_scope(cascade_prior([[0.0], [2.0]]), {"tier:1": [LabelRecord(1.0, "audit", 1.0, f, "top")]}, None)
-    assert set(arms) == {"tier:1"}

@@ -5,10 +5,6 @@ like every judge prompt of the engine (engine/prompts.py): text inside a candida
 The verdict is LiteLLM's shadow-evaluation shape, `{"preference": "A" | "B" | "tie", "confidence": 0..1}`, read by
 the adapter with LiteLLM's own parser. A tie, or the cheaper arm's answer preferred, is agreement (the cheaper
 answer lost nothing); the top arm's answer preferred is disagreement; an unusable verdict leaves it undecided.
-
-The same judge also says which of two *disagreeing* answers is better (`judge_preference`), for a learning routed
-group: a preference label (top better, cheaper better, tie) says how much the strongest deployment adds on such a
-request, which agreement alone cannot (docs/learning.md, "Preference labels").
 """
 
 from __future__ import annotations
@@ -18,7 +14,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ..labels import Preferred
 from ..prompts import fence_id, render_candidate, render_conversation
 from ..records import Candidate, Message
 from .estimate import AuditOutcome
@@ -65,29 +60,18 @@ def pairwise_prompt(messages: Sequence[Message], first: Candidate, second: Candi
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
-async def judge_preference(
+async def judge_pair(
     judge: PairJudge, messages: Sequence[Message], cheap: Candidate, top: Candidate, rng: random.Random
-) -> tuple[Preferred | None, str, float]:
-    """(which answer the judge preferred, None when its verdict is unusable; the reason; the judge call's cost).
-    Blind: the cheaper arm's answer is A or B at random."""
+) -> tuple[AuditOutcome, str, float]:
+    """(outcome, reason, the judge call's cost) for the cheaper arm's answer against the top arm's."""
     cheap_is_a = rng.random() < 0.5
     first, second = (cheap, top) if cheap_is_a else (top, cheap)
     verdict = await judge(pairwise_prompt(messages, first, second))
     if verdict.preference is None:
-        return None, f"judge: {verdict.reason}", verdict.cost
+        return "undecided", f"judge: {verdict.reason}", verdict.cost
     if verdict.preference == "tie":
-        return "tie", f"judge: tie ({verdict.reason})", verdict.cost
+        return "agree", f"judge: tie ({verdict.reason})", verdict.cost
     cheap_won = (verdict.preference == "A") == cheap_is_a
     if cheap_won:
-        return "arm", f"judge: the cheaper answer is better ({verdict.reason})", verdict.cost
-    return "top", f"judge: the top answer is better ({verdict.reason})", verdict.cost
-
-
-async def judge_pair(
-    judge: PairJudge, messages: Sequence[Message], cheap: Candidate, top: Candidate, rng: random.Random
-) -> tuple[AuditOutcome, str, float, Preferred | None]:
-    """(outcome, reason, the judge call's cost, the preference) for the cheaper arm's answer against the top arm's:
-    a tie or the cheaper answer preferred is agreement, the top answer preferred disagreement."""
-    preferred, reason, cost = await judge_preference(judge, messages, cheap, top, rng)
-    outcome: AuditOutcome = "undecided" if preferred is None else "disagree" if preferred == "top" else "agree"
-    return outcome, reason, cost, preferred
+        return "agree", f"judge: the cheaper answer is better ({verdict.reason})", verdict.cost
+    return "disagree", f"judge: the top answer is better ({verdict.reason})", verdict.cost

@@ -8,9 +8,7 @@ Sources:
   call, never a judge): free labels, counted apart from audits (they only see escalated requests).
 
 The comparison is the answers package's relation; where it is undecided (free-form text) and the job may ask the
-judge (paid audits only), the pairwise judge decides (pair_judge.py). A job that wants a preference (`prefer`: a
-learning routed group with an audit judge) also asks the judge which answer is better when the relation found them
-different; agreeing answers are a tie. The result then says which arm's answer was better (`preferred`).
+judge (paid audits only), the pairwise judge decides (pair_judge.py).
 """
 
 from __future__ import annotations
@@ -25,7 +23,7 @@ from ..answers import clusters, compare_replies
 from ..calls import Deadline, PanelCall, run_panel
 from ..records import Caller, Candidate, Ledger, Message
 from .estimate import AuditOutcome
-from .pair_judge import PairJudge, Preferred, judge_pair, judge_preference
+from .pair_judge import PairJudge, judge_pair
 
 Source = Literal["audit", "escalation_check"]
 
@@ -52,7 +50,6 @@ class AuditJob:
     reference: Candidate | None = None  # the top arm's answer (None: asked now, `ask`)
     ask: TopArm | None = None  # the calls that give the missing answer (none: both are known, no cost)
     judge: bool = False  # an undecided comparison may go to the audit judge
-    prefer: bool = False  # also ask the judge which answer is better when they disagree (preference labels)
     identity: dict[str, Any] = field(default_factory=dict)  # adapter data (who is billed), opaque here
 
     @property
@@ -65,7 +62,6 @@ class AuditResult:
     outcome: AuditOutcome | Literal["failed"]
     reason: str
     cost: float = 0.0
-    preferred: Preferred | None = None  # `prefer` jobs: the better answer's arm (None: no usable judge verdict)
 
 
 async def top_answer(answers: Sequence[Candidate]) -> Candidate | None:
@@ -102,13 +98,7 @@ async def run_audit(job: AuditJob, caller: Caller | None, judge: PairJudge | Non
     assert answer is not None and reference is not None
     found = await compare_replies(answer, reference)
     outcome, reason = found.outcome, found.reason
-    preferred: Preferred | None = None
     if outcome == "undecided" and job.judge and judge is not None:
-        outcome, reason, judge_cost, preferred = await judge_pair(judge, job.messages, answer, reference, rng)
+        outcome, reason, judge_cost = await judge_pair(judge, job.messages, answer, reference, rng)
         cost += judge_cost
-    elif outcome == "agree":
-        preferred = "tie"  # the same answer: neither is better
-    elif outcome == "disagree" and job.prefer and job.judge and judge is not None:
-        preferred, why, judge_cost = await judge_preference(judge, job.messages, answer, reference, rng)
-        reason, cost = f"{reason}; {why}", cost + judge_cost
-    return AuditResult(outcome, reason, cost, preferred if job.prefer else None)
+    return AuditResult(outcome, reason, cost)
