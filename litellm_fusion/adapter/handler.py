@@ -177,8 +177,6 @@ class FusionHandler(CustomLLM):
             pre.record(metadata, result, started, first_at)
             if config.tiered:
                 self.audits.cascade_done(call_id, config, pre.audit, request.messages, request.params, result)
-                if self.learning is not None:
-                    self.learning.cascade_done(config, result)
             settled = True
             yield config, result
         except (asyncio.CancelledError, GeneratorExit):

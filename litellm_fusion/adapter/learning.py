@@ -3,8 +3,7 @@
 - `learner`: the audit service's LabelSink (engine/labels.py; wired in litellm_fusion/__init__.py); labels for a
   scope without `learn: true` on this proxy are dropped.
 - Cascades with `learn: true`: `cascade_plan` (before the first tier: which tiers the learned model skips); after the
-  request, each earlier tier that ran reaches the learner as an acceptance label from the audit service, and
-  `cascade_done` adds what each tier cost to this replica's tier costs (the skip rule weighs them).
+  request, each earlier tier that ran reaches the learner as an acceptance label from the audit service.
 - Routed groups with `learn: true`: `routing_success` (the learned success estimates `choose` takes) and
   `explore_route` (a share of requests goes to a cheaper deployment, so every deployment keeps getting labels).
 """
@@ -17,12 +16,10 @@ from typing import Any
 
 from ..config.fusion import FusionModelConfig
 from ..config.settings import PluginSettings
-from ..engine.records import FusionResult
 from ..learning.features import Features
 from ..learning.learner import Learner, Scope, View
 from ..learning.policy import TierPlan, plan_tiers, routing_success
 from ..learning.priors import RoutingPrior, cascade_prior
-from ..learning.tier_costs import TierCosts
 from ..routing.strategy import Decision, DeploymentProfile, redirected
 from .deployment_profiles import model_strength
 from .redis_learning_store import LearningStores
@@ -55,7 +52,6 @@ class LearningRuntime:
         self.settings = settings.learning
         self.stores = LearningStores(settings.judge_cache, settings.learning)
         self.learner = Learner(settings.learning, self.stores.current)
-        self.costs = TierCosts()
 
     # ---- cascades ----
     def _cascade_scope(self, router: Any, config: FusionModelConfig) -> Scope:
@@ -78,13 +74,7 @@ class LearningRuntime:
         features = self.learner.features(messages)
         explore = self.learner.explore()
         view = self.learner.view(config.name)
-        costs = self.costs.of(config.name)
-        return plan_tiers(view, features, prior, len(config.tiers), self.settings, explore, costs)
-
-    def cascade_done(self, config: FusionModelConfig, result: FusionResult) -> None:
-        """A learning cascade answered: what each of its tiers that ran cost (every call, failed ones included)."""
-        if config.tiered and learns(config):
-            self.costs.observe(config.name, ((c.tier, c.cost) for c in result.calls))
+        return plan_tiers(view, features, prior, len(config.tiers), self.settings, explore)
 
     # ---- routed groups ----
     def _routing_scope(self, group: str, profiles: Sequence[DeploymentProfile]) -> Scope:

@@ -5,7 +5,7 @@ explore, when a learned prediction may skip a tier, and how much state Redis kee
 
 ```yaml
 litellm_fusion:
-  learning: {explore: 0.05, skip_below: 0.2, skip_on_cost: true, min_labels: 50, max_labels: 2000, ttl: 1209600}
+  learning: {explore: 0.05, skip_below: 0.2, min_labels: 50, max_labels: 2000, ttl: 1209600}
 ```
 """
 
@@ -31,11 +31,6 @@ class LearningSettings(BaseModel):
         lt=1,
         description="a cascade tier is skipped when its learned probability of being accepted with an answer that "
         "agrees with the last tier is below this",
-    )
-    skip_on_cost: bool = Field(
-        default=True,
-        description="also skip a cascade tier whose mean cost is more than it is expected to save (its predicted "
-        "acceptance times the expected cost of the tiers after it, from the costs this replica has seen)",
     )
     min_labels: int = Field(
         default=50, ge=1, description="labels of a tier before the learned model may skip it (until then: no skip)"

@@ -59,53 +59,27 @@ def describe(report: Mapping[str, Any]) -> str:
 
 
 def plan_tiers(
-    view: View,
-    features: Features | None,
-    prior: CascadePrior,
-    tiers: int,
-    settings: LearningSettings,
-    explore: bool,
-    costs: Mapping[int, float] | None = None,
+    view: View, features: Features | None, prior: CascadePrior, tiers: int, settings: LearningSettings, explore: bool
 ) -> TierPlan:
-    """The tiers a learning cascade skips for this request, and what the spend metadata says about it.
-
-    A tier t (never the last) whose model has at least `min_labels` labels predicts p = P(accepted, with an answer
-    the last tier agrees with). It is skipped when p < `skip_below`, or (`skip_on_cost`, with every tier's cost from t
-    on known: `costs`) when running it is expected to cost more than it saves: p * E(t+1) < C(t), where C(t) is the
-    tier's mean cost and E(t+1) the expected cost of the tiers after it, E(last) = C(last) and
-    E(u) = C(u) + (1 - p(u)) * E(u+1) for a tier u that runs (E(u+1) for one skipped; a tier without a prediction is
-    taken to escalate). A skipped tier saves its latency on every request and its cost, and costs E(t+1) only when it
-    would have accepted; it cannot lower quality (a later, stronger tier answers)."""
+    """The tiers a learning cascade skips for this request, and what the spend metadata says about it."""
     p_good: list[float | None] = []
+    plan = TierPlan()
     for t in range(1, tiers):
         arm = view.model.arms.get(tier_arm(t)) if view.model is not None and features is not None else None
         if arm is None or features is None or arm.n < settings.min_labels:
             p_good.append(None)
             continue
-        p_good.append(round(arm.predict(features, prior.offset(tier_arm(t), features)), 4))
-    known = dict(costs or {}) if settings.skip_on_cost else {}
-    reasons: dict[int, str] = {}
-    rest = known.get(tiers)  # E(t+1): the expected cost from the next tier on (None: unknown)
-    for t in range(tiers - 1, 0, -1):
-        p, cost = p_good[t - 1], known.get(t)
-        if p is not None and p < settings.skip_below:
-            reasons[t] = f"{model_label(view)}: predicted good {p:.2f} < {settings.skip_below:g}"
-        elif p is not None and cost is not None and rest is not None and p * rest < cost:
-            reasons[t] = (
-                f"{model_label(view)}: predicted good {p:.2f}, expected saving ${p * rest:.2g} < the tier's "
-                f"cost ${cost:.2g}"
-            )
-        if t in reasons:
-            continue  # skipped: the expected cost from here on is the next tier's
-        rest = None if cost is None or rest is None else cost + (1.0 - (p or 0.0)) * rest
-    plan = TierPlan({} if explore else dict(sorted(reasons.items())))
+        p = arm.predict(features, prior.offset(tier_arm(t), features))
+        p_good.append(round(p, 4))
+        if p < settings.skip_below and not explore:
+            plan.skip[t] = f"{model_label(view)}: predicted good {p:.2f} < {settings.skip_below:g}"
+    would_skip = any(p is not None and p < settings.skip_below for p in p_good)
     plan.report = {
         **view.report(),
         "p_good": p_good,
         "skip_below": settings.skip_below,
-        "tier_costs": {str(t): round(c, 8) for t, c in sorted(known.items())},
         "skipped": sorted(plan.skip),
-        "explored": bool(explore and reasons),
+        "explored": bool(explore and would_skip),
     }
     return plan
 
