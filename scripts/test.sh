@@ -9,8 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # The oldest pass's venv is set up in the background meanwhile (mostly downloading and byte-compiling on one core),
 # in two steps (scripts/test_oldest.sh); it is finished before the first test runs.
-oldest="" wheel=""
-trap 'for job in $oldest $wheel; do wait "$job" 2>/dev/null || true; done' EXIT
+oldest="" wheel="" unit=""
+trap 'for job in $oldest $wheel $unit; do wait "$job" 2>/dev/null || true; done' EXIT
 if [ $# -eq 0 ] && [ "${FUSION_OLDEST_PASS:-1}" != 0 ]; then
   bash scripts/test_oldest.sh --prepare &
   oldest=$!
@@ -49,7 +49,25 @@ bash scripts/setup_db.sh
 .venv/bin/python -m compileall -q -j 0 "$(.venv/bin/python -c 'import importlib.util as u; print(u.find_spec("prisma").submodule_search_locations[0])')" >/dev/null
 [ -z "$oldest" ] || wait "$oldest"
 export LITELLM_LOCAL_MODEL_COST_MAP=True
-.venv/bin/python -m pytest -q "$@"
+if [ $# -eq 0 ]; then
+  # The unit tier (no processes; ~45 s of one core) runs in a second pytest beside the main pass, whose first ~2
+  # minutes are the start of its proxy fleet (tests/support/proxy_fleet.py: CPU-bound, no test runs meanwhile): it
+  # is done before the first proxy test runs, and the two cores are busy through the fleet's start. Its output is
+  # shown after the main pass; its failure fails the run.
+  .venv/bin/python -m pytest -q -p no:cacheprovider tests/unit > .venv/unit-tier.log 2>&1 &
+  unit=$!
+  status=0
+  .venv/bin/python -m pytest -q --ignore=tests/unit || status=$?
+  unit_status=0
+  wait "$unit" || unit_status=$?
+  unit=""
+  echo "== the unit tier (run beside the main pass)"
+  cat .venv/unit-tier.log
+  [ "$status" = 0 ] || exit "$status"
+  [ "$unit_status" = 0 ] || { echo "the unit tier failed (above)" >&2; exit "$unit_status"; }
+else
+  .venv/bin/python -m pytest -q "$@"
+fi
 if [ -n "$wheel" ]; then
   status=0
   wait "$wheel" || status=$?
