@@ -9,8 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # The oldest pass's venv is set up in the background meanwhile (mostly downloading and byte-compiling on one core),
 # in two steps (scripts/test_oldest.sh); it is finished before the first test runs.
-oldest="" wheel="" unit=""
-trap 'for job in $oldest $wheel $unit; do wait "$job" 2>/dev/null || true; done' EXIT
+oldest="" wheel="" unit="" oldest_unit=""
+trap 'for job in $oldest $wheel $unit $oldest_unit; do wait "$job" 2>/dev/null || true; done' EXIT
 if [ $# -eq 0 ] && [ "${FUSION_OLDEST_PASS:-1}" != 0 ]; then
   bash scripts/test_oldest.sh --prepare &
   oldest=$!
@@ -50,12 +50,17 @@ bash scripts/setup_db.sh
 [ -z "$oldest" ] || wait "$oldest"
 export LITELLM_LOCAL_MODEL_COST_MAP=True
 if [ $# -eq 0 ]; then
-  # The unit tier (no processes; ~45 s of one core) runs in a second pytest beside the main pass, whose first ~2
+  # The unit tier (no processes; ~35 s of one core) runs in a second pytest beside the main pass, whose first ~2
   # minutes are the start of its proxy fleet (tests/support/proxy_fleet.py: CPU-bound, no test runs meanwhile): it
-  # is done before the first proxy test runs, and the two cores are busy through the fleet's start. Its output is
-  # shown after the main pass; its failure fails the run.
+  # is done before the first proxy test runs, and the two cores are busy through the fleet's start. So are the
+  # oldest pass's unit modules (~20 s; their venv is ready). Their output is shown after the main pass (the oldest
+  # pass's with that pass); a failure fails the run.
   .venv/bin/python -m pytest -q -p no:cacheprovider tests/unit > .venv/unit-tier.log 2>&1 &
   unit=$!
+  if [ "${FUSION_OLDEST_PASS:-1}" != 0 ]; then
+    bash scripts/test_oldest.sh --unit > .venv-oldest/unit-tier.log 2>&1 &
+    oldest_unit=$!
+  fi
   status=0
   .venv/bin/python -m pytest -q --ignore=tests/unit || status=$?
   unit_status=0
@@ -76,5 +81,12 @@ if [ -n "$wheel" ]; then
   [ "$status" = 0 ] || { echo "the wheel check failed (scripts/test_wheel.sh; log: .venv-wheel/wheel.log)" >&2; exit 1; }
 fi
 if [ $# -eq 0 ] && [ "${FUSION_OLDEST_PASS:-1}" != 0 ]; then
-  bash scripts/test_oldest.sh
+  unit_status=0
+  wait "$oldest_unit" || unit_status=$?
+  oldest_unit=""
+  cat .venv-oldest/unit-tier.log
+  status=0
+  bash scripts/test_oldest.sh --integration || status=$?
+  [ "$unit_status" = 0 ] || { echo "the oldest pass's unit modules failed (above)" >&2; exit "$unit_status"; }
+  [ "$status" = 0 ] || exit "$status"
 fi
