@@ -54,15 +54,19 @@ if [ $# -eq 0 ]; then
   # minutes are the start of its proxy fleet (tests/support/proxy_fleet.py: CPU-bound, no test runs meanwhile): it
   # is done before the first proxy test runs, and the two cores are busy through the fleet's start. So are the
   # oldest pass's unit modules (~20 s; their venv is ready). Their output is shown after the main pass (the oldest
-  # pass's with that pass); a failure fails the run.
-  .venv/bin/python -m pytest -q -p no:cacheprovider tests/unit > .venv/unit-tier.log 2>&1 &
+  # pass's with that pass); a failure fails the run. Left to the main pass: the unit module that times its reads
+  # against a wall-clock bound (50 ms), which a machine this busy can miss.
+  timed=(tests/unit/test_answers_properties.py)
+  .venv/bin/python -m pytest -q -p no:cacheprovider tests/unit "${timed[@]/#/--ignore=}" > .venv/unit-tier.log 2>&1 &
   unit=$!
   if [ "${FUSION_OLDEST_PASS:-1}" != 0 ]; then
     bash scripts/test_oldest.sh --unit > .venv-oldest/unit-tier.log 2>&1 &
     oldest_unit=$!
   fi
   status=0
-  .venv/bin/python -m pytest -q --ignore=tests/unit || status=$?
+  tiers=()
+  for dir in tests/*/; do [ "$dir" = tests/unit/ ] || tiers+=("$dir"); done
+  .venv/bin/python -m pytest -q "${tiers[@]}" "${timed[@]}" || status=$?
   unit_status=0
   wait "$unit" || unit_status=$?
   unit=""
