@@ -52,7 +52,8 @@ export LITELLM_LOCAL_MODEL_COST_MAP=True
 if [ $# -eq 0 ]; then
   # The unit tier (no processes; ~35 s of one core) runs in a second pytest beside the main pass, whose first ~2
   # minutes are the start of its proxy fleet (tests/support/proxy_fleet.py: CPU-bound, no test runs meanwhile): it
-  # is done before the first proxy test runs, and the two cores are busy through the fleet's start. So are the
+  # is done by the time the fleet is up (on a busy machine, while the browser and database tiers, which come first
+  # and wait with bounds of seconds, run), and the two cores are busy through the fleet's start. So are the
   # oldest pass's unit modules (~20 s; their venv is ready). Their output is shown after the main pass (the oldest
   # pass's with that pass); a failure fails the run. Left to the main pass: the unit module that times its reads
   # against a wall-clock bound (50 ms), which a machine this busy can miss.
