@@ -28,8 +28,12 @@ if ! ready; then
   echo "$stamp" > .venv-oldest/ready
 fi
 [ "${1:-}" != --setup-only ] || exit 0
+# `--unit` runs the pass's unit modules only, `--integration` the rest (scripts/test.sh runs the unit modules beside
+# the main pass's proxy fleet start, the rest after the main pass); without either, both.
+part=all
+case "${1:-}" in --unit | --integration) part=${1#--} && shift ;; esac
 export LITELLM_LOCAL_MODEL_COST_MAP=True
-echo "== second pass: litellm[proxy]==$OLDEST"
+echo "== second pass: litellm[proxy]==$OLDEST$([ "$part" = all ] || echo ", $part modules")"
 # Left out: the unit modules that never load LiteLLM (answer normaliser, verdict parsing, judge prompt fencing, the
 # routing classifier and strategy, the replay book, the routing benchmark's metrics, the test fleet's config merge):
 # the same code on either
@@ -44,7 +48,13 @@ PURE_UNIT=(test_answers_rules_unit.py test_answers_metamorphic.py test_answers_p
 # list as LiteLLM's no-deployments answer, the /v1/messages and /v1/responses request shapes the pre-call hook sees,
 # failure-path billing of an InternalServerError); its parser properties never load LiteLLM, and its burst mixes what
 # those two modules check (left to the main pass: the whole suite must stay under 10 minutes on 2 cores).
-exec .venv-oldest/bin/python -m pytest -q -p no:cacheprovider "${PURE_UNIT[@]/#/--ignore=tests/unit/}" \
-  tests/unit tests/proxy/test_fusion_proxy.py tests/proxy/test_cascade_proxy.py tests/proxy/test_streaming_proxy.py \
-  tests/proxy/test_routing_proxy.py tests/proxy/test_disconnect_billing.py tests/hostile/test_hostile_requests.py \
-  tests/hostile/test_hostile_answers.py "$@"
+UNIT=("${PURE_UNIT[@]/#/--ignore=tests/unit/}" tests/unit)
+INTEGRATION=(tests/proxy/test_fusion_proxy.py tests/proxy/test_cascade_proxy.py tests/proxy/test_streaming_proxy.py
+  tests/proxy/test_routing_proxy.py tests/proxy/test_disconnect_billing.py tests/hostile/test_hostile_requests.py
+  tests/hostile/test_hostile_answers.py)
+case $part in
+  unit) selected=("${UNIT[@]}") ;;
+  integration) selected=("${INTEGRATION[@]}") ;;
+  *) selected=("${UNIT[@]}" "${INTEGRATION[@]}") ;;
+esac
+exec .venv-oldest/bin/python -m pytest -q -p no:cacheprovider "${selected[@]}" "$@"

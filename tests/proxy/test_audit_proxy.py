@@ -90,7 +90,7 @@ def steer(upstream: FakeUpstream, **texts: Any) -> None:
 
 
 def ask(proxy: ProxyProcess, model: str, text: str) -> tuple[Any, Any]:
-    raw = proxy.openai_client().chat.completions.with_raw_response.create(
+    raw = proxy.client().chat.completions.with_raw_response.create(
         model=model, messages=[{"role": "user", "content": text}]
     )
     return raw.parse(), raw.headers
@@ -102,6 +102,12 @@ def messages(text: str) -> list[dict[str, Any]]:
 
 def audits(proxy: ProxyProcess, model: str, **labels: str) -> float:
     return metric_sum(proxy.metrics(), "litellm_fusion_audits_total", model=model, **labels)
+
+
+def audited_past(proxy: ProxyProcess, seen: float, what: str, model: str, **labels: str) -> float:
+    """Wait until the audit count is past `seen` (the count before the last request) and return it: the count before
+    the next request, without scraping /metrics again (a scrape is ~60 ms, and a loop here makes up to 80 requests)."""
+    return float(wait_for(lambda: (count := audits(proxy, model, **labels)) > seen and count, what=what))
 
 
 def cost(model: str) -> float:
@@ -206,12 +212,12 @@ def test_the_guardrail_trips_on_real_traffic_and_lets_go_when_the_tier_agrees_ag
     a, _ = replicas
     log_before = a.log_tail(10**7).count("audit guardrail")
     steer(upstream, a_top="C")  # the last tier disagrees with the cheap tier's B
+    seen = audits(a, "fusion/guarded")
     for _ in range(10):
-        seen = audits(a, "fusion/guarded")
         _, headers = ask(a, "fusion/guarded", f"guarded question {uuid.uuid4().hex}")
         if "tripped" in guardrail_state(headers):
             break
-        wait_for(lambda seen=seen: audits(a, "fusion/guarded") > seen, what="the audit")
+        seen = audited_past(a, seen, "the audit", "fusion/guarded")
     else:
         pytest.fail("the guardrail never tripped")
     assert headers["x-litellm-fusion-tier"] == "2" and headers["x-litellm-fusion-escalations"].startswith(
@@ -228,12 +234,12 @@ def test_the_guardrail_trips_on_real_traffic_and_lets_go_when_the_tier_agrees_ag
     assert audits(a, "fusion/guarded", outcome="disagree") >= 2
     # the tier agrees again: the comparisons move the estimate until its upper bound is under the limit
     steer(upstream)
+    seen = audits(a, "fusion/guarded")
     for _ in range(80):
-        seen = audits(a, "fusion/guarded")
         _, headers = ask(a, "fusion/guarded", f"guarded question {uuid.uuid4().hex}")
         if guardrail_state(headers) == "ok":
             break
-        wait_for(lambda seen=seen: audits(a, "fusion/guarded") > seen, what="the comparison")
+        seen = audited_past(a, seen, "the comparison", "fusion/guarded")
     else:
         pytest.fail("the guardrail never let go")
     assert headers["x-litellm-fusion-tier"] == "1"
@@ -313,24 +319,24 @@ def test_a_routed_group_is_audited_against_its_strongest_deployment_and_its_guar
     assert len(upstream.requests_for("g-strong")) == 1  # asked by the audit, by deployment id
     # the strongest disagrees: the guardrail trips and suspends routing to the cheap deployment
     steer(upstream, g_strong="C")
+    seen = audits(a, GROUP)
     for _ in range(10):
-        seen = audits(a, GROUP)
         headers = ask_group(a)
         if "tripped" in headers["x-litellm-fusion-route-guardrail"]:
             break
-        wait_for(lambda seen=seen: audits(a, GROUP) > seen, what="the routed audit")
+        seen = audited_past(a, seen, "the routed audit", GROUP)
     else:
         pytest.fail("the routed guardrail never tripped")
     assert headers["x-litellm-fusion-route-deployment"] == "openai/g-strong"
     assert "deployment openai/g-cheap tripped" in headers["x-litellm-fusion-route-guardrail"]
     # while suspended, the cheap deployment is asked in the background so its estimate keeps moving
     steer(upstream)
+    seen = audits(a, GROUP, tier="openai/g-cheap")
     for _ in range(80):
-        seen = audits(a, GROUP, tier="openai/g-cheap")
         headers = ask_group(a)
         if headers["x-litellm-fusion-route-guardrail"] == "ok":
             break
-        wait_for(lambda seen=seen: audits(a, GROUP, tier="openai/g-cheap") > seen, what="the suspended arm's audit")
+        seen = audited_past(a, seen, "the suspended arm's audit", GROUP, tier="openai/g-cheap")
     else:
         pytest.fail("the routed guardrail never let go")
     assert headers["x-litellm-fusion-route-deployment"] == "openai/g-cheap"

@@ -78,7 +78,7 @@ def steer(upstream: FakeUpstream) -> None:
 
 
 def ask(proxy: ProxyProcess, model: str, text: str) -> tuple[Any, Any]:
-    raw = proxy.openai_client().chat.completions.with_raw_response.create(
+    raw = proxy.client().chat.completions.with_raw_response.create(
         model=model, messages=[{"role": "user", "content": text}]
     )
     return raw.parse(), raw.headers

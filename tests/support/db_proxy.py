@@ -15,9 +15,10 @@ from .proxy_fleet import Fleet
 from .proxy_harness import ProxyProcess
 
 # LiteLLM flushes key/team/user spend and the daily tables every `proxy_batch_write_at` (+ 0-5 s of its
-# own jitter, which every DB proxy's plugins/flush_now.py sets to 0) seconds; 1 keeps a test's wait short.
+# own jitter, which every DB proxy's plugins/flush_now.py sets to 0) seconds; 0.5 keeps a test's wait short (its
+# daily tag spend job runs every int(2.3 x that) s: 1 s; under 0.44 that would be 0).
 # Spend-log rows have their own ~2 s queue.
-DB_GENERAL_SETTINGS = {"proxy_batch_write_at": 1}
+DB_GENERAL_SETTINGS = {"proxy_batch_write_at": 0.5}
 
 
 def token_hash(key: str) -> str:

@@ -24,6 +24,11 @@ FUSION_WIRING = {
     "callbacks": ["litellm_fusion.fusion_callbacks", "prometheus", "spend_capture.capture"],
 }
 
+# A proxy's environment that takes the wait off LiteLLM's retries (its own env settings, read at import): the Router
+# retries a failed call as often as configured, but at once, instead of after 0.5 s, 1 s, ... of exponential backoff
+# plus up to 0.75 s of random jitter each, which a test of a failing call would otherwise wait out.
+NO_RETRY_BACKOFF = {"INITIAL_RETRY_DELAY": "0", "JITTER": "0"}
+
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
     """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""

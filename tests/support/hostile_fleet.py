@@ -1,5 +1,6 @@
 """The hostile-input tier's proxy (tests/hostile): config.example.yaml on the fake upstream (support/example_config),
-its router settings included (num_retries 2: what a retried fusion call would cost shows), with the loop-lag probe
+its router settings included (num_retries 2: what a retried fusion call would cost shows; retried at once,
+helpers.NO_RETRY_BACKOFF), with the loop-lag probe
 loaded, one routed group more, `auto-cool`, whose deployments a test may cool down without touching `auto`, and the
 example's cascade with the verifier its comments describe (`fusion/cascade-verified`).
 
@@ -17,7 +18,7 @@ import httpx
 
 from .example_config import PRICES as EXAMPLE_PRICES
 from .example_config import example_config
-from .helpers import billed, tagged_rows, wait_for
+from .helpers import NO_RETRY_BACKOFF, billed, tagged_rows, wait_for
 from .proxy_fleet import Fleet
 from .proxy_harness import ProxyProcess, fake_deployment
 
@@ -55,7 +56,8 @@ def hostile_config(upstream_url: str) -> dict[str, Any]:
 
 
 def fleet_proxies(fleet: Fleet) -> None:
-    fleet.add(NAME, hostile_config(fleet.upstream.base_url))
+    # the example's num_retries 2, retried without backoff: a failing member's retries need not be waited out
+    fleet.add(NAME, hostile_config(fleet.upstream.base_url), env=NO_RETRY_BACKOFF)
 
 
 @dataclass

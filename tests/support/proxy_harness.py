@@ -77,6 +77,7 @@ class ProxyProcess:
         self.log_path = workdir / "proxy.log"
         self.extra_env = env or {}
         self.proc: subprocess.Popen[bytes] | None = None
+        self._client: Any = None
 
     @property
     def base_url(self) -> str:
@@ -151,6 +152,9 @@ class ProxyProcess:
         return file_tail(self.log_path, chars)
 
     def stop(self, grace: float = 15.0) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
         stop_process(self.proc, group=True, grace=grace)
         if getattr(self, "_log", None) is not None:
             self._log.close()
@@ -175,6 +179,13 @@ class ProxyProcess:
         import openai
 
         return openai.OpenAI(base_url=self.base_url, api_key=self.master_key, max_retries=0, timeout=timeout)
+
+    def client(self) -> Any:
+        """One `openai_client()` kept for this proxy (closed by `stop`): for tests that send many requests one by one,
+        as constructing a client costs ~25 ms, and each new one opens a new connection."""
+        if self._client is None:
+            self._client = self.openai_client()
+        return self._client
 
     def metrics(self) -> str:
         r = httpx.get(f"{self.base_url}/metrics/", headers={"Authorization": f"Bearer {self.master_key}"}, timeout=10)

@@ -25,7 +25,6 @@ from litellm_fusion.engine.audit.cascade_plan import cascade_work, plan_cascade
 from litellm_fusion.engine.audit.estimate import window
 from litellm_fusion.engine.runner import collect
 from litellm_fusion.routing.strategy import Decision, DeploymentProfile
-from tests.support.proxy_harness import free_port
 from tests.support.scripted_caller import ScriptedCaller
 
 SETTINGS = AuditRunnerSettings(timeout_ms=5000, warn_interval_s=3600)
@@ -52,8 +51,9 @@ def test_redis_counts_add_up_across_stores_with_a_ttl_and_no_text(raw: redis.Red
     assert raw.hgetall(key) == {"agree": "1", "disagree": "1", "undecided": "1", "cost": "0.75"}
 
 
-def test_redis_down_is_unavailable_and_never_raises(caplog: pytest.LogCaptureFixture):
-    dead = RedisAuditCounts(AuditRunnerSettings(timeout_ms=200), RedisCache(host="127.0.0.1", port=free_port()))
+def test_redis_down_is_unavailable_and_never_raises(vanishing_redis: Any, caplog: pytest.LogCaptureFixture):
+    with vanishing_redis() as (host, port):
+        dead = RedisAuditCounts(AuditRunnerSettings(timeout_ms=200), RedisCache(host=host, port=port))
 
     async def go() -> tuple[bool, Tally | None]:
         return await dead.add("s", "tier:1", "agree", 0.0, time.time()), await dead.read("s", "tier:1", ["x"])

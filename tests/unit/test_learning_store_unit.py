@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from typing import Any
 
 import pytest
@@ -20,7 +19,6 @@ from litellm_fusion.engine.labels import Label
 from litellm_fusion.learning.learner import Learner, Scope
 from litellm_fusion.learning.priors import RoutingPrior, cascade_prior
 from litellm_fusion.learning.store import LabelRecord
-from tests.support.proxy_harness import free_port
 
 JUDGE = JudgeCacheSettings(timeout_ms=5000, warn_interval_s=3600)
 SETTINGS = LearningSettings(refit_every=10, max_labels=25, min_labels=5, ttl=600, poll_s=0.01, seed=3)
@@ -96,16 +94,11 @@ def test_refit_waits_for_enough_new_labels_and_takes_turns(raw: redis.Redis, tcp
     asyncio.run(run())
 
 
-def test_redis_unavailable_falls_back_to_the_prior_without_an_error(caplog: pytest.LogCaptureFixture) -> None:
-    from fakeredis import TcpFakeServer
-
-    server = TcpFakeServer(("127.0.0.1", free_port()), server_type="redis")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    dead = learner(server.server_address[1], SETTINGS.model_copy(update={"poll_s": 0.0}))
-    server.shutdown()  # Redis goes away after the proxy started
-    server.server_close()
-    thread.join(5)
+def test_redis_unavailable_falls_back_to_the_prior_without_an_error(
+    vanishing_redis: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    with vanishing_redis() as (_, port):  # Redis goes away after the proxy started
+        dead = learner(port, SETTINGS.model_copy(update={"poll_s": 0.0}))
 
     async def run() -> None:
         await feed(dead, labels(3, True, "x"))

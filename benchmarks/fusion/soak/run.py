@@ -118,16 +118,26 @@ def run_soak(
     try:
         steer(upstream, faults)
         redis.start()
-        with ProxyProcess(proxy_config(upstream.base_url, redis.port), work / "proxy") as proxy:
+        proxy = ProxyProcess(proxy_config(upstream.base_url, redis.port), work / "proxy")
+        # the same disconnects against a proxy with LiteLLM's general_settings.cancel_on_disconnect: true, started
+        # with the first (a start is seconds of one core's CPU, and it idles until the first proxy is done)
+        cfg = proxy_config(upstream.base_url, redis.port, {"cancel_on_disconnect": True})
+        proxy2 = ProxyProcess(cfg, work / "proxy-cancel")
+        try:
+            proxy.launch()
+            proxy2.launch()
+            proxy.wait_ready()
+            proxy2.wait_ready()
             state = asyncio.run(_drive(proxy, upstream, redis, faults, report, disconnects))
             report.counts["proxy_log_tail"] = proxy.log_tail(1500)
-        # the same disconnects against a proxy with LiteLLM's general_settings.cancel_on_disconnect: true
-        cfg = proxy_config(upstream.base_url, redis.port, {"cancel_on_disconnect": True})
-        with ProxyProcess(cfg, work / "proxy-cancel") as proxy2:
+            proxy.stop()
             state["disconnects_cancel_on"] = asyncio.run(
                 drive_disconnects_only(proxy2, upstream, report.seed, disconnects)
             )
             state["disconnect_rows_cancel_on"] = wait_rows(proxy2, len(state["disconnects_cancel_on"]))
+        finally:
+            proxy.stop()
+            proxy2.stop()
         report.seconds = time.monotonic() - started
         evaluate(report, state, upstream, faults, state["rows"])
     finally:

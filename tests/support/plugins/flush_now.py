@@ -2,7 +2,7 @@
 
 A proxy with a database writes key, team and user spend every `proxy_batch_write_at` seconds plus a random 0 to 5
 s drawn once at start (`random.randint` in litellm/proxy/proxy_server.py; other background jobs add offsets of up
-to minutes the same way). With `proxy_batch_write_at: 1` (tests/support/db_proxy.py) that offset is most of every
+to minutes the same way). With `proxy_batch_write_at: 0.5` (tests/support/db_proxy.py) that offset is most of every
 DB test's wait. Importing this module (listed in a test config as `callbacks: [flush_now.hook]`, tests/support/
 plugins is on PYTHONPATH) makes the proxy server module draw the smallest offset: its config is loaded before its
 background jobs are scheduled. Nothing else about the jobs changes, and the real `random` module is untouched.
