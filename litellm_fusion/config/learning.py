@@ -5,7 +5,7 @@ explore, when a learned prediction may skip a tier, and how much state Redis kee
 
 ```yaml
 litellm_fusion:
-  learning: {explore: 0.05, skip_below: 0.2, min_labels: 50, max_labels: 2000, ttl: 1209600}
+  learning: {explore: 0.05, skip_below: 0.3, min_labels: 50, max_labels: 2000, ttl: 1209600}
 ```
 """
 
@@ -26,7 +26,7 @@ class LearningSettings(BaseModel):
         "deployments keep producing labels",
     )
     skip_below: float = Field(
-        default=0.2,
+        default=0.3,
         gt=0,
         lt=1,
         description="a cascade tier is skipped when its learned probability of being accepted with an answer that "
