@@ -19,7 +19,32 @@ import yaml
 SUPPORT_DIR = Path(__file__).resolve().parent
 
 
+LOWEST_PORT = 10000
+
+
+def _ephemeral_floor() -> int:
+    """The lowest port the kernel hands out as the local end of outgoing connections (Linux's default 32768)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
+    """A free loopback port for a server a test starts, chosen below the kernel's ephemeral range: a port the OS
+    picks itself (bind to 0) is an ephemeral one, which any outgoing connection of a process running beside (the
+    test clients, the unit tier, the wheel check) may take before the server binds it ("address already in use",
+    seen in CI). Random in [10000, the ephemeral floor), checked free; the OS's pick if the range is unusable."""
+    floor = _ephemeral_floor()
+    rng = secrets.SystemRandom()
+    for _ in range(100) if floor - LOWEST_PORT > 1000 else ():
+        port = rng.randrange(LOWEST_PORT, floor)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
