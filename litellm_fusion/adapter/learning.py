@@ -20,6 +20,7 @@ from ..learning.features import Features
 from ..learning.learner import Learner, Scope, View
 from ..learning.policy import TierPlan, plan_tiers, routing_success
 from ..learning.priors import RoutingPrior, cascade_prior
+from ..routing.difficulty_model import Reading
 from ..routing.strategy import Decision, DeploymentProfile, redirected
 from .deployment_profiles import model_strength
 from .redis_learning_store import LearningStores
@@ -63,15 +64,17 @@ class LearningRuntime:
             self.learner.register(scope)
         return scope
 
-    def cascade_plan(self, router: Any, config: FusionModelConfig, messages: Sequence[Any]) -> TierPlan | None:
+    def cascade_plan(
+        self, router: Any, config: FusionModelConfig, messages: Sequence[Any], reading: Reading | None = None
+    ) -> TierPlan | None:
         """The tiers this request skips (none while the model has too few labels, or when it explores); None when
-        the model is not a cascade with `learn: true`."""
+        the model is not a cascade with `learn: true`. `reading`: the classifier's read of the request, if made."""
         if not (config.tiered and learns(config)):
             return None
         scope = self._cascade_scope(router, config)
         prior = scope.prior
         assert not isinstance(prior, RoutingPrior)
-        features = self.learner.features(messages)
+        features = self.learner.features(messages, reading)
         explore = self.learner.explore()
         view = self.learner.view(config.name)
         return plan_tiers(view, features, prior, len(config.tiers), self.settings, explore)
@@ -88,18 +91,24 @@ class LearningRuntime:
         return scope
 
     def routing_success(
-        self, group: str, all_profiles: Sequence[DeploymentProfile], messages: Sequence[Any]
+        self,
+        group: str,
+        all_profiles: Sequence[DeploymentProfile],
+        messages: Sequence[Any],
+        reading: Reading | None = None,
     ) -> RouteLearning:
         """Learned success estimates for this request (`all_profiles`: every deployment of the group, so the arms
         and the strongest do not depend on which deployments are healthy right now)."""
         scope = self._routing_scope(group, all_profiles)
-        features = self.learner.features(messages)
+        features = self.learner.features(messages, reading)
         view = self.learner.view(group)
         prior = scope.prior
         assert isinstance(prior, RoutingPrior)
         return RouteLearning(view, features, routing_success(view, features, prior))
 
-    def for_group(self, group: str, routing: Any, messages: Sequence[Any] | None) -> RouteLearning | None:
+    def for_group(
+        self, group: str, routing: Any, messages: Sequence[Any] | None, reading: Reading | None = None
+    ) -> RouteLearning | None:
         """Learned success estimates for a request to a routed group with `learn: true` (None: it does not learn).
         The arms and the strongest come from every deployment of the group, healthy or not."""
         if not learns(routing):
@@ -108,7 +117,7 @@ class LearningRuntime:
         from .router_access import group_deployments, proxy_router
 
         everyone = [profile_for(d, group) for d in group_deployments(proxy_router(), group)]
-        return self.routing_success(group, everyone, messages or [])
+        return self.routing_success(group, everyone, messages or [], reading)
 
     def explore(
         self,

@@ -16,24 +16,16 @@ from .prompt_tokens import count as count_prompt_tokens
 from .router_access import deployments
 
 
-def _estimate(messages: list[dict[str, Any]]) -> Estimate | None:
-    """The routing classifier's estimate of a request; None when it has no text to classify."""
-    from ..routing.difficulty_model import DifficultyModel
-
-    return DifficultyModel.load().estimate_of(messages)
-
-
 def _strongest(router: Any, names: list[str]) -> float | None:
     """The strength of the strongest of these model_names (None: none has one)."""
     found = [s for s in (model_strength(deployments(router), n) for n in names) if s is not None]
     return max(found) if found else None
 
 
-def complexity_gate(router: Any, config: FusionModelConfig, messages: list[dict[str, Any]]) -> Gate | None:
-    """Complexity gate: None (fuse) when the request has no text to classify."""
+def complexity_gate(router: Any, config: FusionModelConfig, estimate: Estimate | None) -> Gate | None:
+    """Complexity gate on the classifier's estimate of the request: None (fuse) when it has no text to classify."""
     gate_cfg = config.gate
     assert gate_cfg is not None
-    estimate = _estimate(messages)
     if estimate is None:
         return None
     cheap, strong = (_strongest(router, [name]) for name in (gate_cfg.cheap, gate_cfg.strong))
@@ -47,11 +39,11 @@ def complexity_gate(router: Any, config: FusionModelConfig, messages: list[dict[
     return gate(estimate, cheap, strong, gate_cfg.target_p_success)
 
 
-def cascade_start(router: Any, config: FusionModelConfig, messages: list[dict[str, Any]]) -> TierStart | None:
-    """The tier a cascade with `skip_tiers` starts at; None (tier 1) when the request has no text to classify.
-    Start-up checked that every tier model has a strength (check_classifier_strengths)."""
+def cascade_start(router: Any, config: FusionModelConfig, estimate: Estimate | None) -> TierStart | None:
+    """The tier a cascade with `skip_tiers` starts at, from the classifier's estimate of the request; None (tier 1)
+    when it has no text to classify. Start-up checked that every tier model has a strength
+    (check_classifier_strengths)."""
     assert config.skip_tiers is not None
-    estimate = _estimate(messages)
     if estimate is None:
         return None
     strengths = [_strongest(router, tier.models) for tier in config.tiers]

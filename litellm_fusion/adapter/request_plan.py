@@ -16,6 +16,7 @@ from ..engine.audit.cascade_plan import CascadePlan
 from ..engine.plan import RequestPlan
 from ..engine.records import FusionResult, first_token_wait
 from ..learning.policy import TierPlan
+from ..routing.difficulty_model import DifficultyModel
 from ..routing.gate import Gate
 from ..routing.tier_start import TierStart
 from .audit_service import AuditService
@@ -85,9 +86,13 @@ def preflight(
     """The request's plan. Raises litellm.BadRequestError when the cost cap refuses it (or a gated model's
     strengths are missing)."""
     cap = apply_cost_cap(router, config, request) if config.max_cost_per_request is not None else None
-    gated = complexity_gate(router, config, request.messages) if config.gate is not None else None
-    start = cascade_start(router, config, request.messages) if config.skip_tiers is not None else None
-    learned = learning.cascade_plan(router, config, request.messages) if learning else None
+    # the classifier reads the request once for the gate, the start tier and the learned model
+    classified = config.gate is not None or config.skip_tiers is not None or (config.tiered and config.learn)
+    reading = DifficultyModel.load().read(request.messages) if classified else None
+    estimate = reading.estimate if reading is not None else None
+    gated = complexity_gate(router, config, estimate) if config.gate is not None else None
+    start = cascade_start(router, config, estimate) if config.skip_tiers is not None else None
+    learned = learning.cascade_plan(router, config, request.messages, reading) if learning else None
     if gated is not None and gated.decision != "fuse" and config.gate is not None:
         single = config.gate.cheap if gated.decision == "cheap" else config.gate.strong
         reason = f"gate: {gated.decision} ({single}) predicted to succeed, p={max(gated.p_cheap, gated.p_strong):.2f}"

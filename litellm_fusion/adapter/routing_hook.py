@@ -187,14 +187,17 @@ class RoutingHook:
         metadata = routing_target(request_kwargs)
         previous = metadata.get(DECISION_KEY)
         started = time.perf_counter()
+        reading = None
         if isinstance(previous, dict) and previous.get("group") == group and "estimate" in previous:
             estimate = _estimate_from(previous["estimate"])  # a retry: the text did not change
         else:
-            estimate = self.model.estimate_of(messages or [])  # type: ignore[union-attr]
+            reading = self.model.read(messages or [])  # type: ignore[union-attr]
+            estimate = reading.estimate if reading is not None else None
         classifier_us = (time.perf_counter() - started) * 1e6
         profiles = [profile_for(d, group) for d in healthy]
         by_id = {p.id: d for p, d in zip(profiles, healthy, strict=True)}
-        learned = self.learning.for_group(group, routing, messages) if self.learning is not None else None
+        learning = self.learning
+        learned = learning.for_group(group, routing, messages, reading) if learning is not None else None
         success = learned.success if learned is not None else None
         prompt, tokens = prompt_tokens.count(messages), _token_limit(kwargs)
 

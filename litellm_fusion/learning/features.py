@@ -21,9 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..routing.difficulty_model import DifficultyModel, Estimate
-from ..routing.features import extract
-from ..routing.text import request_text
+from ..routing.difficulty_model import DifficultyModel, Estimate, Reading
 
 BITS = 16  # 65,536 buckets: a bucket id fits in two bytes
 _MASK = (1 << BITS) - 1
@@ -79,14 +77,17 @@ def hashed(unigrams: Iterable[str], bigrams: Iterable[tuple[str, str]]) -> tuple
 
 def features_of(messages: Sequence[Any] | None, prior: DifficultyModel | None = None) -> Features | None:
     """The learner's view of a chat request; None when it has no text (nothing to learn from)."""
-    text = request_text(messages or [])
-    if not text.strip():
-        return None
     model = prior or DifficultyModel.load()
-    uni, bi, dense = extract(text)
-    estimate = model.estimate_extracted(uni, bi, dense)
-    dense_std = tuple(min(DENSE_CLIP, max(-DENSE_CLIP, x)) for x in model.standardized(dense))
-    return Features(hashed(uni, bi), dense_std, estimate.difficulty, estimate.slope)
+    return features_from(model.read(messages or []), model)
+
+
+def features_from(reading: Reading | None, prior: DifficultyModel) -> Features | None:
+    """The learner's view of a request the classifier (`prior`) has read already (None: no text)."""
+    if reading is None:
+        return None
+    dense_std = tuple(min(DENSE_CLIP, max(-DENSE_CLIP, x)) for x in prior.standardized(reading.dense))
+    estimate = reading.estimate
+    return Features(hashed(reading.unigrams, reading.bigrams), dense_std, estimate.difficulty, estimate.slope)
 
 
 def logit(p: float, eps: float = 1e-3) -> float:

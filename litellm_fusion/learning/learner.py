@@ -23,8 +23,8 @@ from typing import Any, Literal
 
 from ..config.learning import LearningSettings
 from ..engine.labels import Label
-from ..routing.difficulty_model import DifficultyModel
-from .features import Features, features_of
+from ..routing.difficulty_model import DifficultyModel, Reading
+from .features import Features, features_from, features_of
 from .model import ArmModel, Example, LearnedModel, fit_arm
 from .priors import CascadePrior, RoutingPrior
 from .store import LabelRecord, LearningStore, StoreUnavailable
@@ -103,8 +103,10 @@ class Learner:
     def register(self, scope: Scope) -> None:
         self.scopes[scope.name] = scope
 
-    def features(self, messages: Any) -> Features | None:
-        return features_of(messages, self._prior())
+    def features(self, messages: Any, reading: Reading | None = None) -> Features | None:
+        """The request's features; from `reading` when the classifier has read the request already."""
+        prior = self._prior()
+        return features_from(reading, prior) if reading is not None else features_of(messages, prior)
 
     def explore(self) -> bool:
         """One exploration draw: True for a share `explore` of the draws (seeded by `seed`)."""

@@ -57,6 +57,18 @@ class Estimate:
         return _sigmoid(self.slope * (strength - self.difficulty))
 
 
+@dataclass(frozen=True)
+class Reading:
+    """One read of a request by the classifier: the n-grams and dense features of its text, and the estimate made
+    from them. Built once per request (`DifficultyModel.read`) and shared by what needs it: the routing decision,
+    the complexity gate, a cascade's start tier and the learner's features (learning/features.py)."""
+
+    unigrams: set[str]
+    bigrams: set[tuple[str, str]]
+    dense: list[float]
+    estimate: Estimate
+
+
 class DifficultyModel:
     """Linear regressor over n-gram and dense features, trained on IRT difficulties, with a slope that
     falls as the request's share of never-seen n-grams rises."""
@@ -148,11 +160,19 @@ class DifficultyModel:
         """Predicted difficulty of `text` (higher = a stronger model is needed)."""
         return self.estimate(text).difficulty
 
-    def estimate_of(self, messages: Any) -> Estimate | None:
-        """Estimate for a chat request (its current ask in context, see `request_text`); None when it has
-        no text to classify (e.g. only an image)."""
+    def read(self, messages: Any) -> Reading | None:
+        """The classifier's read of a chat request (its current ask in context, see `request_text`); None when it
+        has no text to classify (e.g. only an image)."""
         text = request_text(messages)
-        return self.estimate(text) if text.strip() else None
+        if not text.strip():
+            return None
+        uni, bi, dense = extract(text)
+        return Reading(uni, bi, dense, self.estimate_extracted(uni, bi, dense))
+
+    def estimate_of(self, messages: Any) -> Estimate | None:
+        """Estimate for a chat request (`read`'s); None when it has no text to classify."""
+        reading = self.read(messages)
+        return None if reading is None else reading.estimate
 
     def difficulty_of(self, messages: Any) -> float | None:
         estimate = self.estimate_of(messages)

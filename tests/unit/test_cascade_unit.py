@@ -308,7 +308,8 @@ def test_a_tier_model_of_strength_zero_is_a_strength_not_a_missing_one():
         for n, v in (("a", 0.0), ("b", -9.0), ("s", 3.0))
     ]
     config = cascade(skip_tiers={"target_p_success": 0.01})
-    start = cascade_start(
-        SimpleNamespace(model_list=model_list), config, [{"role": "user", "content": "What is 2 + 2?"}]
-    )
+    from litellm_fusion.routing.difficulty_model import DifficultyModel
+
+    estimate = DifficultyModel.load().estimate_of([{"role": "user", "content": "What is 2 + 2?"}])
+    start = cascade_start(SimpleNamespace(model_list=model_list), config, estimate)
     assert start is not None and start.tier == 1 and start.p_success[0] > 0.01
