@@ -46,7 +46,7 @@ CONCURRENCY = 8
 LEARNING = {"explore": 0.05, "seed": 23, "refit_every": 20, "poll_s": 1.0}
 WIRING = {"custom_provider_map": [{"provider": "fusion", "custom_handler": "litellm_fusion.fusion_handler"}]}
 WIRING["callbacks"] = ["litellm_fusion.fusion_callbacks"]
-JUDGE = "rt-judge"  # --judge: the routed group's audit judge, answered by the replay judge (recorded scores)
+JUDGE = "rt-judge"  # --judge: the routed group's audit judge (free-form answers), answered from the recorded scores
 
 
 def deployment(name: str, url: str, price_in: float, price_out: float, strength: float | None, group: str = "") -> dict:
@@ -74,7 +74,7 @@ def proxy_config(
         models.append(deployment(role, url, price_in, price_out, strength, group="route"))
         stream.strengths[f"openai/{role}"] = strength
     audit: dict = {"rate": 1.0}
-    if judge is not None:  # preference labels: the judge says whose answer was better when they disagree
+    if judge is not None:  # the audit judge decides what the relation cannot (free-form answers, e.g. MBPP's code)
         models.append(deployment(JUDGE, url, 1e-6, 2e-6, None))
         audit["judge"] = JUDGE
     routing = {"route": {"mode": 1.0, "audit": audit, "learn": True}}
@@ -204,8 +204,8 @@ def main(argv: list[str] | None = None) -> None:
         "--judge",
         type=float,
         metavar="ACCURACY",
-        help="give the routed group an audit judge (preference labels), answered from the recorded scores by a "
-        "replay judge right this share of the time (e.g. 1.0, 0.8)",
+        help="give the routed group an audit judge for free-form answers (MBPP's code then gives labels), answered "
+        "from the recorded scores by a replay judge right this share of the time (e.g. 1.0, 0.8)",
     )
     ap.add_argument("--routing-only", action="store_true", help="stream the routed groups only (no cascades)")
     ap.add_argument("--dump", type=Path, help="write every outcome here (JSON)")

@@ -36,15 +36,16 @@ def free_port() -> int:
     test clients, the unit tier, the wheel check) may take before the server binds it ("address already in use",
     seen in CI). Random in [10000, the ephemeral floor), checked free; the OS's pick if the range is unusable."""
     floor = _ephemeral_floor()
-    rng = secrets.SystemRandom()
-    for _ in range(100) if floor - LOWEST_PORT > 1000 else ():
-        port = rng.randrange(LOWEST_PORT, floor)
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
+    if floor - LOWEST_PORT > 1000:
+        rng = secrets.SystemRandom()
+        for _ in range(100):
+            port = rng.randrange(LOWEST_PORT, floor)
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])

@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from litellm_fusion.engine.prompts import render_message
+
 from .fake_upstream import FakeUpstream, Reply
 
 REPO = Path(__file__).resolve().parents[2]
@@ -91,8 +93,8 @@ class ReplayBook:
     def judge_verdict(self, body: dict[str, Any], accuracy: float) -> str:
         """The replay judge's JSON verdict on a pairwise audit prompt."""
         blocks = {(kind, label): text for kind, _, label, text in _BLOCK.findall(last_user_text(body))}
-        conversation = blocks.get(("conversation", ""), "")
-        prompt = conversation.removeprefix("user: ")
+        # the conversation as the plugin renders it: one user message
+        prompt = blocks.get(("conversation", ""), "").removeprefix(render_message({"role": "user", "content": ""}))
         a, b = (self.score_of(prompt, blocks.get(("candidate", x), "")) for x in "AB")
         if a is None or b is None:
             return json.dumps({"preference": "tie", "confidence": 0.0, "note": "not a recorded pair"})
