@@ -17,7 +17,7 @@ import pytest
 from tests.support.fake_upstream import FakeUpstream
 from tests.support.postgres_harness import PostgresCluster
 from tests.support.proxy_fleet import Fleet, declarations
-from tests.support.proxy_harness import ProxyProcess
+from tests.support.proxy_harness import ProxyProcess, unexpected_deaths
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +58,13 @@ def client(proxy: ProxyProcess) -> Any:
 def _fresh_upstream(request: pytest.FixtureRequest) -> None:
     if "upstream" in request.fixturenames:
         request.getfixturevalue("upstream").reset()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failure's report names every proxy that died mid-session (exit code or signal, and its log's tail)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        for death in unexpected_deaths():
+            report.sections.append(("a proxy died", death))

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import weakref
 from pathlib import Path
 from typing import Any, Self
 
@@ -89,6 +90,15 @@ def fake_deployment(
     }
 
 
+_LAUNCHED: weakref.WeakSet[ProxyProcess] = weakref.WeakSet()
+
+
+def unexpected_deaths() -> list[str]:
+    """How each launched proxy that exited without being stopped (or expected to exit) ended: a proxy that dies
+    mid-session (a crash) otherwise shows only as "connection refused" in whichever test used it next."""
+    return [death for p in list(_LAUNCHED) if not p.ended and (death := p.death()) is not None]
+
+
 class ProxyProcess:
     """One `litellm --config` subprocess. Use as a context manager; always stopped on exit."""
 
@@ -103,6 +113,7 @@ class ProxyProcess:
         self.log_path = workdir / "proxy.log"
         self.extra_env = env or {}
         self.proc: subprocess.Popen[bytes] | None = None
+        self.ended = False  # stopped, or its exit (a config that must fail) collected
         self._client: Any = None
 
     @property
@@ -115,6 +126,8 @@ class ProxyProcess:
             LITELLM_MASTER_KEY=self.master_key,
             LITELLM_LOCAL_MODEL_COST_MAP="True",
             LITELLM_LOG="ERROR",
+            # a crash in native code (uvloop, hiredis) writes every thread's Python stack into the log
+            PYTHONFAULTHANDLER="1",
             PYTHONPATH=os.pathsep.join(filter(None, [str(SUPPORT_DIR / "plugins"), env.get("PYTHONPATH", "")])),
             PROMETHEUS_MULTIPROC_DIR="",
         )
@@ -143,15 +156,25 @@ class ProxyProcess:
             cwd=self.workdir,
             start_new_session=True,
         )
+        _LAUNCHED.add(self)
         return self
 
     def start(self, timeout: float = 90.0) -> ProxyProcess:
         return self.launch().wait_ready(timeout)
 
+    def death(self) -> str | None:
+        """None while the process runs (or before it is launched); once it has exited, how (its exit code, or the
+        signal that killed it) and the tail of its log."""
+        if self.proc is None or self.proc.poll() is None:
+            return None
+        code = self.proc.returncode
+        how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exited with {code}"
+        return f"proxy on port {self.port} {how}:\n{self.log_tail()}"
+
     def poll_ready(self, client: httpx.Client) -> bool:
         """True once the proxy serves; raises if its process exited."""
-        if self.proc is not None and self.proc.poll() is not None:
-            raise RuntimeError(f"proxy exited with {self.proc.returncode}:\n{self.log_tail()}")
+        if (death := self.death()) is not None:
+            raise RuntimeError(death)
         try:
             return client.get(f"{self.base_url}/health/liveliness").status_code == 200
         except httpx.HTTPError:
@@ -171,6 +194,7 @@ class ProxyProcess:
         """After `launch()` of a proxy expected to fail at start-up: (exit code, output) once it exited, else None."""
         if self.proc is None or self.proc.poll() is None:
             return None
+        self.ended = True
         self._log.close()
         return self.proc.returncode, file_tail(self.log_path, 10**7)
 
@@ -178,6 +202,7 @@ class ProxyProcess:
         return file_tail(self.log_path, chars)
 
     def stop(self, grace: float = 15.0) -> None:
+        self.ended = True
         if self._client is not None:
             self._client.close()
             self._client = None

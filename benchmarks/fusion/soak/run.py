@@ -128,7 +128,13 @@ def run_soak(
             proxy2.launch()
             proxy.wait_ready()
             proxy2.wait_ready()
-            state = asyncio.run(_drive(proxy, upstream, redis, faults, report, disconnects))
+            try:
+                state = asyncio.run(_drive(proxy, upstream, redis, faults, report, disconnects))
+            except Exception as exc:
+                died = proxy.death()
+                if died is None:
+                    raise
+                raise RuntimeError(f"the soak's proxy died mid-run: {died}") from exc
             report.counts["proxy_log_tail"] = proxy.log_tail(1500)
             proxy.stop()
             state["disconnects_cancel_on"] = asyncio.run(
