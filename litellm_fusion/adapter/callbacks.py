@@ -9,7 +9,7 @@ from litellm.integrations.custom_logger import CustomLogger
 
 from ..config.settings import PluginSettings
 from ..observability.metrics import metrics
-from . import prometheus_guard, request_metadata
+from . import prometheus_guard, request_metadata, stream_finalizer_guard
 from .audit_calls import AUDIT_CALL_KEY
 from .audit_service import AuditService
 from .handler import AUDIT_KEY, COST_CAP_KEY, GATE_KEY, LEARNING_KEY, RESULT_KEY, settle_disconnect
@@ -46,6 +46,7 @@ class FusionCallbacks(CustomLogger):
     ) -> None:
         super().__init__()
         prometheus_guard.install()
+        stream_finalizer_guard.install()  # Python 3.11: LiteLLM's stream finalizer can segfault the proxy
         self.audits = audits or AuditService(settings or PluginSettings(), {})
         self.routing = RoutingHook((settings or PluginSettings()).routing, self.audits, learning)
         self.fusion_models = fusion_models

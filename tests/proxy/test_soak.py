@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.fusion import soak
+from litellm_fusion.adapter import stream_finalizer_guard
 from tests.support.helpers import LITELLM_VERSION
 
 N, CONCURRENCY, SEED = 200, 16, 5
@@ -34,6 +35,11 @@ def test_every_reply_is_the_oracle_answer_or_the_documented_502_and_none_hangs(r
     assert c1["expected_502"] >= 1
     assert report.counts["streaming"] >= N // 10
     assert report.counts["by_model"].get("auto") and report.counts["by_model"].get("plain")
+
+
+def test_the_proxy_runs_with_the_plugins_stream_finalizer_guard(report):
+    """Python 3.11: LiteLLM's stream finalizer can segfault a proxy under this load (docs/compatibility.md)."""
+    assert report.counts["stream_finalizer_guarded"] is stream_finalizer_guard.needed()
 
 
 def test_headers_and_spend_metadata_match_what_the_upstream_saw(report):

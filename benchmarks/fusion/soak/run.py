@@ -136,6 +136,7 @@ def run_soak(
                     raise
                 raise RuntimeError(f"the soak's proxy died mid-run: {died}") from exc
             report.counts["proxy_log_tail"] = proxy.log_tail(1500)
+            report.counts["stream_finalizer_guarded"] = state["after_warmup"]["probe"].get("stream_finalizer_guarded")
             proxy.stop()
             state["disconnects_cancel_on"] = asyncio.run(
                 drive_disconnects_only(proxy2, upstream, report.seed, disconnects)

@@ -63,8 +63,12 @@ def snapshot() -> dict[str, Any]:
         fusion_frames = [_name(c) for c in chain if FUSION_DIR in _code_file(c)]
         if fusion_frames:
             fusion[fusion_frames[-1]] += 1  # innermost fusion frame: what it is waiting in
+    from litellm.litellm_core_utils.streaming_handler import CustomStreamWrapper
+
     return {
         "pid": os.getpid(),
+        # the plugin's guard replaced LiteLLM's stream finalizer (adapter/stream_finalizer_guard.py)
+        "stream_finalizer_guarded": bool(getattr(CustomStreamWrapper.__del__, "_litellm_fusion_no_context_set", False)),
         "tasks": len(tasks),
         "fusion_tasks": sum(fusion.values()),
         # HTTP requests still being served (uvicorn's per-request task, LiteLLM's LLM-call task),
