@@ -1,21 +1,21 @@
 """Keep LiteLLM's stream finalizer from crashing the proxy on Python 3.11.
 
-LiteLLM (1.102.4 – 1.108.7) gives `CustomStreamWrapper` a `__del__` that sets two context variables (its
-correlation ids, `trace_id_var` / `session_id_var`) in whatever context is current when the wrapper is collected.
-With `request_correlation_in_logs` off (LiteLLM's default) it sets them to the values they already hold, so it
-changes nothing, but the set itself is the hazard: before Python 3.12 the cyclic garbage collector runs on
+LiteLLM (1.102.4 – 1.108.7) gives `CustomStreamWrapper` a `__del__` that restores its call's correlation ids
+(`trace_id_var` / `session_id_var`, two context variables) in the context current when the wrapper is collected, if
+that context still holds the call's ids: on 1.108 with `request_correlation_in_logs` off (its default) that is any
+context, where the values set are the defaults they already read as; on 1.102 (ids always stamped), the call's own
+task. Whatever the values, the set itself is the hazard: before Python 3.12 the cyclic garbage collector runs on
 allocation, so a stream caught in a reference cycle can be finalized in the middle of another context-variable
 operation, and a `ContextVar.set` from that finalizer frees the context's mapping while that operation still walks
-it (CPython gh-148891: a use-after-free in `Python/hamt.c`). The process dies of SIGSEGV in
-`hamt_node_without` / `hamt_node_bitmap_assoc`; it happened once in CI, to a test proxy under the soak's load
-(streams, hung members, clients that hang up). Python 3.12 collects only at safe points, so this is installed on 3.11
-alone.
+it (CPython gh-148891: a use-after-free in `Python/hamt.c`). The process dies of SIGSEGV in `hamt_node_without` /
+`hamt_node_bitmap_assoc`; it happened once in CI, to a test proxy under the soak's load (streams, hung members,
+clients that hang up). Python 3.12 collects only at safe points, so this is installed on 3.11 alone.
 
 The guard replaces that `__del__`, once, at class level, with one that does not touch context variables. What is
-lost: with `request_correlation_in_logs: true`, a stream its caller abandons no longer restores the previous
-correlation ids in the task that made it, so that task's later log lines (if any) keep the abandoned call's ids
-(LiteLLM's own docstring: the task is never reused for another request). Like the Prometheus guard, a narrow
-patch of one LiteLLM function.
+lost: where LiteLLM stamps correlation ids (1.102 always; 1.108 with `request_correlation_in_logs: true`), a stream
+its caller abandons no longer restores the previous correlation ids in the task that made it, so that task's later
+log lines (if any) keep the abandoned call's ids (LiteLLM's own docstring: the task is never reused for another
+request). Like the Prometheus guard, a narrow patch of one LiteLLM function.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextvars
 import gc
 import time
+from collections.abc import Callable
 
 import pytest
 from litellm._logging import session_id_var, trace_id_var
@@ -32,35 +33,43 @@ def stream() -> CustomStreamWrapper:
     return CustomStreamWrapper(completion_stream=None, model="m", logging_obj=logging_obj, custom_llm_provider="openai")
 
 
-def variables_after(finalize) -> set[str]:
-    """Which of LiteLLM's correlation variables the finalizer put into the (fresh) context that ran it."""
+def correlation_ids() -> dict[str, str | None]:
+    ctx = contextvars.copy_context()
+    return {var.name: ctx.get(var) for var in (trace_id_var, session_id_var)}
 
-    def run() -> set[str]:
-        wrapper = contextvars.Context().run(stream)  # made by another task, as in the proxy
+
+def finalizer_changes_context(finalize: Callable[[CustomStreamWrapper], None], made_elsewhere: bool) -> bool:
+    """Whether finalizing a stream changes the correlation ids of the context that runs the finalizer: one where
+    the stream's call ran (LiteLLM stamps its ids there, by default from 1.102.4 and with request_correlation_in_logs
+    on 1.108) or another task's (where, on 1.108, the ids LiteLLM compares against are the defaults)."""
+
+    def run() -> bool:
+        wrapper = contextvars.Context().run(stream) if made_elsewhere else stream()
+        before = correlation_ids()
         finalize(wrapper)
-        ctx = contextvars.copy_context()
-        return {var.name for var in (trace_id_var, session_id_var) if var in ctx}
+        return correlation_ids() != before
 
     return contextvars.Context().run(run)
 
 
-def test_litellms_own_finalizer_sets_context_variables_in_whatever_context_collects_it():
+def collected_in_a_cycle(wrapper: CustomStreamWrapper) -> None:
+    wrapper.cycle = wrapper  # garbage only the cyclic collector frees, as an abandoned stream often is
+    del wrapper
+    gc.collect()
+
+
+def test_litellms_own_finalizer_sets_context_variables_in_the_context_that_runs_it():
     stream_finalizer_guard.install()
     original = CustomStreamWrapper.__del__.__wrapped__
-    assert variables_after(original) == {"trace_id", "session_id"}
+    assert finalizer_changes_context(original, made_elsewhere=False)
 
 
-def test_with_the_guard_a_collected_stream_leaves_the_collecting_context_alone():
+@pytest.mark.parametrize("made_elsewhere", [False, True])
+def test_with_the_guard_a_collected_stream_leaves_the_collecting_context_alone(made_elsewhere: bool):
     assert stream_finalizer_guard.install()
     assert stream_finalizer_guard.install(), "installing twice keeps the one guard"
     assert not hasattr(CustomStreamWrapper.__del__.__wrapped__, "__wrapped__")
-
-    def collected_in_a_cycle(wrapper: CustomStreamWrapper) -> None:
-        wrapper.cycle = wrapper  # garbage only the cyclic collector frees, as an abandoned stream often is
-        del wrapper
-        gc.collect()
-
-    assert variables_after(collected_in_a_cycle) == set()
+    assert not finalizer_changes_context(collected_in_a_cycle, made_elsewhere)
 
 
 def test_the_plugins_callbacks_install_the_guard():
