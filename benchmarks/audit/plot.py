@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .truth import Run
+from typing import Any
 
 
-def plot_runs(runs: list[Run], tables: dict[str, list[dict[str, Any]]], path: Path) -> None:
+def plot_runs(
+    runs: list[tuple[str, list[dict[str, Any]]]], latency: list[tuple[str, float, float]], path: Path
+) -> None:
+    """`runs`: each run's name and its per-window table; `latency`: per run, a short name and the p50 reply latency
+    (ms) at audit rate 0 and 0.2."""
     import matplotlib
-
-    from .truth import p50_ms
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(runs) + 1, figsize=(4 * (len(runs) + 1), 3.6))
-    for ax, run in zip(axes, runs, strict=False):
-        rows = [r for r in tables[run.name] if r["estimate"] is not None]
-        ax.set_title(run.name, fontsize=9)
+    for ax, (name, table) in zip(axes, runs, strict=False):
+        rows = [r for r in table if r["estimate"] is not None]
+        ax.set_title(name, fontsize=9)
         ax.set_xlabel("requests", fontsize=8)
         if not rows:
             ax.text(0.5, 0.5, "no tier-1 acceptances:\nnothing to audit", ha="center", va="center", fontsize=8)
@@ -37,13 +36,11 @@ def plot_runs(runs: list[Run], tables: dict[str, list[dict[str, Any]]], path: Pa
     axes[0].set_ylabel("agreement with the last tier", fontsize=8)
     axes[0].legend(fontsize=7, loc="lower right")
     ax = axes[-1]
-    names = [r.name.split("/")[-1] for r in runs]
-    p0 = [p50_ms([x for w in r.windows for x in w.rate0]) for r in runs]
-    p2 = [p50_ms([x for w in r.windows for x in w.audited]) for r in runs]
+    names, p0, p2 = zip(*latency, strict=True) if latency else ((), (), ())
     idx = range(len(runs))
     ax.bar([i - 0.2 for i in idx], p0, 0.4, label="rate 0")
     ax.bar([i + 0.2 for i in idx], p2, 0.4, label="rate 0.2")
-    ax.set_xticks(list(idx), names, fontsize=7)
+    ax.set_xticks(list(idx), list(names), fontsize=7)
     ax.set_title("p50 reply latency (ms)", fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()

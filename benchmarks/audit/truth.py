@@ -21,6 +21,8 @@ from litellm_fusion.engine.records import Candidate
 from tests.support import replay_data as rd
 from tests.support.helpers import metric_sum
 
+from .plot import plot_runs
+
 RB_SHAPE = (["rb-gpt-3.5", "rb-claude-instant"], "rb-gpt-4")
 FAMILIES: dict[str, tuple[list[str], str]] = {
     "rb/arc_challenge": RB_SHAPE,
@@ -304,6 +306,12 @@ def report(runs: list[Run], spend: Spend, plot: Path) -> None:
     print("\n".join(checks) + "\n")
     print("### Audit spend\n")
     print("\n".join(spend_lines(runs, spend)) + "\n")
-    from .plot import plot_runs
-
-    plot_runs(runs, tables, plot)
+    latency = [
+        (
+            r.name.split("/")[-1],
+            p50_ms([x for w in r.windows for x in w.rate0]),
+            p50_ms([x for w in r.windows for x in w.audited]),
+        )
+        for r in runs
+    ]
+    plot_runs([(r.name, tables[r.name]) for r in runs], latency, plot)
