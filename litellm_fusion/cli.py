@@ -28,7 +28,7 @@ def _group_profiles(
 ) -> tuple[str, GroupRouting, list[DeploymentProfile]]:
     import yaml
 
-    from .adapter.deployment_profiles import build_profile
+    from .adapter.proxy_access.deployment_profiles import build_profile
 
     with open(config_path, encoding="utf-8") as fh:
         config = yaml.safe_load(fh) or {}

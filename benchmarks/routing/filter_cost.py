@@ -1,5 +1,5 @@
 """The routing hook's own time per request (`RoutingHook.filter`, in-process, no proxy), by prompt size, and the part
-of it that is the prompt-token count (adapter/prompt_tokens.py). Three priced deployments, balanced mode.
+of it that is the prompt-token count (adapter/proxy_access/prompt_tokens.py). Three priced deployments, balanced mode.
 
     LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks routing filter [--requests N]
 
@@ -46,7 +46,7 @@ def main(argv: list[str]) -> None:
     from litellm_fusion.config.routing import GroupRouting
 
     try:
-        from litellm_fusion.adapter.prompt_tokens import count
+        from litellm_fusion.adapter.proxy_access.prompt_tokens import count
     except ImportError:  # a version of the plugin before the one estimator
         count = None
     hook = RoutingHook({"auto": GroupRouting()})

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..engine.audit.pair_judge import PairVerdict
 from ..engine.records import Completion, Message
-from .router_caller import _completion, _inner_error
+from .proxy_access.router_caller import _completion, _inner_error
 
 log = logging.getLogger("litellm_fusion")
 

@@ -23,8 +23,8 @@ from ..config.audit import AuditConfig
 from ..engine.audit import AuditBook, AuditJob, TopArm, is_sampled
 from ..engine.records import Candidate
 from ..routing.strategy import Decision, DeploymentProfile, NoCandidate
-from .request import PASSED_ON
-from .router_caller import _completion
+from .proxy_access.request import PASSED_ON
+from .proxy_access.router_caller import _completion
 
 Redecide = Callable[[set[str]], Decision]
 

@@ -31,7 +31,6 @@ from ..engine.labels import Label, LabelSink, NoLabels
 from ..engine.modes import mode_of
 from ..engine.records import CascadeReport, FusionResult, Message
 from ..observability.audit_metrics import audit_metrics
-from . import request_metadata
 from .audit_admission import admit_audit, settle_audit
 from .audit_calls import (
     JUDGE_ORIGIN,
@@ -43,9 +42,10 @@ from .audit_calls import (
     caller_identity,
     is_audit_call,
 )
+from .proxy_access import request_metadata
+from .proxy_access.router_access import proxy_router
+from .proxy_access.router_caller import is_inner_call
 from .redis_audit_store import ProxyAuditCounts
-from .router_access import proxy_router
-from .router_caller import is_inner_call
 
 log = logging.getLogger("litellm_fusion")
 

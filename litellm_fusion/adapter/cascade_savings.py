@@ -12,7 +12,7 @@ from typing import Any
 
 from ..config.fusion import FusionModelConfig
 from ..engine.records import FusionResult
-from .deployment_profiles import model_prices
+from .proxy_access.deployment_profiles import model_prices
 
 
 def cascade_baseline(router: Any, config: FusionModelConfig, result: FusionResult) -> tuple[float, str]:

@@ -28,15 +28,15 @@ from ..observability.metadata import reply_details, response_headers
 from .audit_service import AuditService
 from .billing import RESULT_KEY, record_success, set_totals, settle_failure, spend_targets
 from .cascade_savings import cascade_baseline
-from .fusion_config_lookup import config_for
 from .learning import LearningRuntime
+from .proxy_access.fusion_config_lookup import config_for
+from .proxy_access.request import RequestError, parse_request
+from .proxy_access.request_metadata import handler_metadata
+from .proxy_access.router_access import proxy_router
+from .proxy_access.router_caller import RouterCaller
 from .redis_judge_store import JudgeStores
-from .request import RequestError, parse_request
-from .request_metadata import handler_metadata
 from .request_plan import AUDIT_KEY, COST_CAP_KEY, GATE_KEY, LEARNING_KEY, preflight
 from .response import closing_chunks, fill_response, text_chunk
-from .router_access import proxy_router
-from .router_caller import RouterCaller
 
 __all__ = ["RESULT_KEY", "FusionHandler", "settle_disconnect"]  # RESULT_KEY: billing.py, read by callbacks.py
 

@@ -11,9 +11,9 @@ from ..engine.cost_cap import ASSUMED_OUTPUT_TOKENS, CostEstimate, fit_panel
 from ..routing.difficulty_model import Estimate
 from ..routing.gate import Gate, gate
 from ..routing.tier_start import TierStart, start_tier
-from .deployment_profiles import model_prices, model_strength
-from .prompt_tokens import count as count_prompt_tokens
-from .router_access import deployments
+from .proxy_access.deployment_profiles import model_prices, model_strength
+from .proxy_access.prompt_tokens import count as count_prompt_tokens
+from .proxy_access.router_access import deployments
 
 
 def _strongest(router: Any, names: list[str]) -> float | None:

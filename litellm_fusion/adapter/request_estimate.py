@@ -3,7 +3,7 @@
 The estimator is `max_cost_per_request`'s (engine/cost_cap.py): every panel member for every round and the judge
 for fusion, every tier for a cascade, the dearest of fusing and either single model for a gated model; for a routed
 group, the dearest deployment the caller's limits allow. Prompt tokens are counted by the one estimator
-(adapter/prompt_tokens.py), tool definitions included; output is `max_tokens` (or `max_completion_tokens` /
+(adapter/proxy_access/prompt_tokens.py), tool definitions included; output is `max_tokens` (or `max_completion_tokens` /
 `max_output_tokens`, else the deployment's `max_tokens`), and without one the cost cap's assumed output for fusion and the group's `expected_output_tokens` for a routed group.
 """
 
@@ -17,10 +17,10 @@ from ..config.routing import GroupRouting
 from ..config.validate import is_fusion_deployment
 from ..engine.cost_cap import request_worst_case
 from ..routing.strategy import NoCandidate, caller_limits
-from .deployment_profiles import model_prices, profile_for
-from .fusion_config_lookup import config_for
-from .prompt_tokens import of_request
-from .router_access import deployments, group_deployments
+from .proxy_access.deployment_profiles import model_prices, profile_for
+from .proxy_access.fusion_config_lookup import config_for
+from .proxy_access.prompt_tokens import of_request
+from .proxy_access.router_access import deployments, group_deployments
 from .routing_hook import CallerRoutingError, allowed_ids, caller_routing
 
 OUTPUT_FIELDS = ("max_tokens", "max_completion_tokens", "max_output_tokens")

@@ -22,7 +22,7 @@ from ..routing.tier_start import TierStart
 from .audit_service import AuditService
 from .learning import LearningRuntime
 from .policies import apply_cost_cap, cascade_start, complexity_gate
-from .request import FusionRequest
+from .proxy_access.request import FusionRequest
 
 COST_CAP_KEY = "litellm_fusion_cost_cap"
 GATE_KEY = "litellm_fusion_gate"

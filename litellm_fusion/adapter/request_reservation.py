@@ -14,8 +14,8 @@ from typing import Any
 
 from ..config.routing import GroupRouting
 from .budget_reservation import BudgetRefused, identity_metadata, install, release, reservation_enabled, reserve_for
+from .proxy_access.router_access import proxy_router
 from .request_estimate import fusion_estimate, routed_estimate
-from .router_access import proxy_router
 
 log = logging.getLogger("litellm_fusion")
 

@@ -24,7 +24,6 @@ from ..config.routing import CALLER_KEYS, GroupRouting, NoTextRoute
 from ..observability.metadata import set_spend_entry
 from ..routing.strategy import Decision, DeploymentProfile, NoCandidate, choose, dollars
 from ..routing.text import responses_messages
-from . import prompt_tokens
 from .caller_routing import (
     CallerRouting,
     CallerRoutingError,
@@ -34,10 +33,11 @@ from .caller_routing import (
     effective_routing,
     raw_caller_values,
 )
-from .deployment_profiles import profile_for
 from .learning import LearningRuntime
-from .request import token_limit_error
-from .request_metadata import routing_target
+from .proxy_access import prompt_tokens
+from .proxy_access.deployment_profiles import profile_for
+from .proxy_access.request import token_limit_error
+from .proxy_access.request_metadata import routing_target
 from .routing_decision import stamp_routing
 from .routing_record import DECISION_KEY, decision_record
 
@@ -69,7 +69,7 @@ def decide(
     prompt: int | None = None,
 ) -> Decision:
     """The routing decision for a request whose estimate is known: the proxy's and the CLI's. `prompt`: the
-    messages' prompt tokens when already counted (adapter/prompt_tokens.py)."""
+    messages' prompt tokens when already counted (adapter/proxy_access/prompt_tokens.py)."""
     caller = caller or CallerRouting()
     return choose(
         profiles,
@@ -113,7 +113,7 @@ class RoutingHook:
     def _deployments(group: str, healthy: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """All of the group's deployments (a caller may name one that is cooling down), else the healthy ones."""
         try:
-            from .router_access import group_deployments, proxy_router
+            from .proxy_access.router_access import group_deployments, proxy_router
 
             return group_deployments(proxy_router(), group) or healthy
         except (ImportError, RuntimeError):
@@ -152,7 +152,7 @@ class RoutingHook:
             return
         from fastapi import HTTPException
 
-        from .router_access import group_deployments, proxy_router
+        from .proxy_access.router_access import group_deployments, proxy_router
 
         group = str(data.get("model"))
         deployments = group_deployments(proxy_router(), group)

@@ -1,4 +1,4 @@
-"""The one prompt-token count (adapter/prompt_tokens.py): LiteLLM's own token_counter, used alike by the cost cap,
+"""The one prompt-token count (adapter/proxy_access/prompt_tokens.py): LiteLLM's own token_counter, used alike by the cost cap,
 the budget reservation and complexity routing, whatever API the request came in on."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import json
 
 import litellm
 
-from litellm_fusion.adapter.prompt_tokens import count, of_request
+from litellm_fusion.adapter.proxy_access.prompt_tokens import count, of_request
 from litellm_fusion.adapter.routing_hook import RoutingHook
 from litellm_fusion.config.routing import GroupRouting
 

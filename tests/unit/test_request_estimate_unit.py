@@ -11,8 +11,8 @@ import litellm
 import pytest
 from litellm.llms.custom_llm import CustomLLM
 
-from litellm_fusion.adapter.prompt_tokens import of_request as prompt_tokens
-from litellm_fusion.adapter.prompt_tokens import request_messages
+from litellm_fusion.adapter.proxy_access.prompt_tokens import of_request as prompt_tokens
+from litellm_fusion.adapter.proxy_access.prompt_tokens import request_messages
 from litellm_fusion.adapter.request_estimate import fusion_estimate, requested_output, routed_estimate
 from litellm_fusion.config.routing import GroupRouting
 from litellm_fusion.engine.cost_cap import ASSUMED_OUTPUT_TOKENS, worst_case_cost

@@ -14,8 +14,8 @@ from typing import Any
 
 import litellm
 
-from ..config.routing import RoutingConfigError
-from ..routing.strategy import DeploymentProfile
+from ...config.routing import RoutingConfigError
+from ...routing.strategy import DeploymentProfile
 from .router_access import group_deployments
 
 _profiles: dict[str, tuple[Mapping[str, Any], DeploymentProfile]] = {}  # id -> (deployment, profile)
@@ -38,7 +38,7 @@ def _first(key: str, *sources: Mapping[str, Any]) -> Any:
 
 def build_profile(deployment: Mapping[str, Any], group: str) -> DeploymentProfile:
     """Raises RoutingConfigError naming the group, the deployment and the missing field."""
-    from ..routing.strengths import default_strength
+    from ...routing.strengths import default_strength
 
     params = deployment.get("litellm_params") or {}
     info = deployment.get("model_info") or {}
@@ -109,7 +109,7 @@ def model_prices(router: Any, model_name: str) -> tuple[float, float]:
 
 def model_strength(model_list: list[dict[str, Any]], model_name: str) -> float | None:
     """Strength of a model_name: its strongest deployment's (model_info.strength or built-in default)."""
-    from ..routing.strengths import default_strength
+    from ...routing.strengths import default_strength
 
     found: list[float] = []
     for deployment in model_list:

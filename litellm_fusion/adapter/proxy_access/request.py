@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..config.fusion import FusionModelConfig
-from ..engine.bounded_json import value_too_deep
+from ...config.fusion import FusionModelConfig
+from ...engine.bounded_json import value_too_deep
 
 PASSED_ON = frozenset(
     {

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from ..engine.records import Completion, InnerCallError, Message, ToolCall
+from ...engine.records import Completion, InnerCallError, Message, ToolCall
 
 INNER_CALL_KEY = "litellm_fusion_inner_call"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config.fusion import FusionConfigError, FusionModelConfig, parse_fusion_params
-from ..config.validate import cross_check, is_fusion_deployment
+from ...config.fusion import FusionConfigError, FusionModelConfig, parse_fusion_params
+from ...config.validate import cross_check, is_fusion_deployment
 from .router_access import deployment_by_id, deployment_params, deployments, known_names
 
 # model id (or "model:<name>" off-Router) -> (the Router's entry or None, config, params)
