@@ -45,7 +45,7 @@ from .audit_calls import (
 from .proxy_access import request_metadata
 from .proxy_access.router_access import proxy_router
 from .proxy_access.router_caller import is_inner_call
-from .redis_audit_store import ProxyAuditCounts
+from .stores.redis_audit_store import ProxyAuditCounts
 
 log = logging.getLogger("litellm_fusion")
 

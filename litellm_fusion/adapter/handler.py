@@ -34,9 +34,9 @@ from .proxy_access.request import RequestError, parse_request
 from .proxy_access.request_metadata import handler_metadata
 from .proxy_access.router_access import proxy_router
 from .proxy_access.router_caller import RouterCaller
-from .redis_judge_store import JudgeStores
 from .request_plan import AUDIT_KEY, COST_CAP_KEY, GATE_KEY, LEARNING_KEY, preflight
 from .response import closing_chunks, fill_response, text_chunk
+from .stores.redis_judge_store import JudgeStores
 
 __all__ = ["RESULT_KEY", "FusionHandler", "settle_disconnect"]  # RESULT_KEY: billing.py, read by callbacks.py
 

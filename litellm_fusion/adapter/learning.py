@@ -24,7 +24,7 @@ from ..routing.difficulty_model import Reading
 from ..routing.strategy import Decision, DeploymentProfile, redirected
 from .proxy_access.deployment_profiles import model_strength
 from .proxy_access.router_access import deployments
-from .redis_learning_store import LearningStores
+from .stores.redis_learning_store import LearningStores
 
 
 def learns(config: Any) -> bool:

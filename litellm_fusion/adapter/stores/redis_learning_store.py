@@ -1,4 +1,4 @@
-"""The learning store (learning/store.py) on the proxy's Redis (adapter/redis_store.py), through LiteLLM's
+"""The learning store (learning/store.py) on the proxy's Redis (adapter/stores/redis_store.py), through LiteLLM's
 RedisCache, with the judge cache's bounds: every call is bounded by `judge_cache.timeout_ms`, after a failure
 Redis is skipped for a few seconds, and one warning is logged per `judge_cache.warn_interval_s`. A failure raises
 StoreUnavailable, which the learner turns into "the shipped prior decides".
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config.cache import JudgeCacheSettings
-from ..config.learning import LearningSettings
-from ..learning.store import StoreUnavailable
+from ...config.cache import JudgeCacheSettings
+from ...config.learning import LearningSettings
+from ...learning.store import StoreUnavailable
 from .redis_store import RedisStore, StoresByCache
 
 READ_ALL_TIMEOUT_S = 5.0  # reading every label of a scope for a refit (background work, megabytes)

@@ -1,4 +1,4 @@
-"""The judge cache's store, on the proxy's Redis (adapter/redis_store.py: how it is found and how it degrades).
+"""The judge cache's store, on the proxy's Redis (adapter/stores/redis_store.py: how it is found and how it degrades).
 
 Redis down or slow: every read and write is bounded by `timeout_ms`; after a failure Redis is
 skipped for a few seconds (so a dead Redis costs requests nothing), a warning is logged at most
@@ -7,8 +7,8 @@ once per `warn_interval_s`, and the judge step reports `unavailable`. Never rais
 
 from __future__ import annotations
 
-from ..config.cache import JudgeCacheSettings
-from ..engine.judge_cache import CacheStatus
+from ...config.cache import JudgeCacheSettings
+from ...engine.judge_cache import CacheStatus
 from .redis_store import RedisStore, RedisUnavailable, StoresByCache
 
 

@@ -1,4 +1,4 @@
-"""Audit counts shared by every replica, on the proxy's Redis (adapter/redis_store.py: how it is found and how it
+"""Audit counts shared by every replica, on the proxy's Redis (adapter/stores/redis_store.py: how it is found and how it
 degrades), through LiteLLM's RedisCache client, used raw (we must tell "unavailable" apart).
 
 Layout: one hash per (scope, arm, UTC day), `<prefix><scope>|<arm>|<YYYY-MM-DD>` (LiteLLM's namespace first, when
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config.audit import AuditRunnerSettings
-from ..engine.audit.estimate import DAY_S, OUTCOMES, AuditOutcome, MemoryCounts, Tally, day_of
+from ...config.audit import AuditRunnerSettings
+from ...engine.audit.estimate import DAY_S, OUTCOMES, AuditOutcome, MemoryCounts, Tally, day_of
 from .redis_store import RedisStore, RedisUnavailable, StoresByCache
 
 

@@ -51,7 +51,7 @@ def proxy_redis_cache() -> Any | None:
     import litellm
     from litellm.caching.redis_cache import RedisCache
 
-    from .proxy_access.router_access import router_redis_cache
+    from ..proxy_access.router_access import router_redis_cache
 
     redis_cache = router_redis_cache()
     if isinstance(redis_cache, RedisCache):
