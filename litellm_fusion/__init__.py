@@ -32,7 +32,7 @@ def _proxy_object(name: str) -> Any:
 
             DifficultyModel.load()  # read the classifier artifact now, not on the first request
         from .adapter.audit_service import AuditService
-        from .adapter.shutdown_hook import on_proxy_shutdown
+        from .adapter.guards.shutdown_hook import on_proxy_shutdown
 
         audits = _objects["audits"] = AuditService(setup.settings, setup.fusion)  # live audits (docs/audit.md)
         on_proxy_shutdown(audits.shutdown)  # audits still running are cancelled and counted, never silently lost

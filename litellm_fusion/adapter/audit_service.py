@@ -227,7 +227,7 @@ class AuditService:
             await runner.join()
 
     def shutdown(self) -> None:
-        """The proxy is shutting down (adapter/shutdown_hook.py): cancel every audit still running or waiting, count
+        """The proxy is shutting down (adapter/guards/shutdown_hook.py): cancel every audit still running or waiting, count
         each (`shutdown`) and say so in one log line."""
         cancelled: dict[str, int] = {}
         for runner in self._runners.values():

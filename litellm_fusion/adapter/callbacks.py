@@ -9,9 +9,9 @@ from litellm.integrations.custom_logger import CustomLogger
 
 from ..config.settings import PluginSettings
 from ..observability.metrics import metrics
-from . import prometheus_guard, stream_finalizer_guard
 from .audit_calls import AUDIT_CALL_KEY
 from .audit_service import AuditService
+from .guards import prometheus_guard, stream_finalizer_guard
 from .handler import AUDIT_KEY, COST_CAP_KEY, GATE_KEY, LEARNING_KEY, RESULT_KEY, settle_disconnect
 from .learning import LearningRuntime
 from .proxy_access import request_metadata

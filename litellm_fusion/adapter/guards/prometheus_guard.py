@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from .proxy_access.router_caller import is_inner_call
+from ..proxy_access.router_caller import is_inner_call
 
 _MARK = "_litellm_fusion_guarded"
 
