@@ -49,7 +49,7 @@ def __getattr__(name: str) -> Any:
         return _proxy_object(name)
     if name == "complexity_classifier":  # classifier_plugin for LiteLLM's auto_router/complexity_router
         if name not in _objects:
-            from .adapter.complexity_plugin import FusionComplexityClassifier
+            from .adapter.routing.complexity_plugin import FusionComplexityClassifier
 
             _objects[name] = FusionComplexityClassifier()
         return _objects[name]

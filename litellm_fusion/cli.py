@@ -64,7 +64,7 @@ def classify(stdin: TextIO, stdout: TextIO, config: str | None, group: str | Non
     model = DifficultyModel.load()
     target = _group_profiles(config, group, mode) if config else None
     if target is not None:  # LiteLLM (its cost map, for the prices) only when there are deployments to choose from
-        from .adapter.routing_hook import decide
+        from .adapter.routing.routing_hook import decide
     errors = 0
     for n, line in enumerate(tqdm(stdin, desc="classifying", unit=" prompts", file=sys.stderr, mininterval=0.5), 1):
         if not line.strip():

@@ -42,7 +42,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--requests", type=int, default=250, help="timed requests per prompt size")
     args = parser.parse_args(argv)
 
-    from litellm_fusion.adapter.routing_hook import RoutingHook
+    from litellm_fusion.adapter.routing.routing_hook import RoutingHook
     from litellm_fusion.config.routing import GroupRouting
 
     try:

@@ -138,7 +138,7 @@ class AuditService:
             for job in jobs:
                 self.submit(job, pending.config.audit, metadata, _call_id(kwargs))
         elif route is not None and route.get("group") in self.groups:
-            from .audit_routing import routed_job
+            from .routing.audit_routing import routed_job
 
             group = str(route["group"])
             job = routed_job(self.groups[group].audit, route, kwargs, response)  # type: ignore[arg-type]

@@ -18,9 +18,9 @@ from .proxy_access import request_metadata
 from .proxy_access.request import RequestError, check_body
 from .proxy_access.router_caller import INNER_CALL_KEY, is_inner_call
 from .request_reservation import RequestReservations
-from .routing_decision import settle_cascade
-from .routing_hook import RoutingHook
-from .routing_record import DECISION_KEY, routing_headers
+from .routing.routing_decision import settle_cascade
+from .routing.routing_hook import RoutingHook
+from .routing.routing_record import DECISION_KEY, routing_headers
 
 # Metadata keys only the plugin writes; a client's request metadata may not carry them.
 RESERVED_METADATA_KEYS = (

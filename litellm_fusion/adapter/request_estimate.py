@@ -21,7 +21,7 @@ from .proxy_access.deployment_profiles import model_prices, profile_for
 from .proxy_access.fusion_config_lookup import config_for
 from .proxy_access.prompt_tokens import of_request
 from .proxy_access.router_access import deployments, group_deployments
-from .routing_hook import CallerRoutingError, allowed_ids, caller_routing
+from .routing.routing_hook import CallerRoutingError, allowed_ids, caller_routing
 
 OUTPUT_FIELDS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
 

@@ -8,7 +8,7 @@ import json
 import litellm
 
 from litellm_fusion.adapter.proxy_access.prompt_tokens import count, of_request
-from litellm_fusion.adapter.routing_hook import RoutingHook
+from litellm_fusion.adapter.routing.routing_hook import RoutingHook
 from litellm_fusion.config.routing import GroupRouting
 
 CJK = "".join(chr(0x4E00 + i % 500) for i in range(1000))  # dense text: ~1.7 tokens a character

@@ -1,6 +1,6 @@
 """The plugin's record of a routing decision, and the response headers made from it.
 
-The routing filter (adapter/routing_hook.py) writes the record into the request's metadata under `DECISION_KEY`
+The routing filter (adapter/routing/routing_hook.py) writes the record into the request's metadata under `DECISION_KEY`
 (and the spend row's `routing` entry); the callbacks read it back for the response headers
 (`x-litellm-fusion-route-*`), the routing metrics and the live audits. Header values are one bounded line each.
 """
@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..config.routing import GroupRouting
-from ..learning.policy import describe
-from ..observability.audit_view import route_audit_headers
-from ..observability.metadata import header_value
-from ..routing.strategy import Decision
+from ...config.routing import GroupRouting
+from ...learning.policy import describe
+from ...observability.audit_view import route_audit_headers
+from ...observability.metadata import header_value
+from ...routing.strategy import Decision
 from .caller_routing import CallerRouting, effective_routing
 
 DECISION_KEY = "litellm_fusion_routing"

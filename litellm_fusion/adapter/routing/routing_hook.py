@@ -20,10 +20,15 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ..config.routing import CALLER_KEYS, GroupRouting, NoTextRoute
-from ..observability.metadata import set_spend_entry
-from ..routing.strategy import Decision, DeploymentProfile, NoCandidate, choose, dollars
-from ..routing.text import responses_messages
+from ...config.routing import CALLER_KEYS, GroupRouting, NoTextRoute
+from ...observability.metadata import set_spend_entry
+from ...routing.strategy import Decision, DeploymentProfile, NoCandidate, choose, dollars
+from ...routing.text import responses_messages
+from ..learning import LearningRuntime
+from ..proxy_access import prompt_tokens
+from ..proxy_access.deployment_profiles import profile_for
+from ..proxy_access.request import token_limit_error
+from ..proxy_access.request_metadata import routing_target
 from .caller_routing import (
     CallerRouting,
     CallerRoutingError,
@@ -33,11 +38,6 @@ from .caller_routing import (
     effective_routing,
     raw_caller_values,
 )
-from .learning import LearningRuntime
-from .proxy_access import prompt_tokens
-from .proxy_access.deployment_profiles import profile_for
-from .proxy_access.request import token_limit_error
-from .proxy_access.request_metadata import routing_target
 from .routing_decision import stamp_routing
 from .routing_record import DECISION_KEY, decision_record
 
@@ -51,7 +51,7 @@ __all__ = [  # the per-request controls live in caller_routing.py; importable fr
 
 
 def _model() -> Any:
-    from ..routing.difficulty_model import DifficultyModel
+    from ...routing.difficulty_model import DifficultyModel
 
     return DifficultyModel.load()
 
@@ -113,7 +113,7 @@ class RoutingHook:
     def _deployments(group: str, healthy: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """All of the group's deployments (a caller may name one that is cooling down), else the healthy ones."""
         try:
-            from .proxy_access.router_access import group_deployments, proxy_router
+            from ..proxy_access.router_access import group_deployments, proxy_router
 
             return group_deployments(proxy_router(), group) or healthy
         except (ImportError, RuntimeError):
@@ -134,7 +134,7 @@ class RoutingHook:
             prompt = prompt_tokens.count(data.get("messages"))
             output = _output_tokens(data, routing)
             try:
-                from ..routing.strategy import caller_limits
+                from ...routing.strategy import caller_limits
 
                 caller_limits(profiles, allowed, caller.max_cost, prompt, output)
             except NoCandidate as exc:
@@ -152,7 +152,7 @@ class RoutingHook:
             return
         from fastapi import HTTPException
 
-        from .proxy_access.router_access import group_deployments, proxy_router
+        from ..proxy_access.router_access import group_deployments, proxy_router
 
         group = str(data.get("model"))
         deployments = group_deployments(proxy_router(), group)
@@ -213,7 +213,7 @@ class RoutingHook:
         if learned is not None and self.learning is not None and estimate is not None:
             decision = self.learning.explore(decision, learned, profiles, prompt, _output_tokens(kwargs, routing))
         audit = None
-        if routing.audit is not None and self.audits is not None:  # live audits (adapter/audit_routing.py)
+        if routing.audit is not None and self.audits is not None:  # live audits (adapter/routing/audit_routing.py)
             from .audit_routing import guard_route
 
             limits = allowed or {p.id for p in profiles}
@@ -233,6 +233,6 @@ class RoutingHook:
 
 
 def _estimate_from(stored: Any) -> Any:
-    from ..routing.difficulty_model import Estimate
+    from ...routing.difficulty_model import Estimate
 
     return None if stored is None else Estimate(*stored)

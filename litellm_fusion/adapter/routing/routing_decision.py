@@ -23,8 +23,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..learning.policy import describe
-from .proxy_access.request_metadata import all_dicts
+from ...learning.policy import describe
+from ..proxy_access.request_metadata import all_dicts
 
 ROUTING_DECISION_KEY = "routing_decision"  # LiteLLM's metadata key
 ROUTER_TYPE = "complexity"  # LiteLLM's router_type for a complexity router (its UI labels it "Auto-Router v2")
@@ -118,8 +118,8 @@ def _has_tier_savings(entry: Any) -> bool:
 def _priciest_deployment(model_name: str) -> tuple[str, str] | None:
     """(litellm model, deployment id) of a model_name's most expensive deployment: the one the cascade's
     baseline is priced on (adapter/cascade_savings.py)."""
-    from .proxy_access.deployment_profiles import deployment_prices
-    from .proxy_access.router_access import group_deployments, proxy_router
+    from ..proxy_access.deployment_profiles import deployment_prices
+    from ..proxy_access.router_access import group_deployments, proxy_router
 
     try:
         candidates = group_deployments(proxy_router(), model_name)

@@ -28,7 +28,7 @@ TARGET_P_SUCCESS = 0.9
 
 class FusionComplexityClassifier:
     def __init__(self, target: float = TARGET_P_SUCCESS) -> None:
-        from ..routing.difficulty_model import DifficultyModel
+        from ...routing.difficulty_model import DifficultyModel
 
         self.model = DifficultyModel.load()
         self.target = target

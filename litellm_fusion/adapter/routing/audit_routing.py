@@ -19,12 +19,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..config.audit import AuditConfig
-from ..engine.audit import AuditBook, AuditJob, TopArm, is_sampled
-from ..engine.records import Candidate
-from ..routing.strategy import Decision, DeploymentProfile, NoCandidate
-from .proxy_access.request import PASSED_ON
-from .proxy_access.router_caller import _completion
+from ...config.audit import AuditConfig
+from ...engine.audit import AuditBook, AuditJob, TopArm, is_sampled
+from ...engine.records import Candidate
+from ...routing.strategy import Decision, DeploymentProfile, NoCandidate
+from ..proxy_access.request import PASSED_ON
+from ..proxy_access.router_caller import _completion
 
 Redecide = Callable[[set[str]], Decision]
 

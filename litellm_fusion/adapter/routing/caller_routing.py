@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..config.routing import CALLER_KEYS, GroupRouting, RoutingMode
-from .proxy_access import request_metadata
-from .proxy_access.request import shown
+from ...config.routing import CALLER_KEYS, GroupRouting, RoutingMode
+from ..proxy_access import request_metadata
+from ..proxy_access.request import shown
 
 SHOWN_NAMES = 5  # unknown candidates (and deployments) named in an error; the rest are counted
 
