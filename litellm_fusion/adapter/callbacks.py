@@ -11,13 +11,13 @@ from ..config.settings import PluginSettings
 from ..observability.metrics import metrics
 from .audit_calls import AUDIT_CALL_KEY
 from .audit_service import AuditService
+from .budgets.request_reservation import RequestReservations
 from .guards import prometheus_guard, stream_finalizer_guard
 from .handler import AUDIT_KEY, COST_CAP_KEY, GATE_KEY, LEARNING_KEY, RESULT_KEY, settle_disconnect
 from .learning import LearningRuntime
 from .proxy_access import request_metadata
 from .proxy_access.request import RequestError, check_body
 from .proxy_access.router_caller import INNER_CALL_KEY, is_inner_call
-from .request_reservation import RequestReservations
 from .routing.routing_decision import settle_cascade
 from .routing.routing_hook import RoutingHook
 from .routing.routing_record import DECISION_KEY, routing_headers

@@ -15,7 +15,7 @@ What each function reads, on LiteLLM 1.102.4 - 1.108.7 (the supported range, doc
 - `model_names`, `known_names`: `Router.get_model_names()` and `Router.model_group_alias`;
 - `router_redis_cache`: `Router.cache.redis_cache`, the RedisCache LiteLLM builds from `router_settings.redis_*`;
 - `priced_at`: a view of the Router for LiteLLM's own budget reservation, which reads a model's price through
-  `Router.cached_model_group_info` and `Router.get_model_list` (adapter/budget_reservation.py).
+  `Router.cached_model_group_info` and `Router.get_model_list` (adapter/budgets/budget_reservation.py).
 
 **LiteLLM 1.109+.** The Router runs on a Rust core and deprecates `model_list`, `get_deployment`, `get_model_info`
 and `cache` in favour of `Router.registry()` (`registry().deployment(id)`, `registry().deployment_dict(id)`, the
@@ -125,5 +125,5 @@ class _PricedAtEstimate:
 
 def priced_at(router: Any, estimate: float) -> Any:
     """The Router as LiteLLM's budget reservation should see it: every model costs $0 per input token and
-    `estimate` per output token, for a request of at most one output token (adapter/budget_reservation.py)."""
+    `estimate` per output token, for a request of at most one output token (adapter/budgets/budget_reservation.py)."""
     return _PricedAtEstimate(router, estimate)

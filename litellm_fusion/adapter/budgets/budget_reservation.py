@@ -27,8 +27,8 @@ from typing import Any
 
 import litellm
 
-from .proxy_access import request_metadata
-from .proxy_access.router_access import priced_at
+from ..proxy_access import request_metadata
+from ..proxy_access.router_access import priced_at
 
 log = logging.getLogger("litellm_fusion")
 

@@ -12,16 +12,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..config.fusion import FusionConfigError
-from ..config.routing import GroupRouting
-from ..config.validate import is_fusion_deployment
-from ..engine.cost_cap import request_worst_case
-from ..routing.strategy import NoCandidate, caller_limits
-from .proxy_access.deployment_profiles import model_prices, profile_for
-from .proxy_access.fusion_config_lookup import config_for
-from .proxy_access.prompt_tokens import of_request
-from .proxy_access.router_access import deployments, group_deployments
-from .routing.routing_hook import CallerRoutingError, allowed_ids, caller_routing
+from ...config.fusion import FusionConfigError
+from ...config.routing import GroupRouting
+from ...config.validate import is_fusion_deployment
+from ...engine.cost_cap import request_worst_case
+from ...routing.strategy import NoCandidate, caller_limits
+from ..proxy_access.deployment_profiles import model_prices, profile_for
+from ..proxy_access.fusion_config_lookup import config_for
+from ..proxy_access.prompt_tokens import of_request
+from ..proxy_access.router_access import deployments, group_deployments
+from ..routing.routing_hook import CallerRoutingError, allowed_ids, caller_routing
 
 OUTPUT_FIELDS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
 

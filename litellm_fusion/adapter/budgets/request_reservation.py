@@ -12,9 +12,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from ..config.routing import GroupRouting
+from ...config.routing import GroupRouting
+from ..proxy_access.router_access import proxy_router
 from .budget_reservation import BudgetRefused, identity_metadata, install, release, reservation_enabled, reserve_for
-from .proxy_access.router_access import proxy_router
 from .request_estimate import fusion_estimate, routed_estimate
 
 log = logging.getLogger("litellm_fusion")
