@@ -31,7 +31,7 @@ def _proxy_object(name: str) -> Any:
             from .routing.difficulty_model import DifficultyModel
 
             DifficultyModel.load()  # read the classifier artifact now, not on the first request
-        from .adapter.audit_service import AuditService
+        from .adapter.audit.audit_service import AuditService
         from .adapter.guards.shutdown_hook import on_proxy_shutdown
 
         audits = _objects["audits"] = AuditService(setup.settings, setup.fusion)  # live audits (docs/audit.md)

@@ -9,8 +9,8 @@ from litellm.integrations.custom_logger import CustomLogger
 
 from ..config.settings import PluginSettings
 from ..observability.metrics import metrics
-from .audit_calls import AUDIT_CALL_KEY
-from .audit_service import AuditService
+from .audit.audit_calls import AUDIT_CALL_KEY
+from .audit.audit_service import AuditService
 from .budgets.request_reservation import RequestReservations
 from .guards import prometheus_guard, stream_finalizer_guard
 from .handler import AUDIT_KEY, COST_CAP_KEY, GATE_KEY, LEARNING_KEY, RESULT_KEY, settle_disconnect

@@ -25,7 +25,7 @@ from ..engine.modes import mode_of
 from ..learning.policy import describe
 from ..observability.audit_view import audit_headers
 from ..observability.metadata import reply_details, response_headers
-from .audit_service import AuditService
+from .audit.audit_service import AuditService
 from .billing import RESULT_KEY, record_success, set_totals, settle_failure, spend_targets
 from .cascade_savings import cascade_baseline
 from .learning import LearningRuntime

@@ -19,7 +19,7 @@ from ..learning.policy import TierPlan
 from ..routing.difficulty_model import DifficultyModel
 from ..routing.gate import Gate
 from ..routing.tier_start import TierStart
-from .audit_service import AuditService
+from .audit.audit_service import AuditService
 from .learning import LearningRuntime
 from .policies import apply_cost_cap, cascade_start, complexity_gate
 from .proxy_access.request import FusionRequest

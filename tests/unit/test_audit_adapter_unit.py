@@ -13,7 +13,7 @@ import pytest
 import redis
 from litellm.caching.redis_cache import RedisCache
 
-from litellm_fusion.adapter.audit_calls import AUDIT_CALL_KEY, call_metadata, caller_identity
+from litellm_fusion.adapter.audit.audit_calls import AUDIT_CALL_KEY, call_metadata, caller_identity
 from litellm_fusion.adapter.routing.audit_routing import guard_route, routed_job
 from litellm_fusion.adapter.stores.redis_audit_store import RedisAuditCounts
 from litellm_fusion.cli_audit import audit_report, audited_arms, print_report

@@ -1,6 +1,6 @@
 """The one count of a request's prompt tokens, for every estimate made before a call: the cost cap
 (`max_cost_per_request`, adapter/policies.py), the budget reservation of a request and of an audit
-(adapter/budgets/request_estimate.py, adapter/audit_admission.py) and complexity routing's price and context-window check
+(adapter/budgets/request_estimate.py, adapter/audit/audit_admission.py) and complexity routing's price and context-window check
 (adapter/routing/routing_hook.py).
 
 **Decision: LiteLLM's `token_counter`** (the gpt-4o tokenizer), not characters / 4, which the routing hook used.

@@ -4,7 +4,7 @@ The plugin reads the Router LiteLLM built from the proxy's `model_list` (`litell
 to find a fusion model's config, price and profile deployments, route, reserve budgets and reuse the Router's
 Redis client. Every one of those reads goes through this module; the other adapter modules take the Router object
 (`proxy_router()`) and hand it to the functions here, never touching its members. Calls made *through* the Router
-(`Router.acompletion`, adapter/proxy_access/router_caller.py and adapter/audit_calls.py) are not reads and stay where they are.
+(`Router.acompletion`, adapter/proxy_access/router_caller.py and adapter/audit/audit_calls.py) are not reads and stay where they are.
 
 What each function reads, on LiteLLM 1.102.4 - 1.108.7 (the supported range, docs/compatibility.md):
 

@@ -103,7 +103,7 @@ class RoutingHook:
     ) -> None:
         self.groups = routing
         self.model = _model() if routing else None
-        self.audits = audits  # adapter/audit_service.py: a tripped audit guardrail suspends a deployment
+        self.audits = audits  # adapter/audit/audit_service.py: a tripped audit guardrail suspends a deployment
         self.learning = learning  # adapter/learning.py: learned success estimates for groups with learn: true
 
     def routes(self, group: str) -> bool:

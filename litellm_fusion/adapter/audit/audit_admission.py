@@ -20,12 +20,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engine.audit.procedure import AuditJob
-from ..engine.cost_cap import single_call_cost
-from .budgets.budget_reservation import BudgetRefused, call_metadata, release, reserve_for
-from .proxy_access.deployment_profiles import deployment_prices, model_prices
-from .proxy_access.prompt_tokens import count as count_prompt_tokens
-from .proxy_access.router_access import deployment_by_id, proxy_router
+from ...engine.audit.procedure import AuditJob
+from ...engine.cost_cap import single_call_cost
+from ..budgets.budget_reservation import BudgetRefused, call_metadata, release, reserve_for
+from ..proxy_access.deployment_profiles import deployment_prices, model_prices
+from ..proxy_access.prompt_tokens import count as count_prompt_tokens
+from ..proxy_access.router_access import deployment_by_id, proxy_router
 
 log = logging.getLogger("litellm_fusion")
 

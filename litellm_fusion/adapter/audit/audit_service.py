@@ -22,15 +22,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..config.audit import AuditConfig
-from ..config.fusion import FusionModelConfig
-from ..config.settings import PluginSettings
-from ..engine.audit import AuditBook, AuditJob, AuditResult, AuditRunner, GuardChange, run_audit
-from ..engine.audit.cascade_plan import CascadePlan, cascade_work, plan_cascade, watch_cascade
-from ..engine.labels import Label, LabelSink, NoLabels
-from ..engine.modes import mode_of
-from ..engine.records import CascadeReport, FusionResult, Message
-from ..observability.audit_metrics import audit_metrics
+from ...config.audit import AuditConfig
+from ...config.fusion import FusionModelConfig
+from ...config.settings import PluginSettings
+from ...engine.audit import AuditBook, AuditJob, AuditResult, AuditRunner, GuardChange, run_audit
+from ...engine.audit.cascade_plan import CascadePlan, cascade_work, plan_cascade, watch_cascade
+from ...engine.labels import Label, LabelSink, NoLabels
+from ...engine.modes import mode_of
+from ...engine.records import CascadeReport, FusionResult, Message
+from ...observability.audit_metrics import audit_metrics
+from ..proxy_access import request_metadata
+from ..proxy_access.router_access import proxy_router
+from ..proxy_access.router_caller import is_inner_call
+from ..stores.redis_audit_store import ProxyAuditCounts
 from .audit_admission import admit_audit, settle_audit
 from .audit_calls import (
     JUDGE_ORIGIN,
@@ -42,10 +46,6 @@ from .audit_calls import (
     caller_identity,
     is_audit_call,
 )
-from .proxy_access import request_metadata
-from .proxy_access.router_access import proxy_router
-from .proxy_access.router_caller import is_inner_call
-from .stores.redis_audit_store import ProxyAuditCounts
 
 log = logging.getLogger("litellm_fusion")
 
@@ -138,7 +138,7 @@ class AuditService:
             for job in jobs:
                 self.submit(job, pending.config.audit, metadata, _call_id(kwargs))
         elif route is not None and route.get("group") in self.groups:
-            from .routing.audit_routing import routed_job
+            from ..routing.audit_routing import routed_job
 
             group = str(route["group"])
             job = routed_job(self.groups[group].audit, route, kwargs, response)  # type: ignore[arg-type]

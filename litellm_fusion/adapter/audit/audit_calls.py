@@ -20,9 +20,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ..engine.audit.pair_judge import PairVerdict
-from ..engine.records import Completion, Message
-from .proxy_access.router_caller import _completion, _inner_error
+from ...engine.audit.pair_judge import PairVerdict
+from ...engine.records import Completion, Message
+from ..proxy_access.router_caller import _completion, _inner_error
 
 log = logging.getLogger("litellm_fusion")
 
