@@ -22,7 +22,7 @@ _objects: dict[str, Any] = {}
 def _proxy_object(name: str) -> Any:
     if "fusion_handler" not in _objects:
         from .adapter.callbacks import FusionCallbacks, RoutingCallbacks
-        from .adapter.handler import FusionHandler
+        from .adapter.fusion.handler import FusionHandler
         from .adapter.learning import LearningRuntime
         from .adapter.startup import validate_proxy_config
 

@@ -12,8 +12,8 @@ from ..observability.metrics import metrics
 from .audit.audit_calls import AUDIT_CALL_KEY
 from .audit.audit_service import AuditService
 from .budgets.request_reservation import RequestReservations
+from .fusion.handler import AUDIT_KEY, COST_CAP_KEY, GATE_KEY, LEARNING_KEY, RESULT_KEY, settle_disconnect
 from .guards import prometheus_guard, stream_finalizer_guard
-from .handler import AUDIT_KEY, COST_CAP_KEY, GATE_KEY, LEARNING_KEY, RESULT_KEY, settle_disconnect
 from .learning import LearningRuntime
 from .proxy_access import request_metadata
 from .proxy_access.request import RequestError, check_body

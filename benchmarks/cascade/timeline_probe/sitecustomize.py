@@ -71,7 +71,7 @@ def patch(name: str, module: Any) -> None:
             return timed()
 
         module.RouterCaller._call = _call
-    elif name == "litellm_fusion.adapter.handler":
+    elif name == "litellm_fusion.adapter.fusion.handler":
         wrap(module.FusionHandler, "acompletion", "handler")
     elif name == "litellm.llms.openai.openai":
         wrap(
@@ -90,7 +90,7 @@ PATCHED = frozenset(
     {
         "litellm_fusion.engine.calls",
         "litellm_fusion.adapter.proxy_access.router_caller",
-        "litellm_fusion.adapter.handler",
+        "litellm_fusion.adapter.fusion.handler",
         "litellm.llms.openai.openai",
         "litellm.litellm_core_utils.litellm_logging",
         "litellm.proxy.proxy_server",

@@ -1,5 +1,5 @@
 """The one count of a request's prompt tokens, for every estimate made before a call: the cost cap
-(`max_cost_per_request`, adapter/policies.py), the budget reservation of a request and of an audit
+(`max_cost_per_request`, adapter/fusion/policies.py), the budget reservation of a request and of an audit
 (adapter/budgets/request_estimate.py, adapter/audit/audit_admission.py) and complexity routing's price and context-window check
 (adapter/routing/routing_hook.py).
 

@@ -117,7 +117,7 @@ def _has_tier_savings(entry: Any) -> bool:
 
 def _priciest_deployment(model_name: str) -> tuple[str, str] | None:
     """(litellm model, deployment id) of a model_name's most expensive deployment: the one the cascade's
-    baseline is priced on (adapter/cascade_savings.py)."""
+    baseline is priced on (adapter/fusion/cascade_savings.py)."""
     from ..proxy_access.deployment_profiles import deployment_prices
     from ..proxy_access.router_access import group_deployments, proxy_router
 

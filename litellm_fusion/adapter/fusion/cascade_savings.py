@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config.fusion import FusionModelConfig
-from ..engine.records import FusionResult
-from .proxy_access.deployment_profiles import model_prices
+from ...config.fusion import FusionModelConfig
+from ...engine.records import FusionResult
+from ..proxy_access.deployment_profiles import model_prices
 
 
 def cascade_baseline(router: Any, config: FusionModelConfig, result: FusionResult) -> tuple[float, str]:

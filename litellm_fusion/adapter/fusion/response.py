@@ -10,8 +10,8 @@ from typing import Any, cast
 
 from litellm.types.utils import ChatCompletionMessageToolCall, Function, GenericStreamingChunk, ModelResponse, Usage
 
-from ..engine.encodable import encodable, encodable_record
-from ..engine.records import FusionResult, ToolCall
+from ...engine.encodable import encodable, encodable_record
+from ...engine.records import FusionResult, ToolCall
 
 
 def fill_response(

@@ -6,14 +6,14 @@ from typing import Any
 
 import litellm
 
-from ..config.fusion import PROVIDER, FusionModelConfig
-from ..engine.cost_cap import ASSUMED_OUTPUT_TOKENS, CostEstimate, fit_panel
-from ..routing.difficulty_model import Estimate
-from ..routing.gate import Gate, gate
-from ..routing.tier_start import TierStart, start_tier
-from .proxy_access.deployment_profiles import model_prices, model_strength
-from .proxy_access.prompt_tokens import count as count_prompt_tokens
-from .proxy_access.router_access import deployments
+from ...config.fusion import PROVIDER, FusionModelConfig
+from ...engine.cost_cap import ASSUMED_OUTPUT_TOKENS, CostEstimate, fit_panel
+from ...routing.difficulty_model import Estimate
+from ...routing.gate import Gate, gate
+from ...routing.tier_start import TierStart, start_tier
+from ..proxy_access.deployment_profiles import model_prices, model_strength
+from ..proxy_access.prompt_tokens import count as count_prompt_tokens
+from ..proxy_access.router_access import deployments
 
 
 def _strongest(router: Any, names: list[str]) -> float | None:

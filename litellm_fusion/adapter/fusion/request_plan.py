@@ -11,18 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..config.fusion import FusionModelConfig
-from ..engine.audit.cascade_plan import CascadePlan
-from ..engine.plan import RequestPlan
-from ..engine.records import FusionResult, first_token_wait
-from ..learning.policy import TierPlan
-from ..routing.difficulty_model import DifficultyModel
-from ..routing.gate import Gate
-from ..routing.tier_start import TierStart
-from .audit.audit_service import AuditService
-from .learning import LearningRuntime
+from ...config.fusion import FusionModelConfig
+from ...engine.audit.cascade_plan import CascadePlan
+from ...engine.plan import RequestPlan
+from ...engine.records import FusionResult, first_token_wait
+from ...learning.policy import TierPlan
+from ...routing.difficulty_model import DifficultyModel
+from ...routing.gate import Gate
+from ...routing.tier_start import TierStart
+from ..audit.audit_service import AuditService
+from ..learning import LearningRuntime
+from ..proxy_access.request import FusionRequest
 from .policies import apply_cost_cap, cascade_start, complexity_gate
-from .proxy_access.request import FusionRequest
 
 COST_CAP_KEY = "litellm_fusion_cost_cap"
 GATE_KEY = "litellm_fusion_gate"

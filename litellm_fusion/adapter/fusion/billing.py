@@ -17,12 +17,12 @@ from typing import Any
 
 from litellm.types.utils import Usage
 
-from ..config.fusion import FusionModelConfig
-from ..engine import FusionResult
-from ..engine.encodable import encodable_record
-from ..engine.records import CallRecord
-from ..observability.metadata import failure_metadata, set_spend_entry, spend_metadata
-from .proxy_access.request_metadata import logged_litellm_metadata
+from ...config.fusion import FusionModelConfig
+from ...engine import FusionResult
+from ...engine.encodable import encodable_record
+from ...engine.records import CallRecord
+from ...observability.metadata import failure_metadata, set_spend_entry, spend_metadata
+from ..proxy_access.request_metadata import logged_litellm_metadata
 
 # Where the handler leaves the request's totals for the logging hook (same dict LiteLLM logs from).
 RESULT_KEY = "litellm_fusion_result"

@@ -16,27 +16,27 @@ import litellm
 from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
-from ..config.fusion import PROVIDER, FusionConfigError, FusionModelConfig
-from ..config.settings import PluginSettings
-from ..engine import FusionError, FusionResult
-from ..engine.encodable import encodable
-from ..engine.judge_cache import JudgeCacheUse
-from ..engine.modes import mode_of
-from ..learning.policy import describe
-from ..observability.audit_view import audit_headers
-from ..observability.metadata import reply_details, response_headers
-from .audit.audit_service import AuditService
+from ...config.fusion import PROVIDER, FusionConfigError, FusionModelConfig
+from ...config.settings import PluginSettings
+from ...engine import FusionError, FusionResult
+from ...engine.encodable import encodable
+from ...engine.judge_cache import JudgeCacheUse
+from ...engine.modes import mode_of
+from ...learning.policy import describe
+from ...observability.audit_view import audit_headers
+from ...observability.metadata import reply_details, response_headers
+from ..audit.audit_service import AuditService
+from ..learning import LearningRuntime
+from ..proxy_access.fusion_config_lookup import config_for
+from ..proxy_access.request import RequestError, parse_request
+from ..proxy_access.request_metadata import handler_metadata
+from ..proxy_access.router_access import proxy_router
+from ..proxy_access.router_caller import RouterCaller
+from ..stores.redis_judge_store import JudgeStores
 from .billing import RESULT_KEY, record_success, set_totals, settle_failure, spend_targets
 from .cascade_savings import cascade_baseline
-from .learning import LearningRuntime
-from .proxy_access.fusion_config_lookup import config_for
-from .proxy_access.request import RequestError, parse_request
-from .proxy_access.request_metadata import handler_metadata
-from .proxy_access.router_access import proxy_router
-from .proxy_access.router_caller import RouterCaller
 from .request_plan import AUDIT_KEY, COST_CAP_KEY, GATE_KEY, LEARNING_KEY, preflight
 from .response import closing_chunks, fill_response, text_chunk
-from .stores.redis_judge_store import JudgeStores
 
 __all__ = ["RESULT_KEY", "FusionHandler", "settle_disconnect"]  # RESULT_KEY: billing.py, read by callbacks.py
 
