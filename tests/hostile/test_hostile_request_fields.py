@@ -1,7 +1,8 @@
-"""Property tests for every reader of request fields and headers on the request path (adapter/proxy_access/request.py,
-adapter/routing/caller_routing.py, adapter/routing/routing_hook.py, adapter/proxy_access/prompt_tokens.py, routing/text.py): on any JSON value,
-nested up to 1,100 levels, or any header text, each returns or raises only its documented error (RequestError,
-CallerRoutingError: a 400), and reads 100 KB in under 50 ms (tests/support/hostile_inputs.py)."""
+"""Property tests for every reader of request fields and headers on the request path
+(adapter/proxy_access/request.py, adapter/routing/caller_routing.py, adapter/routing/routing_hook.py,
+adapter/proxy_access/prompt_tokens.py, routing/text.py): on any JSON value, nested up to 1,100 levels, or any header
+text, each returns or raises only its documented error (RequestError, CallerRoutingError: a 400), and reads 100 KB in
+under 50 ms (tests/support/hostile_inputs.py)."""
 
 from __future__ import annotations
 

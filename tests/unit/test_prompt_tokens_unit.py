@@ -1,5 +1,5 @@
-"""The one prompt-token count (adapter/proxy_access/prompt_tokens.py): LiteLLM's own token_counter, used alike by the cost cap,
-the budget reservation and complexity routing, whatever API the request came in on."""
+"""The one prompt-token count (adapter/proxy_access/prompt_tokens.py): LiteLLM's own token_counter, used alike by the
+cost cap, the budget reservation and complexity routing, whatever API the request came in on."""
 
 from __future__ import annotations
 

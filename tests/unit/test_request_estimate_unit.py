@@ -1,6 +1,6 @@
-"""The worst-case estimate a request reserves against LiteLLM's budgets (adapter/budgets/request_estimate.py), over a real
-LiteLLM Router: the cost cap's estimator for fusion, cascade and gated models, the dearest allowed deployment for a
-routed group, from the body of any of the three client APIs."""
+"""The worst-case estimate a request reserves against LiteLLM's budgets (adapter/budgets/request_estimate.py), over a
+real LiteLLM Router: the cost cap's estimator for fusion, cascade and gated models, the dearest allowed deployment for
+a routed group, from the body of any of the three client APIs."""
 
 from __future__ import annotations
 

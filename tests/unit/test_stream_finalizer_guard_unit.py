@@ -1,6 +1,7 @@
 """On Python 3.11, LiteLLM's stream finalizer sets context variables wherever the collector happens to run it, which
 can free a context's variable mapping under an operation still walking it (CPython gh-148891: a test proxy died of
-SIGSEGV in hamt_node_without). The plugin's guard (adapter/guards/stream_finalizer_guard.py) leaves the context alone."""
+SIGSEGV in hamt_node_without). The plugin's guard (adapter/guards/stream_finalizer_guard.py) leaves the context
+alone."""
 
 from __future__ import annotations
 

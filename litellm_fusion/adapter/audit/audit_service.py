@@ -3,8 +3,8 @@
 - Before a cascade runs (`cascade_plan`): sampled or not, and the tiers a tripped guardrail refuses.
 - When it answered (`cascade_done`): what to audit is kept until LiteLLM logs the request's success, so audits start
   after the reply was sent (`after_success`); a failed request drops it (`after_failure`).
-- Routed groups (audit_routing.py): the routing hook suspends a tripped deployment; a routed call's success starts
-  its audit.
+- Routed groups (adapter/routing/audit_routing.py): the routing hook suspends a tripped deployment; a routed call's
+  success starts its audit.
 - Audits run in the background (engine/audit/runner.py): paid ones (they call the top arm) in one bounded runner,
   free comparisons in another, so paid audits piling up never crowd out the guardrail's comparisons.
 - Outcomes: Prometheus (observability/audit_metrics.py), the shared estimates (Redis, engine/audit/book.py), and a
@@ -227,8 +227,8 @@ class AuditService:
             await runner.join()
 
     def shutdown(self) -> None:
-        """The proxy is shutting down (adapter/guards/shutdown_hook.py): cancel every audit still running or waiting, count
-        each (`shutdown`) and say so in one log line."""
+        """The proxy is shutting down (adapter/guards/shutdown_hook.py): cancel every audit still running or waiting,
+        count each (`shutdown`) and say so in one log line."""
         cancelled: dict[str, int] = {}
         for runner in self._runners.values():
             for scope, n in runner.cancel_all().items():

@@ -2,8 +2,9 @@
 
 Every inner call that finished is in the engine's Ledger, and its provider billed it. LiteLLM logs the outer fusion
 call once, as a success or as a failure, and each path reads the cost from its own place:
-- success: the logging hook (callbacks.py) sets the logged cost from the totals the handler leaves in the request's
-  metadata (`set_totals`), also for a stream whose client hung up mid-answer (LiteLLM bills it through this path);
+- success: the logging hook (adapter/callbacks.py) sets the logged cost from the totals the handler leaves in the
+  request's metadata (`set_totals`), also for a stream whose client hung up mid-answer (LiteLLM bills it through this
+  path);
 - failure: LiteLLM's failure path lifts `response_cost` and `combined_usage_object` from the call's logging details
   (`bill_failure`), charges the caller's key/team/user and writes the failure spend row.
 A failed request sets both from the same ledger (LiteLLM takes one path), so the handler's one settling step holds for

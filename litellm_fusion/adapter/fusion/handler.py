@@ -38,7 +38,7 @@ from .cascade_savings import cascade_baseline
 from .request_plan import AUDIT_KEY, COST_CAP_KEY, GATE_KEY, LEARNING_KEY, preflight
 from .response import closing_chunks, fill_response, text_chunk
 
-__all__ = ["RESULT_KEY", "FusionHandler", "settle_disconnect"]  # RESULT_KEY: billing.py, read by callbacks.py
+__all__ = ["RESULT_KEY", "FusionHandler", "settle_disconnect"]  # RESULT_KEY: billing.py, read by adapter/callbacks.py
 
 # Streamed fusion requests in flight: LiteLLM call id -> how to settle it should its client hang up.
 _IN_FLIGHT: dict[str, Callable[[], None]] = {}

@@ -1,7 +1,7 @@
 """The one count of a request's prompt tokens, for every estimate made before a call: the cost cap
 (`max_cost_per_request`, adapter/fusion/policies.py), the budget reservation of a request and of an audit
-(adapter/budgets/request_estimate.py, adapter/audit/audit_admission.py) and complexity routing's price and context-window check
-(adapter/routing/routing_hook.py).
+(adapter/budgets/request_estimate.py, adapter/audit/audit_admission.py) and complexity routing's price and
+context-window check (adapter/routing/routing_hook.py).
 
 **Decision: LiteLLM's `token_counter`** (the gpt-4o tokenizer), not characters / 4, which the routing hook used.
 - Accuracy is what the estimates are for. Characters / 4 undercounts text that tokenizes densely: CJK text is about

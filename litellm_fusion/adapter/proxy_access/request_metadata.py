@@ -22,7 +22,7 @@ Readers here take either key, so one function serves every route:
 - `headers`: the client's request headers as the proxy recorded them;
 - `routing_target`: where the routing filter writes its decision in the Router's kwargs;
 - `handler_metadata`, `handler_written`, `logged_litellm_metadata`: the fusion handler's dict and the logging
-  object's `litellm_metadata` (adapter/fusion/handler.py, billing.py, callbacks.py).
+  object's `litellm_metadata` (adapter/fusion/handler.py and billing.py, adapter/callbacks.py).
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ The plugin reads the Router LiteLLM built from the proxy's `model_list` (`litell
 to find a fusion model's config, price and profile deployments, route, reserve budgets and reuse the Router's
 Redis client. Every one of those reads goes through this module; the other adapter modules take the Router object
 (`proxy_router()`) and hand it to the functions here, never touching its members. Calls made *through* the Router
-(`Router.acompletion`, adapter/proxy_access/router_caller.py and adapter/audit/audit_calls.py) are not reads and stay where they are.
+(`Router.acompletion`, adapter/proxy_access/router_caller.py and adapter/audit/audit_calls.py) are not reads and stay
+where they are.
 
 What each function reads, on LiteLLM 1.102.4 - 1.108.7 (the supported range, docs/compatibility.md):
 
@@ -27,7 +28,7 @@ of the deprecated members anywhere else.
 
 Not the Router, so read where they are used: the config's `model_list` at start-up and in the CLI
 (adapter/startup.py, cli.py, cli_audit.py: the YAML's list), and LiteLLM's cost map (`litellm.get_model_info(model=)`,
-adapter/proxy_access/deployment_profiles.py and startup.py).
+adapter/proxy_access/deployment_profiles.py and adapter/startup.py).
 """
 
 from __future__ import annotations
