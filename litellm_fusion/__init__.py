@@ -22,7 +22,7 @@ _objects: dict[str, Any] = {}
 def _proxy_object(name: str) -> Any:
     if "fusion_handler" not in _objects:
         from .adapter.callbacks import FusionCallbacks, RoutingCallbacks
-        from .adapter.handler import FusionHandler
+        from .adapter.fusion.handler import FusionHandler
         from .adapter.learning import LearningRuntime
         from .adapter.startup import validate_proxy_config
 
@@ -31,8 +31,8 @@ def _proxy_object(name: str) -> Any:
             from .routing.difficulty_model import DifficultyModel
 
             DifficultyModel.load()  # read the classifier artifact now, not on the first request
-        from .adapter.audit_service import AuditService
-        from .adapter.shutdown_hook import on_proxy_shutdown
+        from .adapter.audit.audit_service import AuditService
+        from .adapter.guards.shutdown_hook import on_proxy_shutdown
 
         audits = _objects["audits"] = AuditService(setup.settings, setup.fusion)  # live audits (docs/audit.md)
         on_proxy_shutdown(audits.shutdown)  # audits still running are cancelled and counted, never silently lost
@@ -49,7 +49,7 @@ def __getattr__(name: str) -> Any:
         return _proxy_object(name)
     if name == "complexity_classifier":  # classifier_plugin for LiteLLM's auto_router/complexity_router
         if name not in _objects:
-            from .adapter.complexity_plugin import FusionComplexityClassifier
+            from .adapter.routing.complexity_plugin import FusionComplexityClassifier
 
             _objects[name] = FusionComplexityClassifier()
         return _objects[name]

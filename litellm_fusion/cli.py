@@ -28,7 +28,7 @@ def _group_profiles(
 ) -> tuple[str, GroupRouting, list[DeploymentProfile]]:
     import yaml
 
-    from .adapter.deployment_profiles import build_profile
+    from .adapter.proxy_access.deployment_profiles import build_profile
 
     with open(config_path, encoding="utf-8") as fh:
         config = yaml.safe_load(fh) or {}
@@ -64,7 +64,7 @@ def classify(stdin: TextIO, stdout: TextIO, config: str | None, group: str | Non
     model = DifficultyModel.load()
     target = _group_profiles(config, group, mode) if config else None
     if target is not None:  # LiteLLM (its cost map, for the prices) only when there are deployments to choose from
-        from .adapter.routing_hook import decide
+        from .adapter.routing.routing_hook import decide
     errors = 0
     for n, line in enumerate(tqdm(stdin, desc="classifying", unit=" prompts", file=sys.stderr, mininterval=0.5), 1):
         if not line.strip():

@@ -79,7 +79,7 @@ def audited_arms(config: Mapping[str, Any]) -> list[Arm]:
 
 
 def read_tally(client: Any, prefix: str, scope: str, arm: str, days: list[str]) -> Tally:
-    from .adapter.redis_audit_store import bucket_key, tally_of
+    from .adapter.stores.redis_audit_store import bucket_key, tally_of
 
     total = Tally()
     for day in days:

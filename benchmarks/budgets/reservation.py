@@ -87,7 +87,7 @@ async def timed_async(fn: Callable[[], Awaitable[Any]], n: int) -> float:
 def estimates(r: Any, n: int) -> list[tuple[str, str, float, float]]:
     from litellm.proxy import proxy_server
 
-    from litellm_fusion.adapter.request_reservation import RequestReservations
+    from litellm_fusion.adapter.budgets.request_reservation import RequestReservations
     from litellm_fusion.config.routing import GroupRouting
 
     proxy_server.llm_router = r  # the proxy's Router, as the hook reads it
@@ -107,7 +107,7 @@ async def reservations(r: Any, n: int) -> dict[str, float]:
     from litellm.proxy._types import UserAPIKeyAuth
     from litellm.proxy.spend_tracking.budget_reservation import release_budget_reservation, reserve_budget_for_request
 
-    from litellm_fusion.adapter.budget_reservation import release, reserve_for
+    from litellm_fusion.adapter.budgets.budget_reservation import release, reserve_for
 
     auth = UserAPIKeyAuth(token="bench-key", max_budget=1e9, spend=0.0)
 

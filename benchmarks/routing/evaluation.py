@@ -346,7 +346,7 @@ def main(argv: list[str] | None = None) -> None:
         f"\n### Per-prompt latency, in process ({len(prompts)} test prompts, median length "
         f"{int(statistics.median(len(p) for p in prompts))} chars; long prompt {len(long_prompt)} chars)\n"
     )
-    from litellm_fusion.adapter.routing_hook import RoutingHook
+    from litellm_fusion.adapter.routing.routing_hook import RoutingHook
     from litellm_fusion.config.routing import GroupRouting
 
     ours_fn = dm.estimate

@@ -1,5 +1,5 @@
 """The routing hook's own time per request (`RoutingHook.filter`, in-process, no proxy), by prompt size, and the part
-of it that is the prompt-token count (adapter/prompt_tokens.py). Three priced deployments, balanced mode.
+of it that is the prompt-token count (adapter/proxy_access/prompt_tokens.py). Three priced deployments, balanced mode.
 
     LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python -m benchmarks routing filter [--requests N]
 
@@ -42,11 +42,11 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--requests", type=int, default=250, help="timed requests per prompt size")
     args = parser.parse_args(argv)
 
-    from litellm_fusion.adapter.routing_hook import RoutingHook
+    from litellm_fusion.adapter.routing.routing_hook import RoutingHook
     from litellm_fusion.config.routing import GroupRouting
 
     try:
-        from litellm_fusion.adapter.prompt_tokens import count
+        from litellm_fusion.adapter.proxy_access.prompt_tokens import count
     except ImportError:  # a version of the plugin before the one estimator
         count = None
     hook = RoutingHook({"auto": GroupRouting()})

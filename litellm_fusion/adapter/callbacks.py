@@ -9,17 +9,18 @@ from litellm.integrations.custom_logger import CustomLogger
 
 from ..config.settings import PluginSettings
 from ..observability.metrics import metrics
-from . import prometheus_guard, request_metadata, stream_finalizer_guard
-from .audit_calls import AUDIT_CALL_KEY
-from .audit_service import AuditService
-from .handler import AUDIT_KEY, COST_CAP_KEY, GATE_KEY, LEARNING_KEY, RESULT_KEY, settle_disconnect
+from .audit.audit_calls import AUDIT_CALL_KEY
+from .audit.audit_service import AuditService
+from .budgets.request_reservation import RequestReservations
+from .fusion.handler import AUDIT_KEY, COST_CAP_KEY, GATE_KEY, LEARNING_KEY, RESULT_KEY, settle_disconnect
+from .guards import prometheus_guard, stream_finalizer_guard
 from .learning import LearningRuntime
-from .request import RequestError, check_body
-from .request_reservation import RequestReservations
-from .router_caller import INNER_CALL_KEY, is_inner_call
-from .routing_decision import settle_cascade
-from .routing_hook import RoutingHook
-from .routing_record import DECISION_KEY, routing_headers
+from .proxy_access import request_metadata
+from .proxy_access.request import RequestError, check_body
+from .proxy_access.router_caller import INNER_CALL_KEY, is_inner_call
+from .routing.routing_decision import settle_cascade
+from .routing.routing_hook import RoutingHook
+from .routing.routing_record import DECISION_KEY, routing_headers
 
 # Metadata keys only the plugin writes; a client's request metadata may not carry them.
 RESERVED_METADATA_KEYS = (
@@ -62,7 +63,7 @@ class FusionCallbacks(CustomLogger):
         the whole panel again. Whatever the client sent (`num_retries` / `max_retries` in the body, the
         `x-litellm-num-retries` header LiteLLM turns into `num_retries`), the request runs with num_retries 0, which
         also keeps the Router's own num_retries and retry policies off it. Its fields are checked as the caller sent
-        them (adapter/request.py `check_body`): a 400 naming the field before any call."""
+        them (adapter/proxy_access/request.py `check_body`): a 400 naming the field before any call."""
         if data.get("model") in self.fusion_models:
             data["cache"] = {**(data.get("cache") or {}), "no-cache": True, "no-store": True}
             data.pop("max_retries", None)
@@ -245,7 +246,7 @@ def _usage(standard: Any) -> tuple[int, int]:
 def _model_names() -> set[str] | None:
     """The proxy's model_names (labels are kept to these); None outside a proxy."""
     try:
-        from .router_access import model_names, proxy_router
+        from .proxy_access.router_access import model_names, proxy_router
 
         return model_names(proxy_router())
     except Exception:  # noqa: BLE001

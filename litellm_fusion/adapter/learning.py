@@ -22,9 +22,9 @@ from ..learning.policy import TierPlan, plan_tiers, routing_success
 from ..learning.priors import RoutingPrior, cascade_prior
 from ..routing.difficulty_model import Reading
 from ..routing.strategy import Decision, DeploymentProfile, redirected
-from .deployment_profiles import model_strength
-from .redis_learning_store import LearningStores
-from .router_access import deployments
+from .proxy_access.deployment_profiles import model_strength
+from .proxy_access.router_access import deployments
+from .stores.redis_learning_store import LearningStores
 
 
 def learns(config: Any) -> bool:
@@ -113,8 +113,8 @@ class LearningRuntime:
         The arms and the strongest come from every deployment of the group, healthy or not."""
         if not learns(routing):
             return None
-        from .deployment_profiles import profile_for
-        from .router_access import group_deployments, proxy_router
+        from .proxy_access.deployment_profiles import profile_for
+        from .proxy_access.router_access import group_deployments, proxy_router
 
         everyone = [profile_for(d, group) for d in group_deployments(proxy_router(), group)]
         return self.routing_success(group, everyone, messages or [], reading)

@@ -76,7 +76,7 @@ def warn_unpriced(model_list: list[dict[str, Any]], configs: dict[str, FusionMod
 def validate_settings(section: Any, model_list: list[dict[str, Any]]) -> PluginSettings:
     """Parse the `litellm_fusion:` section and check every routed group's deployments; raise one error naming
     every problem."""
-    from .deployment_profiles import build_profile
+    from .proxy_access.deployment_profiles import build_profile
 
     settings = parse_settings(section)
     problems: list[str] = []
@@ -109,7 +109,7 @@ def validate_settings(section: Any, model_list: list[dict[str, Any]]) -> PluginS
 def check_classifier_strengths(fusion: dict[str, FusionModelConfig], model_list: list[dict[str, Any]]) -> None:
     """Every model the classifier decides about (a gate's two, the tiers of a cascade with skip_tiers) has a
     strength; raise one error naming every one that has none."""
-    from .deployment_profiles import model_strength
+    from .proxy_access.deployment_profiles import model_strength
 
     problems: list[str] = []
     for config in fusion.values():

@@ -7,7 +7,7 @@ checks pass (engine/acceptance.py); otherwise the next tier runs. The last tier'
 answer of the highest earlier tier that had a usable one is returned instead (outcome degraded); with none,
 the request fails.
 
-Tiers in `skip` (the classifier's start tier, adapter/policies.py) are reported, escalated with code
+Tiers in `skip` (the classifier's start tier, adapter/fusion/policies.py) are reported, escalated with code
 `skipped`, and not run. Tiers in `refuse` (a tripped audit guardrail) run and are checked as usual, but an answer
 they would accept escalates with code `guardrail`; it stays in the tier's report for the audit to compare.
 

@@ -1,6 +1,6 @@
 """One plan per request: what a fusion request runs, decided once before its first call, consumed by the engine.
 
-The adapter builds it (adapter/request_plan.py: the cost cap, the complexity gate, the start tier, learning and
+The adapter builds it (adapter/fusion/request_plan.py: the cost cap, the complexity gate, the start tier, learning and
 audit guardrails, each asked once); the engine runs it (`RequestPlan.engine`, `RequestPlan.events`).
 """
 

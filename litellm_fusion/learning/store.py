@@ -1,5 +1,5 @@
 """Where labels and models live: the interface the learner uses, implemented on Redis by
-adapter/redis_learning_store.py (every replica sharing that Redis shares the labels and the models).
+adapter/stores/redis_learning_store.py (every replica sharing that Redis shares the labels and the models).
 
 Per cascade or routed group (its `scope`): a capped, TTL'd list of label records per arm (newest first), the
 number of labels observed, the published model and its version, and a short lock so that one replica at a time

@@ -1,7 +1,8 @@
-"""Property tests for every reader of request fields and headers on the request path (adapter/request.py,
-adapter/caller_routing.py, adapter/routing_hook.py, adapter/prompt_tokens.py, routing/text.py): on any JSON value,
-nested up to 1,100 levels, or any header text, each returns or raises only its documented error (RequestError,
-CallerRoutingError: a 400), and reads 100 KB in under 50 ms (tests/support/hostile_inputs.py)."""
+"""Property tests for every reader of request fields and headers on the request path
+(adapter/proxy_access/request.py, adapter/routing/caller_routing.py, adapter/routing/routing_hook.py,
+adapter/proxy_access/prompt_tokens.py, routing/text.py): on any JSON value, nested up to 1,100 levels, or any header
+text, each returns or raises only its documented error (RequestError, CallerRoutingError: a 400), and reads 100 KB in
+under 50 ms (tests/support/hostile_inputs.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from litellm_fusion.adapter.prompt_tokens import count as count_prompt_tokens
-from litellm_fusion.adapter.request import RequestError, parse_request
-from litellm_fusion.adapter.routing_hook import CallerRoutingError, RoutingHook, caller_routing
+from litellm_fusion.adapter.proxy_access.prompt_tokens import count as count_prompt_tokens
+from litellm_fusion.adapter.proxy_access.request import RequestError, parse_request
+from litellm_fusion.adapter.routing.routing_hook import CallerRoutingError, RoutingHook, caller_routing
 from litellm_fusion.config import parse_fusion_params
 from litellm_fusion.config.routing import GroupRouting
 from litellm_fusion.routing.text import request_text, responses_messages

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.fusion import soak
-from litellm_fusion.adapter import stream_finalizer_guard
+from litellm_fusion.adapter.guards import stream_finalizer_guard
 from tests.support.helpers import LITELLM_VERSION
 
 N, CONCURRENCY, SEED = 200, 16, 5

@@ -13,9 +13,9 @@ import pytest
 import redis
 from litellm.caching.redis_cache import RedisCache
 
-from litellm_fusion.adapter.audit_calls import AUDIT_CALL_KEY, call_metadata, caller_identity
-from litellm_fusion.adapter.audit_routing import guard_route, routed_job
-from litellm_fusion.adapter.redis_audit_store import RedisAuditCounts
+from litellm_fusion.adapter.audit.audit_calls import AUDIT_CALL_KEY, call_metadata, caller_identity
+from litellm_fusion.adapter.routing.audit_routing import guard_route, routed_job
+from litellm_fusion.adapter.stores.redis_audit_store import RedisAuditCounts
 from litellm_fusion.cli_audit import audit_report, audited_arms, print_report
 from litellm_fusion.config import parse_fusion_params
 from litellm_fusion.config.audit import AuditConfig, AuditRunnerSettings

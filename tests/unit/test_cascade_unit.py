@@ -301,7 +301,7 @@ def test_skip_tiers_needs_a_strength_for_every_tier_model():
 def test_a_tier_model_of_strength_zero_is_a_strength_not_a_missing_one():
     from types import SimpleNamespace
 
-    from litellm_fusion.adapter.policies import cascade_start
+    from litellm_fusion.adapter.fusion.policies import cascade_start
 
     model_list = [
         {"model_name": n, "litellm_params": {"model": f"openai/in-house-{n}"}, "model_info": {"strength": v}}

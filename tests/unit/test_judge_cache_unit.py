@@ -11,7 +11,7 @@ import pytest
 import redis
 from litellm.caching.redis_cache import RedisCache
 
-from litellm_fusion.adapter.redis_judge_store import RedisJudgeStore
+from litellm_fusion.adapter.stores.redis_judge_store import RedisJudgeStore
 from litellm_fusion.config import parse_fusion_params
 from litellm_fusion.config.cache import JudgeCacheSettings
 from litellm_fusion.engine import Completion, FusionEngine

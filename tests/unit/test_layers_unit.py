@@ -1,6 +1,7 @@
 """The package's layers, read from its imports (every import statement, in functions and TYPE_CHECKING blocks too):
 config → routing → engine → learning and observability (side by side: neither imports the other) → adapter,
-LiteLLM only in adapter/, and the rules the README's Architecture section states for engine/'s sub-packages."""
+LiteLLM only in adapter/, and the rules the README's Architecture section states for engine/'s and adapter/'s
+sub-packages."""
 
 from __future__ import annotations
 
@@ -75,8 +76,37 @@ def violations(package: Path) -> list[str]:
     return found
 
 
+def adapter_cycles(package: Path) -> list[str]:
+    """Import cycles between adapter/'s sub-packages (every import, late ones too), one line each, e.g. `a -> b -> a`.
+    The adapter's top-level modules (callbacks.py, startup.py, learning.py) are not sub-packages and not counted."""
+    edges: dict[str, set[str]] = {}
+    for rel, parts in imports(package):
+        segments = rel.split("/")
+        if segments[0] != "adapter" or len(segments) < 3 or parts[:2] != (package.name, "adapter") or len(parts) < 3:
+            continue
+        target = parts[2]
+        if target != segments[1] and (package / "adapter" / target).is_dir():
+            edges.setdefault(segments[1], set()).add(target)
+    found = []
+
+    def walk(path: list[str]) -> None:
+        for nxt in sorted(edges.get(path[-1], ())):
+            if nxt == path[0]:
+                found.append(" -> ".join([*path, nxt]))
+            elif nxt not in path and nxt > path[0]:  # each cycle once, from its smallest sub-package
+                walk([*path, nxt])
+
+    for start in sorted(edges):
+        walk([start])
+    return found
+
+
 def test_every_folder_imports_only_the_layers_before_it_and_litellm_only_in_the_adapter() -> None:
     assert violations(PACKAGE) == []
+
+
+def test_adapter_sub_packages_import_each_other_without_a_cycle() -> None:
+    assert adapter_cycles(PACKAGE) == []
 
 
 def test_every_folder_of_the_package_has_a_layer() -> None:
@@ -86,7 +116,16 @@ def test_every_folder_of_the_package_has_a_layer() -> None:
 
 def test_the_check_sees_upward_relative_absolute_and_late_imports(tmp_path: Path) -> None:
     pkg = tmp_path / "litellm_fusion"
-    for name in ("config", "routing", "engine", "engine/answers", "engine/audit", "adapter", "observability"):
+    for name in (
+        "config",
+        "routing",
+        "engine",
+        "engine/answers",
+        "engine/audit",
+        "adapter",
+        "adapter/fusion",
+        "observability",
+    ):
         (pkg / name).mkdir(parents=True)
         (pkg / name / "__init__.py").write_text("")
     (pkg / "cli.py").write_text("from .adapter import x\n")  # allowed: the CLI is on top
@@ -98,8 +137,12 @@ def test_the_check_sees_upward_relative_absolute_and_late_imports(tmp_path: Path
     (pkg / "adapter" / "handler.py").write_text(
         "import litellm\nfrom .. import cli\n"
     )  # an adapter may not import the CLI
+    (pkg / "adapter" / "fusion" / "billing.py").write_text(
+        "import litellm\nfrom ...cli import main\n"
+    )  # nor its sub-packages
     found = violations(pkg)
     assert found == [
+        "adapter/fusion/billing.py (adapter) imports litellm_fusion.cli ((top))",
         "adapter/handler.py (adapter) imports litellm_fusion.cli ((top))",
         "config/cache.py imports LiteLLM (litellm)",
         "engine/answers/relation.py (engine/answers, beside records.py and offload.py) imports litellm_fusion.engine.calls",
@@ -107,3 +150,22 @@ def test_the_check_sees_upward_relative_absolute_and_late_imports(tmp_path: Path
         "observability/__init__.py (observability) imports litellm_fusion.adapter (adapter)",
         "routing/gate.py (routing) imports litellm_fusion.engine.records (engine)",
     ]
+
+
+def test_the_cycle_check_sees_a_late_import_between_adapter_sub_packages(tmp_path: Path) -> None:
+    pkg = tmp_path / "litellm_fusion"
+    for name in ("adapter", "adapter/fusion", "adapter/audit", "adapter/budgets", "adapter/proxy_access"):
+        (pkg / name).mkdir(parents=True)
+        (pkg / name / "__init__.py").write_text("")
+    (pkg / "adapter" / "callbacks.py").write_text("from .fusion import handler\nfrom .audit import service\n")  # top
+    (pkg / "adapter" / "proxy_access" / "router.py").write_text("import litellm\n")
+    (pkg / "adapter" / "budgets" / "reserve.py").write_text("from ..proxy_access import router\n")
+    (pkg / "adapter" / "fusion" / "handler.py").write_text(
+        "from ..audit.service import run\nfrom ..budgets import reserve\n"
+    )
+    (pkg / "adapter" / "audit" / "service.py").write_text("from ..proxy_access.router import r\n")
+    assert adapter_cycles(pkg) == []
+    (pkg / "adapter" / "audit" / "routed.py").write_text(
+        "def f():\n    from litellm_fusion.adapter.fusion import handler\n"
+    )
+    assert adapter_cycles(pkg) == ["audit -> fusion -> audit"]

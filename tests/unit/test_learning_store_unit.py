@@ -12,7 +12,7 @@ import pytest
 import redis
 from litellm.caching.redis_cache import RedisCache
 
-from litellm_fusion.adapter.redis_learning_store import RedisLearningStore
+from litellm_fusion.adapter.stores.redis_learning_store import RedisLearningStore
 from litellm_fusion.config.cache import JudgeCacheSettings
 from litellm_fusion.config.learning import LearningSettings
 from litellm_fusion.engine.labels import Label

@@ -1,5 +1,5 @@
-"""The one prompt-token count (adapter/prompt_tokens.py): LiteLLM's own token_counter, used alike by the cost cap,
-the budget reservation and complexity routing, whatever API the request came in on."""
+"""The one prompt-token count (adapter/proxy_access/prompt_tokens.py): LiteLLM's own token_counter, used alike by the
+cost cap, the budget reservation and complexity routing, whatever API the request came in on."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import json
 
 import litellm
 
-from litellm_fusion.adapter.prompt_tokens import count, of_request
-from litellm_fusion.adapter.routing_hook import RoutingHook
+from litellm_fusion.adapter.proxy_access.prompt_tokens import count, of_request
+from litellm_fusion.adapter.routing.routing_hook import RoutingHook
 from litellm_fusion.config.routing import GroupRouting
 
 CJK = "".join(chr(0x4E00 + i % 500) for i in range(1000))  # dense text: ~1.7 tokens a character

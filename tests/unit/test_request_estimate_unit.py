@@ -1,6 +1,6 @@
-"""The worst-case estimate a request reserves against LiteLLM's budgets (adapter/request_estimate.py), over a real
-LiteLLM Router: the cost cap's estimator for fusion, cascade and gated models, the dearest allowed deployment for a
-routed group, from the body of any of the three client APIs."""
+"""The worst-case estimate a request reserves against LiteLLM's budgets (adapter/budgets/request_estimate.py), over a
+real LiteLLM Router: the cost cap's estimator for fusion, cascade and gated models, the dearest allowed deployment for
+a routed group, from the body of any of the three client APIs."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import litellm
 import pytest
 from litellm.llms.custom_llm import CustomLLM
 
-from litellm_fusion.adapter.prompt_tokens import of_request as prompt_tokens
-from litellm_fusion.adapter.prompt_tokens import request_messages
-from litellm_fusion.adapter.request_estimate import fusion_estimate, requested_output, routed_estimate
+from litellm_fusion.adapter.budgets.request_estimate import fusion_estimate, requested_output, routed_estimate
+from litellm_fusion.adapter.proxy_access.prompt_tokens import of_request as prompt_tokens
+from litellm_fusion.adapter.proxy_access.prompt_tokens import request_messages
 from litellm_fusion.config.routing import GroupRouting
 from litellm_fusion.engine.cost_cap import ASSUMED_OUTPUT_TOKENS, worst_case_cost
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from litellm_fusion.adapter.routing_hook import (
+from litellm_fusion.adapter.routing.routing_hook import (
     CallerRouting,
     CallerRoutingError,
     RoutingHook,
     allowed_ids,
     caller_routing,
 )
-from litellm_fusion.adapter.routing_record import routing_headers
+from litellm_fusion.adapter.routing.routing_record import routing_headers
 from litellm_fusion.config.routing import GroupRouting, RoutingMode
 from litellm_fusion.routing.difficulty_model import Estimate
 from litellm_fusion.routing.strategy import DeploymentProfile, NoCandidate, choose

@@ -1,6 +1,7 @@
 """On Python 3.11, LiteLLM's stream finalizer sets context variables wherever the collector happens to run it, which
 can free a context's variable mapping under an operation still walking it (CPython gh-148891: a test proxy died of
-SIGSEGV in hamt_node_without). The plugin's guard (adapter/stream_finalizer_guard.py) leaves the context alone."""
+SIGSEGV in hamt_node_without). The plugin's guard (adapter/guards/stream_finalizer_guard.py) leaves the context
+alone."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from litellm._logging import session_id_var, trace_id_var
 from litellm.litellm_core_utils.litellm_logging import Logging
 from litellm.litellm_core_utils.streaming_handler import CustomStreamWrapper
 
-from litellm_fusion.adapter import stream_finalizer_guard
+from litellm_fusion.adapter.guards import stream_finalizer_guard
 
 pytestmark = pytest.mark.skipif(not stream_finalizer_guard.needed(), reason="Python 3.12+ collects at safe points")
 

@@ -57,7 +57,7 @@ def _logged_model(args: Any, _: Any) -> str | None:
 def patch(name: str, module: Any) -> None:
     if name == "litellm_fusion.engine.calls":
         wrap(module, "timed_call", "call", lambda a, k: k.get("model"))
-    elif name == "litellm_fusion.adapter.router_caller":
+    elif name == "litellm_fusion.adapter.proxy_access.router_caller":
         original = module.RouterCaller._call
 
         def _call(self: Any, model: str, *args: Any, **kwargs: Any) -> Any:
@@ -71,7 +71,7 @@ def patch(name: str, module: Any) -> None:
             return timed()
 
         module.RouterCaller._call = _call
-    elif name == "litellm_fusion.adapter.handler":
+    elif name == "litellm_fusion.adapter.fusion.handler":
         wrap(module.FusionHandler, "acompletion", "handler")
     elif name == "litellm.llms.openai.openai":
         wrap(
@@ -89,8 +89,8 @@ def patch(name: str, module: Any) -> None:
 PATCHED = frozenset(
     {
         "litellm_fusion.engine.calls",
-        "litellm_fusion.adapter.router_caller",
-        "litellm_fusion.adapter.handler",
+        "litellm_fusion.adapter.proxy_access.router_caller",
+        "litellm_fusion.adapter.fusion.handler",
         "litellm.llms.openai.openai",
         "litellm.litellm_core_utils.litellm_logging",
         "litellm.proxy.proxy_server",

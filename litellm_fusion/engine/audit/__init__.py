@@ -1,7 +1,7 @@
 """Live audits: which requests are audited, the audit itself, the shared estimates and the guardrail.
 
 No LiteLLM here: the adapter gives the runner its Router caller, the judge call and the Redis counts
-(adapter/audit_service.py).
+(adapter/audit/audit_service.py).
 """
 
 from .book import ArmView, AuditBook

@@ -3,7 +3,7 @@
 Counts are kept per (scope, arm) in buckets of one UTC day; the estimate covers the last `window_days` days, today
 included ("this week" with the default 7): a rolling window, so it neither jumps at a week boundary nor keeps what
 the arm did a month ago. `MemoryCounts` keeps them in this process (a proxy without Redis, and unit tests); the
-adapter's Redis store shares them between replicas (adapter/redis_audit_store.py).
+adapter's Redis store shares them between replicas (adapter/stores/redis_audit_store.py).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Test-only: drive the plugin's budget reservation API for detached sub-calls (litellm_fusion/adapter/
-budget_reservation.py: `reserve_for`, `call_metadata`, `release`) inside a real proxy, as an audit would use it.
+budgets/budget_reservation.py: `reserve_for`, `call_metadata`, `release`) inside a real proxy, as an audit would use it.
 
 Listed in a test config as `callbacks: [budget_probe.probe]` (tests/support/plugins is on PYTHONPATH). Importing it
 adds three unauthenticated endpoints to the proxy's app (the proxy listens on 127.0.0.1 only); each names the
@@ -20,7 +20,7 @@ from typing import Any
 from litellm.integrations.custom_logger import CustomLogger
 from litellm.proxy.proxy_server import app
 
-from litellm_fusion.adapter.budget_reservation import BudgetRefused, call_metadata, release, reserve_for
+from litellm_fusion.adapter.budgets.budget_reservation import BudgetRefused, call_metadata, release, reserve_for
 
 _holds: dict[str, dict[str, Any] | None] = {}
 _ids = itertools.count(1)

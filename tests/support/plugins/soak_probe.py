@@ -67,7 +67,7 @@ def snapshot() -> dict[str, Any]:
 
     return {
         "pid": os.getpid(),
-        # the plugin's guard replaced LiteLLM's stream finalizer (adapter/stream_finalizer_guard.py)
+        # the plugin's guard replaced LiteLLM's stream finalizer (adapter/guards/stream_finalizer_guard.py)
         "stream_finalizer_guarded": bool(getattr(CustomStreamWrapper.__del__, "_litellm_fusion_no_context_set", False)),
         "tasks": len(tasks),
         "fusion_tasks": sum(fusion.values()),
