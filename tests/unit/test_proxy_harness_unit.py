@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import signal
 import sys
-import time
 from pathlib import Path
 
+from tests.support.helpers import wait_for
 from tests.support.proxy_harness import ProxyProcess, unexpected_deaths
 
 
@@ -15,15 +15,13 @@ class StandIn(ProxyProcess):
     """The harness's own launch and stop, around a process that writes a log line and waits to be killed."""
 
     def _argv(self) -> list[str]:
-        return [sys.executable, "-c", "import time; print('Fatal Python error: here', flush=True); time.sleep(60)"]
+        return [sys.executable, "-c", "import signal; print('Fatal Python error: here', flush=True); signal.pause()"]
 
 
 def launched(tmp_path: Path) -> StandIn:
     proxy = StandIn({}, tmp_path, spend_log=False).launch()
     assert proxy.proc is not None
-    deadline = time.monotonic() + 20
-    while "Fatal" not in proxy.log_tail() and time.monotonic() < deadline:
-        time.sleep(0.02)  # sleep-ok: bounded wait for the child's first log line
+    wait_for(lambda: "Fatal" in proxy.log_tail(), timeout=20, what="the stand-in's first log line")
     return proxy
 
 
