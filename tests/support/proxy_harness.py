@@ -94,9 +94,15 @@ _LAUNCHED: weakref.WeakSet[ProxyProcess] = weakref.WeakSet()
 
 
 def unexpected_deaths() -> list[str]:
-    """How each launched proxy that exited without being stopped (or expected to exit) ended: a proxy that dies
-    mid-session (a crash) otherwise shows only as "connection refused" in whichever test used it next."""
-    return [death for p in list(_LAUNCHED) if not p.ended and (death := p.death()) is not None]
+    """How each launched proxy that exited on its own (not stopped, not a config expected to fail) ended, whether or
+    not it has been stopped since: a proxy that dies mid-session (a crash) otherwise shows only as "connection
+    refused" in whichever test used it next."""
+    found = []
+    for proxy in list(_LAUNCHED):
+        death = proxy.died if proxy.ended else proxy.death()
+        if death is not None:
+            found.append(death)
+    return found
 
 
 class ProxyProcess:
@@ -114,6 +120,7 @@ class ProxyProcess:
         self.extra_env = env or {}
         self.proc: subprocess.Popen[bytes] | None = None
         self.ended = False  # stopped, or its exit (a config that must fail) collected
+        self.died: str | None = None  # how it ended, when it had exited on its own before it was stopped
         self._client: Any = None
 
     @property
@@ -202,6 +209,8 @@ class ProxyProcess:
         return file_tail(self.log_path, chars)
 
     def stop(self, grace: float = 15.0) -> None:
+        if not self.ended:
+            self.died = self.death()
         self.ended = True
         if self._client is not None:
             self._client.close()

@@ -128,13 +128,7 @@ def run_soak(
             proxy2.launch()
             proxy.wait_ready()
             proxy2.wait_ready()
-            try:
-                state = asyncio.run(_drive(proxy, upstream, redis, faults, report, disconnects))
-            except Exception as exc:
-                died = proxy.death()
-                if died is None:
-                    raise
-                raise RuntimeError(f"the soak's proxy died mid-run: {died}") from exc
+            state = asyncio.run(_drive(proxy, upstream, redis, faults, report, disconnects))
             report.counts["proxy_log_tail"] = proxy.log_tail(1500)
             report.counts["stream_finalizer_guarded"] = state["after_warmup"]["probe"].get("stream_finalizer_guarded")
             proxy.stop()
